@@ -1,0 +1,11 @@
+// Package api holds the oapi-codegen configuration of each generated file in gen/ and the
+// generate directives that produce them. Run "make generate" (or "go generate ./api") after
+// any change to spec/.
+package api
+
+// The generator runs with this folder as its working directory, so the "output:" paths in the
+// configuration files are relative to api/.
+
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config models.yaml ../spec/access-requests.beta.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config client.yaml ../spec/access-requests.beta.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config server.yaml ../spec/access-requests.beta.yaml
