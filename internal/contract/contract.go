@@ -217,8 +217,11 @@ func (h *Harness) CheckResponse(ctx context.Context, in *openapi3filter.RequestV
 func (h *Harness) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := h.CheckRequest(r)
-		rec := &recorder{header: http.Header{}}
+		rec := &recorder{header: http.Header{}, w: w}
 		next.ServeHTTP(rec, r)
+		if rec.unwrapped && rec.status == 0 {
+			return // the handler took over the connection (to drop it): nothing to check or send
+		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
@@ -257,14 +260,20 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// recorder buffers a handler's response so it can be validated before it is sent.
+// recorder buffers a handler's response so it can be validated before it is sent. Unwrap lets a
+// handler reach the real connection (to hijack it when simulating a dropped connection).
 type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	w         http.ResponseWriter
+	unwrapped bool
+	header    http.Header
+	status    int
+	body      bytes.Buffer
 }
 
 func (r *recorder) Header() http.Header { return r.header }
+
+// Unwrap returns the real ResponseWriter, for http.ResponseController.
+func (r *recorder) Unwrap() http.ResponseWriter { r.unwrapped = true; return r.w }
 
 func (r *recorder) WriteHeader(status int) {
 	if r.status == 0 {

@@ -1,0 +1,224 @@
+package facade_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+func TestTokenEndpointFailuresSayWhich(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		secret string
+		reply  func(n int64, w http.ResponseWriter) bool
+		want   string
+	}{
+		{name: "wrong secret", secret: "wrong-" + testSecret, want: "refused the client credentials"},
+		{name: "endpoint failing", secret: testSecret, want: "token endpoint failed", reply: func(_ int64, w http.ResponseWriter) bool {
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = io.WriteString(w, "<html>bad gateway</html>")
+			return true
+		}},
+		{name: "HTML instead of a token", secret: testSecret, want: "not", reply: func(_ int64, w http.ResponseWriter) bool {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html>login page</html>")
+			return true
+		}},
+		{name: "already expired token", secret: testSecret, want: "already expired", reply: func(_ int64, w http.ResponseWriter) bool {
+			writeJSON(w, 200, map[string]any{"access_token": tokenPrefix + "old", "token_type": "bearer", "expires_in": -30})
+			return true
+		}},
+		{name: "slow endpoint", secret: testSecret, want: "did not answer in time", reply: func(_ int64, w http.ResponseWriter) bool {
+			time.Sleep(300 * time.Millisecond)
+			return false
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.tokenReply = tc.reply
+			e.handle("GET /access-request-config", reply(200, configJSON))
+			hc := e.srv.Client()
+			hc.Timeout = 100 * time.Millisecond
+			c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, tc.secret),
+				facade.WithHTTPClient(hc), facade.WithClock(e.clock.Now, e.clock.Sleep))
+			require.NoError(t, err)
+			_, err = c.GetConfig(context.Background())
+			require.ErrorIs(t, noteErr(err), facade.ErrToken)
+			var te *facade.TokenError
+			require.ErrorAs(t, err, &te)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), testSecret)
+			assert.Zero(t, e.api.Load(), "no API call without a token")
+		})
+	}
+}
+
+func TestTokenEndpointDown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	url := e.srv.URL
+	e.srv.Close()
+	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials(testClientID, testSecret))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.ErrorIs(t, noteErr(err), facade.ErrToken)
+	assert.Contains(t, err.Error(), "could not be reached")
+}
+
+type failingSource struct{}
+
+func (failingSource) Token() (*oauth2.Token, error) { return nil, errors.New("vault sealed") }
+
+func TestTokenSourceOption(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+tokenPrefix+"from-source" {
+			reply(401, `{"error":"wrong token"}`)(w, r)
+			return
+		}
+		reply(200, configJSON)(w, r)
+	})
+	c, err := facade.New(facade.WithBaseURL(e.srv.URL),
+		facade.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tokenPrefix + "from-source"})))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+
+	c, err = facade.New(facade.WithBaseURL(e.srv.URL), facade.WithTokenSource(failingSource{}))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.ErrorIs(t, noteErr(err), facade.ErrToken)
+	assert.Contains(t, err.Error(), "vault sealed")
+}
+
+func TestOptionsRefuseBadInput(t *testing.T) {
+	t.Parallel()
+	creds := facade.WithClientCredentials(testClientID, testSecret)
+	cases := []struct {
+		name string
+		opts []facade.Option
+		want string
+	}{
+		{"no target", []facade.Option{creds}, "no tenant"},
+		{"no credentials", []facade.Option{facade.WithTenant("acme")}, "no credentials"},
+		{"two kinds of credentials", []facade.Option{facade.WithTenant("acme"), creds, facade.WithAccessToken("t")}, "more than one"},
+		{"bad tenant", []facade.Option{facade.WithTenant("acme.evil.com/"), creds}, "not a tenant name"},
+		{"relative base URL", []facade.Option{facade.WithBaseURL("/beta"), creds}, "not an absolute"},
+		{"plain http off loopback", []facade.Option{facade.WithBaseURL("http://acme.api.identitynow.com"), creds}, "refusing plain http"},
+		{"plain http token URL", []facade.Option{facade.WithTenant("acme"), facade.WithTokenURL("http://tokens.example.com/t"), creds}, "refusing plain http"},
+		{"empty secret", []facade.Option{facade.WithTenant("acme"), facade.WithClientCredentials("id", "")}, "secret is empty"},
+		{"nil HTTP client", []facade.Option{facade.WithTenant("acme"), creds, facade.WithHTTPClient(nil)}, "client is nil"},
+		{"retry policy with no attempts", []facade.Option{facade.WithTenant("acme"), creds, facade.WithRetryPolicy(facade.RetryPolicy{})}, "MaxAttempts"},
+		{"rate limit of zero", []facade.Option{facade.WithTenant("acme"), creds, facade.WithRateLimit(0, 1)}, "rate must be positive"},
+		{"header injection in the user agent", []facade.Option{facade.WithTenant("acme"), creds, facade.WithUserAgent("x\r\nEvil: 1")}, "line breaks"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := facade.New(tc.opts...)
+			require.Error(t, noteErr(err))
+			assert.Nil(t, c)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), testSecret)
+		})
+	}
+}
+
+func TestOptionsAcceptGoodInput(t *testing.T) {
+	t.Parallel()
+	creds := facade.WithClientCredentials(testClientID, testSecret)
+	cases := map[string]struct {
+		opts []facade.Option
+		base string
+	}{
+		"tenant":                 {[]facade.Option{facade.WithTenant("Acme-Corp"), creds}, "https://acme-corp.api.identitynow.com/beta"},
+		"base URL":               {[]facade.Option{facade.WithBaseURL("https://acme.api.identitynow.com/"), creds}, "https://acme.api.identitynow.com/beta"},
+		"base URL ending /beta":  {[]facade.Option{facade.WithBaseURL("https://acme.api.identitynow.com/beta"), creds}, "https://acme.api.identitynow.com/beta"},
+		"proxy with a path":      {[]facade.Option{facade.WithBaseURL("https://proxy.example.com/isc"), creds}, "https://proxy.example.com/isc/beta"},
+		"plain http on loopback": {[]facade.Option{facade.WithBaseURL("http://127.0.0.1:8080"), creds}, "http://127.0.0.1:8080/beta"},
+		"plain http allowed":     {[]facade.Option{facade.WithBaseURL("http://isc.internal"), facade.WithInsecureHTTP(), creds}, "http://isc.internal/beta"},
+		"vendor rate limit":      {[]facade.Option{facade.WithTenant("acme"), creds, facade.WithVendorRateLimit()}, "https://acme.api.identitynow.com/beta"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, err := facade.New(tc.opts...)
+			require.NoError(t, noteErr(err))
+			assert.Equal(t, tc.base, c.BaseURL())
+		})
+	}
+}
+
+func TestWithHTTPClientDoesNotChangeTheCallersClient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-config", reply(200, configJSON))
+	mine := &http.Client{Timeout: 7 * time.Second}
+	before := *mine
+	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, testSecret), facade.WithHTTPClient(mine))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, before.Timeout, mine.Timeout)
+	assert.Nil(t, mine.Transport)
+	assert.Nil(t, mine.CheckRedirect)
+}
+
+func TestNewFromEnvNamesWhatIsMissing(t *testing.T) {
+	t.Setenv(facade.EnvBaseURL, "")
+	t.Setenv(facade.EnvClientID, "")
+	t.Setenv(facade.EnvClientSecret, "")
+	_, err := facade.NewFromEnv()
+	require.Error(t, noteErr(err))
+	assert.Equal(t, "accessrequests: missing environment variables: SAIL_BASE_URL, SAIL_CLIENT_ID, SAIL_CLIENT_SECRET", err.Error())
+
+	t.Setenv(facade.EnvBaseURL, "https://acme.api.identitynow.com")
+	t.Setenv(facade.EnvClientID, testClientID)
+	_, err = facade.NewFromEnv()
+	require.Error(t, noteErr(err))
+	assert.Equal(t, "accessrequests: missing environment variables: SAIL_CLIENT_SECRET", err.Error())
+
+	t.Setenv(facade.EnvClientSecret, testSecret)
+	c, err := facade.NewFromEnv()
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, "https://acme.api.identitynow.com/beta", c.BaseURL())
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"0", 0, true},
+		{"7", 7 * time.Second, true},
+		{" 12 ", 12 * time.Second, true},
+		{"-5", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+		{"99999999999999999999", 0, false},
+		{"31536000000", 365 * 24 * time.Hour, true},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+	}
+	for _, tc := range cases {
+		got, ok := facade.ParseRetryAfter(tc.in, now)
+		assert.Equal(t, tc.ok, ok, "ok for %q", tc.in)
+		assert.Equal(t, tc.want, got, "duration for %q", tc.in)
+	}
+}

@@ -1,0 +1,32 @@
+package facade
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/sailkit/accessrequests/gen"
+)
+
+// Cancel cancels a pending access request that has not passed its approval step
+// (cancelAccessRequest). accountActivityID is the request's id (Status.AccessRequestId); both
+// it and comment are required and checked before anything is sent. An unknown id gives an
+// error matching ErrNotFound.
+func (c *Client) Cancel(ctx context.Context, accountActivityID, comment string) error {
+	const op = "cancelAccessRequest"
+	var p problems
+	if strings.TrimSpace(accountActivityID) == "" {
+		p.add("accountActivityId", "is required")
+	}
+	if strings.TrimSpace(comment) == "" {
+		p.add("comment", "is required")
+	}
+	if err := p.err(op); err != nil {
+		return err
+	}
+	body := gen.CancelAccessRequest{AccountActivityId: accountActivityID, Comment: comment}
+	_, err := c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
+		return c.api.CancelAccessRequest(ctx, body)
+	})
+	return err
+}

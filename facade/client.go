@@ -1,0 +1,430 @@
+package facade
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+
+	"github.com/sailkit/accessrequests/gen"
+)
+
+// Version is this library's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Environment variables read by NewFromEnv; the vendor's CLI and SDKs use the same names.
+const (
+	EnvBaseURL      = "SAIL_BASE_URL"
+	EnvClientID     = "SAIL_CLIENT_ID"
+	EnvClientSecret = "SAIL_CLIENT_SECRET"
+)
+
+// maxResponseBody bounds how much of a successful response is read (a full page of 250
+// statuses is well under a megabyte).
+const maxResponseBody = 32 << 20
+
+// Client calls the beta access-request operations of one tenant. It is safe for concurrent use;
+// make one and share it, so that goroutines share its token, rate limiter and retry budget.
+type Client struct {
+	api    *gen.Client
+	raw    *gen.ClientWithResponses
+	tr     *transport
+	apiURL string
+}
+
+// Option configures a Client. Options check their input and return an error rather than panic.
+type Option func(*options) error
+
+type options struct {
+	root        *url.URL // the tenant's API root, without /beta
+	tokenURL    string
+	allowHTTP   bool
+	clientID    string
+	secret      string
+	tokenSource oauth2.TokenSource
+	accessToken string
+	hc          *http.Client
+	logger      *slog.Logger
+	uaSuffix    string
+	retry       RetryPolicy
+	limiter     *rate.Limiter
+	now         func() time.Time
+	sleep       func(context.Context, time.Duration) error
+}
+
+var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// WithTenant targets https://{tenant}.api.identitynow.com/beta, with tokens from
+// https://{tenant}.api.identitynow.com/oauth/token.
+func WithTenant(tenant string) Option {
+	return func(o *options) error {
+		t := strings.ToLower(strings.TrimSpace(tenant))
+		if !tenantName.MatchString(t) {
+			return fmt.Errorf("WithTenant: %q is not a tenant name (letters, digits and hyphens, as in {tenant}.api.identitynow.com)", tenant)
+		}
+		o.root = &url.URL{Scheme: "https", Host: t + ".api.identitynow.com"}
+		return nil
+	}
+}
+
+// WithBaseURL targets a tenant's API root given as a URL, such as the value of SAIL_BASE_URL
+// ("https://acme.api.identitynow.com"), a proxy, or a fake tenant's URL. The client adds /beta
+// for API calls and /oauth/token for tokens. Plain http is refused unless the host is a
+// loopback address or WithInsecureHTTP is given.
+func WithBaseURL(raw string) Option {
+	return func(o *options) error {
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return fmt.Errorf("WithBaseURL: %q is not an absolute http(s) URL", raw)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("WithBaseURL: %q must not have a query or fragment", raw)
+		}
+		u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/beta")
+		u.User = nil
+		o.root = u
+		return nil
+	}
+}
+
+// WithTokenURL overrides where client-credential tokens come from (by default the base URL's
+// /oauth/token).
+func WithTokenURL(raw string) Option {
+	return func(o *options) error {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return fmt.Errorf("WithTokenURL: %q is not an absolute http(s) URL", raw)
+		}
+		o.tokenURL = u.String()
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain http base URL on a host that is not loopback. Tokens then
+// travel in clear text: use it only on a network you trust.
+func WithInsecureHTTP() Option {
+	return func(o *options) error { o.allowHTTP = true; return nil }
+}
+
+// WithClientCredentials authenticates with a personal access token or API client's id and
+// secret (the OAuth2 client credentials grant). Tokens are fetched once, shared by all calls,
+// and replaced shortly before they expire.
+func WithClientCredentials(clientID, clientSecret string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(clientID) == "" {
+			return errors.New("WithClientCredentials: client id is empty")
+		}
+		if clientSecret == "" {
+			return errors.New("WithClientCredentials: client secret is empty")
+		}
+		o.clientID, o.secret = clientID, clientSecret
+		return nil
+	}
+}
+
+// WithTokenSource authenticates with tokens from ts (for example an oauth2.Config's source).
+// Tokens are cached and shared as with WithClientCredentials.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(o *options) error {
+		if ts == nil {
+			return errors.New("WithTokenSource: token source is nil")
+		}
+		o.tokenSource = ts
+		return nil
+	}
+}
+
+// WithAccessToken authenticates with a fixed access token. It cannot be refreshed: when it
+// expires, calls fail with ErrUnauthorized.
+func WithAccessToken(token string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(token) == "" {
+			return errors.New("WithAccessToken: token is empty")
+		}
+		o.accessToken = token
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through a copy of hc (its Transport, Timeout, Jar and redirect
+// policy); hc itself is never changed.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: client is nil")
+		}
+		c := *hc
+		o.hc = &c
+		return nil
+	}
+}
+
+// WithLogger logs each attempt (operation, method, path, status, attempt, duration) to l:
+// successes at debug level, failures at info or warn. Headers, tokens and secrets are never
+// logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: logger is nil")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent appends suffix (for example "my-sync-job/1.2") to the User-Agent header.
+func WithUserAgent(suffix string) Option {
+	return func(o *options) error {
+		if strings.ContainsAny(suffix, "\r\n") {
+			return errors.New("WithUserAgent: suffix must not contain line breaks")
+		}
+		o.uaSuffix = strings.TrimSpace(suffix)
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(o *options) error {
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("WithRetryPolicy: %w", err)
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithoutRetries sends every request once; failures come back as they are. A 401 still
+// triggers one token refresh.
+func WithoutRetries() Option {
+	return func(o *options) error {
+		o.retry.MaxAttempts = 1
+		return nil
+	}
+}
+
+// WithRateLimit makes the client wait so that it sends at most r requests per second on
+// average, in bursts of at most burst, across all its goroutines.
+func WithRateLimit(r rate.Limit, burst int) Option {
+	return func(o *options) error {
+		if r <= 0 || burst < 1 {
+			return errors.New("WithRateLimit: rate must be positive and burst at least 1")
+		}
+		o.limiter = rate.NewLimiter(r, burst)
+		return nil
+	}
+}
+
+// VendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token.
+const VendorRateLimit = rate.Limit(10)
+
+// WithVendorRateLimit limits the client to the vendor's documented 100 requests per 10
+// seconds, so that a busy job waits on its own side instead of collecting 429s.
+func WithVendorRateLimit() Option { return WithRateLimit(VendorRateLimit, 10) }
+
+// New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
+// authenticate (WithClientCredentials, WithTokenSource or WithAccessToken).
+func New(opts ...Option) (*Client, error) {
+	o := &options{retry: DefaultRetryPolicy(), now: time.Now, sleep: sleep}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			return nil, fmt.Errorf("accessrequests: %w", err)
+		}
+	}
+	if o.root == nil {
+		return nil, errors.New("accessrequests: no tenant: use WithTenant or WithBaseURL")
+	}
+	if err := checkScheme(o.root, o.allowHTTP); err != nil {
+		return nil, err
+	}
+	if o.hc == nil {
+		o.hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+
+	tokens, err := o.tokenCache()
+	if err != nil {
+		return nil, err
+	}
+	ua := "accessrequests-go/" + Version
+	if o.uaSuffix != "" {
+		ua += " " + o.uaSuffix
+	}
+	tr := &transport{
+		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
+		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep,
+	}
+	apiURL := o.root.JoinPath("beta").String()
+	api, err := gen.NewClient(apiURL, gen.WithHTTPClient(tr))
+	if err != nil {
+		return nil, fmt.Errorf("accessrequests: %w", err)
+	}
+	return &Client{api: api, raw: &gen.ClientWithResponses{ClientInterface: api}, tr: tr, apiURL: apiURL}, nil
+}
+
+func (o *options) tokenCache() (*tokenCache, error) {
+	n := 0
+	for _, set := range []bool{o.clientID != "", o.tokenSource != nil, o.accessToken != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, errors.New("accessrequests: no credentials: use WithClientCredentials, WithTokenSource or WithAccessToken")
+	case n > 1:
+		return nil, errors.New("accessrequests: more than one way to authenticate was given; choose one")
+	}
+	c := &tokenCache{now: o.now}
+	switch {
+	case o.accessToken != "":
+		c.static = true
+		c.tok = &oauth2.Token{AccessToken: o.accessToken, TokenType: "Bearer"}
+	case o.tokenSource != nil:
+		c.fetch = sourceFetcher(o.tokenSource)
+	default:
+		tokenURL := o.tokenURL
+		if tokenURL == "" {
+			tokenURL = o.root.JoinPath("oauth", "token").String()
+		}
+		u, _ := url.Parse(tokenURL)
+		if err := checkScheme(u, o.allowHTTP); err != nil {
+			return nil, err
+		}
+		c.fetch = clientCredentialsFetcher(tokenURL, o.clientID, o.secret, o.hc)
+	}
+	return c, nil
+}
+
+// checkScheme refuses plain http off loopback: the token would travel in clear text.
+func checkScheme(u *url.URL, allowHTTP bool) error {
+	if u.Scheme == "https" || allowHTTP {
+		return nil
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("accessrequests: refusing plain http to %s: tokens would travel unencrypted (use https, or WithInsecureHTTP on a trusted network)", host)
+}
+
+// NewFromEnv makes a Client from SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET, then
+// applies opts. The error names every variable that is missing.
+func NewFromEnv(opts ...Option) (*Client, error) {
+	var missing []string
+	get := func(name string) string {
+		v := strings.TrimSpace(os.Getenv(name))
+		if v == "" {
+			missing = append(missing, name)
+		}
+		return v
+	}
+	base, id, secret := get(EnvBaseURL), get(EnvClientID), os.Getenv(EnvClientSecret)
+	if secret == "" && !contains(missing, EnvClientSecret) {
+		missing = append(missing, EnvClientSecret)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("accessrequests: missing environment variables: %s", strings.Join(missing, ", "))
+	}
+	return New(append([]Option{WithBaseURL(base), WithClientCredentials(id, secret)}, opts...)...)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// BaseURL is the URL API calls are made under, ending in /beta.
+func (c *Client) BaseURL() string { return c.apiURL }
+
+// Generated returns the generated client, sending through this Client's authentication,
+// retries, rate limit and logging, for anything the facade does not cover. Its responses are
+// raw: errors are not turned into *APIError.
+func (c *Client) Generated() *gen.ClientWithResponses { return c.raw }
+
+// call runs one operation: send makes the request; a 2xx body is decoded into out (when out
+// is not nil); anything else becomes a typed error.
+func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("accessrequests: %s: nil context", op)
+	}
+	resp, err := send(withOp(ctx, op))
+	if err != nil {
+		return nil, wrapTransportError(op, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, newAPIError(op, resp, c.tr.now())
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if out == nil {
+		drain(resp)
+		return resp, nil
+	}
+	if err := decodeJSON(resp, out); err != nil {
+		return resp, &ResponseError{Operation: op, StatusCode: resp.StatusCode, Err: err}
+	}
+	return resp, nil
+}
+
+func wrapTransportError(op string, err error) error {
+	var (
+		ou *OutcomeUnknownError
+		te *TokenError
+	)
+	if errors.As(err, &ou) || errors.As(err, &te) {
+		return err
+	}
+	return fmt.Errorf("accessrequests: %s: %w", op, err)
+}
+
+// decodeJSON decodes a whole JSON body into out: bounded in size, of a JSON media type (when
+// one is declared), with nothing after the value.
+func decodeJSON(resp *http.Response, out any) error {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return fmt.Errorf("content type %q is not JSON", ct)
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if len(data) > maxResponseBody {
+		return fmt.Errorf("body is larger than %d bytes", maxResponseBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("decode body: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("decode body: unexpected data after the JSON value")
+	}
+	return nil
+}

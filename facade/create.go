@@ -1,0 +1,213 @@
+package facade
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sailkit/accessrequests/gen"
+)
+
+// AccessRequest is the body of createAccessRequest. Build one with NewGrant, NewRevoke or
+// NewModify, or fill it in yourself; Create checks it either way.
+type AccessRequest = gen.AccessRequest
+
+// CreateResult says which requests the server created and which were already pending.
+type CreateResult = gen.AccessRequestResponse
+
+// Request types, as sent in AccessRequest.RequestType.
+const (
+	Grant  = gen.AccessRequestTypeGRANTACCESS
+	Revoke = gen.AccessRequestTypeREVOKEACCESS
+	Modify = gen.AccessRequestTypeMODIFYACCESS
+)
+
+// Limits the server enforces on createAccessRequest.
+const (
+	MaxEntitlementsPerRequest     = 25 // when any entitlement is requested
+	MaxIdentitiesWithEntitlements = 10
+	MaxRevokeEntitlements         = 1
+)
+
+// Create submits an access request (createAccessRequest). The request is checked against every
+// documented rule first (see ValidateAccessRequest); when it breaks any, nothing is sent and the
+// error lists each problem. Dates are sent in UTC.
+//
+// A POST is never sent twice when it may have reached the server: if the connection fails
+// after the request was written the error matches ErrOutcomeUnknown, and a 2xx whose body does
+// not decode gives a *ResponseError whose Accepted method reports true.
+func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, error) {
+	const op = "createAccessRequest"
+	if err := ValidateAccessRequest(req, c.tr.now()); err != nil {
+		return nil, err
+	}
+	body := inUTC(req)
+	var out CreateResult
+	_, err := c.call(ctx, op, &out, func(ctx context.Context) (*http.Response, error) {
+		return c.api.CreateAccessRequest(ctx, body)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ValidateAccessRequest checks req against the rules the server documents, as of now, and
+// returns a *ValidationError listing every broken rule, or nil.
+func ValidateAccessRequest(req AccessRequest, now time.Time) error {
+	var p problems
+	kind := Grant
+	if req.RequestType != nil {
+		kind = *req.RequestType
+	}
+	switch kind {
+	case Grant, Revoke, Modify:
+	default:
+		p.add("requestType", "must be GRANT_ACCESS, REVOKE_ACCESS or MODIFY_ACCESS, got %q", string(kind))
+	}
+
+	perIdentity := req.RequestedForWithRequestedItems != nil
+	identities := 0
+	var items []itemView
+	if perIdentity {
+		if req.RequestedFor != nil {
+			p.add("requestedFor", "must be absent when requestedForWithRequestedItems is used")
+		}
+		if req.RequestedItems != nil {
+			p.add("requestedItems", "must be absent when requestedForWithRequestedItems is used")
+		}
+		if kind != Grant {
+			p.add("requestedForWithRequestedItems", "is only allowed for GRANT_ACCESS, not %s", kind)
+		}
+		entries := *req.RequestedForWithRequestedItems
+		if len(entries) == 0 {
+			p.add("requestedForWithRequestedItems", "must name at least one identity")
+		}
+		identities = len(entries)
+		for i, e := range entries {
+			f := fmt.Sprintf("requestedForWithRequestedItems[%d]", i)
+			if strings.TrimSpace(e.IdentityId) == "" {
+				p.add(f+".identityId", "is required")
+			}
+			if len(e.RequestedItems) == 0 {
+				p.add(f+".requestedItems", "must have at least one item")
+			}
+			for j, it := range e.RequestedItems {
+				items = append(items, itemView{field: fmt.Sprintf("%s.requestedItems[%d]", f, j), id: it.Id,
+					typ: string(it.Type), comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
+			}
+		}
+	} else {
+		if req.RequestedFor == nil || len(*req.RequestedFor) == 0 {
+			p.add("requestedFor", "must name at least one identity")
+		} else {
+			identities = len(*req.RequestedFor)
+			for i, id := range *req.RequestedFor {
+				if strings.TrimSpace(id) == "" {
+					p.add(fmt.Sprintf("requestedFor[%d]", i), "is empty")
+				}
+			}
+		}
+		if req.RequestedItems == nil || len(*req.RequestedItems) == 0 {
+			p.add("requestedItems", "must have at least one item")
+		} else {
+			for j, it := range *req.RequestedItems {
+				items = append(items, itemView{field: fmt.Sprintf("requestedItems[%d]", j), id: it.Id,
+					typ: string(it.Type), comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
+			}
+		}
+	}
+
+	entitlements := 0
+	for _, it := range items {
+		it.check(&p, kind, now)
+		if it.typ == string(gen.AccessRequestItemTypeENTITLEMENT) {
+			entitlements++
+		}
+	}
+	if entitlements > 0 {
+		if entitlements > MaxEntitlementsPerRequest {
+			p.add("requestedItems", "has %d entitlements; at most %d are allowed in one request", entitlements, MaxEntitlementsPerRequest)
+		}
+		if identities > MaxIdentitiesWithEntitlements {
+			p.add("requestedFor", "names %d identities; at most %d are allowed when entitlements are requested", identities, MaxIdentitiesWithEntitlements)
+		}
+	}
+	if kind == Revoke {
+		if !perIdentity && identities > 1 {
+			p.add("requestedFor", "must name exactly one identity for REVOKE_ACCESS, got %d", identities)
+		}
+		if entitlements > MaxRevokeEntitlements {
+			p.add("requestedItems", "may hold at most %d entitlement for REVOKE_ACCESS, got %d", MaxRevokeEntitlements, entitlements)
+		}
+	}
+	return p.err("createAccessRequest")
+}
+
+// itemView is what the rules need of either kind of requested item.
+type itemView struct {
+	field, id, typ string
+	comment        *string
+	start, remove  *time.Time
+}
+
+func (it itemView) check(p *problems, kind gen.AccessRequestType, now time.Time) {
+	if strings.TrimSpace(it.id) == "" {
+		p.add(it.field+".id", "is required")
+	}
+	switch gen.AccessRequestItemType(it.typ) {
+	case gen.AccessRequestItemTypeROLE, gen.AccessRequestItemTypeACCESSPROFILE, gen.AccessRequestItemTypeENTITLEMENT:
+	default:
+		p.add(it.field+".type", "must be ROLE, ACCESS_PROFILE or ENTITLEMENT, got %q", it.typ)
+	}
+	if kind == Revoke {
+		if it.comment == nil || strings.TrimSpace(*it.comment) == "" {
+			p.add(it.field+".comment", "is required for REVOKE_ACCESS")
+		}
+		if it.start != nil {
+			p.add(it.field+".startDate", "is not allowed for REVOKE_ACCESS")
+		}
+	}
+	if it.start != nil && !it.start.After(now) {
+		p.add(it.field+".startDate", "must be in the future, got %s", it.start.UTC().Format(time.RFC3339))
+	}
+	if it.remove != nil && !it.remove.After(now) {
+		p.add(it.field+".removeDate", "must be in the future, got %s", it.remove.UTC().Format(time.RFC3339))
+	}
+	if it.start != nil && it.remove != nil && !it.remove.After(*it.start) {
+		p.add(it.field+".removeDate", "must be after startDate")
+	}
+}
+
+// inUTC returns a copy of req whose dates are in UTC, as the server requires; the caller's
+// value is not changed.
+func inUTC(req AccessRequest) AccessRequest {
+	utc := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		u := t.UTC()
+		return &u
+	}
+	if req.RequestedItems != nil {
+		items := append([]gen.AccessRequestItem(nil), *req.RequestedItems...)
+		for i := range items {
+			items[i].StartDate, items[i].RemoveDate = utc(items[i].StartDate), utc(items[i].RemoveDate)
+		}
+		req.RequestedItems = &items
+	}
+	if req.RequestedForWithRequestedItems != nil {
+		entries := append([]gen.RequestedForDtoRef(nil), *req.RequestedForWithRequestedItems...)
+		for i := range entries {
+			items := append([]gen.RequestedItemDtoRef(nil), entries[i].RequestedItems...)
+			for j := range items {
+				items[j].StartDate, items[j].RemoveDate = utc(items[j].StartDate), utc(items[j].RemoveDate)
+			}
+			entries[i].RequestedItems = items
+		}
+		req.RequestedForWithRequestedItems = &entries
+	}
+	return req
+}

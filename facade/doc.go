@@ -1,0 +1,31 @@
+// Package facade is the client people import to work with SailPoint Identity Security Cloud's
+// beta Access Requests API: submit, cancel and close access requests, read and write the
+// access request configuration, and list request statuses.
+//
+// Make one Client and share it:
+//
+//	c, err := facade.NewFromEnv() // SAIL_BASE_URL, SAIL_CLIENT_ID, SAIL_CLIENT_SECRET
+//	if err != nil { ... }
+//	cfg, err := c.GetConfig(ctx)
+//
+// What a Client promises:
+//
+//   - Authentication: client-credential tokens are fetched once, shared by every goroutine,
+//     replaced a minute before they expire, and refreshed once when the server answers 401.
+//   - Safety of writes: a POST is sent again only when the server cannot have acted on it (a
+//     429, or a connection that failed before the request was written). Otherwise the error
+//     matches ErrOutcomeUnknown. A 2xx whose body cannot be decoded gives a *ResponseError whose
+//     Accepted method reports true: the call succeeded, do not resubmit.
+//   - Retries: 429 for every method, honouring Retry-After up to a cap; 5xx and network errors
+//     for GET and PUT; exponential backoff with jitter, a client-wide retry budget, and waits
+//     that end with the context. See RetryPolicy.
+//   - Errors: non-2xx answers become *APIError (status, operation, detail code, tracking id,
+//     messages), matched with errors.Is against ErrBadRequest, ErrUnauthorized, ErrForbidden,
+//     ErrNotFound, ErrRateLimited and ErrServer. Input that breaks a documented rule gives a
+//     *ValidationError naming each field, and nothing is sent.
+//   - Secrets: tokens, secrets and the Authorization header never appear in errors or logs.
+//   - Transport security: plain http is refused except to loopback, unless WithInsecureHTTP.
+//
+// For anything the facade does not cover, Client.Generated returns the generated client,
+// which sends through the same authentication, retries and logging.
+package facade

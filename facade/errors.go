@@ -1,0 +1,278 @@
+package facade
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors, matched with errors.Is against any error a Client returns.
+var (
+	// ErrBadRequest: the server refused the request as invalid (HTTP 400).
+	ErrBadRequest = errors.New("bad request")
+	// ErrUnauthorized: the token was missing, invalid or expired, even after a refresh (HTTP 401).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the caller may not use this operation (HTTP 403).
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: nothing exists under the id that was sent (HTTP 404).
+	ErrNotFound = errors.New("not found")
+	// ErrRateLimited: the server's rate limit was hit and retries did not get past it (HTTP 429).
+	ErrRateLimited = errors.New("rate limited")
+	// ErrServer: the server failed (HTTP 5xx).
+	ErrServer = errors.New("server error")
+	// ErrUndecodable: the server answered with a body that does not decode. When the status was
+	// 2xx the server accepted the call: see ResponseError.Accepted.
+	ErrUndecodable = errors.New("response could not be decoded")
+	// ErrOutcomeUnknown: a write may or may not have reached the server (the connection failed
+	// after the request was sent). Check the server's state before sending it again.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
+	// ErrInvalidInput: the request was refused before anything was sent.
+	ErrInvalidInput = errors.New("invalid input")
+	// ErrToken: no access token could be obtained.
+	ErrToken = errors.New("token")
+)
+
+// maxErrorBody bounds how much of an error response is read; maxSnippet how much of a non-JSON
+// body is kept for the error message.
+const (
+	maxErrorBody = 64 << 10
+	maxSnippet   = 512
+)
+
+// Message is one localized message of an error response.
+type Message struct {
+	Locale       string // BCP 47 tag, may be empty
+	LocaleOrigin string // DEFAULT or REQUEST (or a value added later), may be empty
+	Text         string
+}
+
+// APIError is a response with a non-2xx status. Inspect it with errors.As; match its kind with
+// errors.Is and the sentinels (ErrNotFound, ErrRateLimited, ...).
+type APIError struct {
+	StatusCode int           // HTTP status
+	Operation  string        // operationId, e.g. "createAccessRequest"
+	DetailCode string        // the vendor's fine-grained code, e.g. "400.1 Bad Request Content"
+	TrackingID string        // quote this to the vendor's support
+	Messages   []Message     // localized reasons
+	Causes     []Message     // further detail
+	RetryAfter time.Duration // from Retry-After on 429 and 503; 0 when absent
+	Body       string        // a bounded snippet of a body that was not the vendor's JSON (e.g. a proxy's HTML)
+}
+
+// Error summarises the failure on one line.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "accessrequests: %s: HTTP %d", e.Operation, e.StatusCode)
+	if e.DetailCode != "" {
+		fmt.Fprintf(&b, " %s", e.DetailCode)
+	}
+	for _, m := range e.Messages {
+		if m.Text != "" {
+			fmt.Fprintf(&b, ": %s", m.Text)
+			break
+		}
+	}
+	if e.TrackingID != "" {
+		fmt.Fprintf(&b, " (tracking id %s)", e.TrackingID)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.Body != "" {
+		fmt.Fprintf(&b, ": body %q", e.Body)
+	}
+	return b.String()
+}
+
+// Is matches the sentinel for the error's status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// errorBody is the union of the vendor's error shapes: ErrorResponseDto (400, 403, 404, 500),
+// {"error": ...} (401) and {"message": ...} (429).
+type errorBody struct {
+	DetailCode string `json:"detailCode"`
+	TrackingID string `json:"trackingId"`
+	Messages   []struct {
+		Locale       *string `json:"locale"`
+		LocaleOrigin *string `json:"localeOrigin"`
+		Text         string  `json:"text"`
+	} `json:"messages"`
+	Causes []struct {
+		Locale       *string `json:"locale"`
+		LocaleOrigin *string `json:"localeOrigin"`
+		Text         string  `json:"text"`
+	} `json:"causes"`
+	Error   any `json:"error"`
+	Message any `json:"message"`
+}
+
+// newAPIError reads (a bounded amount of) a non-2xx response and closes its body.
+func newAPIError(op string, resp *http.Response, now time.Time) *APIError {
+	e := &APIError{StatusCode: resp.StatusCode, Operation: op}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+			e.RetryAfter = d
+		}
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return e
+	}
+	var body errorBody
+	if err := json.Unmarshal(data, &body); err != nil {
+		e.Body = snippet(data)
+		return e
+	}
+	e.DetailCode, e.TrackingID = body.DetailCode, body.TrackingID
+	for _, m := range body.Messages {
+		e.Messages = append(e.Messages, Message{Locale: deref(m.Locale), LocaleOrigin: deref(m.LocaleOrigin), Text: m.Text})
+	}
+	for _, m := range body.Causes {
+		e.Causes = append(e.Causes, Message{Locale: deref(m.Locale), LocaleOrigin: deref(m.LocaleOrigin), Text: m.Text})
+	}
+	for _, extra := range []any{body.Error, body.Message} {
+		if s := textOf(extra); s != "" {
+			e.Messages = append(e.Messages, Message{Text: s})
+		}
+	}
+	return e
+}
+
+// textOf renders the loosely typed "error" and "message" fields of the 401 and 429 bodies.
+func textOf(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.TrimSpace(v)
+	default:
+		b, _ := json.Marshal(v)
+		return snippet(b)
+	}
+}
+
+// snippet keeps the start of a body, as valid UTF-8, for an error message.
+func snippet(b []byte) string {
+	if len(b) > maxSnippet {
+		b = b[:maxSnippet]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+		return strings.ToValidUTF8(string(b), "?") + "…"
+	}
+	return strings.ToValidUTF8(string(b), "?")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ResponseError is a response whose body could not be read or decoded. When Accepted reports
+// true the server took the call (2xx): do not send a write again.
+type ResponseError struct {
+	Operation  string
+	StatusCode int
+	Err        error
+}
+
+// Accepted reports whether the server answered 2xx, that is, acted on the call.
+func (e *ResponseError) Accepted() bool { return e.StatusCode >= 200 && e.StatusCode <= 299 }
+
+// Error says what failed and, for a 2xx, that the call itself succeeded.
+func (e *ResponseError) Error() string {
+	if e.Accepted() {
+		return fmt.Sprintf("accessrequests: %s: the server accepted the call (HTTP %d) but its response could not be decoded; do not resubmit: %v",
+			e.Operation, e.StatusCode, e.Err)
+	}
+	return fmt.Sprintf("accessrequests: %s: HTTP %d response could not be decoded: %v", e.Operation, e.StatusCode, e.Err)
+}
+
+// Unwrap returns the decoding error.
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// Is matches ErrUndecodable.
+func (e *ResponseError) Is(target error) bool { return target == ErrUndecodable }
+
+// OutcomeUnknownError is a write whose request may have reached the server before the
+// connection failed. It was not retried, since it could act twice.
+type OutcomeUnknownError struct {
+	Operation string
+	Err       error
+}
+
+// Error explains that the write may have happened.
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("accessrequests: %s: outcome unknown, the request may have reached the server; check before sending it again: %v",
+		e.Operation, e.Err)
+}
+
+// Unwrap returns the transport's error.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// Is matches ErrOutcomeUnknown.
+func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// ValidationError lists every rule a request broke; nothing was sent.
+type ValidationError struct {
+	Operation string
+	Problems  []FieldError
+}
+
+// FieldError is one broken rule, naming the field.
+type FieldError struct {
+	Field string // e.g. "requestedItems[2].comment"
+	Rule  string // e.g. "is required for REVOKE_ACCESS"
+}
+
+// Error lists the problems.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Field + " " + p.Rule
+	}
+	return fmt.Sprintf("accessrequests: %s: invalid input, nothing was sent: %s", e.Operation, strings.Join(parts, "; "))
+}
+
+// Is matches ErrInvalidInput.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
+
+// problems collects FieldErrors; err returns nil when there are none.
+type problems []FieldError
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
+}
+
+func (p problems) err(op string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Operation: op, Problems: p}
+}

@@ -1,0 +1,20 @@
+package facade
+
+import (
+	"context"
+	"time"
+)
+
+// WithClock replaces the clock and the wait between retries, so tests never sleep.
+func WithClock(now func() time.Time, sleep func(context.Context, time.Duration) error) Option {
+	return func(o *options) error {
+		o.now, o.sleep = now, sleep
+		return nil
+	}
+}
+
+// ParseRetryAfter exposes parseRetryAfter to tests.
+var ParseRetryAfter = parseRetryAfter
+
+// Sleep exposes the real wait to tests.
+var Sleep = sleep

@@ -1,0 +1,267 @@
+package facade_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/internal/contract"
+)
+
+// Recognisable credentials: TestMain fails the run if any of them shows up in an error string or
+// a log line produced anywhere in the suite.
+const (
+	testClientID = "client-id-7d1f"
+	testSecret   = "s3cr3t-SECRET-value-9a8b"
+	tokenPrefix  = "tok-SENSITIVE-"
+)
+
+// seen collects every error string and log line the suite produces, for the secret scan.
+var seen struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func remember(s string) {
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	seen.lines = append(seen.lines, s)
+}
+
+// noteErr records err's text for the scan and returns it.
+func noteErr(err error) error {
+	if err != nil {
+		remember(err.Error())
+	}
+	return err
+}
+
+// logWriter feeds slog output into the scan and lets a test read its own lines.
+type logWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	remember(string(p))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *logWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	leaks := 0
+	for _, line := range seen.lines {
+		for _, secret := range []string{testSecret, tokenPrefix} {
+			if strings.Contains(line, secret) {
+				fmt.Fprintf(os.Stderr, "secret scan: %q appears in: %s\n", secret, line)
+				leaks++
+			}
+		}
+	}
+	if code == 0 && leaks > 0 {
+		code = 1
+	}
+	if code == 0 && len(seen.lines) < 20 {
+		fmt.Fprintf(os.Stderr, "secret scan: only %d lines were scanned; the scan is not seeing the suite\n", len(seen.lines))
+		code = 1
+	}
+	fmt.Fprintf(os.Stderr, "secret scan: %d error strings and log lines checked, %d leaks\n", len(seen.lines), leaks)
+	os.Exit(code)
+}
+
+// env is one test's tenant: a token endpoint and the API under /beta, behind the contract
+// harness, on a loopback server.
+type env struct {
+	t        *testing.T
+	srv      *httptest.Server
+	mux      *http.ServeMux
+	harness  *contract.Harness
+	strict   bool
+	api      atomic.Int64 // API requests received
+	tokens   atomic.Int64 // token requests received
+	logs     *logWriter
+	clock    *fakeClock
+	tokenTTL time.Duration
+
+	mu         sync.Mutex
+	tokenReply func(n int64, w http.ResponseWriter) bool // optional override of the token endpoint
+}
+
+// fakeClock is the time the client sees; waits advance it instead of sleeping.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func (c *fakeClock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	h, err := contract.New(context.Background())
+	require.NoError(t, err)
+	e := &env{t: t, mux: http.NewServeMux(), harness: h, strict: true, logs: &logWriter{},
+		clock: &fakeClock{now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}, tokenTTL: time.Hour}
+	root := http.NewServeMux()
+	root.HandleFunc("POST /oauth/token", e.serveToken)
+	root.Handle("/beta/", h.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.api.Add(1)
+		e.mux.ServeHTTP(w, r)
+	})))
+	e.srv = httptest.NewServer(root)
+	t.Cleanup(func() {
+		e.srv.Close()
+		if e.strict {
+			for _, v := range h.Violations() {
+				t.Errorf("contract violation: %v", v)
+			}
+		}
+	})
+	return e
+}
+
+// lax lets a test send traffic the spec does not allow (hostile servers).
+func (e *env) lax() *env { e.strict = false; return e }
+
+func (e *env) serveToken(w http.ResponseWriter, r *http.Request) {
+	n := e.tokens.Add(1)
+	e.mu.Lock()
+	override := e.tokenReply
+	e.mu.Unlock()
+	if override != nil && override(n, w) {
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("client_secret") != testSecret || r.PostForm.Get("client_id") != testClientID {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid_client","error_description":"bad credentials"}`)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": fmt.Sprintf("%s%d", tokenPrefix, n), "token_type": "bearer",
+		"expires_in": int(e.tokenTTL / time.Second),
+	})
+}
+
+// client makes a facade client for this env; extra options come last.
+func (e *env) client(opts ...facade.Option) *facade.Client {
+	e.t.Helper()
+	base := []facade.Option{
+		facade.WithBaseURL(e.srv.URL),
+		facade.WithClientCredentials(testClientID, testSecret),
+		facade.WithHTTPClient(e.srv.Client()),
+		facade.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		facade.WithClock(e.clock.Now, e.clock.Sleep),
+	}
+	c, err := facade.New(append(base, opts...)...)
+	require.NoError(e.t, err)
+	return c
+}
+
+// handle serves pattern (below /beta) with h.
+func (e *env) handle(pattern string, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	e.mux.HandleFunc(method+" /beta"+path, h)
+}
+
+// sequence answers each request with the next reply, repeating the last one.
+func sequence(replies ...http.HandlerFunc) http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i >= len(replies) {
+			i = len(replies) - 1
+		}
+		replies[i](w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func reply(status int, body string, headers ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// dropAfterRead reads the whole request, then kills the connection without answering: the
+// server may have acted, and the client cannot know.
+func dropAfterRead(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+const configJSON = `{"approvalsMustBeExternal":false,"autoApprovalEnabled":true,"reauthorizationEnabled":false,
+"requestOnBehalfOfConfig":{"allowRequestOnBehalfOfAnyoneByAnyone":false,"allowRequestOnBehalfOfEmployeeByManager":true},
+"approvalReminderAndEscalationConfig":{"daysUntilEscalation":2,"daysBetweenReminders":1,"maxReminders":3,"fallbackApproverRef":null},
+"entitlementRequestConfig":{"allowEntitlementRequest":true,"requestCommentsRequired":false,"deniedCommentsRequired":false,"grantRequestApprovalSchemes":"sourceOwner"}}`
+
+const createdJSON = `{"newRequests":[{"requestedFor":"id-1","requestedItemsDetails":[{"type":"ROLE","id":"role-1"}],"attributesHash":2843118224,"accessRequestIds":["ar-1"]}],"existingRequests":[]}`
+
+const errorJSON = `{"detailCode":"400.1 Bad Request Content","trackingId":"track-42","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"requestedItems is invalid"}],"causes":[{"locale":"en-US","localeOrigin":null,"text":"item role-9 does not exist"}]}`

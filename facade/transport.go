@@ -1,0 +1,184 @@
+package facade
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+)
+
+// opKey carries the operationId of a call to the transport, for logs and errors.
+type opKey struct{}
+
+func withOp(ctx context.Context, op string) context.Context {
+	return context.WithValue(ctx, opKey{}, op)
+}
+
+func opOf(ctx context.Context) string {
+	if op, ok := ctx.Value(opKey{}).(string); ok {
+		return op
+	}
+	return "request"
+}
+
+// transport is the generated client's HttpRequestDoer: it authenticates, rate-limits, retries
+// and logs every request. A response it returns is the last one received, body unread, so the
+// caller can build a typed error from it.
+type transport struct {
+	hc        *http.Client
+	tokens    *tokenCache
+	policy    RetryPolicy
+	budget    *budget
+	limiter   *rate.Limiter
+	log       *slog.Logger
+	userAgent string
+	now       func() time.Time
+	sleep     func(context.Context, time.Duration) error
+}
+
+// Do sends req, retrying as the policy allows.
+func (t *transport) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	op := opOf(ctx)
+	refreshed := false
+	for attempt := 1; ; attempt++ {
+		resp, wrote, tok, err := t.send(ctx, req, attempt)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			var te *TokenError
+			if errors.As(err, &te) {
+				return nil, err
+			}
+			if !idempotent(req.Method) && !neverSent(err, wrote) {
+				return nil, &OutcomeUnknownError{Operation: op, Err: err}
+			}
+			if !t.mayRetry(attempt) {
+				return nil, err
+			}
+			if err := t.wait(ctx, t.policy.backoff(attempt)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+
+		if resp.StatusCode == http.StatusUnauthorized && !refreshed && t.tokens.invalidate(tok) {
+			// The server did not act on an unauthenticated request, so any method may be sent
+			// again, once, with a fresh token.
+			refreshed = true
+			drain(resp)
+			attempt--
+			continue
+		}
+		if !retryableStatus(req.Method, resp.StatusCode) {
+			if resp.StatusCode < 400 {
+				t.budget.refund()
+			}
+			return resp, nil
+		}
+		delay := t.policy.backoff(attempt)
+		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+			if ra > t.policy.MaxRetryAfter {
+				return resp, nil // not worth waiting for: the caller gets the 429 with RetryAfter
+			}
+			delay = max(delay, ra)
+		}
+		if !t.mayRetry(attempt) {
+			return resp, nil
+		}
+		drain(resp)
+		if err := t.wait(ctx, delay); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// mayRetry reports whether another attempt is allowed, spending budget for it.
+func (t *transport) mayRetry(attempt int) bool {
+	return attempt < t.policy.MaxAttempts && t.budget.take()
+}
+
+func (t *transport) wait(ctx context.Context, d time.Duration) error {
+	return t.sleep(ctx, d)
+}
+
+// send makes one attempt. wrote reports whether any of the request may have reached the
+// network; tok is the token the attempt used.
+func (t *transport) send(ctx context.Context, orig *http.Request, attempt int) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return nil, false, nil, err
+		}
+	}
+	tok, err = t.tokens.token(ctx)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	req := orig.Clone(ctx)
+	if orig.GetBody != nil { // every attempt gets its own copy of the body
+		body, berr := orig.GetBody()
+		if berr != nil {
+			return nil, false, tok, berr
+		}
+		req.Body = body
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("User-Agent", t.userAgent)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	trace := &httptrace.ClientTrace{
+		WroteHeaderField: func(string, []string) { wrote = true },
+	}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+
+	start := t.now()
+	resp, err = t.hc.Do(req)
+	attrs := []slog.Attr{
+		slog.String("op", opOf(ctx)),
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.Path),
+		slog.Int("attempt", attempt),
+		slog.Duration("duration", t.now().Sub(start)),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", redactToken(err.Error(), tok.AccessToken)))
+		t.log.LogAttrs(ctx, slog.LevelWarn, "accessrequests: request failed", attrs...)
+		return nil, wrote, tok, err
+	}
+	attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	level := slog.LevelDebug
+	if resp.StatusCode >= 400 {
+		level = slog.LevelInfo
+	}
+	t.log.LogAttrs(ctx, level, "accessrequests: response", attrs...)
+	return resp, wrote, tok, nil
+}
+
+// drain reads what is left of a body we will not use (a bounded amount), so the connection can
+// be reused, and closes it.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+}
+
+// redactToken removes a token from a message; errors from net/http can quote a request.
+func redactToken(msg, token string) string {
+	return redact(msg, token)
+}
+
+// redact replaces every occurrence of secret in msg.
+func redact(msg, secret string) string {
+	if secret == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, secret, "[redacted]")
+}
