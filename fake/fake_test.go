@@ -1,0 +1,206 @@
+package fake_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
+	"github.com/sailkit/accessrequests/gen"
+	"github.com/sailkit/accessrequests/internal/contract"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const alice, bob = "2c9180835d191a86015d28455b4b00a1", "2c9180835d191a86015d28455b4b00b2"
+
+// tenant starts a fake and a facade client whose traffic the contract harness checks in both
+// directions; any violation fails the test at cleanup.
+func tenant(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client, *contract.Harness) {
+	t.Helper()
+	srv := fake.NewServer()
+	t.Cleanup(srv.Close)
+	h, err := contract.New(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		assert.Positive(t, h.Checked(), "the harness saw no traffic")
+		for _, v := range h.Violations() {
+			t.Errorf("contract violation: %v", v)
+		}
+	})
+	hc := &http.Client{Transport: h.RoundTripper(srv.Client().Transport), Timeout: 10 * time.Second}
+	base := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc)}
+	c, err := facade.New(append(base, opts...)...)
+	require.NoError(t, err)
+	return srv, c, h
+}
+
+func grant(identities []string, items ...gen.AccessRequestItem) facade.AccessRequest {
+	typ := facade.Grant
+	return facade.AccessRequest{RequestType: &typ, RequestedFor: &identities, RequestedItems: &items}
+}
+
+func role(id string) gen.AccessRequestItem {
+	return gen.AccessRequestItem{Type: gen.AccessRequestItemTypeROLE, Id: id}
+}
+
+func TestContractConfig(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := tenant(t)
+	ctx := context.Background()
+	cfg, err := c.GetConfig(ctx)
+	require.NoError(t, err)
+	assert.False(t, *cfg.AutoApprovalEnabled)
+
+	updated, err := c.UpdateConfig(ctx, func(cfg *facade.Config) error {
+		cfg.AutoApprovalEnabled = ptr(true)
+		cfg.ApprovalReminderAndEscalationConfig = &gen.ApprovalReminderAndEscalationConfig{MaxReminders: ptr(int32(3))}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.True(t, *updated.AutoApprovalEnabled)
+	assert.True(t, *srv.Config().AutoApprovalEnabled)
+	assert.EqualValues(t, 3, *srv.Config().ApprovalReminderAndEscalationConfig.MaxReminders)
+}
+
+func TestContractCreateCancelClose(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := tenant(t)
+	ctx := context.Background()
+
+	res, err := c.Create(ctx, grant([]string{alice, bob}, role("role-1"), role("role-2")))
+	require.NoError(t, err)
+	require.Len(t, *res.NewRequests, 2)
+	assert.Empty(t, *res.ExistingRequests)
+	assert.Len(t, srv.Statuses(), 4, "one status per identity and item")
+
+	again, err := c.Create(ctx, grant([]string{alice}, role("role-1")))
+	require.NoError(t, err)
+	assert.Empty(t, *again.NewRequests)
+	require.Len(t, *again.ExistingRequests, 1, "a pending duplicate is reported, not created")
+
+	first := (*(*res.NewRequests)[0].AccessRequestIds)[0]
+	require.NoError(t, c.Cancel(ctx, first, "no longer needed"))
+	st, _ := srv.Status(first)
+	assert.Equal(t, facade.StateCancelled, *st.State)
+	assert.ErrorIs(t, c.Cancel(ctx, "no-such-id", "x"), facade.ErrNotFound)
+	assert.ErrorIs(t, c.Cancel(ctx, first, "again"), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
+
+	ids := *(*res.NewRequests)[1].AccessRequestIds
+	out, err := c.Close(ctx, facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionCompleted, CompletionStatus: facade.CompletionSuccess, Message: "done"})
+	require.NoError(t, err)
+	assert.Equal(t, ids, out.Accepted)
+	for _, id := range ids {
+		st, _ := srv.Status(id)
+		assert.Equal(t, facade.StateRequestCompleted, *st.State)
+	}
+}
+
+func TestContractPerIdentityFormAndRevoke(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := tenant(t)
+	ctx := context.Background()
+	typ := facade.Grant
+	_, err := c.Create(ctx, facade.AccessRequest{RequestType: &typ, RequestedForWithRequestedItems: &[]gen.RequestedForDtoRef{{
+		IdentityId: alice,
+		RequestedItems: []gen.RequestedItemDtoRef{{Type: gen.RequestedItemDtoRefTypeENTITLEMENT, Id: "ent-1",
+			AccountSelection: &[]gen.SourceItemRef{{SourceId: ptr("src-1"), Accounts: &[]gen.AccountItemRef{{NativeIdentity: ptr("CN=alice")}}}}}},
+	}}})
+	require.NoError(t, err)
+
+	rev := facade.Revoke
+	_, err = c.Create(ctx, facade.AccessRequest{RequestType: &rev, RequestedFor: &[]string{alice},
+		RequestedItems: &[]gen.AccessRequestItem{{Type: gen.AccessRequestItemTypeENTITLEMENT, Id: "ent-1", Comment: ptr("left the team"),
+			AssignmentId: ptr("assign-1"), NativeIdentity: ptr("CN=alice")}}})
+	require.NoError(t, err)
+	require.Len(t, srv.Statuses(), 2)
+	assert.Equal(t, facade.Revoke, *srv.Statuses()[1].RequestType)
+}
+
+func TestContractListing(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := tenant(t)
+	ctx := context.Background()
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ids := srv.SeedStatuses(600, alice, from)
+	srv.SeedStatuses(5, bob, from)
+
+	page, err := c.ListStatusPage(ctx, facade.StatusQuery{RequestedFor: alice, Count: true}, 500)
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 100)
+	assert.True(t, page.HasTotal)
+	assert.Equal(t, 600, page.Total)
+	assert.True(t, page.Last)
+
+	all, err := c.CollectStatus(ctx, facade.StatusQuery{RequestedFor: alice, PageSize: 250}, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 600)
+	assert.Equal(t, ids[599], *all[599].AccessRequestId)
+
+	newest, err := c.ListStatusPage(ctx, facade.StatusQuery{Sorters: "-created", PageSize: 1}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, from.Add(599*time.Second), *newest.Items[0].Created)
+
+	byID, err := c.ListStatusPage(ctx, facade.StatusQuery{Filters: fmt.Sprintf(`accessRequestId in (%q, %q)`, ids[3], ids[7])}, 0)
+	require.NoError(t, err)
+	assert.Len(t, byID.Items, 2)
+
+	recent, err := c.CollectStatus(ctx, facade.StatusQuery{RegardingIdentity: alice, OnlyExecuting: true,
+		Filters: `created ge 2026-01-01T00:09:00Z`}, 0)
+	require.NoError(t, err)
+	assert.Len(t, recent, 60)
+
+	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Filters: `name eq "x"`}, 0)
+	require.ErrorIs(t, err, facade.ErrBadRequest, "a field the server does not filter on")
+	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Sorters: "priority"}, 0)
+	require.ErrorIs(t, err, facade.ErrBadRequest)
+}
+
+func TestFakeRefusesNonConformingRequests(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer()
+	defer srv.Close()
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	require.NoError(t, err)
+	resp, err := c.Generated().ListAccessRequestStatusWithResponse(context.Background(), &gen.ListAccessRequestStatusParams{Limit: ptr(int32(251))})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode())
+	require.NotNil(t, resp.JSON400)
+	assert.Contains(t, *(*resp.JSON400.Messages)[0].Text, "limit")
+}
+
+func TestTheHarnessNoticesABrokenResponseShape(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer()
+	defer srv.Close()
+	srv.SetFaults(fake.Faults{MalformedRatio: 1})
+	h, err := contract.New(context.Background())
+	require.NoError(t, err)
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+		facade.WithHTTPClient(&http.Client{Transport: h.RoundTripper(srv.Client().Transport)}))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.ErrorIs(t, err, facade.ErrUndecodable)
+	require.NotEmpty(t, h.Violations(), "a cut-short body must be a contract violation")
+}
+
+func TestTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer(fake.WithCredentials("id", "right"))
+	defer srv.Close()
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "wrong"))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.ErrorIs(t, err, facade.ErrToken)
+	assert.Contains(t, err.Error(), "refused the client credentials")
+	assert.Equal(t, 1, srv.TokenRequests())
+}
+
+func ptr[T any](v T) *T { return &v }

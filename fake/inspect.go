@@ -1,0 +1,86 @@
+package fake
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sailkit/accessrequests/gen"
+)
+
+type receivedKey struct{}
+
+func withReceived(ctx context.Context, r *Received) context.Context {
+	return context.WithValue(ctx, receivedKey{}, r)
+}
+
+func receivedOf(ctx context.Context) *Received {
+	r, _ := ctx.Value(receivedKey{}).(*Received)
+	return r
+}
+
+// SeedStatuses adds n EXECUTING grant statuses for the identity, one role each, created one
+// second apart starting at from. It returns their access request ids, in order.
+func (s *Server) SeedStatuses(n int, identity string, from time.Time) []string {
+	t := s.state
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ids := make([]string, 0, n)
+	for i := range n {
+		st := t.newStatusLocked(identity, item{id: fmt.Sprintf("role-%06d", i), typ: string(gen.AccessRequestItemTypeROLE)},
+			gen.AccessRequestTypeGRANTACCESS, nil, from.Add(time.Duration(i)*time.Second).UTC())
+		ids = append(ids, *st.AccessRequestId)
+	}
+	return ids
+}
+
+// AddStatus stores a status as given (it must have an AccessRequestId), for tests that need
+// particular values.
+func (s *Server) AddStatus(st gen.RequestedItemStatus) {
+	if st.AccessRequestId == nil {
+		st.AccessRequestId = ptr(s.newID())
+	}
+	if st.RequestedFor == nil {
+		st.RequestedFor = &gen.AccessItemRequestedFor{Id: ptr("")}
+	}
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	s.state.insertLocked(&st)
+}
+
+// Statuses returns a copy of every stored status, in creation order.
+func (s *Server) Statuses() []gen.RequestedItemStatus {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	out := make([]gen.RequestedItemStatus, len(s.state.statuses))
+	for i, st := range s.state.statuses {
+		out[i] = *st
+	}
+	return out
+}
+
+// Status returns the status of one access request.
+func (s *Server) Status(accessRequestID string) (gen.RequestedItemStatus, bool) {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	st, ok := s.state.byID[accessRequestID]
+	if !ok {
+		return gen.RequestedItemStatus{}, false
+	}
+	return *st, true
+}
+
+// Creates counts createAccessRequest calls the tenant accepted (and acted on), including those
+// whose answer was then lost to an injected dropped connection.
+func (s *Server) Creates() int {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	return s.state.creates
+}
+
+// Config returns the stored access request configuration.
+func (s *Server) Config() gen.AccessRequestConfig {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	return s.state.config
+}

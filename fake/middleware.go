@@ -1,0 +1,331 @@
+package fake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sailkit/accessrequests/gen"
+)
+
+// Faults are failures the server injects into API calls (never into the token endpoint). The
+// zero value injects nothing. Ratios are between 0 and 1 and drawn per request.
+type Faults struct {
+	Methods []string // only requests with these methods are affected; all when empty
+	Paths   []string // only these paths below /beta, e.g. "/access-requests"; all when empty
+
+	RateLimitedRatio  float64       // answered 429 with Retry-After
+	RetryAfter        string        // the Retry-After of those 429s; "1" when empty
+	ServerErrorRatio  float64       // answered ServerErrorStatus
+	ServerErrorStatus int           // 503 when 0
+	Latency           time.Duration // added before each request is handled
+
+	RateLimit  int           // at most this many requests per RateWindow; the rest get 429
+	RateWindow time.Duration // the window of RateLimit; one second when 0
+
+	DropAfterProcessingRatio float64 // processed in full, then the connection is closed unanswered
+	MalformedRatio           float64 // a 2xx answer whose body is cut short
+}
+
+// SetFaults replaces the faults in force.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+	s.window = rateWindow{}
+}
+
+type rateWindow struct {
+	start time.Time
+	count int
+}
+
+func (f *Faults) applies(r *http.Request) bool {
+	if len(f.Methods) > 0 && !slices.Contains(f.Methods, r.Method) {
+		return false
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/beta")
+	return len(f.Paths) == 0 || slices.Contains(f.Paths, path)
+}
+
+// Received is one request the server got, and what it did with it.
+type Received struct {
+	Method  string
+	Path    string
+	Query   string
+	Body    []byte
+	Status  int  // what the server answered (or would have, for a dropped connection)
+	Dropped bool // the connection was closed instead of answering
+}
+
+// Received returns every request received so far, token requests included, in arrival order.
+func (s *Server) Received() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
+}
+
+// TokenRequests counts requests to the token endpoint.
+func (s *Server) TokenRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenReq
+}
+
+// Count returns how many requests with this method and path (below /beta) got this status;
+// status 0 counts them whatever the answer.
+func (s *Server) Count(method, path string, status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.received {
+		if r.Method == method && r.Path == "/beta"+path && (status == 0 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// RevokeTokens invalidates every token issued so far, as if they had expired early: the next
+// API call with one of them gets 401.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// record keeps every request with the status it got.
+func (s *Server) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sw := &statusWriter{ResponseWriter: w}
+		rec := &Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
+		r = r.WithContext(withReceived(r.Context(), rec))
+		next.ServeHTTP(sw, r)
+		if rec.Status == 0 {
+			rec.Status = sw.status
+		}
+		s.mu.Lock()
+		s.received = append(s.received, *rec)
+		s.mu.Unlock()
+	})
+}
+
+// injectFaults applies the faults in force to API calls.
+func (s *Server) injectFaults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/beta/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.mu.Lock()
+		f := s.faults
+		applies := f.applies(r)
+		var limited, erred, drop, malformed bool
+		var retryAfter string
+		if applies {
+			if f.RateLimit > 0 {
+				window := f.RateWindow
+				if window <= 0 {
+					window = time.Second
+				}
+				now := s.cfg.now()
+				if now.Sub(s.window.start) >= window {
+					s.window = rateWindow{start: now}
+				}
+				s.window.count++
+				if s.window.count > f.RateLimit {
+					limited = true
+					wait := window - now.Sub(s.window.start)
+					retryAfter = strconv.Itoa(int((wait + time.Second - 1) / time.Second))
+				}
+			}
+			if !limited && s.rng.Float64() < f.RateLimitedRatio {
+				limited, retryAfter = true, f.RetryAfter
+				if retryAfter == "" {
+					retryAfter = "1"
+				}
+			}
+			erred = !limited && s.rng.Float64() < f.ServerErrorRatio
+			drop = s.rng.Float64() < f.DropAfterProcessingRatio
+			malformed = s.rng.Float64() < f.MalformedRatio
+		}
+		s.mu.Unlock()
+		if !applies {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if f.Latency > 0 {
+			t := time.NewTimer(f.Latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		switch {
+		case limited:
+			w.Header().Set("Retry-After", retryAfter)
+			writeJSON(w, http.StatusTooManyRequests, gen.RateLimitedBody{Message: ptr(" Rate Limit Exceeded ")})
+		case erred:
+			status := f.ServerErrorStatus
+			if status == 0 {
+				status = http.StatusServiceUnavailable
+			}
+			writeError(w, status, fmt.Sprintf("%d.0 Injected Fault", status), "fault injected by the fake tenant")
+		case drop:
+			buf := &bufferWriter{header: http.Header{}}
+			next.ServeHTTP(buf, r)
+			if rec := receivedOf(r.Context()); rec != nil {
+				rec.Status, rec.Dropped = buf.status, true
+			}
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		case malformed:
+			buf := &bufferWriter{header: http.Header{}}
+			next.ServeHTTP(buf, r)
+			for k, v := range buf.header {
+				w.Header()[k] = v
+			}
+			body := buf.body.Bytes()
+			if buf.status >= 200 && buf.status < 300 && len(body) > 1 {
+				body = body[:len(body)/2]
+				w.Header().Del("Content-Length")
+			}
+			w.WriteHeader(buf.status)
+			_, _ = w.Write(body)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// bufferWriter holds a response back so a fault can change or drop it.
+type bufferWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// serveToken is the client-credentials token endpoint.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.tokenReq++
+	s.mu.Unlock()
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	id, secret, basic := r.BasicAuth()
+	if !basic {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if g := r.PostForm.Get("grant_type"); g != "client_credentials" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
+		return
+	}
+	if id != s.ClientID || secret != s.ClientSecret {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "Bad credentials"})
+		return
+	}
+	token := "fake-token-" + s.newID()
+	s.mu.Lock()
+	s.tokens[token] = s.cfg.now().Add(s.cfg.tokenTTL)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": token, "token_type": "bearer", "scope": "sp:scopes:all",
+		"expires_in": int(s.cfg.tokenTTL / time.Second),
+	})
+}
+
+// authenticate answers 401 in the vendor's shape unless the request carries a live token.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		s.mu.Lock()
+		expiry, known := s.tokens[token]
+		now := s.cfg.now()
+		s.mu.Unlock()
+		switch {
+		case !strings.EqualFold(scheme, "Bearer") || token == "":
+			writeJSON(w, http.StatusUnauthorized, gen.UnauthorizedBody{Error: ptr("JWT validation failed: no token")})
+		case !known || !now.Before(expiry):
+			writeJSON(w, http.StatusUnauthorized, gen.UnauthorizedBody{Error: ptr("JWT validation failed: JWT is expired")})
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// httpError is an operation's refusal, turned into the vendor's error body.
+type httpError struct {
+	status    int
+	code, msg string
+}
+
+func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.msg) }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{status: http.StatusBadRequest, code: "400.1 Bad Request Content", msg: fmt.Sprintf(format, args...)}
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	origin := gen.LocaleOriginDEFAULT
+	writeJSON(w, status, gen.ErrorResponseDto{
+		DetailCode: &code,
+		TrackingId: ptr(strconv.FormatInt(time.Now().UnixNano(), 16)),
+		Messages:   &[]gen.ErrorMessageDto{{Locale: ptr("en-US"), LocaleOrigin: &origin, Text: &msg}},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func ptr[T any](v T) *T { return &v }

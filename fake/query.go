@@ -1,0 +1,212 @@
+package fake
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sailkit/accessrequests/gen"
+	"github.com/sailkit/accessrequests/internal/filter"
+)
+
+// Fields and operators the list operation accepts, as the vendor documents them.
+var filterOps = map[string][]string{
+	"accessRequestId":       {"eq", "in", "ge", "gt", "le", "lt", "ne", "sw"},
+	"accountActivityItemId": {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
+	"created":               {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
+}
+
+var sortFields = []string{"created", "modified", "accountActivityItemId", "name"}
+
+type sortKey struct {
+	field string
+	desc  bool
+}
+
+// query is a parsed listAccessRequestStatus request.
+type query struct {
+	p     gen.ListAccessRequestStatusParams
+	conds filter.Expr
+	sorts []sortKey
+}
+
+func newQuery(p gen.ListAccessRequestStatusParams) (*query, error) {
+	q := &query{p: p}
+	if p.RegardingIdentity != nil && (p.RequestedFor != nil || p.RequestedBy != nil) {
+		return nil, fmt.Errorf("regarding-identity cannot be combined with requested-for or requested-by")
+	}
+	if p.Filters != nil && strings.TrimSpace(*p.Filters) != "" {
+		expr, err := filter.Parse(*p.Filters)
+		if err != nil {
+			return nil, fmt.Errorf("filters: %v", err)
+		}
+		for _, c := range expr {
+			ops, ok := filterOps[c.Field]
+			if !ok {
+				return nil, fmt.Errorf("filters: field %q is not supported", c.Field)
+			}
+			if !slices.Contains(ops, c.Op) {
+				return nil, fmt.Errorf("filters: operator %q is not supported for %s", c.Op, c.Field)
+			}
+			if c.Field == "created" && c.Op != "sw" && c.Op != "isnull" {
+				for _, v := range c.Values {
+					if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
+						return nil, fmt.Errorf("filters: created %s: %q is not an RFC 3339 date-time", c.Op, v)
+					}
+				}
+			}
+		}
+		q.conds = expr
+	}
+	if p.Sorters != nil && strings.TrimSpace(*p.Sorters) != "" {
+		for _, raw := range strings.Split(*p.Sorters, ",") {
+			key := sortKey{field: strings.TrimSpace(raw)}
+			if strings.HasPrefix(key.field, "-") {
+				key.field, key.desc = key.field[1:], true
+			}
+			if !slices.Contains(sortFields, key.field) {
+				return nil, fmt.Errorf("sorters: %q is not a sortable field (created, modified, accountActivityItemId, name)", raw)
+			}
+			q.sorts = append(q.sorts, key)
+		}
+	}
+	return q, nil
+}
+
+func me(v string) string {
+	if v == "me" {
+		return CallerID
+	}
+	return v
+}
+
+func (q *query) match(s *gen.RequestedItemStatus) bool {
+	p := q.p
+	forID, byID := deref(s.RequestedFor.Id), ""
+	if s.Requester != nil {
+		byID = deref(s.Requester.Id)
+	}
+	switch {
+	case p.RequestedFor != nil && forID != me(*p.RequestedFor):
+		return false
+	case p.RequestedBy != nil && byID != me(*p.RequestedBy):
+		return false
+	case p.RegardingIdentity != nil && forID != me(*p.RegardingIdentity) && byID != me(*p.RegardingIdentity):
+		return false
+	case p.AssignedTo != nil && !assignedTo(s, me(*p.AssignedTo)):
+		return false
+	case p.RequestState != nil && (s.State == nil || string(*s.State) != string(*p.RequestState)):
+		return false
+	}
+	for _, c := range q.conds {
+		if !matchCondition(s, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// assignedTo reports whether identity owns one of the status's pending approvals.
+func assignedTo(s *gen.RequestedItemStatus, identity string) bool {
+	if s.ApprovalDetails == nil {
+		return false
+	}
+	for _, a := range *s.ApprovalDetails {
+		if a.CurrentOwner != nil && deref(a.CurrentOwner.Id) == identity {
+			return true
+		}
+	}
+	return false
+}
+
+func matchCondition(s *gen.RequestedItemStatus, c filter.Condition) bool {
+	var value *string
+	switch c.Field {
+	case "accessRequestId":
+		value = s.AccessRequestId
+	case "accountActivityItemId":
+		value = s.AccountActivityItemId
+	case "created":
+		if s.Created != nil {
+			value = ptr(s.Created.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	if c.Op == "isnull" {
+		return value == nil
+	}
+	if value == nil {
+		return false
+	}
+	compare := func(want string) int {
+		if c.Field == "created" {
+			w, err := time.Parse(time.RFC3339Nano, want)
+			if err != nil {
+				return strings.Compare(*value, want)
+			}
+			return s.Created.Compare(w)
+		}
+		return strings.Compare(*value, want)
+	}
+	switch c.Op {
+	case "eq":
+		return compare(c.Values[0]) == 0
+	case "ne":
+		return compare(c.Values[0]) != 0
+	case "gt":
+		return compare(c.Values[0]) > 0
+	case "ge":
+		return compare(c.Values[0]) >= 0
+	case "lt":
+		return compare(c.Values[0]) < 0
+	case "le":
+		return compare(c.Values[0]) <= 0
+	case "sw":
+		return strings.HasPrefix(*value, c.Values[0])
+	case "in":
+		return slices.ContainsFunc(c.Values, func(v string) bool { return compare(v) == 0 })
+	}
+	return false
+}
+
+// sort orders statuses by the sorters, then by creation order (the stable default).
+func (q *query) sort(list []gen.RequestedItemStatus) {
+	if len(q.sorts) == 0 {
+		return // insertion order is creation order
+	}
+	slices.SortStableFunc(list, func(a, b gen.RequestedItemStatus) int {
+		for _, k := range q.sorts {
+			var c int
+			switch k.field {
+			case "created":
+				c = compareTime(a.Created, b.Created)
+			case "modified":
+				c = compareTime(a.Modified, b.Modified)
+			case "accountActivityItemId":
+				c = cmp.Compare(deref(a.AccountActivityItemId), deref(b.AccountActivityItemId))
+			case "name":
+				c = cmp.Compare(deref(a.Name), deref(b.Name))
+			}
+			if k.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+func compareTime(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return a.Compare(*b)
+}

@@ -1,0 +1,165 @@
+// Package fake is an in-memory SailPoint tenant for tests: the six beta access-request
+// operations and a client-credentials token endpoint, on a real loopback HTTP server, the way
+// net/http/httptest serves handlers.
+//
+//	srv := fake.NewServer()
+//	defer srv.Close()
+//	c, _ := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+//
+// It is built on the server interface generated from spec/, and checks every incoming request
+// against the spec (answering 400 in the vendor's error shape when one does not conform). Tests
+// can seed it, inspect what it received, and switch on faults: 429s, 5xx, latency, a rate
+// limit, expired tokens, dropped connections and malformed bodies.
+package fake
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/sailkit/accessrequests/gen"
+	"github.com/sailkit/accessrequests/internal/contract"
+)
+
+// Default credentials the token endpoint accepts unless WithCredentials says otherwise.
+const (
+	DefaultClientID     = "fake-client-id"
+	DefaultClientSecret = "fake-client-secret"
+)
+
+// CallerID is the identity the fake treats as the caller: the requester of every request it
+// records, and what "me" means in list queries.
+const CallerID = "2c9180835d191a86015d28455b4b0001"
+
+// Server is a running fake tenant.
+type Server struct {
+	// URL is the tenant's API root (like SAIL_BASE_URL): the API is under URL+"/beta" and
+	// tokens come from URL+"/oauth/token".
+	URL string
+	// ClientID and ClientSecret are the credentials the token endpoint accepts.
+	ClientID, ClientSecret string
+
+	srv     *httptest.Server
+	harness *contract.Harness
+	cfg     config
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	tokens   map[string]time.Time // access token -> expiry
+	tokenReq int
+	received []Received
+	faults   Faults
+	window   rateWindow
+	state    *tenant
+}
+
+type config struct {
+	clientID, secret string
+	tokenTTL         time.Duration
+	seed             uint64
+	now              func() time.Time
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+// WithCredentials sets the client id and secret the token endpoint accepts.
+func WithCredentials(id, secret string) Option {
+	return func(c *config) { c.clientID, c.secret = id, secret }
+}
+
+// WithTokenLifetime sets how long issued tokens live (default one hour).
+func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+
+// WithSeed makes fault injection and generated ids repeatable.
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithClock sets the fake's notion of now (default time.Now).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// NewServer starts a fake tenant on a loopback address. Close it when done.
+func NewServer(opts ...Option) *Server {
+	cfg := config{clientID: DefaultClientID, secret: DefaultClientSecret, tokenTTL: time.Hour, seed: 1, now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := contract.New(context.Background())
+	if err != nil {
+		// The spec is embedded and tested; failing to load it is a build defect, not a runtime one.
+		panic("fake: embedded spec does not load: " + err.Error())
+	}
+	s := &Server{
+		ClientID: cfg.clientID, ClientSecret: cfg.secret, harness: h, cfg: cfg,
+		rng:    rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
+		tokens: map[string]time.Time{},
+	}
+	s.state = newTenant(cfg.now, s.newID)
+	s.srv = httptest.NewServer(s.handler())
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close shuts the server down, waiting for requests in flight.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an *http.Client for this server (as httptest.Server.Client does).
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// handler assembles the layers every request passes through, outermost first: recording,
+// faults, the token endpoint, authentication, spec validation, and the operations.
+func (s *Server) handler() http.Handler {
+	strict := gen.NewStrictHandlerWithOptions(s.state, nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			var he *httpError
+			if errors.As(err, &he) {
+				writeError(w, he.status, he.code, he.msg)
+				return
+			}
+			writeError(w, http.StatusInternalServerError, "500.0 Internal Fault", err.Error())
+		},
+	})
+	api := gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+		BaseURL: "/beta",
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())
+		},
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth/token", s.serveToken)
+	mux.Handle("/beta/", s.authenticate(s.validate(api)))
+	return s.record(s.injectFaults(mux))
+}
+
+// validate answers 400 in the vendor's shape when a request does not conform to the spec.
+func (s *Server) validate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.harness.ValidateRequest(r); err != nil {
+			if errors.Is(err, contract.ErrNoRoute) {
+				writeError(w, http.StatusNotFound, "404 Not found", err.Error())
+				return
+			}
+			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newID returns a 32-hex-digit id like the vendor's.
+func (s *Server) newID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	const hex = "0123456789abcdef"
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = hex[s.rng.IntN(16)]
+	}
+	return string(b)
+}
