@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,4 +222,25 @@ func TestRetryAfterParsing(t *testing.T) {
 		assert.Equal(t, tc.ok, ok, "ok for %q", tc.in)
 		assert.Equal(t, tc.want, got, "duration for %q", tc.in)
 	}
+}
+
+// The secret scan in TestMain only means something if it sees what the suite produces: this
+// test makes a call that logs and fails, and checks both reached the scan, with the token and
+// secret in play.
+func TestSecretScanSeesLogsAndErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-config", reply(403, `{"detailCode":"403 Forbidden","trackingId":"t-scan","messages":[]}`))
+	_, err := e.client().GetConfig(context.Background())
+	require.Error(t, noteErr(err))
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	var sawLog, sawErr bool
+	for _, l := range seen.lines {
+		sawLog = sawLog || strings.Contains(l, "status=403")
+		sawErr = sawErr || strings.Contains(l, "t-scan")
+	}
+	assert.True(t, sawLog, "log lines reach the scan")
+	assert.True(t, sawErr, "error strings reach the scan")
+	assert.Positive(t, e.tokens.Load(), "a real token was issued and used")
 }

@@ -34,6 +34,9 @@ var (
 	ErrOutcomeUnknown = errors.New("outcome unknown")
 	// ErrInvalidInput: the request was refused before anything was sent.
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrInconsistentPage: a listing's pages contradict each other (the same entries served at
+	// two offsets); the listing stops rather than loop.
+	ErrInconsistentPage = errors.New("inconsistent paging")
 	// ErrToken: no access token could be obtained.
 	ErrToken = errors.New("token")
 )

@@ -1,6 +1,7 @@
 package facade
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
@@ -8,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/sailkit/accessrequests/gen"
 )
@@ -39,10 +42,21 @@ type StatusQuery struct {
 	RegardingIdentity string // requester or target; not with RequestedFor or RequestedBy
 	AssignedTo        string // owner of the request's work item; "me" for the caller
 	OnlyExecuting     bool   // request-state=EXECUTING, the one state the server filters on
-	Filters           string // a filter expression; see the Filter builders
-	Sorters           string // comma-separated sort keys; see the Sort builders
+	Filters           string // a filter expression, best built with Filters; sent as given
+	Sorters           string // sort keys, best built with Sorters; DefaultSorters when empty
 	PageSize          int    // 1..250; 0 means 250
 	Count             bool   // ask for X-Total-Count
+
+	// Dedupe makes ListStatus skip a status whose accessRequestId and accountActivityItemId it
+	// has already yielded: offset paging over a set that changes between pages can repeat
+	// entries. It remembers every key yielded, so memory grows with the listing.
+	Dedupe bool
+
+	// Prefetch, when above 1, lets ListStatus fetch up to this many pages at once once the
+	// first page has told it the total (it asks for the count itself). Items still come in
+	// order, and at most Prefetch pages are held in memory. Requests share the client's rate
+	// limiter and retry budget, so prefetching never outruns WithRateLimit.
+	Prefetch int
 }
 
 // StatusPage is one page of statuses.
@@ -71,6 +85,11 @@ func (q StatusQuery) validate(offset int) error {
 	if q.PageSize < 0 || q.PageSize > MaxPageSize {
 		p.add("limit", "must be between 1 and %d, got %d", MaxPageSize, q.PageSize)
 	}
+	if q.Sorters != "" {
+		if _, err := ParseSorters(q.Sorters); err != nil {
+			p.add("sorters", "%s", strings.TrimPrefix(err.Error(), "accessrequests: "))
+		}
+	}
 	if offset < 0 || offset > math.MaxInt32 {
 		p.add("offset", "must be between 0 and %d, got %d", math.MaxInt32, offset)
 	}
@@ -96,7 +115,7 @@ func (q StatusQuery) params(offset int) *gen.ListAccessRequestStatusParams {
 	p := &gen.ListAccessRequestStatusParams{
 		RequestedFor: str(q.RequestedFor), RequestedBy: str(q.RequestedBy),
 		RegardingIdentity: str(q.RegardingIdentity), AssignedTo: str(q.AssignedTo),
-		Filters: str(q.Filters), Sorters: str(q.Sorters), Limit: &limit, Offset: &off,
+		Filters: str(q.Filters), Sorters: str(cmp.Or(q.Sorters, DefaultSorters)), Limit: &limit, Offset: &off,
 	}
 	if q.Count {
 		t := true
@@ -143,7 +162,30 @@ func (c *Client) ListStatusPage(ctx context.Context, q StatusQuery, offset int) 
 // Breaking out of the loop stops it; no goroutine is left behind.
 func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status, error] {
 	return func(yield func(Status, error) bool) {
-		offset := 0
+		var seen map[string]bool
+		if q.Dedupe {
+			seen = map[string]bool{}
+		}
+		emit := func(items []Status) bool {
+			for _, s := range items {
+				if seen != nil {
+					key := deref(s.AccessRequestId) + "/" + deref(s.AccountActivityItemId)
+					if seen[key] {
+						continue
+					}
+					seen[key] = true
+				}
+				if !yield(s, nil) {
+					return false
+				}
+			}
+			return true
+		}
+		if q.Prefetch > 1 {
+			c.prefetch(ctx, q, emit, func(err error) { yield(Status{}, err) })
+			return
+		}
+		offset, prevKey, prevOffset := 0, "", 0
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(Status{}, err)
@@ -154,10 +196,15 @@ func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status
 				yield(Status{}, err)
 				return
 			}
-			for _, s := range page.Items {
-				if !yield(s, nil) {
-					return
-				}
+			if key := pageKey(page.Items); key != "" && key == prevKey {
+				yield(Status{}, fmt.Errorf("accessrequests: listAccessRequestStatus: %w: offsets %d and %d returned the same entries",
+					ErrInconsistentPage, prevOffset, offset))
+				return
+			} else {
+				prevKey, prevOffset = key, offset
+			}
+			if !emit(page.Items) {
+				return
 			}
 			if page.Last || page.NextOffset <= offset {
 				return
@@ -181,4 +228,137 @@ func (c *Client) CollectStatus(ctx context.Context, q StatusQuery, max int) ([]S
 		}
 	}
 	return out, nil
+}
+
+// prefetch lists with up to q.Prefetch pages in flight once the first page gives the total.
+// Every goroutine it starts has ended when it returns.
+func (c *Client) prefetch(ctx context.Context, q StatusQuery, emit func([]Status) bool, fail func(error)) {
+	q.Count = true
+	first, err := c.ListStatusPage(ctx, q, 0)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if !emit(first.Items) || first.Last {
+		return
+	}
+	size := q.pageSize()
+	var offsets []int
+	for off := first.NextOffset; off < first.Total; off += size {
+		offsets = append(offsets, off)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	type result struct {
+		page *StatusPage
+		err  error
+	}
+	slots := make([]chan result, len(offsets))
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	inFlight := make(chan struct{}, q.Prefetch) // a token per page fetched but not yet emitted
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, off := range offsets {
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, err := c.ListStatusPage(ctx, q, off)
+				slots[i] <- result{p, err}
+			}()
+		}
+	}()
+
+	prevKey := pageKey(first.Items)
+	for i := range offsets {
+		var r result
+		select {
+		case r = <-slots[i]:
+		case <-ctx.Done():
+			fail(ctx.Err())
+			return
+		}
+		<-inFlight
+		if r.err != nil {
+			fail(r.err)
+			return
+		}
+		key := pageKey(r.page.Items)
+		if key != "" && key == prevKey {
+			fail(fmt.Errorf("accessrequests: listAccessRequestStatus: %w: two pages before offset %d returned the same entries",
+				ErrInconsistentPage, offsets[i]))
+			return
+		}
+		prevKey = key
+		if !emit(r.page.Items) || len(r.page.Items) < size {
+			return
+		}
+	}
+}
+
+// pageKey identifies a page by its first and last entries, to notice a server that serves
+// the same page again at the next offset (which would otherwise page on until a lying total).
+func pageKey(items []Status) string {
+	if len(items) == 0 {
+		return ""
+	}
+	key := func(s Status) string {
+		return deref(s.AccessRequestId) + "/" + deref(s.AccountActivityItemId) + "/" + deref(s.Id)
+	}
+	return fmt.Sprintf("%d|%s|%s", len(items), key(items[0]), key(items[len(items)-1]))
+}
+
+// Final reports whether a state is one a request does not leave.
+func Final(state gen.RequestedItemStatusRequestState) bool {
+	switch state {
+	case StateRequestCompleted, StateCancelled, StateTerminated, StateRejected,
+		StateProvisioningFailed, StateNotAllItemsProvisioned, StateError:
+		return true
+	}
+	return false
+}
+
+// WaitOptions paces Wait.
+type WaitOptions struct {
+	Interval    time.Duration // first wait between polls; 2 s when 0
+	MaxInterval time.Duration // waits grow by half each poll up to this; 30 s when 0
+}
+
+// Wait polls the status of one access request until it reaches a final state (see Final) and
+// returns it. It stops when ctx ends. An id the server does not list gives ErrNotFound.
+func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitOptions) (Status, error) {
+	if strings.TrimSpace(accessRequestID) == "" {
+		return Status{}, (&problems{{Field: "accessRequestId", Rule: "is required"}}).err("listAccessRequestStatus")
+	}
+	f, err := Filters(AccessRequestID().Eq(accessRequestID))
+	if err != nil {
+		return Status{}, err
+	}
+	interval := cmp.Or(opts.Interval, 2*time.Second)
+	maxInterval := cmp.Or(opts.MaxInterval, 30*time.Second)
+	for {
+		page, err := c.ListStatusPage(ctx, StatusQuery{Filters: f, PageSize: 1}, 0)
+		if err != nil {
+			return Status{}, err
+		}
+		if len(page.Items) == 0 {
+			return Status{}, fmt.Errorf("accessrequests: access request %s: %w", accessRequestID, ErrNotFound)
+		}
+		if st := page.Items[0]; st.State != nil && Final(*st.State) {
+			return st, nil
+		}
+		if err := c.tr.sleep(ctx, interval); err != nil {
+			return Status{}, err
+		}
+		interval = min(interval+interval/2, maxInterval)
+	}
 }

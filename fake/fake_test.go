@@ -160,7 +160,10 @@ func TestContractListing(t *testing.T) {
 	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Filters: `name eq "x"`}, 0)
 	require.ErrorIs(t, err, facade.ErrBadRequest, "a field the server does not filter on")
 	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Sorters: "priority"}, 0)
-	require.ErrorIs(t, err, facade.ErrBadRequest)
+	require.ErrorIs(t, err, facade.ErrInvalidInput, "the client refuses it before sending")
+	resp, err := c.Generated().ListAccessRequestStatusWithResponse(ctx, &gen.ListAccessRequestStatusParams{Sorters: ptr("priority")})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode(), "and so does the server")
 }
 
 func TestFakeRefusesNonConformingRequests(t *testing.T) {

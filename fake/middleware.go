@@ -68,7 +68,11 @@ type Received struct {
 func (s *Server) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.received)
+	out := make([]Received, len(s.received))
+	for i, r := range s.received {
+		out[i] = *r
+	}
+	return out
 }
 
 // TokenRequests counts requests to the token endpoint.
@@ -100,43 +104,50 @@ func (s *Server) RevokeTokens() {
 	clear(s.tokens)
 }
 
-// statusWriter remembers the status a handler wrote.
+// statusWriter records the status on the request's record before the answer leaves, so a
+// client that has its answer always finds it counted.
 type statusWriter struct {
 	http.ResponseWriter
+	s      *Server
+	rec    *Received
 	status int
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+func (w *statusWriter) note(code int) {
+	if w.status != 0 {
+		return
 	}
+	w.status = code
+	w.s.mu.Lock()
+	if w.rec.Status == 0 {
+		w.rec.Status = code
+	}
+	w.s.mu.Unlock()
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.note(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.note(http.StatusOK)
 	return w.ResponseWriter.Write(p)
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// record keeps every request with the status it got.
+// record keeps every request, from its arrival, with the status it got once answered.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sw := &statusWriter{ResponseWriter: w}
 		rec := &Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
-		r = r.WithContext(withReceived(r.Context(), rec))
-		next.ServeHTTP(sw, r)
-		if rec.Status == 0 {
-			rec.Status = sw.status
-		}
+		sw := &statusWriter{ResponseWriter: w, s: s, rec: rec}
 		s.mu.Lock()
-		s.received = append(s.received, *rec)
+		s.received = append(s.received, rec)
 		s.mu.Unlock()
+		next.ServeHTTP(sw, r.WithContext(withReceived(r.Context(), rec)))
 	})
 }
 
@@ -207,7 +218,9 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			buf := &bufferWriter{header: http.Header{}}
 			next.ServeHTTP(buf, r)
 			if rec := receivedOf(r.Context()); rec != nil {
+				s.mu.Lock()
 				rec.Status, rec.Dropped = buf.status, true
+				s.mu.Unlock()
 			}
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				_ = conn.Close()

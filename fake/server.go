@@ -51,7 +51,7 @@ type Server struct {
 	rng      *rand.Rand
 	tokens   map[string]time.Time // access token -> expiry
 	tokenReq int
-	received []Received
+	received []*Received
 	faults   Faults
 	window   rateWindow
 	state    *tenant

@@ -1,0 +1,135 @@
+package facade_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/internal/filter"
+)
+
+func TestFiltersRender(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("X", 3600))
+	cases := []struct {
+		name  string
+		conds []facade.Condition
+		want  string
+	}{
+		{"one id", []facade.Condition{facade.AccessRequestID().Eq("2c91")}, `accessRequestId eq "2c91"`},
+		{"several ids", []facade.Condition{facade.AccessRequestID().In("a", "b")}, `accessRequestId in ("a","b")`},
+		{"no account activity item", []facade.Condition{facade.AccountActivityItemID().IsNull()}, `accountActivityItemId isnull`},
+		{"created after, in UTC", []facade.Condition{facade.Created().Gt(day)}, `created gt 2026-02-28T23:00:00Z`},
+		{"created in a month", []facade.Condition{facade.Created().Sw("2026-03")}, `created sw "2026-03"`},
+		{"combined with and", []facade.Condition{facade.AccessRequestID().Sw("2c"), facade.Created().Le(day)},
+			`accessRequestId sw "2c" and created le 2026-02-28T23:00:00Z`},
+		{"a quote cannot end the value", []facade.Condition{facade.AccessRequestID().Eq(`x" or name eq "y`)},
+			`accessRequestId eq "x\" or name eq \"y"`},
+		{"a backslash cannot escape the closing quote", []facade.Condition{facade.AccessRequestID().Eq(`x\`)}, `accessRequestId eq "x\\"`},
+		{"a field the vendor adds later", []facade.Condition{facade.FilterOn("requestType").Eq("GRANT_ACCESS")}, `requestType eq "GRANT_ACCESS"`},
+		{"nothing", nil, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := facade.Filters(tc.conds...)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			if got != "" {
+				expr, err := filter.Parse(got)
+				require.NoError(t, err, "what the builder writes, the grammar reads")
+				assert.Len(t, expr, len(tc.conds))
+			}
+		})
+	}
+}
+
+func TestFiltersRefuseWhatTheServerDoesNotSupport(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		cond facade.Condition
+		want string
+	}{
+		{"isnull on accessRequestId", facade.AccessRequestID().IsNull(), `filter accessRequestId: operator "isnull" is not supported`},
+		{"an empty in", facade.AccessRequestID().In(), "accessRequestId in needs at least one value"},
+		{"a control character", facade.AccessRequestID().Eq("a\nb"), "control character"},
+		{"invalid UTF-8", facade.AccessRequestID().Eq("a\xffb"), "not valid UTF-8"},
+		{"a field name with a space", facade.FilterOn("name eq").Eq("x"), "not a field name"},
+		{"the field name and", facade.FilterOn("and").Eq("x"), "not a field name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := facade.Filters(facade.AccessRequestID().Eq("ok"), tc.cond)
+			require.Error(t, noteErr(err))
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestSorters(t *testing.T) {
+	t.Parallel()
+	got, err := facade.Sorters(facade.Desc(facade.SortCreated), facade.Asc(facade.SortName))
+	require.NoError(t, err)
+	assert.Equal(t, "-created,name", got)
+
+	for _, bad := range []string{"priority", "-created,created", "", "created,,name"} {
+		_, err := facade.ParseSorters(bad)
+		assert.Error(t, noteErr(err), "%q", bad)
+	}
+	keys, err := facade.ParseSorters("-modified, accountActivityItemId")
+	require.NoError(t, err)
+	assert.Equal(t, []facade.SortKey{{Field: "modified", Desc: true}, {Field: "accountActivityItemId"}}, keys)
+}
+
+// FuzzFilterBuilder: any field, operator and value either is refused, or renders to a filter
+// that parses back to the very same single condition — no value can smuggle in a second term.
+func FuzzFilterBuilder(f *testing.F) {
+	f.Add(uint8(0), uint8(0), "2c9180835d2e5168015d32f890ca1581")
+	f.Add(uint8(1), uint8(7), `x" and accessRequestId eq "y`)
+	f.Add(uint8(0), uint8(6), `\`)
+	f.Add(uint8(2), uint8(3), `" or 1 eq 1 or "`)
+	f.Add(uint8(3), uint8(8), "")
+	f.Add(uint8(1), uint8(2), "a,b) and (c")
+	f.Fuzz(func(t *testing.T, fieldN, opN uint8, value string) {
+		fields := []facade.FilterField{facade.AccessRequestID(), facade.AccountActivityItemID(), facade.FilterOn("name"), facade.FilterOn(value)}
+		field := fields[int(fieldN)%len(fields)]
+		ops := []func(string) facade.Condition{field.Eq, field.Ne, field.Gt, field.Ge, field.Lt, field.Le, field.Sw,
+			func(v string) facade.Condition { return field.In(v, v+"2") },
+			func(string) facade.Condition { return field.IsNull() }}
+		cond := ops[int(opN)%len(ops)](value)
+		rendered, err := facade.Filters(cond)
+		if err != nil {
+			return
+		}
+		expr, err := filter.Parse(rendered)
+		if err != nil {
+			t.Fatalf("builder wrote %q, which does not parse: %v", rendered, err)
+		}
+		if len(expr) != 1 {
+			t.Fatalf("one condition became %d: %q", len(expr), rendered)
+		}
+		again, err := facade.Filters(cond)
+		if err != nil || again != rendered {
+			t.Fatalf("rendering is not stable: %q vs %q", again, rendered)
+		}
+		switch c := expr[0]; c.Op {
+		case "isnull":
+			if len(c.Values) != 0 {
+				t.Fatalf("isnull parsed with values %q", c.Values)
+			}
+		case "in":
+			if len(c.Values) != 2 || c.Values[0] != value || c.Values[1] != value+"2" {
+				t.Fatalf("in values changed: %q from %q", c.Values, value)
+			}
+		default:
+			if len(c.Values) != 1 || c.Values[0] != value {
+				t.Fatalf("value changed: %q from %q", c.Values, value)
+			}
+		}
+	})
+}

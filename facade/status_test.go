@@ -1,0 +1,305 @@
+package facade_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/gen"
+)
+
+// pager serves a listing of total synthetic statuses and records the offsets asked for.
+type pager struct {
+	total   int
+	failAt  int // offset answered 500 (after the retries run out), -1 for none
+	mu      sync.Mutex
+	offsets []int
+}
+
+func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	p.mu.Lock()
+	p.offsets = append(p.offsets, offset)
+	p.mu.Unlock()
+	if offset == p.failAt {
+		reply(500, errorJSON)(w, r)
+		return
+	}
+	items := []gen.RequestedItemStatus{}
+	for i := offset; i < min(offset+limit, p.total); i++ {
+		id := fmt.Sprintf("ar-%06d", i)
+		items = append(items, gen.RequestedItemStatus{AccessRequestId: &id, AccountActivityItemId: &id})
+	}
+	if q.Get("count") == "true" {
+		w.Header().Set("X-Total-Count", strconv.Itoa(p.total))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(items)
+}
+
+func (p *pager) asked() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]int(nil), p.offsets...)
+}
+
+func TestListStatusVisitsEveryPageOnce(t *testing.T) {
+	t.Parallel()
+	for _, total := range []int{0, 1, 249, 250, 251, 500, 10000} {
+		for _, count := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d statuses, count=%v", total, count), func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t)
+				p := &pager{total: total, failAt: -1}
+				e.handle("GET /access-request-status", p.ServeHTTP)
+				got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{Count: count}, 0)
+				require.NoError(t, noteErr(err))
+				require.Len(t, got, total)
+				for i, s := range got {
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId)
+				}
+				var want []int
+				for off := 0; off < total || off == 0; off += 250 {
+					want = append(want, off)
+				}
+				if !count && total > 0 && total%250 == 0 {
+					want = append(want, total) // without a total, only an empty page says "the end"
+				}
+				assert.Equal(t, want, p.asked(), "offsets asked for, each once, none past the end")
+			})
+		}
+	}
+}
+
+func TestListStatusStopsOnBreakAndContext(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := &pager{total: 1000, failAt: -1}
+	e.handle("GET /access-request-status", p.ServeHTTP)
+	c := e.client()
+
+	n := 0
+	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{}) {
+		require.NoError(t, err)
+		n++
+		if n == 300 {
+			break
+		}
+	}
+	assert.Equal(t, []int{0, 250}, p.asked(), "an early break fetches no further page")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, errs := 0, 0
+	for _, err := range c.ListStatus(ctx, facade.StatusQuery{}) {
+		if err != nil {
+			errs++
+			assert.ErrorIs(t, noteErr(err), context.Canceled)
+			continue
+		}
+		n++
+		if n == 250 {
+			cancel()
+		}
+	}
+	assert.Equal(t, 250, n)
+	assert.Equal(t, 1, errs, "the error is yielded once, last")
+}
+
+func TestListStatusYieldsAPageErrorOnceAndStops(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := &pager{total: 2000, failAt: 750}
+	e.handle("GET /access-request-status", p.ServeHTTP)
+	var items, errs int
+	var last error
+	for _, err := range e.client(facade.WithoutRetries()).ListStatus(context.Background(), facade.StatusQuery{}) {
+		if err != nil {
+			errs++
+			last = err
+			continue
+		}
+		require.Zero(t, errs, "nothing after the error")
+		items++
+	}
+	assert.Equal(t, 750, items)
+	assert.Equal(t, 1, errs)
+	assert.ErrorIs(t, noteErr(last), facade.ErrServer)
+	assert.Equal(t, []int{0, 250, 500, 750}, p.asked())
+}
+
+func TestListStatusGuardsAgainstALyingServer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	calls := 0
+	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		id := "same"
+		reply(200, mustJSON([]gen.RequestedItemStatus{{AccessRequestId: &id}}), "X-Total-Count", "1000000")(w, r)
+	})
+	got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{PageSize: 1, Count: true}, 0)
+	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
+	assert.Len(t, got, 1, "the repeated page is not yielded again")
+	assert.Equal(t, 2, calls, "the listing stops at the repeat instead of paging to the lying total")
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
+	t.Parallel()
+	ids := make([]string, 10000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("ar-%05d", i)
+	}
+	for _, tc := range []struct {
+		name      string
+		failChunk int // 1-based, 0 for none
+		accepted  int
+	}{{"all accepted", 0, 10000}, {"failure on chunk 7", 7, 3000}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			var mu sync.Mutex
+			var sizes []int
+			e.handle("POST /access-requests/close", func(w http.ResponseWriter, r *http.Request) {
+				var body gen.CloseAccessRequest
+				require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+				mu.Lock()
+				sizes = append(sizes, len(body.AccessRequestIds))
+				n := len(sizes)
+				mu.Unlock()
+				if n == tc.failChunk {
+					reply(400, errorJSON)(w, r)
+					return
+				}
+				reply(202, `{}`)(w, r)
+			})
+			res, err := e.client().Close(context.Background(), facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionTerminated})
+			if tc.failChunk == 0 {
+				require.NoError(t, noteErr(err))
+				assert.Equal(t, 20, res.Calls)
+				assert.Len(t, sizes, 20)
+			} else {
+				require.ErrorIs(t, noteErr(err), facade.ErrBadRequest)
+				assert.Equal(t, tc.failChunk, res.Calls)
+				assert.Len(t, res.Failed, 500)
+				assert.Len(t, res.NotSent, 10000-tc.accepted-500)
+				assert.Len(t, res.NotAccepted(), 10000-tc.accepted)
+				assert.Equal(t, ids[tc.accepted:], res.NotAccepted())
+			}
+			assert.Len(t, res.Accepted, tc.accepted)
+			assert.Equal(t, ids[:tc.accepted], res.Accepted)
+			for _, s := range sizes {
+				assert.LessOrEqual(t, s, facade.MaxCloseIDs)
+			}
+		})
+	}
+}
+
+func TestCloseRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := e.client().Close(context.Background(), facade.CloseRequest{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
+	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+	for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.Zero(t, e.api.Load())
+}
+
+func TestWaitPollsUntilAFinalState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	states := []string{"EXECUTING", "EXECUTING", "PROVISIONING_VERIFICATION_PENDING", "REQUEST_COMPLETED"}
+	var n int
+	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, `accessRequestId eq "ar-1"`, r.URL.Query().Get("filters"))
+		s := states[min(n, len(states)-1)]
+		n++
+		reply(200, `[{"accessRequestId":"ar-1","state":"`+s+`"}]`)(w, r)
+	})
+	st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitOptions{Interval: time.Second, MaxInterval: 2 * time.Second})
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, facade.StateRequestCompleted, *st.State)
+	assert.Equal(t, []time.Duration{time.Second, 1500 * time.Millisecond, 2 * time.Second}, e.clock.Waits())
+}
+
+func TestWaitForAnUnknownID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-status", reply(200, `[]`))
+	_, err := e.client().Wait(context.Background(), "nope", facade.WaitOptions{})
+	require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
+	assert.True(t, errors.Is(err, facade.ErrNotFound))
+}
+
+func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{2, 4, 8} {
+		t.Run(fmt.Sprintf("%d pages in flight", n), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			p := &pager{total: 10000, failAt: -1}
+			e.handle("GET /access-request-status", p.ServeHTTP)
+			i := 0
+			for s, err := range e.client().ListStatus(context.Background(), facade.StatusQuery{Prefetch: n}) {
+				require.NoError(t, noteErr(err))
+				require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId, "items come in order")
+				page := i / 250
+				for _, off := range p.asked() {
+					require.LessOrEqual(t, off/250, page+n, "at most %d pages are fetched ahead of the one being read", n)
+				}
+				i++
+			}
+			assert.Equal(t, 10000, i)
+			asked := p.asked()
+			assert.Len(t, asked, 40, "each page once")
+			seen := map[int]bool{}
+			for _, off := range asked {
+				assert.False(t, seen[off], "offset %d asked twice", off)
+				seen[off] = true
+			}
+		})
+	}
+}
+
+func TestPrefetchStopsCleanlyOnBreakAndError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := &pager{total: 5000, failAt: 2500}
+	e.handle("GET /access-request-status", p.ServeHTTP)
+	c := e.client(facade.WithoutRetries())
+	n := 0
+	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{Prefetch: 4}) {
+		require.NoError(t, err)
+		if n++; n == 600 {
+			break
+		}
+	}
+	var items, errs int
+	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{Prefetch: 4}) {
+		if err != nil {
+			errs++
+			assert.ErrorIs(t, noteErr(err), facade.ErrServer)
+			continue
+		}
+		items++
+	}
+	assert.Equal(t, 2500, items, "everything before the failed page, in order")
+	assert.Equal(t, 1, errs)
+}
