@@ -346,10 +346,24 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		missing = append(missing, EnvClientSecret)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("accessrequests: missing environment variables: %s", strings.Join(missing, ", "))
+		return nil, &MissingEnvError{Names: missing}
 	}
 	return New(append([]Option{WithBaseURL(base), WithClientCredentials(id, secret)}, opts...)...)
 }
+
+// MissingEnvError names the environment variables NewFromEnv needed and did not find. It
+// matches ErrInvalidInput.
+type MissingEnvError struct {
+	Names []string
+}
+
+// Error lists the missing variables.
+func (e *MissingEnvError) Error() string {
+	return "accessrequests: missing environment variables: " + strings.Join(e.Names, ", ")
+}
+
+// Is matches ErrInvalidInput.
+func (e *MissingEnvError) Is(target error) bool { return target == ErrInvalidInput }
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

@@ -27,6 +27,10 @@ type CloseRequest struct {
 	ExecutionStatus  gen.CloseAccessRequestExecutionStatus  // empty: the server's default, Terminated
 	CompletionStatus gen.CloseAccessRequestCompletionStatus // empty: the server's default, Failure
 	Message          string                                 // empty: the server's default message
+
+	// Progress, when set, is called after each call with the number of ids accepted so far
+	// and the total.
+	Progress func(accepted, total int)
 }
 
 // CloseResult accounts for every id of a Close: each is in exactly one of Accepted, Failed and
@@ -108,6 +112,9 @@ func (c *Client) Close(ctx context.Context, req CloseRequest) (*CloseResult, err
 			return res, err
 		}
 		res.Accepted = append(res.Accepted, chunk...)
+		if req.Progress != nil {
+			req.Progress(len(res.Accepted), len(req.IDs))
+		}
 	}
 	return res, nil
 }

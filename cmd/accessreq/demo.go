@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
+)
+
+// Identities and items of the demo tenant.
+const (
+	demoAlice   = "2c9180835d191a86015d28455b4b00a1"
+	demoBob     = "2c9180835d191a86015d28455b4b00b2"
+	demoRole    = "2c9180835d2e5168015d32f890ca1581"
+	demoProfile = "2c91808f7892918f0178b78da4a305a1"
+	demoEnt     = "779c6fd7171540bba1184e5946112c28"
+)
+
+// demo runs the whole lifecycle against an in-memory fake tenant: the same client, the same
+// wire format, no network beyond loopback.
+func (a *app) demo(ctx context.Context, args []string) error {
+	fs := a.flags("demo", "")
+	if rest, err := a.parse(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
+	}
+	srv := fake.NewServer()
+	defer srv.Close()
+	out := a.out
+	step := func(n int, title string) { fmt.Fprintf(out, "\n%d. %s\n", n, title) }
+
+	fmt.Fprintf(out, "accessreq demo: a fake tenant is running at %s\n", srv.URL)
+	fmt.Fprintln(out, "The client below is the one you would use against a real tenant (facade.NewFromEnv).")
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+		facade.WithUserAgent("accessreq-demo"))
+	if err != nil {
+		return err
+	}
+	seeded := srv.SeedStatuses(7, demoBob, time.Now().Add(-time.Hour))
+	fmt.Fprintf(out, "Seeded %d earlier requests for Bob.\n", len(seeded))
+
+	step(1, "Read and change the access request configuration")
+	cfg, err := c.UpdateConfig(ctx, func(cfg *facade.Config) error {
+		on := true
+		cfg.AutoApprovalEnabled = &on
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   autoApprovalEnabled is now %v; requests on behalf of reports: %v\n",
+		*cfg.AutoApprovalEnabled, *cfg.RequestOnBehalfOfConfig.AllowRequestOnBehalfOfEmployeeByManager)
+
+	step(2, "Grant a role and an entitlement to Alice and Bob")
+	grant, err := facade.NewGrant().For(demoAlice, demoBob).
+		Role(demoRole, facade.Comment("Joining the payments team")).
+		Entitlement(demoEnt, facade.RemoveOn(time.Now().AddDate(0, 3, 0))).
+		Metadata("ticket", "CHG-1234").
+		Build()
+	if err != nil {
+		return err
+	}
+	res, err := c.Create(ctx, grant)
+	if err != nil {
+		return err
+	}
+	var aliceIDs []string
+	for _, t := range *res.NewRequests {
+		fmt.Fprintf(out, "   new requests for %s: %v\n", *t.RequestedFor, *t.AccessRequestIds)
+		if *t.RequestedFor == demoAlice {
+			aliceIDs = *t.AccessRequestIds
+		}
+	}
+	again, err := c.Create(ctx, grant)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   sending the same grant again creates %d and finds %d already pending\n",
+		len(*again.NewRequests), len(*again.ExistingRequests))
+
+	step(3, "Refuse a bad revoke before it is sent, then revoke properly")
+	_, err = facade.NewRevoke(demoBob).Entitlement(demoEnt).Entitlement("another-entitlement").Build()
+	fmt.Fprintf(out, "   %v\n", err)
+	revoke, err := facade.NewRevoke(demoBob).Role(demoProfile, facade.Comment("Moved to another team")).Build()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Create(ctx, revoke); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "   revoke submitted for Bob")
+
+	step(4, "List statuses, five per page, with the total")
+	q := facade.StatusQuery{PageSize: 5, Count: true, Sorters: "-created"}
+	for offset := 0; ; {
+		page, err := c.ListStatusPage(ctx, q, offset)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "   page at offset %d: %d of %d statuses\n", page.Offset, len(page.Items), page.Total)
+		if page.Last {
+			break
+		}
+		offset = page.NextOffset
+	}
+	all, err := c.CollectStatus(ctx, facade.StatusQuery{RequestedFor: demoAlice}, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   the iterator over Alice's requests yields %d:\n", len(all))
+	printStatuses(newIndent(out), all)
+
+	step(5, "Cancel Alice's role request")
+	if err := c.Cancel(ctx, aliceIDs[0], "Requested by mistake"); err != nil {
+		return err
+	}
+	st, _ := srv.Status(aliceIDs[0])
+	fmt.Fprintf(out, "   %s is now %s\n", aliceIDs[0], *st.State)
+	err = c.Cancel(ctx, "no-such-request", "typo")
+	fmt.Fprintf(out, "   cancelling an unknown id: %v\n", err)
+
+	step(6, "Close Bob's earlier requests as completed")
+	closed, err := c.Close(ctx, facade.CloseRequest{IDs: seeded, ExecutionStatus: facade.ExecutionCompleted,
+		CompletionStatus: facade.CompletionSuccess, Message: "Provisioned by hand"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   closed %d requests in %d call(s)\n", len(closed.Accepted), closed.Calls)
+
+	step(7, "Wait for a request to reach a final state")
+	done, err := c.Wait(ctx, seeded[0], facade.WaitOptions{Interval: 10 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %s finished as %s\n", seeded[0], *done.State)
+
+	executing, err := c.CollectStatus(ctx, facade.StatusQuery{OnlyExecuting: true}, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nDone: %d requests still executing; the fake received %d API calls and issued %d token(s).\n",
+		len(executing), len(srv.Received())-srv.TokenRequests(), srv.TokenRequests())
+	return nil
+}
+
+// indent prefixes every line written with three spaces.
+type indent struct {
+	w       io.Writer
+	midLine *bool
+}
+
+func newIndent(w io.Writer) indent { return indent{w: w, midLine: new(bool)} }
+
+func (i indent) Write(p []byte) (int, error) {
+	var b []byte
+	for _, c := range p {
+		if !*i.midLine {
+			b = append(b, "   "...)
+			*i.midLine = true
+		}
+		b = append(b, c)
+		if c == '\n' {
+			*i.midLine = false
+		}
+	}
+	if _, err := i.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
