@@ -124,7 +124,7 @@ func str(s *string) string {
 // itemFlags are the flags grant and revoke share.
 type itemFlags struct {
 	identities, roles, profiles, entitlements listFlag
-	comment, removeDate, startDate           string
+	comment, removeDate, startDate            string
 	asJSON                                    bool
 }
 

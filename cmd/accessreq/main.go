@@ -59,7 +59,7 @@ type app struct {
 	out, errOut io.Writer
 	newClient   func() (*facade.Client, error)
 	synopsis    func() // prints the current command's usage
-	terminal    bool // stderr is a terminal: show progress bars
+	terminal    bool   // stderr is a terminal: show progress bars
 }
 
 // usageError is bad input: exit 2, nothing sent.
