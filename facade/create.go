@@ -87,15 +87,14 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 		}
 		identities = len(entries)
 		for i, e := range entries {
-			f := fmt.Sprintf("requestedForWithRequestedItems[%d]", i)
 			if strings.TrimSpace(e.IdentityId) == "" {
-				p.add(f+".identityId", "is required")
+				p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].identityId", i), "is required")
 			}
 			if len(e.RequestedItems) == 0 {
-				p.add(f+".requestedItems", "must have at least one item")
+				p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems", i), "must have at least one item")
 			}
 			for j, it := range e.RequestedItems {
-				items = append(items, itemView{field: fmt.Sprintf("%s.requestedItems[%d]", f, j), id: it.Id,
+				items = append(items, itemView{outer: i, inner: j, perIdentity: true, id: it.Id,
 					typ: string(it.Type), comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
@@ -114,7 +113,7 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 			p.add("requestedItems", "must have at least one item")
 		} else {
 			for j, it := range *req.RequestedItems {
-				items = append(items, itemView{field: fmt.Sprintf("requestedItems[%d]", j), id: it.Id,
+				items = append(items, itemView{inner: j, id: it.Id,
 					typ: string(it.Type), comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
@@ -146,38 +145,48 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 	return p.err("createAccessRequest")
 }
 
-// itemView is what the rules need of either kind of requested item.
+// itemView is what the rules need of either kind of requested item. Its field name is only
+// built when a rule is broken.
 type itemView struct {
-	field, id, typ string
-	comment        *string
-	start, remove  *time.Time
+	outer, inner  int
+	perIdentity   bool
+	id, typ       string
+	comment       *string
+	start, remove *time.Time
+}
+
+func (it itemView) field() string {
+	if it.perIdentity {
+		return fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", it.outer, it.inner)
+	}
+	return fmt.Sprintf("requestedItems[%d]", it.inner)
 }
 
 func (it itemView) check(p *problems, kind gen.AccessRequestType, now time.Time) {
 	if strings.TrimSpace(it.id) == "" {
-		p.add(it.field+".id", "is required")
+		p.add(it.field()+".id", "is required")
 	}
 	switch gen.AccessRequestItemType(it.typ) {
 	case gen.AccessRequestItemTypeROLE, gen.AccessRequestItemTypeACCESSPROFILE, gen.AccessRequestItemTypeENTITLEMENT:
 	default:
-		p.add(it.field+".type", "must be ROLE, ACCESS_PROFILE or ENTITLEMENT, got %q", it.typ)
+		p.add(it.field()+".type", "must be ROLE, ACCESS_PROFILE or ENTITLEMENT, got %q", it.typ)
 	}
 	if kind == Revoke {
 		if it.comment == nil || strings.TrimSpace(*it.comment) == "" {
-			p.add(it.field+".comment", "is required for REVOKE_ACCESS")
+			p.add(it.field()+".comment", "is required for REVOKE_ACCESS")
 		}
 		if it.start != nil {
-			p.add(it.field+".startDate", "is not allowed for REVOKE_ACCESS")
+			p.add(it.field()+".startDate", "is not allowed for REVOKE_ACCESS")
 		}
 	}
 	if it.start != nil && !it.start.After(now) {
-		p.add(it.field+".startDate", "must be in the future, got %s", it.start.UTC().Format(time.RFC3339))
+		p.add(it.field()+".startDate", "must be in the future, got %s", it.start.UTC().Format(time.RFC3339))
 	}
 	if it.remove != nil && !it.remove.After(now) {
-		p.add(it.field+".removeDate", "must be in the future, got %s", it.remove.UTC().Format(time.RFC3339))
+		p.add(it.field()+".removeDate", "must be in the future, got %s", it.remove.UTC().Format(time.RFC3339))
 	}
 	if it.start != nil && it.remove != nil && !it.remove.After(*it.start) {
-		p.add(it.field+".removeDate", "must be after startDate")
+		p.add(it.field()+".removeDate", "must be after startDate")
 	}
 }
 

@@ -135,32 +135,45 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int) (
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
-	trace := &httptrace.ClientTrace{
-		WroteHeaderField: func(string, []string) { wrote = true },
+	if idempotent(req.Method) {
+		wrote = true // never consulted: a read or a PUT may be sent again either way
+	} else {
+		// Whether any byte may have left decides if a failed POST may be sent again.
+		trace := &httptrace.ClientTrace{WroteHeaderField: func(string, []string) { wrote = true }}
+		req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 	}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 
 	start := t.now()
 	resp, err = t.hc.Do(req)
+	level := slog.LevelDebug
+	switch {
+	case err != nil:
+		level = slog.LevelWarn
+	case resp.StatusCode >= 400:
+		level = slog.LevelInfo
+	}
+	if t.log.Enabled(ctx, level) {
+		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err, tok)
+	}
+	return resp, wrote, tok, err
+}
+
+// logAttempt logs one attempt: never a header, a token or a secret.
+func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error, tok *oauth2.Token) {
 	attrs := []slog.Attr{
 		slog.String("op", opOf(ctx)),
 		slog.String("method", req.Method),
 		slog.String("path", req.URL.Path),
 		slog.Int("attempt", attempt),
-		slog.Duration("duration", t.now().Sub(start)),
+		slog.Duration("duration", d),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", redactToken(err.Error(), tok.AccessToken)))
-		t.log.LogAttrs(ctx, slog.LevelWarn, "accessrequests: request failed", attrs...)
-		return nil, wrote, tok, err
+		attrs = append(attrs, slog.String("error", redact(err.Error(), tok.AccessToken)))
+		t.log.LogAttrs(ctx, level, "accessrequests: request failed", attrs...)
+		return
 	}
 	attrs = append(attrs, slog.Int("status", resp.StatusCode))
-	level := slog.LevelDebug
-	if resp.StatusCode >= 400 {
-		level = slog.LevelInfo
-	}
 	t.log.LogAttrs(ctx, level, "accessrequests: response", attrs...)
-	return resp, wrote, tok, nil
 }
 
 // drain reads what is left of a body we will not use (a bounded amount), so the connection can
@@ -168,11 +181,6 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int) (
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	_ = resp.Body.Close()
-}
-
-// redactToken removes a token from a message; errors from net/http can quote a request.
-func redactToken(msg, token string) string {
-	return redact(msg, token)
 }
 
 // redact replaces every occurrence of secret in msg.

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,8 +27,12 @@ type Faults struct {
 	ServerErrorStatus int           // 503 when 0
 	Latency           time.Duration // added before each request is handled
 
-	RateLimit  int           // at most this many requests per RateWindow; the rest get 429
-	RateWindow time.Duration // the window of RateLimit; one second when 0
+	// RateLimit requests per RateWindow are allowed, as a token bucket holding RateBurst
+	// (RateLimit when 0); a request finding the bucket empty gets 429 with the Retry-After the
+	// next token needs.
+	RateLimit  int
+	RateWindow time.Duration // one second when 0
+	RateBurst  int
 
 	DropAfterProcessingRatio float64 // processed in full, then the connection is closed unanswered
 	MalformedRatio           float64 // a 2xx answer whose body is cut short
@@ -38,12 +43,28 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.window = rateWindow{}
+	s.bucket = bucket{}
 }
 
-type rateWindow struct {
-	start time.Time
-	count int
+// bucket is the server's rate limit: tokens refill continuously at rate per second.
+type bucket struct {
+	tokens float64
+	last   time.Time
+	init   bool
+}
+
+// take spends a token if there is one; otherwise it says how long until there is.
+func (b *bucket) take(now time.Time, perSecond float64, burst int) (bool, time.Duration) {
+	if !b.init {
+		b.tokens, b.last, b.init = float64(burst), now, true
+	}
+	b.tokens = min(float64(burst), b.tokens+now.Sub(b.last).Seconds()*perSecond)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / perSecond * float64(time.Second))
 }
 
 func (f *Faults) applies(r *http.Request) bool {
@@ -165,18 +186,10 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		var retryAfter string
 		if applies {
 			if f.RateLimit > 0 {
-				window := f.RateWindow
-				if window <= 0 {
-					window = time.Second
-				}
-				now := s.cfg.now()
-				if now.Sub(s.window.start) >= window {
-					s.window = rateWindow{start: now}
-				}
-				s.window.count++
-				if s.window.count > f.RateLimit {
+				window := cmp.Or(f.RateWindow, time.Second)
+				ok, wait := s.bucket.take(s.cfg.now(), float64(f.RateLimit)/window.Seconds(), cmp.Or(f.RateBurst, f.RateLimit))
+				if !ok {
 					limited = true
-					wait := window - now.Sub(s.window.start)
 					retryAfter = strconv.Itoa(int((wait + time.Second - 1) / time.Second))
 				}
 			}

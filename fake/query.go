@@ -171,11 +171,11 @@ func matchCondition(s *gen.RequestedItemStatus, c filter.Condition) bool {
 }
 
 // sort orders statuses by the sorters, then by creation order (the stable default).
-func (q *query) sort(list []gen.RequestedItemStatus) {
+func (q *query) sort(list []*gen.RequestedItemStatus) {
 	if len(q.sorts) == 0 {
 		return // insertion order is creation order
 	}
-	slices.SortStableFunc(list, func(a, b gen.RequestedItemStatus) int {
+	slices.SortStableFunc(list, func(a, b *gen.RequestedItemStatus) int {
 		for _, k := range q.sorts {
 			var c int
 			switch k.field {

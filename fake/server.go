@@ -53,7 +53,7 @@ type Server struct {
 	tokenReq int
 	received []*Received
 	faults   Faults
-	window   rateWindow
+	bucket   bucket
 	state    *tenant
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -301,16 +300,6 @@ func (t *tenant) ListAccessRequestStatus(_ context.Context, req gen.ListAccessRe
 	if err != nil {
 		return gen.ListAccessRequestStatus400JSONResponse{BadRequestJSONResponse: badRequestBody(err.Error())}, nil
 	}
-	t.mu.Lock()
-	matched := make([]gen.RequestedItemStatus, 0, 64)
-	for _, s := range t.statuses {
-		if q.match(s) {
-			matched = append(matched, *s)
-		}
-	}
-	t.mu.Unlock()
-	q.sort(matched)
-
 	limit, offset := 250, 0
 	if p.Limit != nil {
 		limit = int(*p.Limit)
@@ -318,9 +307,23 @@ func (t *tenant) ListAccessRequestStatus(_ context.Context, req gen.ListAccessRe
 	if p.Offset != nil {
 		offset = int(*p.Offset)
 	}
+	// Match and sort pointers under the lock, and copy only the page asked for, so a large
+	// tenant costs the fake little memory per request.
+	t.mu.Lock()
+	matched := make([]*gen.RequestedItemStatus, 0, min(len(t.statuses), 1024))
+	for _, s := range t.statuses {
+		if q.match(s) {
+			matched = append(matched, s)
+		}
+	}
+	q.sort(matched)
 	start := min(offset, len(matched))
 	end := min(start+limit, len(matched))
-	page := slices.Clone(matched[start:end])
+	page := make([]gen.RequestedItemStatus, 0, end-start)
+	for _, s := range matched[start:end] {
+		page = append(page, *s)
+	}
+	t.mu.Unlock()
 	resp := gen.ListAccessRequestStatus200JSONResponse{Body: page}
 	if p.Count != nil && *p.Count {
 		resp.Headers.XTotalCount = ptr(int32(len(matched)))
