@@ -150,11 +150,17 @@ func BenchmarkCallOverhead(b *testing.B) {
 
 	b.Run("get-config", func(b *testing.B) {
 		pair(b, func() error { _, err := c.GetConfig(ctx); return err },
-			func() error { var out gen.AccessRequestConfig; return base.do(ctx, "GET", "/access-request-config", nil, &out) })
+			func() error {
+				var out gen.AccessRequestConfig
+				return base.do(ctx, "GET", "/access-request-config", nil, &out)
+			})
 	})
 	b.Run("create", func(b *testing.B) {
 		pair(b, func() error { _, err := c.Create(ctx, grant); return err },
-			func() error { var out gen.AccessRequestResponse; return base.do(ctx, "POST", "/access-requests", grant, &out) })
+			func() error {
+				var out gen.AccessRequestResponse
+				return base.do(ctx, "POST", "/access-requests", grant, &out)
+			})
 	})
 	b.Run("list-page", func(b *testing.B) {
 		pair(b, func() error { _, err := c.ListStatusPage(ctx, facade.StatusQuery{Count: true}, 0); return err },

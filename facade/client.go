@@ -1,6 +1,7 @@
 package facade
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -415,24 +416,35 @@ func wrapTransportError(op string, err error) error {
 	return fmt.Errorf("accessrequests: %s: %w", op, err)
 }
 
-// decodeJSON decodes a whole JSON body into out, streaming: bounded in size, of a JSON media
-// type (when one is declared), with nothing after the value.
+// decodeJSON decodes a whole JSON body into out: bounded in size, of a JSON media type (when
+// one is declared), with nothing after the value.
 func decodeJSON(resp *http.Response, out any) error {
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return fmt.Errorf("content type %q is not JSON", ct)
 	}
-	body := &countingReader{r: resp.Body, left: maxResponseBody + 1}
-	dec := json.NewDecoder(body)
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxResponseBody {
+		buf.Grow(int(n) + bytes.MinRead) // one allocation for the usual case
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1)); err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if buf.Len() > maxResponseBody {
+		return fmt.Errorf("body is larger than %d bytes", maxResponseBody)
+	}
+	err := decodeExact(buf.Bytes(), out)
+	if err != nil && retryCaseExact(buf.Bytes(), out) == nil {
+		return nil
+	}
+	return err
+}
+
+func decodeExact(data []byte, out any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(out); err != nil {
-		if body.left <= 0 {
-			return fmt.Errorf("body is larger than %d bytes", maxResponseBody)
-		}
 		return fmt.Errorf("decode body: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		if body.left <= 0 {
-			return fmt.Errorf("body is larger than %d bytes", maxResponseBody)
-		}
 		return errors.New("decode body: unexpected data after the JSON value")
 	}
 	return nil
@@ -443,22 +455,4 @@ func isJSON(ct string) bool {
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
-}
-
-// countingReader stops after left bytes, so a hostile body cannot exhaust memory.
-type countingReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		return 0, io.ErrUnexpectedEOF
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
 }

@@ -118,24 +118,21 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 || secs > int64(365*24*time.Hour/time.Second) {
-			if secs < 0 {
-				return 0, false
-			}
-			return 365 * 24 * time.Hour, true
+		if secs < 0 {
+			return 0, false
 		}
-		return time.Duration(secs) * time.Second, true
+		return min(time.Duration(min(secs, int64(maxRetryAfterHint/time.Second)))*time.Second, maxRetryAfterHint), true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		return 0, false
 	}
-	d := t.Sub(now)
-	if d < 0 {
-		d = 0
-	}
-	return d, true
+	return min(max(t.Sub(now), 0), maxRetryAfterHint), true
 }
+
+// maxRetryAfterHint is the longest Retry-After taken at face value; anything longer reads as
+// a year, which is past any sensible cap and so is returned to the caller at once.
+const maxRetryAfterHint = 365 * 24 * time.Hour
 
 // idempotent reports whether sending the method twice has the effect of sending it once.
 func idempotent(method string) bool {

@@ -159,14 +159,22 @@ func newEnv(t *testing.T) *env {
 		clock: &fakeClock{now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}, tokenTTL: time.Hour}
 	root := http.NewServeMux()
 	root.HandleFunc("POST /oauth/token", e.serveToken)
-	root.Handle("/beta/", h.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.api.Add(1)
 		e.mux.ServeHTTP(w, r)
-	})))
+	})
+	checked := h.Handler(api)
+	root.HandleFunc("/beta/", func(w http.ResponseWriter, r *http.Request) {
+		if e.isStrict() {
+			checked.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r) // hostile servers stream; the harness would buffer them whole
+	})
 	e.srv = httptest.NewServer(root)
 	t.Cleanup(func() {
 		e.srv.Close()
-		if e.strict {
+		if e.isStrict() {
 			for _, v := range h.Violations() {
 				t.Errorf("contract violation: %v", v)
 			}
@@ -175,8 +183,20 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-// lax lets a test send traffic the spec does not allow (hostile servers).
-func (e *env) lax() *env { e.strict = false; return e }
+// lax lets a test send traffic the spec does not allow (hostile servers); the harness is
+// taken out of the path.
+func (e *env) lax() *env {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.strict = false
+	return e
+}
+
+func (e *env) isStrict() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.strict
+}
 
 func (e *env) serveToken(w http.ResponseWriter, r *http.Request) {
 	n := e.tokens.Add(1)
@@ -269,3 +289,8 @@ const configJSON = `{"approvalsMustBeExternal":false,"autoApprovalEnabled":true,
 const createdJSON = `{"newRequests":[{"requestedFor":"id-1","requestedItemsDetails":[{"type":"ROLE","id":"role-1"}],"attributesHash":2843118224,"accessRequestIds":["ar-1"]}],"existingRequests":[]}`
 
 const errorJSON = `{"detailCode":"400.1 Bad Request Content","trackingId":"track-42","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"requestedItems is invalid"}],"causes":[{"locale":"en-US","localeOrigin":null,"text":"item role-9 does not exist"}]}`
+
+// debugLogger logs at debug level into the secret scan.
+func debugLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(&logWriter{}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}

@@ -152,7 +152,9 @@ func (c *Client) ListStatusPage(ctx context.Context, q StatusQuery, offset int) 
 		return nil, &ResponseError{Operation: op, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("page has %d items, more than the limit of %d", len(items), q.pageSize())}
 	}
-	page.Last = len(items) < q.pageSize() || (page.HasTotal && page.NextOffset >= page.Total)
+	// A total the page itself contradicts (more items than it claims) is not trusted to end
+	// the listing: only a short page does then.
+	page.Last = len(items) < q.pageSize() || (page.HasTotal && page.NextOffset == page.Total)
 	return page, nil
 }
 
@@ -185,32 +187,35 @@ func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status
 			c.prefetch(ctx, q, emit, func(err error) { yield(Status{}, err) })
 			return
 		}
-		offset, prevKey, prevOffset := 0, "", 0
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(Status{}, err)
-				return
-			}
-			page, err := c.ListStatusPage(ctx, q, offset)
-			if err != nil {
-				yield(Status{}, err)
-				return
-			}
-			if key := pageKey(page.Items); key != "" && key == prevKey {
-				yield(Status{}, fmt.Errorf("accessrequests: listAccessRequestStatus: %w: offsets %d and %d returned the same entries",
-					ErrInconsistentPage, prevOffset, offset))
-				return
-			} else {
-				prevKey, prevOffset = key, offset
-			}
-			if !emit(page.Items) {
-				return
-			}
-			if page.Last || page.NextOffset <= offset {
-				return
-			}
-			offset = page.NextOffset
+		c.sequential(ctx, q, 0, emit, func(err error) { yield(Status{}, err) })
+	}
+}
+
+// sequential pages from offset one page at a time, handing each page to emit, until a last
+// page, a stop from emit, or an error (handed to fail).
+func (c *Client) sequential(ctx context.Context, q StatusQuery, offset int, emit func([]Status) bool, fail func(error)) {
+	prevKey, prevOffset := "", offset
+	for {
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			return
 		}
+		page, err := c.ListStatusPage(ctx, q, offset)
+		if err != nil {
+			fail(err)
+			return
+		}
+		key := pageKey(page.Items)
+		if key != "" && key == prevKey {
+			fail(fmt.Errorf("accessrequests: listAccessRequestStatus: %w: offsets %d and %d returned the same entries",
+				ErrInconsistentPage, prevOffset, offset))
+			return
+		}
+		prevKey, prevOffset = key, offset
+		if !emit(page.Items) || page.Last || page.NextOffset <= offset {
+			return
+		}
+		offset = page.NextOffset
 	}
 }
 
@@ -243,6 +248,11 @@ func (c *Client) prefetch(ctx context.Context, q StatusQuery, emit func([]Status
 		return
 	}
 	size := q.pageSize()
+	if first.NextOffset > first.Total {
+		// The total is contradicted by the first page: page on one at a time instead.
+		c.sequential(ctx, q, first.NextOffset, emit, fail)
+		return
+	}
 	var offsets []int
 	for off := first.NextOffset; off < first.Total; off += size {
 		offsets = append(offsets, off)
