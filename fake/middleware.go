@@ -161,7 +161,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // record keeps every request, from its arrival, with the status it got once answered.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		var body []byte
+		if r.ContentLength != 0 {
+			read, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+			body = bytes.Clone(read) // keep exactly the bytes, not ReadAll's spare capacity
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := &Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
 		sw := &statusWriter{ResponseWriter: w, s: s, rec: rec}

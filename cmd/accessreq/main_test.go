@@ -19,11 +19,31 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
+// outputs keeps everything the CLI printed in this suite, for the secret scan in TestMain.
+var outputs []string
+
+// TestMain fails the suite if the fake's client secret or any token it issued appears in
+// anything the CLI printed.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, o := range outputs {
+		for _, secret := range []string{fake.DefaultClientSecret, "fake-token-", "wrong-secret-value"} {
+			if strings.Contains(o, secret) {
+				fmt.Fprintf(os.Stderr, "secret scan: %q printed: %s\n", secret, o)
+				code = 1
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "secret scan: %d CLI outputs checked\n", len(outputs))
+	os.Exit(code)
+}
+
 // cli runs the command as main would, against the fake tenant named by the environment.
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, &out, &errOut)
+	outputs = append(outputs, out.String(), errOut.String())
 	return code, out.String(), errOut.String()
 }
 
