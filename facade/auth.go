@@ -87,6 +87,16 @@ func (c *tokenCache) fresh() bool {
 	return c.expiry.IsZero() || c.now().Add(tokenLeeway).Before(c.expiry)
 }
 
+// current is the cached access token, or "" when there is none.
+func (c *tokenCache) current() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok == nil {
+		return ""
+	}
+	return c.tok.AccessToken
+}
+
 // invalidate drops tok if it is still the cached one, so the next call fetches a new one. It
 // reports whether a refresh is possible at all.
 func (c *tokenCache) invalidate(tok *oauth2.Token) bool {

@@ -360,7 +360,7 @@ func BenchmarkTokensAndBulk(b *testing.B) {
 			b.Fatal(err)
 		}
 		for range b.N {
-			res, err := c.Close(context.Background(), facade.CloseRequest{IDs: ids})
+			res, err := c.CloseRequests(context.Background(), facade.CloseRequest{IDs: ids})
 			if err != nil {
 				b.Fatal(err)
 			}

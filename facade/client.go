@@ -34,7 +34,7 @@ const (
 
 // maxResponseBody bounds how much of a successful response is read (a full page of 250
 // statuses is well under a megabyte).
-const maxResponseBody = 32 << 20
+const maxResponseBody = 16 << 20
 
 // Client calls the beta access-request operations of one tenant. It is safe for concurrent use;
 // make one and share it, so that goroutines share its token, rate limiter and retry budget.
@@ -353,7 +353,7 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 // MissingEnvError names the environment variables NewFromEnv needed and did not find. It
 // matches ErrInvalidInput.
 type MissingEnvError struct {
-	Names []string
+	Names []string // the variables that were empty or unset, in the order checked
 }
 
 // Error lists the missing variables.
@@ -392,7 +392,9 @@ func (c *Client) call(ctx context.Context, op string, out any, send func(context
 		return nil, wrapTransportError(op, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, newAPIError(op, resp, c.tr.now())
+		apiErr := newAPIError(op, resp, c.tr.now())
+		apiErr.scrub(c.tr.tokens.current()) // a proxy's error page may echo the request's headers
+		return resp, apiErr
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if out == nil {

@@ -384,3 +384,26 @@ func TestNothingIsSentForInvalidInput(t *testing.T) {
 	assert.Zero(t, e.api.Load())
 	assert.Zero(t, e.tokens.Load(), "not even a token is fetched")
 }
+
+func TestAnErrorPageEchoingTheRequestDoesNotLeakTheToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		reply(502, "<html><pre>upstream failed for request with Authorization: "+auth+"</pre></html>", "Content-Type", "text/html")(w, r)
+	})
+	e.handle("POST /access-requests/cancel", func(w http.ResponseWriter, r *http.Request) {
+		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		reply(400, `{"detailCode":"400.1 `+tok+`","trackingId":"t","messages":[{"text":"token `+tok+` is odd"}]}`)(w, r)
+	})
+	c := e.client(facade.WithoutRetries())
+	_, err := c.GetConfig(context.Background())
+	require.ErrorIs(t, noteErr(err), facade.ErrServer)
+	assert.Contains(t, err.Error(), "Authorization: Bearer [redacted]")
+	err = noteErr(c.Cancel(context.Background(), "ar-1", "c"))
+	require.ErrorIs(t, err, facade.ErrBadRequest)
+	assert.NotContains(t, err.Error(), tokenPrefix)
+	var apiErr *facade.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "token [redacted] is odd", apiErr.Messages[0].Text)
+}

@@ -49,11 +49,11 @@ func (r *CloseResult) NotAccepted() []string {
 	return append(append([]string(nil), r.Failed...), r.NotSent...)
 }
 
-// Close closes any number of access requests (closeAccessRequest), in calls of at most
+// CloseRequests closes any number of access requests (closeAccessRequest), in calls of at most
 // MaxCloseIDs ids, in order. It stops at the first failed call; the result says which ids were
 // accepted, which were in the failed call and which were never sent. The returned error is the
 // result's Err. Duplicate and empty ids are refused before anything is sent.
-func (c *Client) Close(ctx context.Context, req CloseRequest) (*CloseResult, error) {
+func (c *Client) CloseRequests(ctx context.Context, req CloseRequest) (*CloseResult, error) {
 	const op = "closeAccessRequest"
 	var p problems
 	if len(req.IDs) == 0 {

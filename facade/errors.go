@@ -52,7 +52,7 @@ const (
 type Message struct {
 	Locale       string // BCP 47 tag, may be empty
 	LocaleOrigin string // DEFAULT or REQUEST (or a value added later), may be empty
-	Text         string
+	Text         string // the message itself
 }
 
 // APIError is a response with a non-2xx status. Inspect it with errors.As; match its kind with
@@ -110,6 +110,20 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	}
 	return false
+}
+
+// scrub removes a token from everything the server wrote into the error.
+func (e *APIError) scrub(token string) {
+	if token == "" {
+		return
+	}
+	e.Body = redact(e.Body, token)
+	e.DetailCode = redact(e.DetailCode, token)
+	for _, list := range [][]Message{e.Messages, e.Causes} {
+		for i := range list {
+			list[i].Text = redact(list[i].Text, token)
+		}
+	}
 }
 
 // errorBody is the union of the vendor's error shapes: ErrorResponseDto (400, 403, 404, 500),
@@ -200,9 +214,9 @@ func deref(s *string) string {
 // ResponseError is a response whose body could not be read or decoded. When Accepted reports
 // true the server took the call (2xx): do not send a write again.
 type ResponseError struct {
-	Operation  string
-	StatusCode int
-	Err        error
+	Operation  string // operationId of the call
+	StatusCode int    // the status the server answered with
+	Err        error  // what went wrong reading or decoding the body
 }
 
 // Accepted reports whether the server answered 2xx, that is, acted on the call.
@@ -226,8 +240,8 @@ func (e *ResponseError) Is(target error) bool { return target == ErrUndecodable 
 // OutcomeUnknownError is a write whose request may have reached the server before the
 // connection failed. It was not retried, since it could act twice.
 type OutcomeUnknownError struct {
-	Operation string
-	Err       error
+	Operation string // operationId of the write
+	Err       error  // the transport error that cut the exchange short
 }
 
 // Error explains that the write may have happened.
@@ -244,8 +258,8 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 
 // ValidationError lists every rule a request broke; nothing was sent.
 type ValidationError struct {
-	Operation string
-	Problems  []FieldError
+	Operation string       // operationId of the call that was not made
+	Problems  []FieldError // every broken rule, in field order
 }
 
 // FieldError is one broken rule, naming the field.

@@ -144,7 +144,7 @@ func ExampleNewGrant() {
 }
 
 // Close any number of requests; the result accounts for every id, even when a call fails.
-func ExampleClient_Close() {
+func ExampleClient_CloseRequests() {
 	srv := fake.NewServer()
 	defer srv.Close()
 	ids := srv.SeedStatuses(1200, "2c9180835d191a86015d28455b4b00a1", time.Now())
@@ -152,7 +152,7 @@ func ExampleClient_Close() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := c.Close(context.Background(), facade.CloseRequest{
+	res, err := c.CloseRequests(context.Background(), facade.CloseRequest{
 		IDs:              ids,
 		ExecutionStatus:  facade.ExecutionCompleted,
 		CompletionStatus: facade.CompletionSuccess,

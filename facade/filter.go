@@ -209,7 +209,7 @@ func Filters(conds ...Condition) (string, error) {
 // SortKey is one key of StatusQuery.Sorters.
 type SortKey struct {
 	Field string // created, modified, accountActivityItemId or name
-	Desc  bool
+	Desc  bool   // descending order
 }
 
 // Sortable fields of listAccessRequestStatus.

@@ -198,8 +198,6 @@ func TestHostileResponsesEndInAResultOrATypedError(t *testing.T) {
 			e.handle(tc.pattern, tc.handler)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var before runtime.MemStats
-			runtime.ReadMemStats(&before)
 			start := time.Now()
 			err := noteErr(tc.call(e.client(), ctx))
 			if tc.want == nil {
@@ -210,6 +208,25 @@ func TestHostileResponsesEndInAResultOrATypedError(t *testing.T) {
 			assert.NotErrorIs(t, err, context.DeadlineExceeded, "ended by itself, not by the test's deadline")
 			assert.Less(t, time.Since(start), 15*time.Second)
 		})
+	}
+}
+
+// TestHugeBodiesAreReadBounded runs alone (not in parallel) so that the allocation count is its
+// own: a 2 GB answer costs the client a bounded amount of memory, for success and error alike.
+func TestHugeBodiesAreReadBounded(t *testing.T) {
+	for _, status := range []int{200, 400} {
+		e := newEnv(t).lax()
+		e.handle("GET /access-request-status", endless(status))
+		c := e.client(facade.WithoutRetries())
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := c.ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+		runtime.ReadMemStats(&after)
+		require.Error(t, noteErr(err))
+		allocated := after.TotalAlloc - before.TotalAlloc
+		t.Logf("HTTP %d with a 2 GB body: %d MiB allocated, error: %.80s", status, allocated>>20, err)
+		assert.Less(t, allocated, uint64(100<<20), "reading is bounded (16 MiB kept, at most about 64 MiB allocated while growing)")
 	}
 }
 

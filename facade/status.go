@@ -61,12 +61,12 @@ type StatusQuery struct {
 
 // StatusPage is one page of statuses.
 type StatusPage struct {
-	Items      []Status
-	Offset     int  // the offset this page was asked for
-	NextOffset int  // the offset of the next page
-	Total      int  // from X-Total-Count; valid when HasTotal
-	HasTotal   bool // the server sent X-Total-Count
-	Last       bool // no page follows: this one was short, or it reached Total
+	Items      []Status // the statuses, in the server's order
+	Offset     int      // the offset this page was asked for
+	NextOffset int      // the offset of the next page
+	Total      int      // from X-Total-Count; valid when HasTotal
+	HasTotal   bool     // the server sent X-Total-Count
+	Last       bool     // no page follows: this one was short, or it reached Total
 }
 
 func (q StatusQuery) pageSize() int {

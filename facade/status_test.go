@@ -189,7 +189,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 				}
 				reply(202, `{}`)(w, r)
 			})
-			res, err := e.client().Close(context.Background(), facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionTerminated})
+			res, err := e.client().CloseRequests(context.Background(), facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionTerminated})
 			if tc.failChunk == 0 {
 				require.NoError(t, noteErr(err))
 				assert.Equal(t, 20, res.Calls)
@@ -214,7 +214,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 func TestCloseRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, err := e.client().Close(context.Background(), facade.CloseRequest{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
+	_, err := e.client().CloseRequests(context.Background(), facade.CloseRequest{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
 	for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed"} {
 		assert.Contains(t, err.Error(), want)

@@ -94,7 +94,7 @@ func TestContractCreateCancelClose(t *testing.T) {
 	assert.ErrorIs(t, c.Cancel(ctx, first, "again"), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
 
 	ids := *(*res.NewRequests)[1].AccessRequestIds
-	out, err := c.Close(ctx, facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionCompleted, CompletionStatus: facade.CompletionSuccess, Message: "done"})
+	out, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionCompleted, CompletionStatus: facade.CompletionSuccess, Message: "done"})
 	require.NoError(t, err)
 	assert.Equal(t, ids, out.Accepted)
 	for _, id := range ids {

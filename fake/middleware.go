@@ -32,7 +32,7 @@ type Faults struct {
 	// next token needs.
 	RateLimit  int
 	RateWindow time.Duration // one second when 0
-	RateBurst  int
+	RateBurst  int           // the bucket's size; RateLimit when 0
 
 	DropAfterProcessingRatio float64 // processed in full, then the connection is closed unanswered
 	MalformedRatio           float64 // a 2xx answer whose body is cut short
@@ -77,12 +77,12 @@ func (f *Faults) applies(r *http.Request) bool {
 
 // Received is one request the server got, and what it did with it.
 type Received struct {
-	Method  string
-	Path    string
-	Query   string
-	Body    []byte
-	Status  int  // what the server answered (or would have, for a dropped connection)
-	Dropped bool // the connection was closed instead of answering
+	Method  string // HTTP method
+	Path    string // URL path, /beta included
+	Query   string // raw query string
+	Body    []byte // request body; nil when empty
+	Status  int    // what the server answered (or would have, for a dropped connection)
+	Dropped bool   // the connection was closed instead of answering
 }
 
 // Received returns every request received so far, token requests included, in arrival order.

@@ -312,7 +312,7 @@ func (a *app) close(ctx context.Context, args []string) error {
 	if a.terminal {
 		req.Progress = func(done, total int) { progressBar(a.errOut, done, total) }
 	}
-	res, err := c.Close(ctx, req)
+	res, err := c.CloseRequests(ctx, req)
 	if a.terminal {
 		fmt.Fprintln(a.errOut)
 	}

@@ -124,7 +124,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "   cancelling an unknown id: %v\n", err)
 
 	step(6, "Close Bob's earlier requests as completed")
-	closed, err := c.Close(ctx, facade.CloseRequest{IDs: seeded, ExecutionStatus: facade.ExecutionCompleted,
+	closed, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: seeded, ExecutionStatus: facade.ExecutionCompleted,
 		CompletionStatus: facade.CompletionSuccess, Message: "Provisioned by hand"})
 	if err != nil {
 		return err

@@ -69,10 +69,10 @@ var ErrNoRoute = errors.New("no operation")
 // Violation is one piece of traffic that broke the contract.
 type Violation struct {
 	Direction string // "request" or "response"
-	Method    string
-	Path      string
-	Status    int // the response's status; 0 for a request
-	Err       error
+	Method    string // HTTP method of the request
+	Path      string // URL path of the request
+	Status    int    // the response's status; 0 for a request
+	Err       error  // what the validator found
 }
 
 // Error reports where the violation happened and what was wrong.

@@ -13,7 +13,7 @@ import (
 
 // Condition is one "field op value" term.
 type Condition struct {
-	Field  string
+	Field  string   // the field name as written
 	Op     string   // lower case: eq, ne, gt, ge, lt, le, sw, in, isnull, ...
 	Values []string // one value, several for "in", none for "isnull"
 }
