@@ -116,14 +116,6 @@ func (CreatedField) IsNull() Condition {
 	return Condition{field: "created", op: "isnull", checked: true}
 }
 
-// filterOps are the documented fields and operators of listAccessRequestStatus: the union of
-// what the vendor's two documents list.
-var filterOps = map[string][]string{
-	"accessRequestId":       {"eq", "in", "ge", "gt", "le", "lt", "ne", "sw"},
-	"accountActivityItemId": {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
-	"created":               {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
-}
-
 var anyOps = []string{"eq", "ne", "gt", "ge", "lt", "le", "sw", "in", "isnull", "co"}
 
 // String renders the condition without checking it; Filters checks.
@@ -153,7 +145,7 @@ func (c Condition) check() error {
 	}
 	ops := anyOps
 	if c.checked {
-		ops = filterOps[c.field]
+		ops = filter.Operators[c.field]
 	}
 	if !slices.Contains(ops, c.op) {
 		return fmt.Errorf("filter %s: operator %q is not supported (supported: %s)", c.field, c.op, strings.Join(ops, ", "))
@@ -220,7 +212,6 @@ const (
 	SortName                  = "name"
 )
 
-var sortFields = []string{SortCreated, SortModified, SortAccountActivityItemID, SortName}
 
 // Asc sorts by field, ascending.
 func Asc(field string) SortKey { return SortKey{Field: field} }
@@ -234,8 +225,8 @@ func Sorters(keys ...SortKey) (string, error) {
 	parts := make([]string, 0, len(keys))
 	seen := map[string]bool{}
 	for _, k := range keys {
-		if !slices.Contains(sortFields, k.Field) {
-			return "", fmt.Errorf("accessrequests: sorter %q is not supported (supported: %s)", k.Field, strings.Join(sortFields, ", "))
+		if !slices.Contains(filter.SortFields, k.Field) {
+			return "", fmt.Errorf("accessrequests: sorter %q is not supported (supported: %s)", k.Field, strings.Join(filter.SortFields, ", "))
 		}
 		if seen[k.Field] {
 			return "", fmt.Errorf("accessrequests: sorter %q is named twice", k.Field)

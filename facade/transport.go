@@ -64,7 +64,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			if !t.mayRetry(attempt) {
 				return nil, err
 			}
-			if err := t.wait(ctx, t.policy.backoff(attempt)); err != nil {
+			if err := t.sleep(ctx, t.policy.backoff(attempt)); err != nil {
 				return nil, err
 			}
 			continue
@@ -95,7 +95,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		drain(resp)
-		if err := t.wait(ctx, delay); err != nil {
+		if err := t.sleep(ctx, delay); err != nil {
 			return nil, err
 		}
 	}
@@ -104,10 +104,6 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 // mayRetry reports whether another attempt is allowed, spending budget for it.
 func (t *transport) mayRetry(attempt int) bool {
 	return attempt < t.policy.MaxAttempts && t.budget.take()
-}
-
-func (t *transport) wait(ctx context.Context, d time.Duration) error {
-	return t.sleep(ctx, d)
 }
 
 // send makes one attempt. wrote reports whether any of the request may have reached the

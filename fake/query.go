@@ -11,14 +11,6 @@ import (
 	"github.com/sailkit/accessrequests/internal/filter"
 )
 
-// Fields and operators the list operation accepts, as the vendor documents them.
-var filterOps = map[string][]string{
-	"accessRequestId":       {"eq", "in", "ge", "gt", "le", "lt", "ne", "sw"},
-	"accountActivityItemId": {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
-	"created":               {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
-}
-
-var sortFields = []string{"created", "modified", "accountActivityItemId", "name"}
 
 type sortKey struct {
 	field string
@@ -43,7 +35,7 @@ func newQuery(p gen.ListAccessRequestStatusParams) (*query, error) {
 			return nil, fmt.Errorf("filters: %v", err)
 		}
 		for _, c := range expr {
-			ops, ok := filterOps[c.Field]
+			ops, ok := filter.Operators[c.Field]
 			if !ok {
 				return nil, fmt.Errorf("filters: field %q is not supported", c.Field)
 			}
@@ -66,7 +58,7 @@ func newQuery(p gen.ListAccessRequestStatusParams) (*query, error) {
 			if strings.HasPrefix(key.field, "-") {
 				key.field, key.desc = key.field[1:], true
 			}
-			if !slices.Contains(sortFields, key.field) {
+			if !slices.Contains(filter.SortFields, key.field) {
 				return nil, fmt.Errorf("sorters: %q is not a sortable field (created, modified, accountActivityItemId, name)", raw)
 			}
 			q.sorts = append(q.sorts, key)

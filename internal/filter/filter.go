@@ -11,6 +11,17 @@ import (
 	"strings"
 )
 
+// Operators lists, for each field listAccessRequestStatus filters on, the operators it
+// accepts: the union of what the vendor's two documents list.
+var Operators = map[string][]string{
+	"accessRequestId":       {"eq", "in", "ge", "gt", "le", "lt", "ne", "sw"},
+	"accountActivityItemId": {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
+	"created":               {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
+}
+
+// SortFields are the fields listAccessRequestStatus sorts on.
+var SortFields = []string{"created", "modified", "accountActivityItemId", "name"}
+
 // Condition is one "field op value" term.
 type Condition struct {
 	Field  string   // the field name as written
