@@ -212,7 +212,6 @@ const (
 	SortName                  = "name"
 )
 
-
 // Asc sorts by field, ascending.
 func Asc(field string) SortKey { return SortKey{Field: field} }
 

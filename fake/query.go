@@ -11,7 +11,6 @@ import (
 	"github.com/sailkit/accessrequests/internal/filter"
 )
 
-
 type sortKey struct {
 	field string
 	desc  bool
