@@ -121,6 +121,9 @@ func seedBody(t *testing.T) map[string]any {
 	}
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
+		if os.Getenv("REQUIRE_VENDOR_DOCS") != "" {
+			t.Fatalf("vendor seed page not found at %s, and REQUIRE_VENDOR_DOCS is set", path)
+		}
 		t.Skipf("vendor seed page not found at %s (set SEED_SDK_PAGE)", path)
 	}
 	require.NoError(t, err)
