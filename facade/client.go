@@ -424,21 +424,50 @@ func decodeJSON(resp *http.Response, out any) error {
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return fmt.Errorf("content type %q is not JSON", ct)
 	}
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= maxResponseBody {
-		buf.Grow(int(n) + bytes.MinRead) // one allocation for the usual case
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBody+1)); err != nil {
-		return fmt.Errorf("read body: %w", err)
-	}
-	if buf.Len() > maxResponseBody {
+	if resp.ContentLength > maxResponseBody {
 		return fmt.Errorf("body is larger than %d bytes", maxResponseBody)
 	}
-	err := decodeExact(buf.Bytes(), out)
-	if err != nil && retryCaseExact(buf.Bytes(), out) == nil {
+	data, err := readBounded(resp.Body, maxResponseBody, resp.ContentLength)
+	if err != nil {
+		return err
+	}
+	err = decodeExact(data, out)
+	if err != nil && retryCaseExact(data, out) == nil {
 		return nil
 	}
 	return err
+}
+
+// readBounded reads all of r, failing once it passes limit bytes. Its buffer starts at the
+// declared length (when known) and otherwise doubles up to limit+1, so a hostile body costs at
+// most about twice the limit in allocations.
+func readBounded(r io.Reader, limit int, declared int64) ([]byte, error) {
+	size := 4 << 10
+	if declared > 0 {
+		size = int(declared) + 1 // +1 so that EOF is seen without growing
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > limit {
+				return nil, fmt.Errorf("body is larger than %d bytes", limit)
+			}
+			grown := make([]byte, len(buf), min(2*cap(buf), limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			if len(buf) > limit {
+				return nil, fmt.Errorf("body is larger than %d bytes", limit)
+			}
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+	}
 }
 
 func decodeExact(data []byte, out any) error {
