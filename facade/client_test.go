@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -70,6 +71,8 @@ func TestUnauthorizedTriggersOneRefreshAndOneRetry(t *testing.T) {
 	var mu sync.Mutex
 	var seenTokens []string
 	e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		assert.Contains(t, string(body), `"id":"role-1"`, "every attempt carries the whole body")
 		mu.Lock()
 		seenTokens = append(seenTokens, r.Header.Get("Authorization"))
 		first := len(seenTokens) == 1

@@ -48,8 +48,8 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	op := opOf(ctx)
 	refreshed := false
-	for attempt := 1; ; attempt++ {
-		resp, wrote, tok, err := t.send(ctx, req, attempt)
+	for attempt, sends := 1, 0; ; attempt, sends = attempt+1, sends+1 {
+		resp, wrote, tok, err := t.send(ctx, req, attempt, sends > 0)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -108,7 +108,7 @@ func (t *transport) mayRetry(attempt int) bool {
 
 // send makes one attempt. wrote reports whether any of the request may have reached the
 // network; tok is the token the attempt used.
-func (t *transport) send(ctx context.Context, orig *http.Request, attempt int) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
+func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
 	if t.limiter != nil {
 		if err := t.limiter.Wait(ctx); err != nil {
 			return nil, false, nil, err
@@ -118,8 +118,11 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int) (
 	if err != nil {
 		return nil, false, nil, err
 	}
-	req := orig.Clone(ctx)
-	if orig.GetBody != nil { // every attempt gets its own copy of the body
+	// The request was made by the generated client for this call alone, so it is reused
+	// rather than cloned: the previous attempt's response was closed before a retry, and a
+	// retry gets a fresh copy of the body.
+	req := orig
+	if resend && orig.GetBody != nil {
 		body, berr := orig.GetBody()
 		if berr != nil {
 			return nil, false, tok, berr
