@@ -410,3 +410,31 @@ func TestAnErrorPageEchoingTheRequestDoesNotLeakTheToken(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "token [redacted] is odd", apiErr.Messages[0].Text)
 }
+
+func TestAPostCutShortByTheCallersDeadlineIsAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	release := make(chan struct{})
+	defer close(release)
+	e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server has the request and acts on it...
+		select {
+		case <-release: // ...but answers only after the caller has given up
+		case <-r.Context().Done():
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := e.client().Create(ctx, grantRequest())
+	require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.EqualValues(t, 1, e.api.Load())
+
+	// A read cut short the same way is just the context's error.
+	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	_, err = e.client().GetConfig(ctx2)
+	require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, facade.ErrOutcomeUnknown)
+}

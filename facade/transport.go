@@ -52,6 +52,10 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		resp, wrote, tok, err := t.send(ctx, req, attempt, sends > 0)
 		if err != nil {
 			if ctx.Err() != nil {
+				if !idempotent(req.Method) && wrote {
+					// The caller gave up after the write went out: it may have been acted on.
+					return nil, &OutcomeUnknownError{Operation: op, Err: ctx.Err()}
+				}
 				return nil, ctx.Err()
 			}
 			var te *TokenError
