@@ -198,3 +198,10 @@ func TestWrongSecretIsAnAPIErrorWithoutTheSecret(t *testing.T) {
 	assert.Contains(t, errOut, "refused the client credentials")
 	assert.NotContains(t, errOut, "wrong-secret-value")
 }
+
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	progressBar(&b, 500, 1200)
+	progressBar(&b, 1200, 1200)
+	assert.Equal(t, "\rclosing [############                  ] 500/1200\rclosing [##############################] 1200/1200", b.String())
+}
