@@ -340,8 +340,9 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		}
 		return v
 	}
-	base, id, secret := get(EnvBaseURL), get(EnvClientID), os.Getenv(EnvClientSecret)
-	if secret == "" && !contains(missing, EnvClientSecret) {
+	base, id := get(EnvBaseURL), get(EnvClientID)
+	secret := os.Getenv(EnvClientSecret) // taken as is: a secret is not trimmed
+	if secret == "" {
 		missing = append(missing, EnvClientSecret)
 	}
 	if len(missing) > 0 {
@@ -363,15 +364,6 @@ func (e *MissingEnvError) Error() string {
 
 // Is matches ErrInvalidInput.
 func (e *MissingEnvError) Is(target error) bool { return target == ErrInvalidInput }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 // BaseURL is the URL API calls are made under, ending in /beta.
 func (c *Client) BaseURL() string { return c.apiURL }
