@@ -7,11 +7,13 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -217,13 +219,82 @@ func (h *Harness) CheckResponse(ctx context.Context, in *openapi3filter.RequestV
 		},
 	}
 	out.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+	err := openapi3filter.ValidateResponse(ctx, out)
+	if err == nil {
+		err = undeclaredProperties(in.Route.Operation, status, body)
+	}
+	if err != nil {
 		v := &Violation{Direction: "response", Method: in.Request.Method, Path: in.Request.URL.Path, Status: status, Err: err}
 		h.record(v)
 		return v
 	}
 	h.record(nil)
 	return nil
+}
+
+// undeclaredProperties is stricter than openapi3filter, which lets any object carry properties
+// its schema does not name: a server that renames a property ("accessRequestID") would pass, and
+// Go's case-insensitive decoding would even hide it. Objects whose schema lists properties and
+// allows no additional ones must not carry others.
+func undeclaredProperties(op *openapi3.Operation, status int, body []byte) error {
+	resp := op.Responses.Status(status)
+	if resp == nil || resp.Value == nil || len(body) == 0 {
+		return nil
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return nil // not JSON: the validator has said so already
+	}
+	var found []string
+	walkUndeclared(mt.Schema.Value, value, "", &found)
+	if len(found) > 0 {
+		sort.Strings(found)
+		return fmt.Errorf("undeclared properties in the response: %s", strings.Join(found, ", "))
+	}
+	return nil
+}
+
+func walkUndeclared(s *openapi3.Schema, v any, path string, found *[]string) {
+	if s == nil {
+		return
+	}
+	switch v := v.(type) {
+	case []any:
+		if s.Items != nil {
+			for i, x := range v {
+				walkUndeclared(s.Items.Value, x, fmt.Sprintf("%s[%d]", path, i), found)
+			}
+		}
+	case map[string]any:
+		props := map[string]*openapi3.Schema{}
+		for name, p := range s.Properties {
+			props[name] = p.Value
+		}
+		for _, sub := range s.AllOf {
+			for name, p := range sub.Value.Properties {
+				props[name] = p.Value
+			}
+		}
+		var extra *openapi3.Schema
+		if s.AdditionalProperties.Schema != nil {
+			extra = s.AdditionalProperties.Schema.Value
+		}
+		open := len(props) == 0 || extra != nil || (s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has)
+		for k, x := range v {
+			switch p, ok := props[k]; {
+			case ok:
+				walkUndeclared(p, x, path+"."+k, found)
+			case extra != nil:
+				walkUndeclared(extra, x, path+"."+k, found)
+			case !open:
+				*found = append(*found, strings.TrimPrefix(path+"."+k, "."))
+			}
+		}
+	}
 }
 
 // Handler wraps a server: each request is validated before it reaches next, and each response

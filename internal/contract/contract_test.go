@@ -108,6 +108,8 @@ func exchanges() []exchange {
 			reply: reply{200, `[{"id":"i1","cancelable":"yes"}]`, nil}, violation: "cancelable", direction: "response"},
 		{name: "response date Go cannot parse", method: "GET", target: "/beta/access-request-status",
 			reply: reply{200, `[{"id":"i1","created":"2026-01-02T03:04:05+70:00"}]`, nil}, violation: "created", direction: "response"},
+		{name: "a renamed property in the response", method: "GET", target: "/beta/access-request-status",
+			reply: reply{200, `[{"id":"i1","accessRequestID":"a1","requestedFor":{"id":"q","nickname":"x"}}]`, nil}, violation: "[0].accessRequestID, [0].requestedFor.nickname", direction: "response"},
 		{name: "response enum value outside the spec", method: "GET", target: "/beta/access-request-status",
 			reply: reply{200, `[{"id":"i1","state":"PAUSED"}]`, nil}, violation: "state", direction: "response"},
 	}
