@@ -31,14 +31,19 @@ func retryCaseExact(data []byte, out any) error {
 
 var errNothingDropped = errors.New("no near-miss keys to drop")
 
+// fieldNames are the JSON names of a type's fields, as written and in lower case.
+type fieldNames struct {
+	exact, lower map[string]bool
+}
+
 // dropNearMisses removes, at every depth, object keys that are not field names but equal one
 // without regard to case. It reports whether it removed any.
-func dropNearMisses(v any, names map[string]bool) bool {
+func dropNearMisses(v any, names fieldNames) bool {
 	dropped := false
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if !names[k] && names[strings.ToLower(k)+"\x00lower"] {
+			if !names.exact[k] && names.lower[strings.ToLower(k)] {
 				delete(v, k)
 				dropped = true
 				continue
@@ -53,15 +58,14 @@ func dropNearMisses(v any, names map[string]bool) bool {
 	return dropped
 }
 
-var namesCache sync.Map // reflect.Type -> map[string]bool
+var namesCache sync.Map // reflect.Type -> fieldNames
 
-// jsonNames collects every JSON field name reachable from t, and each in lower case (marked
-// with a suffix so the two sets do not mix).
-func jsonNames(t reflect.Type) map[string]bool {
+// jsonNames collects every JSON field name reachable from t.
+func jsonNames(t reflect.Type) fieldNames {
 	if m, ok := namesCache.Load(t); ok {
-		return m.(map[string]bool)
+		return m.(fieldNames)
 	}
-	names := map[string]bool{}
+	names := fieldNames{exact: map[string]bool{}, lower: map[string]bool{}}
 	seen := map[reflect.Type]bool{}
 	var walk func(reflect.Type)
 	walk = func(t reflect.Type) {
@@ -81,8 +85,8 @@ func jsonNames(t reflect.Type) map[string]bool {
 			if name == "" {
 				name = f.Name
 			}
-			names[name] = true
-			names[strings.ToLower(name)+"\x00lower"] = true
+			names.exact[name] = true
+			names.lower[strings.ToLower(name)] = true
 			walk(f.Type)
 		}
 	}
