@@ -32,13 +32,10 @@ func (a *app) status(ctx context.Context, args []string) error {
 	fs.BoolVar(&q.Count, "count", false, "print the total number of matches")
 	fs.BoolVar(&all, "all", false, "page through every match")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
-	rest, err := a.parse(fs, args)
-	if err != nil {
+	if err := a.parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case len(rest) > 0:
-		return usagef("unexpected argument %q", rest[0])
 	case q.PageSize < 1 || q.PageSize > facade.MaxPageSize:
 		return usagef("--limit must be between 1 and %d, got %d", facade.MaxPageSize, q.PageSize)
 	case offset < 0:
@@ -178,10 +175,8 @@ func (a *app) grant(ctx context.Context, args []string) error {
 	var f itemFlags
 	fs := a.flags("grant", "--for ID[,ID] [--role ID] [--access-profile ID] [--entitlement ID] [flags]")
 	f.bind(fs)
-	if rest, err := a.parse(fs, args); err != nil {
+	if err := a.parseFlagsOnly(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if len(f.identities) == 0 {
 		return usagef("--for is required")
@@ -197,10 +192,8 @@ func (a *app) revoke(ctx context.Context, args []string) error {
 	var f itemFlags
 	fs := a.flags("revoke", "--for ID --comment TEXT [--role ID] [--access-profile ID] [--entitlement ID]")
 	f.bind(fs)
-	if rest, err := a.parse(fs, args); err != nil {
+	if err := a.parseFlagsOnly(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if len(f.identities) != 1 {
 		return usagef("--for must name exactly one identity for a revoke, got %d", len(f.identities))
@@ -337,12 +330,8 @@ func (a *app) config(ctx context.Context, args []string) error {
 	}
 	fs := a.flags("config "+args[0], "[--file FILE]")
 	file := fs.String("file", "", "JSON configuration to write (- for standard input)")
-	rest, err := a.parse(fs, args[1:])
-	if err != nil {
+	if err := a.parseFlagsOnly(fs, args[1:]); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	var cfg facade.Config
 	if args[0] == "set" {

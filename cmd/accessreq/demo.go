@@ -23,10 +23,8 @@ const (
 // wire format, no network beyond loopback.
 func (a *app) demo(ctx context.Context, args []string) error {
 	fs := a.flags("demo", "")
-	if rest, err := a.parse(fs, args); err != nil {
+	if err := a.parseFlagsOnly(fs, args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	srv := fake.NewServer()
 	defer srv.Close()

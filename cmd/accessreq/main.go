@@ -162,6 +162,18 @@ func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlagsOnly reads flags and refuses any positional argument.
+func (a *app) parseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	rest, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
+	}
+	return nil
+}
+
 // listFlag collects a repeatable or comma-separated flag.
 type listFlag []string
 
