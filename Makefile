@@ -7,7 +7,7 @@ SPEC_BASE   ?= HEAD
 BENCH       ?= .
 FUZZTIME    ?= 20s
 
-.PHONY: all generate check-generate test race lint bench demo spec-diff fuzz tidy-check
+.PHONY: all generate check-generate test race lint no-binaries bench demo spec-diff fuzz tidy-check
 
 all: lint test check-generate
 
@@ -25,11 +25,15 @@ check-generate: generate
 test:
 	$(GO) test -race ./...
 
-## lint: formatting, vet and staticcheck
-lint:
+## lint: no tracked binaries, formatting, vet and staticcheck
+lint: no-binaries
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+## no-binaries: fail when git tracks or has staged a binary (build outputs are ignored, never committed)
+no-binaries:
+	@./.ci/no-binaries
 
 ## tidy-check: go.mod and go.sum are tidy
 tidy-check:
