@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
 )
@@ -19,16 +21,21 @@ const (
 	demoEnt     = "779c6fd7171540bba1184e5946112c28"
 )
 
+func (a *app) demoCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole lifecycle against an in-memory fake tenant",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context()) },
+	}
+}
+
 // demo runs the whole lifecycle against an in-memory fake tenant: the same client, the same
 // wire format, no network beyond loopback.
-func (a *app) demo(ctx context.Context, args []string) error {
-	fs := a.flags("demo", "")
-	if err := a.parseFlagsOnly(fs, args); err != nil {
-		return err
-	}
+func (a *app) demo(ctx context.Context) error {
 	srv := fake.NewServer()
 	defer srv.Close()
-	out := a.out
+	out := a.io.out
 	step := func(n int, title string) { fmt.Fprintf(out, "\n%d. %s\n", n, title) }
 
 	fmt.Fprintf(out, "accessreq demo: a fake tenant is running at %s\n", srv.URL)
@@ -110,7 +117,12 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(out, "   the iterator over Alice's requests yields %d:\n", len(all))
-	printStatuses(newIndent(out), all)
+	table := &tableWriter{w: newIndent(out)}
+	for _, st := range all {
+		if err := table.row(st); err != nil {
+			return err
+		}
+	}
 
 	step(5, "Cancel Alice's role request")
 	if err := c.Cancel(ctx, aliceIDs[0], "Requested by mistake"); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,19 +16,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 // outputs keeps everything the CLI printed in this suite, for the secret scan in TestMain.
 var outputs []string
 
-// TestMain fails the suite if the fake's client secret or any token it issued appears in
-// anything the CLI printed.
+// profileSecret is the client secret the profile tests put in a configuration file.
+const profileSecret = "profile-secret-value"
+
+// TestMain fails the suite if a client secret or any token the fake issued appears in anything
+// the CLI printed, in process or as a built binary.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, o := range outputs {
-		for _, secret := range []string{fake.DefaultClientSecret, "fake-token-", "wrong-secret-value"} {
+		for _, secret := range []string{fake.DefaultClientSecret, "fake-token-", "wrong-secret-value", profileSecret} {
 			if strings.Contains(o, secret) {
 				fmt.Fprintf(os.Stderr, "secret scan: %q printed: %s\n", secret, o)
 				code = 1
@@ -35,107 +39,118 @@ func TestMain(m *testing.M) {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "secret scan: %d CLI outputs checked\n", len(outputs))
+	cleanupBinary()
 	os.Exit(code)
 }
 
-// cli runs the command as main would, against the fake tenant named by the environment.
-func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, &out, &errOut)
-	outputs = append(outputs, out.String(), errOut.String())
-	return code, out.String(), errOut.String()
+// result is what one run of the CLI did.
+type result struct {
+	code        int
+	out, errOut string
 }
 
-// tenant starts a fake and points the SAIL_* variables at it (so these tests are not parallel).
+// cli runs the command as main would, with an empty stdin that is not a terminal.
+func cli(t *testing.T, args ...string) result {
+	t.Helper()
+	return cliIn(t, "", args...)
+}
+
+// cliIn runs the command with stdin.
+func cliIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errOut})
+	outputs = append(outputs, out.String(), errOut.String())
+	return result{code, out.String(), errOut.String()}
+}
+
+// isolate points HOME at an empty directory and clears the SAIL_* variables, so no real
+// configuration is read (these tests are therefore not parallel).
+func isolate(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, v := range []string{facade.EnvBaseURL, facade.EnvClientID, facade.EnvClientSecret} {
+		t.Setenv(v, "")
+	}
+	return home
+}
+
+// tenant starts a fake and points the SAIL_* variables at it.
 func tenant(t *testing.T) *fake.Server {
 	t.Helper()
+	isolate(t)
 	srv := fake.NewServer()
 	t.Cleanup(srv.Close)
-	t.Setenv("SAIL_BASE_URL", srv.URL)
-	t.Setenv("SAIL_CLIENT_ID", srv.ClientID)
-	t.Setenv("SAIL_CLIENT_SECRET", srv.ClientSecret)
+	t.Setenv(facade.EnvBaseURL, srv.URL)
+	t.Setenv(facade.EnvClientID, srv.ClientID)
+	t.Setenv(facade.EnvClientSecret, srv.ClientSecret)
 	return srv
 }
 
+// writeFile writes a file in a fresh temporary directory and returns its path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+// apiCalls counts what the fake received below /beta (token requests excluded).
+func apiCalls(srv *fake.Server) int { return len(srv.Received()) - srv.TokenRequests() }
+
 func TestDemoRunsTheWholeLifecycle(t *testing.T) {
-	code, out, errOut := cli(t, "demo")
-	require.Equal(t, exitOK, code, errOut)
+	isolate(t)
+	r := cli(t, "demo")
+	require.Equal(t, exitOK, r.code, r.errOut)
 	for _, want := range []string{"1. Read and change", "already pending", "comment is required for REVOKE_ACCESS",
 		"page at offset 10: 2 of 12 statuses", "is now CANCELLED", "HTTP 404", "closed 7 requests in 1 call(s)",
 		"finished as REQUEST_COMPLETED", "Done:"} {
-		assert.Contains(t, out, want)
+		assert.Contains(t, r.out, want)
 	}
-}
-
-func TestStatus(t *testing.T) {
-	srv := tenant(t)
-	ids := srv.SeedStatuses(260, "id-alice", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-
-	code, out, errOut := cli(t, "status", "--for", "id-alice", "--limit", "2", "--count")
-	require.Equal(t, exitOK, code, errOut)
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 4, out)
-	assert.True(t, strings.HasPrefix(lines[0], "ACCESS REQUEST ID"))
-	assert.Contains(t, lines[1], ids[0])
-	assert.Equal(t, "total: 260", lines[3])
-
-	code, out, errOut = cli(t, "status", "--all", "--json", "--sort", "-created")
-	require.Equal(t, exitOK, code, errOut)
-	var got []gen.RequestedItemStatus
-	require.NoError(t, json.Unmarshal([]byte(out), &got))
-	require.Len(t, got, 260)
-	assert.Equal(t, ids[259], *got[0].AccessRequestId)
 }
 
 func TestGrantRevokeCancel(t *testing.T) {
 	srv := tenant(t)
-	code, out, errOut := cli(t, "grant", "--for", "id-a,id-b", "--role", "role-1", "--entitlement", "ent-1",
+	r := cli(t, "grant", "--for", "id-a, id-b", "--role", "role-1", "--entitlement", "ent-1",
 		"--remove-date", time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339), "--comment", "project X")
-	require.Equal(t, exitOK, code, errOut)
-	assert.Equal(t, 2, strings.Count(out, "new\t"))
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, 2, strings.Count(r.out, "new\tfor "), r.out)
+	assert.Contains(t, r.out, "new\tfor id-b\t")
 	require.Len(t, srv.Statuses(), 4)
 
-	code, _, errOut = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
-	require.Equal(t, exitOK, code, errOut)
+	r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
+	require.Equal(t, exitOK, r.code, r.errOut)
 
 	id := *srv.Statuses()[0].AccessRequestId
-	code, out, errOut = cli(t, "cancel", id, "--comment", "not needed")
-	require.Equal(t, exitOK, code, errOut)
-	assert.Equal(t, "cancelled "+id+"\n", out)
+	r = cli(t, "cancel", id, "--comment", "not needed")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)
+	st, _ := srv.Status(id)
+	assert.Equal(t, facade.StateCancelled, *st.State)
 }
 
 func TestConfigGetAndSet(t *testing.T) {
 	srv := tenant(t)
-	file := filepath.Join(t.TempDir(), "cfg.json")
-	require.NoError(t, os.WriteFile(file, []byte(`{"autoApprovalEnabled":true,"approvalsMustBeExternal":false}`), 0o600))
-	code, _, errOut := cli(t, "config", "set", "--file", file)
-	require.Equal(t, exitOK, code, errOut)
+	file := writeFile(t, "cfg.json", "\ufeff"+`{"autoApprovalEnabled":true,"approvalsMustBeExternal":false}`)
+	r := cli(t, "config", "set", "--file", file)
+	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.True(t, *srv.Config().AutoApprovalEnabled)
+	assert.Empty(t, r.errOut, "no note when every field is known")
 
-	code, out, errOut := cli(t, "config", "get")
-	require.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, out, `"autoApprovalEnabled": true`)
+	r = cli(t, "config", "get")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.out), &got))
+	assert.Equal(t, true, got["autoApprovalEnabled"])
 }
 
-func TestCloseFromCSVInChunks(t *testing.T) {
-	srv := tenant(t)
-	ids := srv.SeedStatuses(1200, "id-alice", time.Now())
-	var csv strings.Builder
-	csv.WriteString("\ufeffAccess Request ID,Requested For,State\n")
-	for _, id := range ids {
-		fmt.Fprintf(&csv, "%s,Alice,EXECUTING\n", id)
-	}
-	file := filepath.Join(t.TempDir(), "export.csv")
-	require.NoError(t, os.WriteFile(file, []byte(csv.String()), 0o600))
-
-	code, out, errOut := cli(t, "close", "--from-csv", file, "--execution", "Completed", "--completion", "Success")
-	require.Equal(t, exitOK, code, errOut)
-	assert.Equal(t, "closed 1200 of 1200 in 3 calls\n", out)
-	assert.Equal(t, 3, srv.Count("POST", "/access-requests/close", http.StatusAccepted))
-	for _, s := range srv.Statuses() {
-		require.Equal(t, gen.RequestedItemStatusRequestStateREQUESTCOMPLETED, *s.State)
-	}
+func TestUnknownConfigFieldsAreNamed(t *testing.T) {
+	var cfg facade.Config
+	got := unknownFields([]byte(`{"autoApprovalEnabled":true,"zzNew":1,
+		"approvalReminderAndEscalationConfig":{"zzInner":2,"maxReminders":3},"requestOnBehalfOfConfig":5}`),
+		reflect.TypeOf(cfg))
+	assert.Equal(t, []string{"approvalReminderAndEscalationConfig.zzInner", "zzNew"}, got)
 }
 
 func TestBadInputExitsTwoNamingTheFlag(t *testing.T) {
@@ -147,61 +162,86 @@ func TestBadInputExitsTwoNamingTheFlag(t *testing.T) {
 		{[]string{"status", "--limit", "300"}, "--limit must be between 1 and 250, got 300"},
 		{[]string{"status", "--regarding", "me", "--for", "x"}, "--regarding cannot be combined with --for or --by"},
 		{[]string{"status", "--sort", "priority"}, `--sort: sorter "priority" is not supported`},
-		{[]string{"status", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"status", "--output", "xml"}, `--output must be table, json, ndjson or csv, got "xml"`},
+		{[]string{"status", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"status", "extra"}, `unknown command "extra" for "accessreq status"`},
 		{[]string{"grant", "--role", "r"}, "--for is required"},
 		{[]string{"grant", "--for", "a", "--role", "r", "--remove-date", "tomorrow"}, "--remove-date must be an RFC 3339 date-time"},
 		{[]string{"grant", "--for", "a", "--role", "r", "--remove-date", "2020-01-01T00:00:00Z"}, "removeDate must be in the future"},
 		{[]string{"revoke", "--for", "a", "--role", "r"}, "--comment is required for a revoke"},
 		{[]string{"revoke", "--for", "a,b", "--role", "r", "--comment", "c"}, "--for must name exactly one identity"},
-		{[]string{"cancel", "--comment", "c"}, "give exactly one access request id, got 0"},
+		{[]string{"cancel", "--comment", "c"}, "no access request ids"},
 		{[]string{"cancel", "id-1"}, "--comment is required"},
 		{[]string{"close", "--execution", "Paused", "id-1"}, `--execution must be Terminated or Completed, got "Paused"`},
-		{[]string{"close"}, "give access request ids as arguments or with --from-csv"},
+		{[]string{"close", "--completion", "Maybe", "id-1"}, `--completion must be Success, Incomplete or Failure, got "Maybe"`},
+		{[]string{"close"}, "no access request ids: give them as arguments, with --from-csv FILE, or one per line on standard input"},
 		{[]string{"close", "--from-csv", "/no/such/file.csv"}, "--from-csv: open /no/such/file.csv"},
-		{[]string{"config", "delete"}, `expected "config get" or "config set --file FILE"`},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"config", "delete"}, `unknown command "delete" for "accessreq config"`},
+		{[]string{"config", "set"}, "--file is required"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate" for "accessreq"`},
 	}
 	for _, tc := range cases {
-		code, out, errOut := cli(t, tc.args...)
-		assert.Equal(t, exitUsage, code, "%v", tc.args)
-		assert.Contains(t, errOut, tc.want, "%v", tc.args)
-		assert.Empty(t, out, "%v", tc.args)
-		if tc.args[0] != "frobnicate" {
-			assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
-		}
+		r := cli(t, tc.args...)
+		assert.Equal(t, exitUsage, r.code, "%v", tc.args)
+		assert.Contains(t, r.errOut, tc.want, "%v", tc.args)
+		assert.Empty(t, r.out, "%v", tc.args)
+		assert.Equal(t, 1, strings.Count(r.errOut, "\n"), "one line: %q", r.errOut)
 	}
 	assert.Zero(t, len(srv.Received()), "nothing was sent for bad input")
 }
 
 func TestAPIErrorsExitOneWithTheVendorsDetails(t *testing.T) {
 	tenant(t)
-	code, out, errOut := cli(t, "cancel", "--comment", "c", "no-such-id")
-	assert.Equal(t, exitAPI, code)
-	assert.Empty(t, out)
-	assert.Regexp(t, `^accessreq cancel: HTTP 404 404 Not found: no access request no-such-id \(tracking id [0-9a-f]+\)\n$`, errOut)
+	r := cli(t, "cancel", "--comment", "c", "no-such-id")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Regexp(t, `^accessreq cancel: cancelAccessRequest: HTTP 404 .*no access request no-such-id \(tracking id [0-9a-f]+\)\n$`, r.errOut)
+	assert.Equal(t, "cancelled 0 of 1 in 1 call(s)\nrefused by the server, not changed (1):\n  no-such-id\n", r.out)
 }
 
-func TestMissingEnvironment(t *testing.T) {
-	t.Setenv("SAIL_BASE_URL", "")
-	t.Setenv("SAIL_CLIENT_ID", "")
-	t.Setenv("SAIL_CLIENT_SECRET", "")
-	code, _, errOut := cli(t, "config", "get")
-	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "accessreq config: missing environment variables: SAIL_BASE_URL, SAIL_CLIENT_ID, SAIL_CLIENT_SECRET\n", errOut)
+func TestMissingSettingsNameWhereToPutThem(t *testing.T) {
+	isolate(t)
+	r := cli(t, "config", "get")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "accessreq config get: missing base URL (SAIL_BASE_URL, --base-url); client id (SAIL_CLIENT_ID, --client-id); client secret (SAIL_CLIENT_SECRET)\n", r.errOut)
 }
 
 func TestWrongSecretIsAnAPIErrorWithoutTheSecret(t *testing.T) {
 	tenant(t)
-	t.Setenv("SAIL_CLIENT_SECRET", "wrong-secret-value")
-	code, _, errOut := cli(t, "config", "get")
-	assert.Equal(t, exitAPI, code)
-	assert.Contains(t, errOut, "refused the client credentials")
-	assert.NotContains(t, errOut, "wrong-secret-value")
+	t.Setenv(facade.EnvClientSecret, "wrong-secret-value")
+	r := cli(t, "config", "get")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Contains(t, r.errOut, "refused the client credentials")
 }
 
-func TestProgressBar(t *testing.T) {
-	var b bytes.Buffer
-	progressBar(&b, 500, 1200)
-	progressBar(&b, 1200, 1200)
-	assert.Equal(t, "\rclosing [############                  ] 500/1200\rclosing [##############################] 1200/1200", b.String())
+func TestDebugLogsEachAttemptWithoutSecrets(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(3, "id-alice", time.Now())
+	r := cli(t, "--debug", "status")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	for _, want := range []string{"level=DEBUG", "method=GET", "path=/beta/access-request-status", "status=200", "attempt=1", "duration="} {
+		assert.Contains(t, r.errOut, want)
+	}
+	assert.NotContains(t, r.errOut, "Bearer")
+
+	r = cli(t, "status")
+	assert.NotContains(t, r.errOut, "method=GET", "no log without --debug")
+}
+
+func TestCloseFromCSVInChunks(t *testing.T) {
+	srv := tenant(t)
+	ids := srv.SeedStatuses(1200, "id-alice", time.Now())
+	var csv strings.Builder
+	csv.WriteString("\ufeffAccess Request ID,Requested For,State\r\n")
+	for _, id := range ids {
+		fmt.Fprintf(&csv, "%s,Alice,EXECUTING\r\n", id)
+	}
+	file := writeFile(t, "export.csv", csv.String())
+
+	r := cli(t, "close", "--yes", "--from-csv", file, "--execution", "Completed", "--completion", "Success")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, "closed 1200 of 1200 in 3 call(s)\n", r.out)
+	assert.Equal(t, 3, srv.Count("POST", "/access-requests/close", http.StatusAccepted))
+	for _, s := range srv.Statuses() {
+		require.Equal(t, facade.StateRequestCompleted, *s.State)
+	}
 }

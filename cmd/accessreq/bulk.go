@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+// handful is the most ids a destructive command changes without asking on a terminal (or
+// without --yes elsewhere).
+const handful = 5
+
+// bulkFlags are the flags every destructive command shares.
+type bulkFlags struct {
+	csvPath   string
+	remaining string
+	dryRun    bool
+	yes       bool
+}
+
+func (f *bulkFlags) bind(c *cobra.Command, ids bool) {
+	fl := c.Flags()
+	if ids {
+		fl.StringVar(&f.csvPath, "from-csv", "", `CSV with an access request id column (as exported from the admin UI); "-" for stdin`)
+		fl.StringVar(&f.remaining, "remaining", "", "write the ids to check or send again to this CSV file (a rerun closes nothing twice)")
+	}
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print every call that would be sent (method, URL, body) and send nothing")
+	fl.BoolVarP(&f.yes, "yes", "y", false, fmt.Sprintf("do not ask before changing more than %d items (required when stdin is not a terminal)", handful))
+}
+
+// confirm asks on a terminal before more than a handful of items are changed; without a
+// terminal it requires --yes.
+func (a *app) confirm(verb string, n int, tenant string, yes bool) error {
+	if yes || n <= handful {
+		return nil
+	}
+	if !a.inTerminal {
+		return usagef("refusing to %s %d items on %s without confirmation: standard input is not a terminal, so add --yes", verb, n, tenant)
+	}
+	fmt.Fprintf(a.io.err, "%s %d items on %s? [y/N] ", strings.ToUpper(verb[:1])+verb[1:], n, tenant)
+	answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	return usagef("not confirmed: nothing was sent")
+}
+
+// dryRunDone closes a dry run with its count of calls.
+func (a *app) dryRunDone(s *session, items int, err error) error {
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.out, "dry run: %d call(s) for %d item(s) to %s; nothing was sent\n", s.dryRun.calls, items, s.settings.tenant())
+	return nil
+}
+
+// outcome accounts for every id of a bulk change in exactly one list.
+type outcome struct {
+	accepted []string // the server accepted them
+	unknown  []string // in a call that failed after it was sent: the server may have acted
+	refused  []string // in a call the server refused: not changed
+	notSent  []string // never sent
+}
+
+// outcomeOf sorts the ids of a failed call by whether the server may have acted on it: after
+// an outcome-unknown failure or a 5xx it may have, after any other refusal it has not.
+func outcomeOf(accepted, failed, notSent []string, err error) outcome {
+	o := outcome{accepted: accepted, notSent: notSent}
+	if mayHaveActed(err) {
+		o.unknown = failed
+	} else {
+		o.refused = failed
+	}
+	return o
+}
+
+func mayHaveActed(err error) bool {
+	var api *facade.APIError
+	if errors.As(err, &api) {
+		return api.StatusCode >= 500
+	}
+	return errors.Is(err, facade.ErrOutcomeUnknown)
+}
+
+// print reports the outcome: counts, then every id that is not accepted, by list.
+func (o outcome) print(w io.Writer, verb string, calls int) {
+	total := len(o.accepted) + len(o.unknown) + len(o.refused) + len(o.notSent)
+	fmt.Fprintf(w, "%s %d of %d in %d call(s)\n", verb, len(o.accepted), total, calls)
+	list := func(title string, ids []string) {
+		if len(ids) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s (%d):\n", title, len(ids))
+		for _, id := range ids {
+			fmt.Fprintf(w, "  %s\n", id)
+		}
+	}
+	list("outcome unknown: the call failed after it was sent and the server may have acted; check these before sending them again", o.unknown)
+	list("refused by the server, not changed", o.refused)
+	list("not sent", o.notSent)
+}
+
+// writeRemaining writes the ids to check or send again as a CSV that --from-csv reads back:
+// a header, then one id per line with why it is there.
+func (o outcome) writeRemaining(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("--remaining: %w", err)
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write([]string{"accessRequestId", "outcome"})
+	for _, g := range []struct {
+		label string
+		ids   []string
+	}{{"unknown", o.unknown}, {"refused", o.refused}, {"not-sent", o.notSent}} {
+		for _, id := range g.ids {
+			_ = w.Write([]string{id, g.label})
+		}
+	}
+	w.Flush()
+	if err := errors.Join(w.Error(), f.Close()); err != nil {
+		return fmt.Errorf("--remaining: %w", err)
+	}
+	return nil
+}
+
+// finish prints the outcome, writes the remaining file when asked, and returns the error of
+// the change (or of writing the file).
+func (a *app) finish(o outcome, verb string, calls int, remaining string, err error) error {
+	o.print(a.io.out, verb, calls)
+	if remaining != "" {
+		if werr := o.writeRemaining(remaining); werr != nil {
+			return errors.Join(err, werr)
+		}
+		n := len(o.unknown) + len(o.refused) + len(o.notSent)
+		fmt.Fprintf(a.io.out, "wrote %d id(s) to check or send again to %s\n", n, remaining)
+	}
+	return err
+}
+
+func (a *app) closeCommand() *cobra.Command {
+	var (
+		f                              bulkFlags
+		execution, completion, message string
+	)
+	c := &cobra.Command{
+		Use:   "close [ID...|-]",
+		Short: "Close access requests (ids as arguments, --from-csv, or stdin), 500 per call",
+		Long: `Close forces pending access requests to a final state, in calls of 500 ids.
+
+Ids come from the arguments ("-" reads stdin one per line), from --from-csv FILE (a CSV export
+from the admin UI; "-" for stdin; comma, semicolon or tab separated), or from stdin one per line
+when neither is given. More than ` + fmt.Sprint(handful) + ` ids need a confirmation on a terminal, or --yes.
+
+The report lists the ids accepted, the ids whose call failed after it was sent (the server may
+have closed them: check them), and the ids never sent; --remaining FILE saves the last two.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := facade.CloseRequest{Message: message}
+			if err := setCloseStatuses(&req, execution, completion); err != nil {
+				return err
+			}
+			return a.runClose(cmd.Context(), f, req, args)
+		},
+	}
+	f.bind(c, true)
+	c.Flags().StringVar(&execution, "execution", "Terminated", "execution status: Terminated or Completed")
+	c.Flags().StringVar(&completion, "completion", "Failure", "completion status: Success, Incomplete or Failure")
+	c.Flags().StringVar(&message, "message", "", "note recorded on each request")
+	return c
+}
+
+// setCloseStatuses checks the status flags and sets them on req.
+func setCloseStatuses(req *facade.CloseRequest, execution, completion string) error {
+	switch execution {
+	case "Terminated":
+		req.ExecutionStatus = facade.ExecutionTerminated
+	case "Completed":
+		req.ExecutionStatus = facade.ExecutionCompleted
+	default:
+		return usagef("--execution must be Terminated or Completed, got %q", execution)
+	}
+	switch completion {
+	case "Success":
+		req.CompletionStatus = facade.CompletionSuccess
+	case "Incomplete":
+		req.CompletionStatus = facade.CompletionIncomplete
+	case "Failure":
+		req.CompletionStatus = facade.CompletionFailure
+	default:
+		return usagef("--completion must be Success, Incomplete or Failure, got %q", completion)
+	}
+	return nil
+}
+
+func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest, args []string) error {
+	ids, err := a.readIDs(args, f.csvPath)
+	if err != nil {
+		return err
+	}
+	req.IDs = ids
+	s, err := a.session(f.dryRun)
+	if err != nil {
+		return err
+	}
+	if f.dryRun {
+		_, err := s.c.CloseRequests(ctx, req)
+		return a.dryRunDone(s, len(ids), err)
+	}
+	if err := a.confirm("close", len(ids), s.settings.tenant(), f.yes); err != nil {
+		return err
+	}
+	bar := a.progress("closing")
+	req.Progress = bar.bar
+	res, err := s.c.CloseRequests(ctx, req)
+	bar.end()
+	if res == nil {
+		return err
+	}
+	return a.finish(outcomeOf(res.Accepted, res.Failed, res.NotSent, err), "closed", res.Calls, f.remaining, err)
+}
+
+func (a *app) cancelCommand() *cobra.Command {
+	var (
+		f       bulkFlags
+		comment string
+	)
+	c := &cobra.Command{
+		Use:   "cancel --comment TEXT [ID...|-]",
+		Short: "Cancel pending access requests, one call each",
+		Long: `Cancel cancels pending access requests that have not passed their approval step, one
+call per id, stopping at the first failure.
+
+Ids come as for close: arguments, --from-csv FILE, or stdin one per line. More than ` + fmt.Sprint(handful) + ` ids
+need a confirmation on a terminal, or --yes.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(comment) == "" {
+				return usagef("--comment is required")
+			}
+			return a.runCancel(cmd.Context(), f, comment, args)
+		},
+	}
+	f.bind(c, true)
+	c.Flags().StringVar(&comment, "comment", "", "why the requests are cancelled (required)")
+	return c
+}
+
+func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args []string) error {
+	ids, err := a.readIDs(args, f.csvPath)
+	if err != nil {
+		return err
+	}
+	s, err := a.session(f.dryRun)
+	if err != nil {
+		return err
+	}
+	if f.dryRun {
+		for _, id := range ids {
+			if err := s.c.Cancel(ctx, id, comment); err != nil {
+				return err
+			}
+		}
+		return a.dryRunDone(s, len(ids), nil)
+	}
+	if err := a.confirm("cancel", len(ids), s.settings.tenant(), f.yes); err != nil {
+		return err
+	}
+	bar := a.progress("cancelling")
+	var o outcome
+	calls := 0
+	for i, id := range ids {
+		calls++
+		if err = s.c.Cancel(ctx, id, comment); err != nil {
+			o = outcomeOf(ids[:i], ids[i:i+1], ids[i+1:], err)
+			break
+		}
+		o.accepted = ids[:i+1]
+		bar.bar(i+1, len(ids))
+	}
+	bar.end()
+	return a.finish(o, "cancelled", calls, f.remaining, err)
+}

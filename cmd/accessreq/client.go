@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+// session is a configured client and what the command needs to know about its tenant.
+type session struct {
+	c        *facade.Client
+	settings *settings
+	dryRun   *dryRun        // set when nothing may be sent
+	totals   *totalObserver // the last X-Total-Count seen
+}
+
+// session makes the client for a command. With dryRun, requests are printed and answered
+// locally: no credentials are needed and nothing leaves the machine.
+func (a *app) session(dry bool) (*session, error) {
+	s, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.missing(!dry); err != nil {
+		return nil, err
+	}
+	sess := &session{settings: s, totals: &totalObserver{next: http.DefaultTransport}}
+	opts := []facade.Option{facade.WithBaseURL(s.baseURL.value), facade.WithUserAgent("accessreq")}
+	if a.debug {
+		h := slog.NewTextHandler(a.io.err, &slog.HandlerOptions{Level: slog.LevelDebug})
+		opts = append(opts, facade.WithLogger(slog.New(h)))
+	}
+	if dry {
+		sess.dryRun = &dryRun{w: a.io.out}
+		opts = append(opts, facade.WithAccessToken("dry-run"), facade.WithoutRetries(),
+			facade.WithHTTPClient(&http.Client{Transport: sess.dryRun}))
+	} else {
+		opts = append(opts, facade.WithClientCredentials(s.clientID.value, s.clientSecret.value),
+			facade.WithVendorRateLimit(), facade.WithHTTPClient(&http.Client{Transport: sess.totals}))
+	}
+	sess.c, err = facade.New(opts...)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return sess, nil
+}
+
+// dryRun is a transport that prints each request (method, URL, indented JSON body) and answers
+// it locally with an empty success, so the library builds exactly what it would send.
+type dryRun struct {
+	w     io.Writer
+	calls int
+}
+
+func (d *dryRun) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	d.calls++
+	fmt.Fprintf(d.w, "call %d: %s %s\n", d.calls, req.Method, req.URL.Redacted())
+	if len(body) > 0 {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, body, "", "  ") != nil {
+			pretty.Reset()
+			pretty.Write(body)
+		}
+		fmt.Fprintf(d.w, "%s\n", pretty.Bytes())
+	}
+	status, answer := http.StatusAccepted, "{}"
+	if req.Method == http.MethodGet {
+		status, answer = http.StatusOK, "[]"
+	}
+	return &http.Response{
+		StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{"Content-Type": {"application/json"}},
+		Body:    io.NopCloser(strings.NewReader(answer)),
+		Request: req, ContentLength: int64(len(answer)),
+	}, nil
+}
+
+// totalObserver remembers the X-Total-Count of the last status listing, so a command can show
+// the total of a listing it streams through the library's iterator.
+type totalObserver struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	total int
+	known bool
+}
+
+func (o *totalObserver) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := o.next.RoundTrip(req)
+	if err == nil && strings.HasSuffix(req.URL.Path, "/access-request-status") {
+		if n, perr := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-Total-Count"))); perr == nil && n >= 0 {
+			o.mu.Lock()
+			o.total, o.known = n, true
+			o.mu.Unlock()
+		}
+	}
+	return resp, err
+}
+
+// last returns the last total seen and whether one was.
+func (o *totalObserver) last() (int, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.total, o.known
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) envCommand() *cobra.Command {
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the environments of the sail CLI configuration file",
+		Args:  cobra.NoArgs,
+		RunE:  func(*cobra.Command, []string) error { return a.envList() },
+	}
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Show the settings a command would use and where each comes from (never the secret)",
+		Args:  cobra.NoArgs,
+		RunE:  func(*cobra.Command, []string) error { return a.envShow() },
+	}
+	return group("env", "Show the profiles read from the sail CLI configuration file", list, show)
+}
+
+func (a *app) envList() error {
+	s, err := a.settings()
+	if err != nil {
+		return err
+	}
+	if s.file == "" {
+		fmt.Fprintln(a.io.out, "no sail configuration file; settings come from SAIL_* variables and flags")
+		return nil
+	}
+	for _, name := range s.environments {
+		mark := " "
+		if name == s.active {
+			mark = "*"
+		}
+		fmt.Fprintf(a.io.out, "%s %s\n", mark, name)
+	}
+	return nil
+}
+
+func (a *app) envShow() error {
+	s, err := a.settings()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.io.out, 0, 4, 2, ' ', 0)
+	line := func(k, v, from string) {
+		if from != "" {
+			v += "\t(from " + from + ")"
+		}
+		fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+	}
+	line("configuration file", orNone(s.file), "")
+	line("environment", orNone(s.env), s.envFrom)
+	line("base URL", orNone(s.baseURL.value), s.baseURL.from)
+	line("client id", orNone(s.clientID.value), s.clientID.from)
+	secret := "(not set)"
+	if s.clientSecret.value != "" {
+		secret = "set, not shown"
+	}
+	line("client secret", secret, s.clientSecret.from)
+	return tw.Flush()
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+func TestStatusOnePageSaysMoreExist(t *testing.T) {
+	srv := tenant(t)
+	ids := srv.SeedStatuses(260, "id-alice", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+
+	r := cli(t, "status", "--for", "id-alice", "--limit", "2", "--count")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	lines := strings.Split(strings.TrimSuffix(r.out, "\n"), "\n")
+	require.Len(t, lines, 4, r.out)
+	assert.True(t, strings.HasPrefix(lines[0], "ACCESS REQUEST ID"))
+	assert.True(t, strings.HasPrefix(lines[1], ids[0]+"  EXECUTING"), lines[1])
+	assert.Equal(t, "total: 260", lines[3])
+	assert.Equal(t, "showing 2 from offset 0; 258 more exist: use --all for every match, or --offset 2 for the next page\n", r.errOut)
+
+	r = cli(t, "status", "--limit", "2", "--offset", "2")
+	assert.Equal(t, "showing 2 from offset 2; more may exist: use --all for every match, or --offset 4 for the next page\n", r.errOut)
+
+	r = cli(t, "status", "--limit", "250", "--offset", "250")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Empty(t, r.errOut, "the last page has no hint")
+	assert.Equal(t, 11, strings.Count(r.out, "\n"))
+}
+
+func TestStatusAllInEveryFormat(t *testing.T) {
+	srv := tenant(t)
+	ids := srv.SeedStatuses(260, "id-alice", time.Now())
+
+	r := cli(t, "status", "--all", "--output", "json", "--sort", "-created", "--count")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	var got []facade.Status
+	require.NoError(t, json.Unmarshal([]byte(r.out), &got))
+	require.Len(t, got, 260)
+	assert.Equal(t, ids[259], *got[0].AccessRequestId)
+	assert.Equal(t, "total: 260\n", r.errOut, "the total goes to stderr so stdout stays JSON")
+
+	r = cli(t, "status", "--all", "-o", "ndjson", "--limit", "100")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	lines := strings.Split(strings.TrimSuffix(r.out, "\n"), "\n")
+	require.Len(t, lines, 260)
+	var one facade.Status
+	require.NoError(t, json.Unmarshal([]byte(lines[259]), &one))
+	assert.Equal(t, ids[259], *one.AccessRequestId)
+
+	r = cli(t, "status", "--all", "-o", "csv")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	records, err := csv.NewReader(strings.NewReader(r.out)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, 261)
+	assert.Equal(t, []string{"accessRequestId", "state", "requestType", "itemId", "itemName", "itemType",
+		"requestedForId", "requestedForName", "created"}, records[0])
+	assert.Equal(t, []string{ids[0], "EXECUTING", "GRANT_ACCESS"}, records[1][:3])
+	assert.Equal(t, "id-alice", records[1][6])
+
+	r = cli(t, "status", "--all", "--for", "nobody", "-o", "json")
+	assert.Equal(t, "[]\n", r.out)
+}
+
+// A listing that fails part-way prints what it received, then the error.
+func TestStatusAllPrintsWhatItGotBeforeTheError(t *testing.T) {
+	srv := tenant(t)
+	ids := srv.SeedStatuses(300, "id-alice", time.Now())
+	var pages atomic.Int32
+	front(t, srv, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		if r.URL.Path != "/beta/access-request-status" || pages.Add(1) < 3 {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"detailCode":"403 Forbidden","trackingId":"abc","messages":[{"text":"no more for you"}]}`))
+		return true
+	})
+	for _, format := range []string{"json", "ndjson", "table"} {
+		pages.Store(0)
+		r := cli(t, "status", "--all", "--limit", "100", "-o", format)
+		assert.Equal(t, exitAPI, r.code, format)
+		assert.Contains(t, r.errOut, "HTTP 403", format)
+		assert.Contains(t, r.out, ids[199], format)
+		assert.NotContains(t, r.out, ids[200], format)
+		if format == "json" {
+			var got []facade.Status
+			require.NoError(t, json.Unmarshal([]byte(r.out), &got), "the array is closed")
+			assert.Len(t, got, 200)
+		}
+	}
+}
