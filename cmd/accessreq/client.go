@@ -80,10 +80,7 @@ func (d *dryRun) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		fmt.Fprintf(d.w, "%s\n", pretty.Bytes())
 	}
-	status, answer := http.StatusAccepted, "{}"
-	if req.Method == http.MethodGet {
-		status, answer = http.StatusOK, "[]"
-	}
+	const status, answer = http.StatusAccepted, "{}" // only writes are dry-run
 	return &http.Response{
 		StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:  http.Header{"Content-Type": {"application/json"}},
@@ -92,8 +89,8 @@ func (d *dryRun) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// totalObserver remembers the X-Total-Count of the last status listing, so a command can show
-// the total of a listing it streams through the library's iterator.
+// totalObserver remembers the last X-Total-Count received (only listings send one), so a
+// command can show the total of a listing it streams through the library's iterator.
 type totalObserver struct {
 	next  http.RoundTripper
 	mu    sync.Mutex
@@ -103,7 +100,7 @@ type totalObserver struct {
 
 func (o *totalObserver) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := o.next.RoundTrip(req)
-	if err == nil && strings.HasSuffix(req.URL.Path, "/access-request-status") {
+	if err == nil {
 		if n, perr := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-Total-Count"))); perr == nil && n >= 0 {
 			o.mu.Lock()
 			o.total, o.known = n, true

@@ -185,3 +185,14 @@ func TestStatusProgressOnATerminalWhileRowsGoElsewhere(t *testing.T) {
 	assert.Equal(t, 260, strings.Count(stdout.String(), "\n"), "the rows went to stdout, without progress")
 	assert.NotContains(t, stdout.String(), "\r")
 }
+
+func TestStatusDrawsNoProgressWhenRowsGoToTheTerminal(t *testing.T) {
+	srv := fake.NewServer()
+	defer srv.Close()
+	srv.SeedStatuses(30, "id-alice", time.Now())
+	term := startOnTerminal(t, srv, nil, "status", "--all", "--limit", "10")
+	code, shown := term.exit(t)
+	require.Equal(t, exitOK, code, shown)
+	assert.Equal(t, 31, strings.Count(shown, "\r\n"), "a header and 30 rows")
+	assert.NotContains(t, shown, "listing")
+}

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -31,10 +34,14 @@ func TestStatusOnePageSaysMoreExist(t *testing.T) {
 	r = cli(t, "status", "--limit", "2", "--offset", "2")
 	assert.Equal(t, "showing 2 from offset 2; more may exist: use --all for every match, or --offset 4 for the next page\n", r.errOut)
 
+	front(t, srv, func(w http.ResponseWriter, r *http.Request, forward http.Handler) bool {
+		w.Header().Set("X-Total-Count", "260") // sent although not asked for
+		return false
+	})
 	r = cli(t, "status", "--limit", "250", "--offset", "250")
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.Empty(t, r.errOut, "the last page has no hint")
-	assert.Equal(t, 11, strings.Count(r.out, "\n"))
+	assert.Equal(t, 11, strings.Count(r.out, "\n"), "no total without --count:\n%s", r.out)
 }
 
 func TestStatusAllInEveryFormat(t *testing.T) {
@@ -98,4 +105,16 @@ func TestStatusAllPrintsWhatItGotBeforeTheError(t *testing.T) {
 			assert.Len(t, got, 200)
 		}
 	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestStatusReportsAFailedWrite(t *testing.T) {
+	tenant(t)
+	var errOut bytes.Buffer
+	code := run(context.Background(), []string{"status", "--all", "--for", "nobody"}, stdio{in: strings.NewReader(""), out: failingWriter{}, err: &errOut})
+	assert.Equal(t, exitAPI, code)
+	assert.Equal(t, "accessreq status: disk full\n", errOut.String())
 }
