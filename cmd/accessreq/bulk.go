@@ -134,6 +134,19 @@ func (o outcome) writeRemaining(path string) error {
 	return nil
 }
 
+// checkWritable makes sure the --remaining file can be written before anything is sent, so a
+// failure part-way never loses the ids to resume with.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return usagef("--remaining: %v", err)
+	}
+	return f.Close()
+}
+
 // finish prints the outcome, writes the remaining file when asked, and returns the error of
 // the change (or of writing the file).
 func (a *app) finish(o outcome, verb string, calls int, remaining string, err error) error {
@@ -207,6 +220,9 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 	if err != nil {
 		return err
 	}
+	if err := checkWritable(f.remaining); err != nil {
+		return err
+	}
 	req.IDs = ids
 	s, err := a.session(f.dryRun)
 	if err != nil {
@@ -257,6 +273,9 @@ need a confirmation on a terminal, or --yes.`,
 func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args []string) error {
 	ids, err := a.readIDs(args, f.csvPath)
 	if err != nil {
+		return err
+	}
+	if err := checkWritable(f.remaining); err != nil {
 		return err
 	}
 	s, err := a.session(f.dryRun)

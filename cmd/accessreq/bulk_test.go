@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -156,6 +157,19 @@ func TestLargeBatchesWithoutATerminalNeedYes(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("accessreq close: refusing to close %d items on %s without confirmation: standard input is not a terminal, so add --yes\n",
 		handful+1, strings.TrimPrefix(srv.URL, "http://")), r.errOut)
 	assert.Zero(t, len(srv.Received()))
+
+	for _, args := range [][]string{
+		append([]string{"cancel", "--comment", "c"}, ids...),
+		{"revoke", "--for", "id-a", "--comment", "c", "--role", "r1,r2,r3,r4,r5,r6"},
+	} {
+		r := cli(t, args...)
+		assert.Equal(t, exitUsage, r.code, "%v", args)
+		assert.Contains(t, r.errOut, fmt.Sprintf("refusing to %s %d items on", args[0], handful+1))
+	}
+	r = cli(t, "close", "--yes", "--remaining", filepath.Join(t.TempDir(), "no", "such", "dir.csv"), ids[0])
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.errOut, "--remaining: open ")
+	assert.Zero(t, len(srv.Received()), "nothing sent before the resume file is known to be writable")
 
 	r = cli(t, append([]string{"close"}, ids[:handful]...)...)
 	require.Equal(t, exitOK, r.code, "a handful needs no confirmation: %s", r.errOut)
