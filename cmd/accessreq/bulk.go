@@ -37,16 +37,16 @@ func (f *bulkFlags) bind(c *cobra.Command, ids bool) {
 	fl.BoolVarP(&f.yes, "yes", "y", false, fmt.Sprintf("do not ask before changing more than %d items (required when stdin is not a terminal)", handful))
 }
 
-// confirm asks on a terminal before more than a handful of items are changed; without a
+// confirm asks on a terminal before more than a handful of things (what) are changed; without a
 // terminal it requires --yes.
-func (a *app) confirm(verb string, n int, tenant string, yes bool) error {
+func (a *app) confirm(verb string, n int, what, tenant string, yes bool) error {
 	if yes || n <= handful {
 		return nil
 	}
 	if !a.inTerminal {
-		return usagef("refusing to %s %d items on %s without confirmation: standard input is not a terminal, so add --yes", verb, n, tenant)
+		return usagef("refusing to %s %d %s on %s without confirmation: standard input is not a terminal, so add --yes", verb, n, what, tenant)
 	}
-	fmt.Fprintf(a.io.err, "%s %d items on %s? [y/N] ", strings.ToUpper(verb[:1])+verb[1:], n, tenant)
+	fmt.Fprintf(a.io.err, "%s %d %s on %s? [y/N] ", strings.ToUpper(verb[:1])+verb[1:], n, what, tenant)
 	answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
@@ -232,7 +232,7 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 		_, err := s.c.CloseRequests(ctx, req)
 		return a.dryRunDone(s, len(ids), err)
 	}
-	if err := a.confirm("close", len(ids), s.settings.tenant(), f.yes); err != nil {
+	if err := a.confirm("close", len(ids), "access requests", s.settings.tenant(), f.yes); err != nil {
 		return err
 	}
 	bar := a.progress("closing")
@@ -290,7 +290,7 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 		}
 		return a.dryRunDone(s, len(ids), nil)
 	}
-	if err := a.confirm("cancel", len(ids), s.settings.tenant(), f.yes); err != nil {
+	if err := a.confirm("cancel", len(ids), "access requests", s.settings.tenant(), f.yes); err != nil {
 		return err
 	}
 	bar := a.progress("cancelling")

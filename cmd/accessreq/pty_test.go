@@ -143,7 +143,7 @@ func TestConfirmationOnATerminalIsAskedAndHonoured(t *testing.T) {
 
 	t.Run("declined", func(t *testing.T) {
 		term := startOnTerminal(t, srv, nil, "close", "--from-csv", file)
-		term.answer(t, "Close 700 items on "+host+"? [y/N] ", "n")
+		term.answer(t, "Close 700 access requests on "+host+"? [y/N] ", "n")
 		code, out := term.exit(t)
 		assert.Equal(t, exitUsage, code, out)
 		assert.Contains(t, out, "not confirmed: nothing was sent")
@@ -152,7 +152,7 @@ func TestConfirmationOnATerminalIsAskedAndHonoured(t *testing.T) {
 
 	t.Run("accepted, with a progress bar", func(t *testing.T) {
 		term := startOnTerminal(t, srv, nil, "close", "--from-csv", file)
-		term.answer(t, "Close 700 items on "+host+"? [y/N] ", "yes")
+		term.answer(t, "Close 700 access requests on "+host+"? [y/N] ", "yes")
 		code, out := term.exit(t)
 		require.Equal(t, exitOK, code, out)
 		assert.Contains(t, out, "\rclosing [#####################         ] 500/700")

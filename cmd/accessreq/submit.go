@@ -136,7 +136,7 @@ func (a *app) submit(ctx context.Context, req facade.AccessRequest, f *itemFlags
 		return a.dryRunDone(s, f.items()*max(1, len(f.identities)), err)
 	}
 	if verb == "revoke" {
-		if err := a.confirm(verb, f.items(), s.settings.tenant(), f.bulk.yes); err != nil {
+		if err := a.confirm(verb, f.items(), "items", s.settings.tenant(), f.bulk.yes); err != nil {
 			return err
 		}
 	}
