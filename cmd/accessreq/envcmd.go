@@ -54,7 +54,11 @@ func (a *app) envShow() error {
 		}
 		fmt.Fprintf(tw, "%s:\t%s\n", k, v)
 	}
-	line("configuration file", orNone(s.file), "")
+	file := s.file
+	if file == "" && s.looked != "" {
+		file = "(none at " + s.looked + ")"
+	}
+	line("configuration file", orNone(file), "")
 	line("environment", orNone(s.env), s.envFrom)
 	line("base URL", orNone(s.baseURL.value), s.baseURL.from)
 	line("client id", orNone(s.clientID.value), s.clientID.from)

@@ -59,6 +59,7 @@ type setting struct{ value, from string }
 // settings are the connection settings after file, environment variables and flags.
 type settings struct {
 	file, env, envFrom              string // the file read ("" if none); the environment used and why
+	looked                          string // where the file was looked for
 	baseURL, clientID, clientSecret setting
 	environments                    []string // every environment in the file, sorted
 	active                          string   // the file's active environment
@@ -72,6 +73,7 @@ func (a *app) settings() (*settings, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.looked = path
 	if cfg != nil {
 		s.file, s.active = path, strings.ToLower(cfg.ActiveEnvironment)
 		for name := range cfg.Environments {

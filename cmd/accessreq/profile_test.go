@@ -105,6 +105,13 @@ func TestEnvShowNamesSourcesAndNeverTheSecret(t *testing.T) {
 
 	r = cli(t, "env", "list")
 	assert.Equal(t, "* prod\n  sandbox\n", r.out)
+
+	require.NoError(t, os.Remove(path))
+	r = cli(t, "env", "show")
+	assert.Regexp(t, `configuration file:\s+\(none at `+regexp.QuoteMeta(path)+`\)\n`, r.out)
+	assert.Regexp(t, `client secret:\s+\(not set\)\n`, r.out)
+	r = cli(t, "env", "list")
+	assert.Equal(t, "no sail configuration file; settings come from SAIL_* variables and flags\n", r.out)
 }
 
 func TestProfileRefusals(t *testing.T) {
