@@ -228,12 +228,13 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 	}
 }
 
-// VendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token.
-const VendorRateLimit = rate.Limit(10)
+// vendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token. It is
+// not exported: WithVendorRateLimit is how a user asks for it, and WithRateLimit takes any other.
+const vendorRateLimit = rate.Limit(10)
 
 // WithVendorRateLimit limits the client to the vendor's documented 100 requests per 10
 // seconds, so that a busy job waits on its own side instead of collecting 429s.
-func WithVendorRateLimit() Option { return WithRateLimit(VendorRateLimit, 10) }
+func WithVendorRateLimit() Option { return WithRateLimit(vendorRateLimit, 10) }
 
 // New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
 // authenticate (WithClientCredentials, WithTokenSource or WithAccessToken).

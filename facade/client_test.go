@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sailkit/accessrequests/facade"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 func TestConcurrentCallsShareOneToken(t *testing.T) {
@@ -86,7 +85,7 @@ func TestUnauthorizedTriggersOneRefreshAndOneRetry(t *testing.T) {
 	c := e.client()
 	res, err := c.Create(context.Background(), grantRequest())
 	require.NoError(t, noteErr(err))
-	require.Len(t, *res.NewRequests, 1)
+	require.Len(t, res.NewRequests, 1)
 	assert.EqualValues(t, 2, e.tokens.Load())
 	require.Len(t, seenTokens, 2)
 	assert.NotEqual(t, seenTokens[0], seenTokens[1], "the retry must carry the new token")
@@ -107,11 +106,10 @@ func TestPersistentUnauthorizedIsReturnedAfterOneRefresh(t *testing.T) {
 }
 
 func grantRequest() facade.AccessRequest {
-	typ := facade.Grant
 	return facade.AccessRequest{
-		RequestType:    &typ,
-		RequestedFor:   &[]string{"id-1"},
-		RequestedItems: &[]gen.AccessRequestItem{{Type: gen.AccessRequestItemTypeROLE, Id: "role-1"}},
+		RequestType:    facade.RequestTypeGrant,
+		RequestedFor:   []string{"id-1"},
+		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeRole, Id: "role-1"}},
 	}
 }
 
@@ -347,12 +345,12 @@ func TestDecodingToleratesUnknownEnumsAndLargeNumbers(t *testing.T) {
 	page, err := c.ListStatusPage(context.Background(), facade.StatusQuery{Count: true}, 0)
 	require.NoError(t, noteErr(err))
 	require.Len(t, page.Items, 1)
-	assert.Equal(t, "SOME_FUTURE_STATE", string(*page.Items[0].State))
+	assert.Equal(t, "SOME_FUTURE_STATE", string(page.Items[0].State))
 	assert.True(t, page.HasTotal)
 
 	res, err := c.Create(context.Background(), grantRequest())
 	require.NoError(t, noteErr(err))
-	assert.EqualValues(t, 2843118224, *(*res.NewRequests)[0].AttributesHash)
+	assert.EqualValues(t, 2843118224, res.NewRequests[0].AttributesHash)
 }
 
 func TestLogsSayWhatHappenedButNotTheToken(t *testing.T) {

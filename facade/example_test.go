@@ -29,7 +29,7 @@ func ExampleNewFromEnv() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(*cfg.AutoApprovalEnabled)
+	fmt.Println(cfg.AutoApprovalEnabled)
 }
 
 // Construct a client for a tenant with a personal access token's client id and secret.
@@ -84,14 +84,15 @@ func ExampleClient_ListStatus() {
 		log.Fatal(err)
 	}
 
-	since, _ := facade.Filters(facade.Created().Ge(time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC)))
+	since := facade.Created().Ge(time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC))
 	n := 0
-	for st, err := range c.ListStatus(context.Background(), facade.StatusQuery{RequestedFor: "2c9180835d191a86015d28455b4b00a1", Filters: since}) {
+	q := facade.StatusQuery{RequestedFor: "2c9180835d191a86015d28455b4b00a1", Filters: []facade.Condition{since}}
+	for st, err := range c.ListStatus(context.Background(), q) {
 		if err != nil {
 			log.Fatal(err)
 		}
 		if n == 0 {
-			fmt.Println("first:", st.Created.Format(time.RFC3339), *st.State)
+			fmt.Println("first:", st.Created.Format(time.RFC3339), st.State)
 		}
 		n++
 	}
@@ -124,7 +125,7 @@ func ExampleNewGrant() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("new requests:", len(*res.NewRequests))
+	fmt.Println("new requests:", len(res.NewRequests))
 
 	revoke, err := facade.NewRevoke("2c9180835d191a86015d28455b4b00a1").
 		Entitlement("779c6fd7171540bba1184e5946112c28", facade.Comment("Left the payments team")).
@@ -154,8 +155,8 @@ func ExampleClient_CloseRequests() {
 	}
 	res, err := c.CloseRequests(context.Background(), facade.CloseRequest{
 		IDs:              ids,
-		ExecutionStatus:  facade.ExecutionCompleted,
-		CompletionStatus: facade.CompletionSuccess,
+		ExecutionStatus:  facade.ExecutionStatusCompleted,
+		CompletionStatus: facade.CompletionStatusSuccess,
 		Message:          "Provisioned by hand",
 	})
 	if err != nil {

@@ -46,7 +46,7 @@ func TestSoakListingUnder429And503(t *testing.T) {
 	n := 0
 	for s, err := range c.ListStatus(ctx, facade.StatusQuery{PageSize: 100}) {
 		require.NoError(t, noteErr(err))
-		unique[*s.AccessRequestId] = true
+		unique[s.AccessRequestId] = true
 		n++
 	}
 	assert.Equal(t, 10000, n)
@@ -154,10 +154,10 @@ func TestHostileResponsesEndInAResultOrATypedError(t *testing.T) {
 		return err
 	}
 	pageOf := func(n, from int) string {
-		items := make([]gen.RequestedItemStatus, n)
+		items := make([]gen.Status, n)
 		for i := range items {
 			id := fmt.Sprintf("ar-%05d", from+i)
-			items[i].AccessRequestId = &id
+			items[i].AccessRequestId = id
 		}
 		return mustJSON(items)
 	}

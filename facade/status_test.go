@@ -37,10 +37,10 @@ func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(500, errorJSON)(w, r)
 		return
 	}
-	items := []gen.RequestedItemStatus{}
+	items := []gen.Status{}
 	for i := offset; i < min(offset+limit, p.total); i++ {
 		id := fmt.Sprintf("ar-%06d", i)
-		items = append(items, gen.RequestedItemStatus{AccessRequestId: &id, AccountActivityItemId: &id})
+		items = append(items, gen.Status{AccessRequestId: id, AccountActivityItemId: id})
 	}
 	if q.Get("count") == "true" {
 		w.Header().Set("X-Total-Count", strconv.Itoa(p.total))
@@ -68,7 +68,7 @@ func TestListStatusVisitsEveryPageOnce(t *testing.T) {
 				require.NoError(t, noteErr(err))
 				require.Len(t, got, total)
 				for i, s := range got {
-					require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId)
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId)
 				}
 				var want []int
 				for off := 0; off < total || off == 0; off += 250 {
@@ -147,7 +147,7 @@ func TestListStatusGuardsAgainstALyingServer(t *testing.T) {
 	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		id := "same"
-		reply(200, mustJSON([]gen.RequestedItemStatus{{AccessRequestId: &id}}), "X-Total-Count", "1000000")(w, r)
+		reply(200, mustJSON([]gen.Status{{AccessRequestId: id}}), "X-Total-Count", "1000000")(w, r)
 	})
 	got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{PageSize: 1, Count: true}, 0)
 	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
@@ -189,7 +189,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 				}
 				reply(202, `{}`)(w, r)
 			})
-			res, err := e.client().CloseRequests(context.Background(), facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionTerminated})
+			res, err := e.client().CloseRequests(context.Background(), facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionStatusTerminated})
 			if tc.failChunk == 0 {
 				require.NoError(t, noteErr(err))
 				assert.Equal(t, 20, res.Calls)
@@ -235,7 +235,7 @@ func TestWaitPollsUntilAFinalState(t *testing.T) {
 	})
 	st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitOptions{Interval: time.Second, MaxInterval: 2 * time.Second})
 	require.NoError(t, noteErr(err))
-	assert.Equal(t, facade.StateRequestCompleted, *st.State)
+	assert.Equal(t, facade.StateRequestCompleted, st.State)
 	assert.Equal(t, []time.Duration{time.Second, 1500 * time.Millisecond, 2 * time.Second}, e.clock.Waits())
 }
 
@@ -259,7 +259,7 @@ func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {
 			i := 0
 			for s, err := range e.client().ListStatus(context.Background(), facade.StatusQuery{Prefetch: n}) {
 				require.NoError(t, noteErr(err))
-				require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId, "items come in order")
+				require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId, "items come in order")
 				page := i / 250
 				for _, off := range p.asked() {
 					require.LessOrEqual(t, off/250, page+n, "at most %d pages are fetched ahead of the one being read", n)
