@@ -49,6 +49,10 @@ func (r *recorder) hooks() facade.Hooks {
 
 func TestHooksSeeEveryAttemptAndTheOutcome(t *testing.T) {
 	t.Parallel()
+	create := func(c *facade.Client) error {
+		_, err := c.Create(context.Background(), grantRequest())
+		return err
+	}
 	tests := []struct {
 		name     string
 		handler  http.HandlerFunc
@@ -73,10 +77,7 @@ func TestHooksSeeEveryAttemptAndTheOutcome(t *testing.T) {
 		{
 			name:    "a POST answered 500 is not retried and fails",
 			handler: reply(500, errorJSON),
-			call: func(c *facade.Client) error {
-				_, err := c.Create(context.Background(), grantRequest())
-				return err
-			},
+			call:    create,
 			attempts: []facade.Attempt{
 				{Operation: "createAccessRequest", Number: 1, Method: "POST", Status: 500, Retry: facade.RetryNone},
 			},
@@ -85,10 +86,7 @@ func TestHooksSeeEveryAttemptAndTheOutcome(t *testing.T) {
 		{
 			name:    "a POST whose connection drops after the write has an unknown outcome",
 			handler: dropAfterRead,
-			call: func(c *facade.Client) error {
-				_, err := c.Create(context.Background(), grantRequest())
-				return err
-			},
+			call:    create,
 			attempts: []facade.Attempt{
 				{Operation: "createAccessRequest", Number: 1, Method: "POST", Status: 0, Retry: facade.RetryNone},
 			},
