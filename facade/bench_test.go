@@ -163,7 +163,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 			})
 	})
 	b.Run("list-page", func(b *testing.B) {
-		pair(b, func() error { _, err := c.ListStatusPage(ctx, facade.StatusQuery{Count: true}, 0); return err },
+		pair(b, func() error { _, err := c.ListStatusPage(ctx, facade.ListStatusParams{Count: true}, 0); return err },
 			func() error {
 				var out []gen.Status
 				return base.do(ctx, "GET", "/access-request-status?limit=250&offset=0&count=true&sorters=created,accountActivityItemId", nil, &out)
@@ -200,7 +200,7 @@ func BenchmarkListMemory(b *testing.B) {
 				start := liveHeap()
 				t0 := time.Now()
 				seen := 0
-				for _, err := range c.ListStatus(ctx, facade.StatusQuery{}) {
+				for _, err := range c.ListStatus(ctx, facade.ListStatusParams{}) {
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -303,7 +303,7 @@ func BenchmarkLatencyBoundListing(b *testing.B) {
 				for range b.N {
 					t0 := time.Now()
 					n := 0
-					for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{Prefetch: prefetch}) {
+					for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: prefetch}) {
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -360,7 +360,7 @@ func BenchmarkTokensAndBulk(b *testing.B) {
 			b.Fatal(err)
 		}
 		for range b.N {
-			res, err := c.CloseRequests(context.Background(), facade.CloseRequest{IDs: ids})
+			res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids})
 			if err != nil {
 				b.Fatal(err)
 			}

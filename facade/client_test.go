@@ -204,7 +204,7 @@ func TestRetryAfterOverTheCapKeepsTheResponse(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.handle("GET /access-request-status", reply(429, `{"message":"Rate Limit Exceeded"}`, "Retry-After", "3600"))
-	_, err := e.client().ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+	_, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	var apiErr *facade.APIError
 	require.ErrorAs(t, noteErr(err), &apiErr)
 	assert.Equal(t, time.Hour, apiErr.RetryAfter)
@@ -342,7 +342,7 @@ func TestDecodingToleratesUnknownEnumsAndLargeNumbers(t *testing.T) {
 		"X-Total-Count", "9999999999"))
 	e.handle("POST /access-requests", reply(202, createdJSON))
 	c := e.client()
-	page, err := c.ListStatusPage(context.Background(), facade.StatusQuery{Count: true}, 0)
+	page, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{Count: true}, 0)
 	require.NoError(t, noteErr(err))
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, "SOME_FUTURE_STATE", string(page.Items[0].State))
@@ -377,7 +377,7 @@ func TestNothingIsSentForInvalidInput(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, []facade.FieldError{{Field: "accountActivityId", Rule: "is required"}, {Field: "comment", Rule: "is required"}}, ve.Problems)
 
-	_, err = c.ListStatusPage(context.Background(), facade.StatusQuery{RegardingIdentity: "me", RequestedBy: "x", PageSize: 251}, -1)
+	_, err = c.ListStatusPage(context.Background(), facade.ListStatusParams{RegardingIdentity: "me", RequestedBy: "x", PageSize: 251}, -1)
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
 	for _, field := range []string{"regarding-identity", "limit", "offset"} {
 		assert.Contains(t, err.Error(), field)

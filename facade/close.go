@@ -12,8 +12,8 @@ import (
 // MaxCloseIDs is the most request ids the server takes in one closeAccessRequest call.
 const MaxCloseIDs = 500
 
-// CloseRequest asks for pending requests to be forced to a final state.
-type CloseRequest struct {
+// CloseRequestsParams asks for pending requests to be forced to a final state.
+type CloseRequestsParams struct {
 	IDs              []string         // access request ids; any number
 	ExecutionStatus  ExecutionStatus  // empty: the server's default, Terminated
 	CompletionStatus CompletionStatus // empty: the server's default, Failure
@@ -44,7 +44,7 @@ func (r *CloseResult) NotAccepted() []string {
 // MaxCloseIDs ids, in order. It stops at the first failed call; the result says which ids were
 // accepted, which were in the failed call and which were never sent. The returned error is the
 // result's Err. Duplicate and empty ids are refused before anything is sent.
-func (c *Client) CloseRequests(ctx context.Context, req CloseRequest) (*CloseResult, error) {
+func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*CloseResult, error) {
 	const op = "closeAccessRequest"
 	var p problems
 	if len(req.IDs) == 0 {

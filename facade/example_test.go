@@ -86,7 +86,7 @@ func ExampleClient_ListStatus() {
 
 	since := facade.Created().Ge(time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC))
 	n := 0
-	q := facade.StatusQuery{RequestedFor: "2c9180835d191a86015d28455b4b00a1", Filters: []facade.Condition{since}}
+	q := facade.ListStatusParams{RequestedFor: "2c9180835d191a86015d28455b4b00a1", Filters: []facade.Condition{since}}
 	for st, err := range c.ListStatus(context.Background(), q) {
 		if err != nil {
 			log.Fatal(err)
@@ -153,7 +153,7 @@ func ExampleClient_CloseRequests() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := c.CloseRequests(context.Background(), facade.CloseRequest{
+	res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{
 		IDs:              ids,
 		ExecutionStatus:  facade.ExecutionStatusCompleted,
 		CompletionStatus: facade.CompletionStatusSuccess,
@@ -229,7 +229,7 @@ func ExampleClient_Cancel() {
 	if err := c.Cancel(ctx, ids[0], "Requested by mistake"); err != nil {
 		log.Fatal(err)
 	}
-	st, err := c.Wait(ctx, ids[0], facade.WaitOptions{})
+	st, err := c.Wait(ctx, ids[0], facade.WaitParams{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func ExampleClient_Wait() {
 	ctx := context.Background()
 	ids := srv.SeedStatuses(1, "2c9180835d191a86015d28455b4b00a1", time.Now())
 	// Someone closes the request as provisioned by hand.
-	_, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: ids,
+	_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids,
 		ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess})
 	if err != nil {
 		log.Fatal(err)
@@ -270,7 +270,7 @@ func ExampleClient_Wait() {
 
 	ctx, cancel := context.WithTimeout(ctx, time.Minute) // Wait stops when ctx ends
 	defer cancel()
-	st, err := c.Wait(ctx, ids[0], facade.WaitOptions{Interval: time.Second, MaxInterval: 30 * time.Second})
+	st, err := c.Wait(ctx, ids[0], facade.WaitParams{Interval: time.Second, MaxInterval: 30 * time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -297,12 +297,12 @@ func ExampleFilters() {
 // Hold filters and sorters as values in the query; they are checked and rendered once for the
 // whole listing. RawFilters and RawSorters take an expression as is, for what the typed values
 // cannot say yet.
-func ExampleStatusQuery() {
+func ExampleListStatusParams() {
 	srv, c := exampleClient()
 	defer srv.Close()
 	srv.SeedStatuses(5, "2c9180835d191a86015d28455b4b00a1", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 
-	q := facade.StatusQuery{
+	q := facade.ListStatusParams{
 		Filters: []facade.Condition{facade.Created().Ge(time.Date(2026, 1, 1, 0, 0, 2, 0, time.UTC))},
 		Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)},
 	}
@@ -340,7 +340,7 @@ func ExampleWithHooks() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, _ = c.ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+	_, _ = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	fmt.Println("attempts:", attempts, "retries:", retries)
 	// Output:
 	// listAccessRequestStatus 200 success

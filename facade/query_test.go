@@ -17,12 +17,12 @@ func TestStatusQuerySendsTheSameFiltersAndSortersOnEveryPage(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name                     string
-		q                        facade.StatusQuery
+		q                        facade.ListStatusParams
 		wantFilters, wantSorters string
 	}{
 		{
 			name: "typed values are rendered",
-			q: facade.StatusQuery{
+			q: facade.ListStatusParams{
 				Filters: []facade.Condition{facade.AccessRequestID().Sw("ar-"), facade.Created().Lt(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))},
 				Sorters: []facade.SortKey{facade.Desc(facade.SortModified), facade.Asc(facade.SortName)},
 			},
@@ -31,13 +31,13 @@ func TestStatusQuerySendsTheSameFiltersAndSortersOnEveryPage(t *testing.T) {
 		},
 		{
 			name:        "raw strings are sent as given",
-			q:           facade.StatusQuery{RawFilters: `accountActivityItemId isnull`, RawSorters: "-priority"},
+			q:           facade.ListStatusParams{RawFilters: `accountActivityItemId isnull`, RawSorters: "-priority"},
 			wantFilters: `accountActivityItemId isnull`,
 			wantSorters: "-priority",
 		},
 		{
 			name:        "no sorters means the stable default",
-			q:           facade.StatusQuery{},
+			q:           facade.ListStatusParams{},
 			wantSorters: facade.DefaultSorters,
 		},
 	}
@@ -68,16 +68,16 @@ func TestStatusQueryRefusesTypedAndRawTogether(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		q    facade.StatusQuery
+		q    facade.ListStatusParams
 		want string
 	}{
-		{"filters twice", facade.StatusQuery{Filters: []facade.Condition{facade.AccessRequestID().Eq("a")}, RawFilters: "x"},
+		{"filters twice", facade.ListStatusParams{Filters: []facade.Condition{facade.AccessRequestID().Eq("a")}, RawFilters: "x"},
 			"filters set Filters or RawFilters, not both"},
-		{"sorters twice", facade.StatusQuery{Sorters: []facade.SortKey{facade.Asc(facade.SortName)}, RawSorters: "name"},
+		{"sorters twice", facade.ListStatusParams{Sorters: []facade.SortKey{facade.Asc(facade.SortName)}, RawSorters: "name"},
 			"sorters set Sorters or RawSorters, not both"},
-		{"a typed sorter the server does not sort on", facade.StatusQuery{Sorters: []facade.SortKey{facade.Asc("priority")}},
+		{"a typed sorter the server does not sort on", facade.ListStatusParams{Sorters: []facade.SortKey{facade.Asc("priority")}},
 			`sorters sorter "priority" is not supported`},
-		{"a typed filter with an unsupported operator", facade.StatusQuery{Filters: []facade.Condition{facade.AccessRequestID().IsNull()}},
+		{"a typed filter with an unsupported operator", facade.ListStatusParams{Filters: []facade.Condition{facade.AccessRequestID().IsNull()}},
 			`filters filter accessRequestId: operator "isnull" is not supported`},
 	}
 	for _, tc := range tests {

@@ -18,9 +18,9 @@ import (
 // MaxPageSize is the largest page listAccessRequestStatus returns.
 const MaxPageSize = 250
 
-// StatusQuery selects access request statuses. The zero value lists everything the caller may
+// ListStatusParams selects access request statuses. The zero value lists everything the caller may
 // see, 250 at a time.
-type StatusQuery struct {
+type ListStatusParams struct {
 	RequestedFor      string // identity the requests are for; "me" for the caller
 	RequestedBy       string // identity that made the requests; "me" for the caller
 	RegardingIdentity string // requester or target; not with RequestedFor or RequestedBy
@@ -62,23 +62,23 @@ type StatusPage struct {
 	Last       bool     // no page follows: this one was short, or it reached Total
 }
 
-func (q StatusQuery) pageSize() int {
+func (q ListStatusParams) pageSize() int {
 	if q.PageSize == 0 {
 		return MaxPageSize
 	}
 	return q.PageSize
 }
 
-// listing is a StatusQuery checked, with its filters and sorters rendered, once for all the
+// listing is a ListStatusParams checked, with its filters and sorters rendered, once for all the
 // pages it lists.
 type listing struct {
-	q                StatusQuery
+	q                ListStatusParams
 	filters, sorters string
 }
 
 // prepare checks the query, and the first offset it will ask for, before anything is sent, and
 // renders its filters and sorters.
-func (q StatusQuery) prepare(offset int) (*listing, error) {
+func (q ListStatusParams) prepare(offset int) (*listing, error) {
 	var p problems
 	if q.RegardingIdentity != "" && (q.RequestedFor != "" || q.RequestedBy != "") {
 		p.add("regarding-identity", "cannot be combined with requested-for or requested-by")
@@ -149,7 +149,7 @@ func (l *listing) params(offset int) *gen.ListAccessRequestStatusParams {
 }
 
 // ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus).
-func (c *Client) ListStatusPage(ctx context.Context, q StatusQuery, offset int) (*StatusPage, error) {
+func (c *Client) ListStatusPage(ctx context.Context, q ListStatusParams, offset int) (*StatusPage, error) {
 	l, err := q.prepare(offset)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 // after a short page or at the total when the server reports one, never asks for the same
 // offset twice, checks ctx between pages, and yields an error at most once, as its last value.
 // Breaking out of the loop stops it; no goroutine is left behind.
-func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status, error] {
+func (c *Client) ListStatus(ctx context.Context, q ListStatusParams) iter.Seq2[Status, error] {
 	return func(yield func(Status, error) bool) {
 		l, err := q.prepare(0)
 		if err != nil {
@@ -256,7 +256,7 @@ func (c *Client) sequential(ctx context.Context, l *listing, offset int, emit fu
 
 // CollectStatus gathers what ListStatus yields into a slice, stopping after limit items when limit
 // is positive. On error it returns the items gathered so far with the error.
-func (c *Client) CollectStatus(ctx context.Context, q StatusQuery, limit int) ([]Status, error) {
+func (c *Client) CollectStatus(ctx context.Context, q ListStatusParams, limit int) ([]Status, error) {
 	var out []Status
 	for s, err := range c.ListStatus(ctx, q) {
 		if err != nil {
@@ -375,19 +375,19 @@ func IsFinal(state State) bool {
 	return false
 }
 
-// WaitOptions paces Wait.
-type WaitOptions struct {
+// WaitParams paces Wait.
+type WaitParams struct {
 	Interval    time.Duration // first wait between polls; 2 s when 0
 	MaxInterval time.Duration // waits grow by half each poll up to this; 30 s when 0
 }
 
 // Wait polls the status of one access request until it reaches a final state (see IsFinal) and
 // returns it. It stops when ctx ends. An id the server does not list gives ErrNotFound.
-func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitOptions) (Status, error) {
+func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitParams) (Status, error) {
 	if strings.TrimSpace(accessRequestID) == "" {
 		return Status{}, (&problems{{Field: "accessRequestId", Rule: "is required"}}).err("listAccessRequestStatus")
 	}
-	l, err := StatusQuery{Filters: []Condition{AccessRequestID().Eq(accessRequestID)}, PageSize: 1}.prepare(0)
+	l, err := ListStatusParams{Filters: []Condition{AccessRequestID().Eq(accessRequestID)}, PageSize: 1}.prepare(0)
 	if err != nil {
 		return Status{}, err
 	}

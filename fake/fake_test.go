@@ -92,7 +92,7 @@ func TestContractCreateCancelClose(t *testing.T) {
 	assert.ErrorIs(t, c.Cancel(ctx, first, "again"), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
 
 	ids := res.NewRequests[1].AccessRequestIds
-	out, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess, Message: "done"})
+	out, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess, Message: "done"})
 	require.NoError(t, err)
 	assert.Equal(t, ids, out.Accepted)
 	for _, id := range ids {
@@ -128,34 +128,34 @@ func TestContractListing(t *testing.T) {
 	ids := srv.SeedStatuses(600, alice, from)
 	srv.SeedStatuses(5, bob, from)
 
-	page, err := c.ListStatusPage(ctx, facade.StatusQuery{RequestedFor: alice, Count: true}, 500)
+	page, err := c.ListStatusPage(ctx, facade.ListStatusParams{RequestedFor: alice, Count: true}, 500)
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 100)
 	assert.True(t, page.HasTotal)
 	assert.Equal(t, 600, page.Total)
 	assert.True(t, page.Last)
 
-	all, err := c.CollectStatus(ctx, facade.StatusQuery{RequestedFor: alice, PageSize: 250}, 0)
+	all, err := c.CollectStatus(ctx, facade.ListStatusParams{RequestedFor: alice, PageSize: 250}, 0)
 	require.NoError(t, err)
 	require.Len(t, all, 600)
 	assert.Equal(t, ids[599], all[599].AccessRequestId)
 
-	newest, err := c.ListStatusPage(ctx, facade.StatusQuery{Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}, PageSize: 1}, 0)
+	newest, err := c.ListStatusPage(ctx, facade.ListStatusParams{Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}, PageSize: 1}, 0)
 	require.NoError(t, err)
 	assert.Equal(t, from.Add(599*time.Second), newest.Items[0].Created)
 
-	byID, err := c.ListStatusPage(ctx, facade.StatusQuery{Filters: []facade.Condition{facade.AccessRequestID().In(ids[3], ids[7])}}, 0)
+	byID, err := c.ListStatusPage(ctx, facade.ListStatusParams{Filters: []facade.Condition{facade.AccessRequestID().In(ids[3], ids[7])}}, 0)
 	require.NoError(t, err)
 	assert.Len(t, byID.Items, 2)
 
-	recent, err := c.CollectStatus(ctx, facade.StatusQuery{RegardingIdentity: alice, OnlyExecuting: true,
+	recent, err := c.CollectStatus(ctx, facade.ListStatusParams{RegardingIdentity: alice, OnlyExecuting: true,
 		Filters: []facade.Condition{facade.Created().Ge(time.Date(2026, 1, 1, 0, 9, 0, 0, time.UTC))}}, 0)
 	require.NoError(t, err)
 	assert.Len(t, recent, 60)
 
-	_, err = c.ListStatusPage(ctx, facade.StatusQuery{RawFilters: `name eq "x"`}, 0)
+	_, err = c.ListStatusPage(ctx, facade.ListStatusParams{RawFilters: `name eq "x"`}, 0)
 	require.ErrorIs(t, err, facade.ErrBadRequest, "a field the server does not filter on")
-	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Sorters: []facade.SortKey{facade.Asc("priority")}}, 0)
+	_, err = c.ListStatusPage(ctx, facade.ListStatusParams{Sorters: []facade.SortKey{facade.Asc("priority")}}, 0)
 	require.ErrorIs(t, err, facade.ErrInvalidInput, "the client refuses it before sending")
 	resp, err := c.Generated().ListAccessRequestStatusWithResponse(ctx, &gen.ListAccessRequestStatusParams{Sorters: ptr("priority")})
 	require.NoError(t, err)

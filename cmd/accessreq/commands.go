@@ -17,7 +17,7 @@ import (
 
 func (a *app) status(ctx context.Context, args []string) error {
 	fs := a.flags("status", "[flags]")
-	var q facade.StatusQuery
+	var q facade.ListStatusParams
 	var asJSON, all bool
 	var offset int
 	fs.StringVar(&q.RequestedFor, "for", "", "identity the requests are for (\"me\" for you)")
@@ -272,7 +272,7 @@ func (a *app) close(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := facade.CloseRequest{
+	req := facade.CloseRequestsParams{
 		IDs: ids, Message: *message,
 		ExecutionStatus:  facade.ExecutionStatus(*execution),
 		CompletionStatus: facade.CompletionStatus(*completion),

@@ -92,7 +92,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 	fmt.Fprintln(out, "   revoke submitted for Bob")
 
 	step(4, "List statuses, five per page, with the total")
-	q := facade.StatusQuery{PageSize: 5, Count: true, Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}}
+	q := facade.ListStatusParams{PageSize: 5, Count: true, Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}}
 	for offset := 0; ; {
 		page, err := c.ListStatusPage(ctx, q, offset)
 		if err != nil {
@@ -104,7 +104,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		}
 		offset = page.NextOffset
 	}
-	all, err := c.CollectStatus(ctx, facade.StatusQuery{RequestedFor: demoAlice}, 0)
+	all, err := c.CollectStatus(ctx, facade.ListStatusParams{RequestedFor: demoAlice}, 0)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "   cancelling an unknown id: %v\n", err)
 
 	step(6, "Close Bob's earlier requests as completed")
-	closed, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: seeded, ExecutionStatus: facade.ExecutionStatusCompleted,
+	closed, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: seeded, ExecutionStatus: facade.ExecutionStatusCompleted,
 		CompletionStatus: facade.CompletionStatusSuccess, Message: "Provisioned by hand"})
 	if err != nil {
 		return err
@@ -129,13 +129,13 @@ func (a *app) demo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "   closed %d requests in %d call(s)\n", len(closed.Accepted), closed.Calls)
 
 	step(7, "Wait for a request to reach a final state")
-	done, err := c.Wait(ctx, seeded[0], facade.WaitOptions{Interval: 10 * time.Millisecond})
+	done, err := c.Wait(ctx, seeded[0], facade.WaitParams{Interval: 10 * time.Millisecond})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   %s finished as %s\n", seeded[0], done.State)
 
-	executing, err := c.CollectStatus(ctx, facade.StatusQuery{OnlyExecuting: true}, 0)
+	executing, err := c.CollectStatus(ctx, facade.ListStatusParams{OnlyExecuting: true}, 0)
 	if err != nil {
 		return err
 	}

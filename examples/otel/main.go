@@ -42,11 +42,11 @@ func main() {
 		log.Fatal(err)
 	}
 	ids := res.NewRequests[0].AccessRequestIds
-	if _, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted,
+	if _, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted,
 		CompletionStatus: facade.CompletionStatusSuccess}); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := c.Wait(ctx, ids[0], facade.WaitOptions{Interval: time.Millisecond}); err != nil {
+	if _, err := c.Wait(ctx, ids[0], facade.WaitParams{Interval: time.Millisecond}); err != nil {
 		log.Fatal(err)
 	}
 	_ = c.Cancel(ctx, "no-such-request", "shows a failed operation")
