@@ -536,7 +536,7 @@ type Config struct {
 	AutoApprovalEnabled bool `json:"autoApprovalEnabled"`
 
 	// EntitlementRequestConfig Settings for entitlement requests.
-	EntitlementRequestConfig EntitlementRequestConfig `json:"entitlementRequestConfig,omitempty,omitzero"`
+	EntitlementRequestConfig EntitlementRequestConfig `json:"entitlementRequestConfig"`
 
 	// ReauthorizationEnabled Approvers must sign in again to approve.
 	//
@@ -544,7 +544,7 @@ type Config struct {
 	ReauthorizationEnabled bool `json:"reauthorizationEnabled"`
 
 	// RequestOnBehalfOfConfig Who may request access for someone else.
-	RequestOnBehalfOfConfig RequestOnBehalfOfConfig `json:"requestOnBehalfOfConfig,omitempty,omitzero"`
+	RequestOnBehalfOfConfig RequestOnBehalfOfConfig `json:"requestOnBehalfOfConfig"`
 }
 
 // AccessRequestItem One role, access profile or entitlement to grant or revoke.
