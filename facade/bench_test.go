@@ -29,12 +29,12 @@ import (
 // server's own cost is small and the same for the facade and the baseline.
 func cannedServer(b *testing.B) *httptest.Server {
 	b.Helper()
-	page := make([]gen.Status, 250)
+	page := make([]facade.Status, 250)
 	for i := range page {
 		id := fmt.Sprintf("2c9180835d2e5168015d32f8%08d", i)
 		created := time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC)
-		state, typ := gen.StateExecuting, gen.RequestTypeGrant
-		page[i] = gen.Status{Id: id, AccessRequestId: id, AccountActivityItemId: id, Created: created,
+		state, typ := facade.StateExecuting, facade.RequestTypeGrant
+		page[i] = facade.Status{Id: id, AccessRequestId: id, AccountActivityItemId: id, Created: created,
 			State: state, RequestType: typ, Name: id, Requester: gen.AccessItemRequester{Id: id}}
 	}
 	pageJSON, _ := json.Marshal(page)
@@ -151,21 +151,21 @@ func BenchmarkCallOverhead(b *testing.B) {
 	b.Run("get-config", func(b *testing.B) {
 		pair(b, func() error { _, err := c.GetConfig(ctx); return err },
 			func() error {
-				var out gen.Config
+				var out facade.Config
 				return base.do(ctx, "GET", "/access-request-config", nil, &out)
 			})
 	})
 	b.Run("create", func(b *testing.B) {
 		pair(b, func() error { _, err := c.Create(ctx, grant); return err },
 			func() error {
-				var out gen.CreateResult
+				var out facade.CreateResult
 				return base.do(ctx, "POST", "/access-requests", grant, &out)
 			})
 	})
 	b.Run("list-page", func(b *testing.B) {
 		pair(b, func() error { _, err := c.ListStatusPage(ctx, facade.ListStatusParams{Count: true}, 0); return err },
 			func() error {
-				var out []gen.Status
+				var out []facade.Status
 				return base.do(ctx, "GET", "/access-request-status?limit=250&offset=0&count=true&sorters=created,accountActivityItemId", nil, &out)
 			})
 	})
@@ -231,7 +231,7 @@ func BenchmarkListMemory(b *testing.B) {
 			t0 := time.Now()
 			for range b.N {
 				for off := 0; ; off += 250 {
-					var page []gen.Status
+					var page []facade.Status
 					if err := base.do(ctx, "GET", fmt.Sprintf("/access-request-status?limit=250&offset=%d&sorters=created,accountActivityItemId", off), nil, &page); err != nil {
 						b.Fatal(err)
 					}

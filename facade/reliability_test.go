@@ -16,7 +16,6 @@ import (
 
 	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 // soakPolicy retries quickly and often: the soak measures correctness, not waiting.
@@ -154,7 +153,7 @@ func TestHostileResponsesEndInAResultOrATypedError(t *testing.T) {
 		return err
 	}
 	pageOf := func(n, from int) string {
-		items := make([]gen.Status, n)
+		items := make([]facade.Status, n)
 		for i := range items {
 			id := fmt.Sprintf("ar-%05d", from+i)
 			items[i].AccessRequestId = id

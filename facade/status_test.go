@@ -37,10 +37,10 @@ func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(500, errorJSON)(w, r)
 		return
 	}
-	items := []gen.Status{}
+	items := []facade.Status{}
 	for i := offset; i < min(offset+limit, p.total); i++ {
 		id := fmt.Sprintf("ar-%06d", i)
-		items = append(items, gen.Status{AccessRequestId: id, AccountActivityItemId: id})
+		items = append(items, facade.Status{AccessRequestId: id, AccountActivityItemId: id})
 	}
 	if q.Get("count") == "true" {
 		w.Header().Set("X-Total-Count", strconv.Itoa(p.total))
@@ -147,7 +147,7 @@ func TestListStatusGuardsAgainstALyingServer(t *testing.T) {
 	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		id := "same"
-		reply(200, mustJSON([]gen.Status{{AccessRequestId: id}}), "X-Total-Count", "1000000")(w, r)
+		reply(200, mustJSON([]facade.Status{{AccessRequestId: id}}), "X-Total-Count", "1000000")(w, r)
 	})
 	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 1, Count: true}, 0)
 	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
