@@ -63,6 +63,7 @@ type options struct {
 	limiter     *rate.Limiter
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
+	hooks       Hooks
 }
 
 var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -228,12 +229,13 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 	}
 }
 
-// VendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token.
-const VendorRateLimit = rate.Limit(10)
+// vendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token. It is
+// not exported: WithVendorRateLimit is how a user asks for it, and WithRateLimit takes any other.
+const vendorRateLimit = rate.Limit(10)
 
 // WithVendorRateLimit limits the client to the vendor's documented 100 requests per 10
 // seconds, so that a busy job waits on its own side instead of collecting 429s.
-func WithVendorRateLimit() Option { return WithRateLimit(VendorRateLimit, 10) }
+func WithVendorRateLimit() Option { return WithRateLimit(vendorRateLimit, 10) }
 
 // New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
 // authenticate (WithClientCredentials, WithTokenSource or WithAccessToken).
@@ -270,7 +272,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
-		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep,
+		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep, hooks: o.hooks,
 	}
 	apiURL := o.root.JoinPath("beta").String()
 	api, err := gen.NewClient(apiURL, gen.WithHTTPClient(tr))
@@ -373,13 +375,22 @@ func (c *Client) BaseURL() string { return c.apiURL }
 // raw: errors are not turned into *APIError.
 func (c *Client) Generated() *gen.ClientWithResponses { return c.raw }
 
-// call runs one operation: send makes the request; a 2xx body is decoded into out (when out
-// is not nil); anything else becomes a typed error.
-func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
+// call runs one operation, between the hooks: send makes the request; a 2xx body is decoded
+// into out (when out is not nil); anything else becomes a typed error.
+func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (resp *http.Response, err error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("accessrequests: %s: nil context", op)
 	}
-	resp, err := send(withOp(ctx, op))
+	err = c.observe(ctx, op, func(ctx context.Context) error {
+		resp, err = c.exchange(ctx, op, out, send)
+		return err
+	})
+	return resp, err
+}
+
+// exchange sends one operation's request and reads its answer.
+func (c *Client) exchange(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
+	resp, err := send(ctx)
 	if err != nil {
 		return nil, wrapTransportError(op, err)
 	}

@@ -178,7 +178,7 @@ when neither is given. More than ` + fmt.Sprint(handful) + ` ids need a confirma
 The report lists the ids accepted, the ids whose call failed after it was sent (the server may
 have closed them: check them), and the ids never sent; --remaining FILE saves the last two.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := facade.CloseRequest{Message: message}
+			req := facade.CloseRequestsParams{Message: message}
 			if err := setCloseStatuses(&req, execution, completion); err != nil {
 				return err
 			}
@@ -193,29 +193,23 @@ have closed them: check them), and the ids never sent; --remaining FILE saves th
 }
 
 // setCloseStatuses checks the status flags and sets them on req.
-func setCloseStatuses(req *facade.CloseRequest, execution, completion string) error {
-	switch execution {
-	case "Terminated":
-		req.ExecutionStatus = facade.ExecutionTerminated
-	case "Completed":
-		req.ExecutionStatus = facade.ExecutionCompleted
+func setCloseStatuses(req *facade.CloseRequestsParams, execution, completion string) error {
+	switch e := facade.ExecutionStatus(execution); e {
+	case facade.ExecutionStatusTerminated, facade.ExecutionStatusCompleted:
+		req.ExecutionStatus = e
 	default:
 		return usagef("--execution must be Terminated or Completed, got %q", execution)
 	}
-	switch completion {
-	case "Success":
-		req.CompletionStatus = facade.CompletionSuccess
-	case "Incomplete":
-		req.CompletionStatus = facade.CompletionIncomplete
-	case "Failure":
-		req.CompletionStatus = facade.CompletionFailure
+	switch c := facade.CompletionStatus(completion); c {
+	case facade.CompletionStatusSuccess, facade.CompletionStatusIncomplete, facade.CompletionStatusFailure:
+		req.CompletionStatus = c
 	default:
 		return usagef("--completion must be Success, Incomplete or Failure, got %q", completion)
 	}
 	return nil
 }
 
-func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest, args []string) error {
+func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequestsParams, args []string) error {
 	ids, err := a.readIDs(args, f.csvPath)
 	if err != nil {
 		return err

@@ -87,7 +87,7 @@ func TestCloseWithTheSecondCallDroppedAccountsForEveryID(t *testing.T) {
 
 	closed := 0
 	for _, s := range srv.Statuses() {
-		if *s.State != facade.StateExecuting {
+		if s.State != facade.StateExecuting {
 			closed++
 		}
 	}

@@ -122,12 +122,12 @@ func TestGrantRevokeCancel(t *testing.T) {
 	r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
 	require.Equal(t, exitOK, r.code, r.errOut)
 
-	id := *srv.Statuses()[0].AccessRequestId
+	id := srv.Statuses()[0].AccessRequestId
 	r = cli(t, "cancel", id, "--comment", "not needed")
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)
 	st, _ := srv.Status(id)
-	assert.Equal(t, facade.StateCancelled, *st.State)
+	assert.Equal(t, facade.StateCancelled, st.State)
 }
 
 func TestConfigGetAndSet(t *testing.T) {
@@ -135,7 +135,7 @@ func TestConfigGetAndSet(t *testing.T) {
 	file := writeFile(t, "cfg.json", "\ufeff"+`{"autoApprovalEnabled":true,"approvalsMustBeExternal":false}`)
 	r := cli(t, "config", "set", "--file", file)
 	require.Equal(t, exitOK, r.code, r.errOut)
-	assert.True(t, *srv.Config().AutoApprovalEnabled)
+	assert.True(t, srv.Config().AutoApprovalEnabled)
 	assert.Empty(t, r.errOut, "no note when every field is known")
 
 	r = cli(t, "config", "get")
@@ -242,6 +242,6 @@ func TestCloseFromCSVInChunks(t *testing.T) {
 	assert.Equal(t, "closed 1200 of 1200 in 3 call(s)\n", r.out)
 	assert.Equal(t, 3, srv.Count("POST", "/access-requests/close", http.StatusAccepted))
 	for _, s := range srv.Statuses() {
-		require.Equal(t, facade.StateRequestCompleted, *s.State)
+		require.Equal(t, facade.StateRequestCompleted, s.State)
 	}
 }

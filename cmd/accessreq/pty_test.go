@@ -159,7 +159,7 @@ func TestConfirmationOnATerminalIsAskedAndHonoured(t *testing.T) {
 		assert.Contains(t, out, "\rclosing [##############################] 700/700\r\n")
 		assert.Contains(t, out, "closed 700 of 700 in 2 call(s)")
 		for _, s := range srv.Statuses() {
-			require.Equal(t, facade.StateTerminated, *s.State)
+			require.Equal(t, facade.StateTerminated, s.State)
 		}
 	})
 

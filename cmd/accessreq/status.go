@@ -15,7 +15,8 @@ import (
 
 // statusFlags are the status command's flags.
 type statusFlags struct {
-	q      facade.StatusQuery
+	q      facade.ListStatusParams
+	sort   string
 	offset int
 	all    bool
 	output string
@@ -41,8 +42,8 @@ for the other formats, so their output stays machine-readable).`,
 	fl.StringVar(&f.q.RegardingIdentity, "regarding", "", "requester or target; not with --for or --by")
 	fl.StringVar(&f.q.AssignedTo, "assigned-to", "", "owner of the request's work item")
 	fl.BoolVar(&f.q.OnlyExecuting, "executing", false, "only requests in state EXECUTING")
-	fl.StringVar(&f.q.Filters, "filter", "", `filter expression, e.g. 'accessRequestId eq "2c91..."'`)
-	fl.StringVar(&f.q.Sorters, "sort", "", "sort keys, e.g. -created,name")
+	fl.StringVar(&f.q.RawFilters, "filter", "", `filter expression, e.g. 'accessRequestId eq "2c91..."'`)
+	fl.StringVar(&f.sort, "sort", "", "sort keys, e.g. -created,name")
 	fl.IntVar(&f.q.PageSize, "limit", facade.MaxPageSize, "page size, 1 to 250")
 	fl.IntVar(&f.offset, "offset", 0, "offset of the page (without --all)")
 	fl.BoolVar(&f.q.Count, "count", false, "show the total number of matches")
@@ -67,10 +68,12 @@ func (f *statusFlags) check() error {
 	if _, ok := formats[f.output]; !ok {
 		return usagef("--output must be table, json, ndjson or csv, got %q", f.output)
 	}
-	if q.Sorters != "" {
-		if _, err := facade.ParseSorters(q.Sorters); err != nil {
+	if f.sort != "" {
+		keys, err := facade.ParseSorters(f.sort)
+		if err != nil {
 			return usagef("--sort: %s", strings.TrimPrefix(err.Error(), "accessrequests: "))
 		}
+		f.q.Sorters = keys
 	}
 	return nil
 }
