@@ -45,7 +45,7 @@ func FuzzDecodeStatus(f *testing.F) {
 	f.Add(`[{"state":"SOMETHING_NEW","type":null,"sodViolationContext":null}]`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var out []Status
-		err := decodeJSON(response(200, "application/json", body), &out)
+		_, err := decodeJSON(response(200, "application/json", body), &out, nil)
 		var value any
 		if json.Unmarshal([]byte(body), &value) != nil {
 			return

@@ -4,7 +4,11 @@
 package gen
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for AccessItemRequesterType.
@@ -732,7 +736,8 @@ type AccessRequestConfig struct {
 	ReauthorizationEnabled *bool `json:"reauthorizationEnabled,omitempty"`
 
 	// RequestOnBehalfOfConfig Who may request access for someone else.
-	RequestOnBehalfOfConfig *RequestOnBehalfOfConfig `json:"requestOnBehalfOfConfig,omitempty"`
+	RequestOnBehalfOfConfig *RequestOnBehalfOfConfig   `json:"requestOnBehalfOfConfig,omitempty"`
+	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
 // AccessRequestItem One role, access profile or entitlement to grant or revoke.
@@ -931,7 +936,8 @@ type ApprovalReminderAndEscalationConfig struct {
 	// MaxReminders Most reminders sent before escalation.
 	//
 	// Example: 1
-	MaxReminders *int32 `json:"maxReminders,omitempty"`
+	MaxReminders         *int32                     `json:"maxReminders,omitempty"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
 // ApprovalScheme Who is responsible for an approval step.
@@ -1135,7 +1141,8 @@ type EntitlementRequestConfig struct {
 	// RequestCommentsRequired Requests need a comment.
 	//
 	// Example: false
-	RequestCommentsRequired *bool `json:"requestCommentsRequired,omitempty"`
+	RequestCommentsRequired *bool                      `json:"requestCommentsRequired,omitempty"`
+	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
 // ErrorMessageDto A message in one locale.
@@ -1361,7 +1368,8 @@ type RequestOnBehalfOfConfig struct {
 	// AllowRequestOnBehalfOfEmployeeByManager Managers may request for their reports.
 	//
 	// Example: true
-	AllowRequestOnBehalfOfEmployeeByManager *bool `json:"allowRequestOnBehalfOfEmployeeByManager,omitempty"`
+	AllowRequestOnBehalfOfEmployeeByManager *bool                      `json:"allowRequestOnBehalfOfEmployeeByManager,omitempty"`
+	AdditionalProperties                    map[string]json.RawMessage `json:"-"`
 }
 
 // RequestedAccountRef An account an item was requested on.
@@ -1667,14 +1675,19 @@ type SodViolationCheckResult struct {
 	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
 	ClientMetadata *map[string]string `json:"clientMetadata,omitempty"`
 
-	// Message A message in one locale.
-	Message *ErrorMessageDto `json:"message,omitempty"`
+	// Message Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+	Message *SodViolationMessage `json:"message,omitempty"`
 
 	// ViolatedPolicies The violated policies.
 	ViolatedPolicies *[]SodPolicyDto `json:"violatedPolicies,omitempty"`
 
 	// ViolationContexts Each violated policy with its conflict.
 	ViolationContexts *[]SodViolationContext `json:"violationContexts,omitempty"`
+}
+
+// SodViolationMessage Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+type SodViolationMessage struct {
+	union json.RawMessage
 }
 
 // SodViolationContext One policy that would be violated, and the access in conflict.
@@ -1821,3 +1834,517 @@ type CancelAccessRequestJSONRequestBody = CancelAccessRequest
 
 // CloseAccessRequestJSONRequestBody defines body for CloseAccessRequest for application/json ContentType.
 type CloseAccessRequestJSONRequestBody = CloseAccessRequest
+
+// Getter for additional properties for AccessRequestConfig. Returns the specified
+// element and whether it was found
+func (a AccessRequestConfig) Get(fieldName string) (value json.RawMessage, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for AccessRequestConfig
+func (a *AccessRequestConfig) Set(fieldName string, value json.RawMessage) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for AccessRequestConfig to handle AdditionalProperties
+func (a *AccessRequestConfig) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["approvalReminderAndEscalationConfig"]; found {
+		err = json.Unmarshal(raw, &a.ApprovalReminderAndEscalationConfig)
+		if err != nil {
+			return fmt.Errorf("error reading 'approvalReminderAndEscalationConfig': %w", err)
+		}
+		delete(object, "approvalReminderAndEscalationConfig")
+	}
+
+	if raw, found := object["approvalsMustBeExternal"]; found {
+		err = json.Unmarshal(raw, &a.ApprovalsMustBeExternal)
+		if err != nil {
+			return fmt.Errorf("error reading 'approvalsMustBeExternal': %w", err)
+		}
+		delete(object, "approvalsMustBeExternal")
+	}
+
+	if raw, found := object["autoApprovalEnabled"]; found {
+		err = json.Unmarshal(raw, &a.AutoApprovalEnabled)
+		if err != nil {
+			return fmt.Errorf("error reading 'autoApprovalEnabled': %w", err)
+		}
+		delete(object, "autoApprovalEnabled")
+	}
+
+	if raw, found := object["entitlementRequestConfig"]; found {
+		err = json.Unmarshal(raw, &a.EntitlementRequestConfig)
+		if err != nil {
+			return fmt.Errorf("error reading 'entitlementRequestConfig': %w", err)
+		}
+		delete(object, "entitlementRequestConfig")
+	}
+
+	if raw, found := object["reauthorizationEnabled"]; found {
+		err = json.Unmarshal(raw, &a.ReauthorizationEnabled)
+		if err != nil {
+			return fmt.Errorf("error reading 'reauthorizationEnabled': %w", err)
+		}
+		delete(object, "reauthorizationEnabled")
+	}
+
+	if raw, found := object["requestOnBehalfOfConfig"]; found {
+		err = json.Unmarshal(raw, &a.RequestOnBehalfOfConfig)
+		if err != nil {
+			return fmt.Errorf("error reading 'requestOnBehalfOfConfig': %w", err)
+		}
+		delete(object, "requestOnBehalfOfConfig")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+		for fieldName, fieldBuf := range object {
+			var fieldVal json.RawMessage
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for AccessRequestConfig to handle AdditionalProperties
+func (a AccessRequestConfig) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.ApprovalReminderAndEscalationConfig != nil {
+		object["approvalReminderAndEscalationConfig"], err = json.Marshal(a.ApprovalReminderAndEscalationConfig)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'approvalReminderAndEscalationConfig': %w", err)
+		}
+	}
+
+	if a.ApprovalsMustBeExternal != nil {
+		object["approvalsMustBeExternal"], err = json.Marshal(a.ApprovalsMustBeExternal)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'approvalsMustBeExternal': %w", err)
+		}
+	}
+
+	if a.AutoApprovalEnabled != nil {
+		object["autoApprovalEnabled"], err = json.Marshal(a.AutoApprovalEnabled)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'autoApprovalEnabled': %w", err)
+		}
+	}
+
+	if a.EntitlementRequestConfig != nil {
+		object["entitlementRequestConfig"], err = json.Marshal(a.EntitlementRequestConfig)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'entitlementRequestConfig': %w", err)
+		}
+	}
+
+	if a.ReauthorizationEnabled != nil {
+		object["reauthorizationEnabled"], err = json.Marshal(a.ReauthorizationEnabled)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'reauthorizationEnabled': %w", err)
+		}
+	}
+
+	if a.RequestOnBehalfOfConfig != nil {
+		object["requestOnBehalfOfConfig"], err = json.Marshal(a.RequestOnBehalfOfConfig)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'requestOnBehalfOfConfig': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ApprovalReminderAndEscalationConfig. Returns the specified
+// element and whether it was found
+func (a ApprovalReminderAndEscalationConfig) Get(fieldName string) (value json.RawMessage, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ApprovalReminderAndEscalationConfig
+func (a *ApprovalReminderAndEscalationConfig) Set(fieldName string, value json.RawMessage) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ApprovalReminderAndEscalationConfig to handle AdditionalProperties
+func (a *ApprovalReminderAndEscalationConfig) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["daysBetweenReminders"]; found {
+		err = json.Unmarshal(raw, &a.DaysBetweenReminders)
+		if err != nil {
+			return fmt.Errorf("error reading 'daysBetweenReminders': %w", err)
+		}
+		delete(object, "daysBetweenReminders")
+	}
+
+	if raw, found := object["daysUntilEscalation"]; found {
+		err = json.Unmarshal(raw, &a.DaysUntilEscalation)
+		if err != nil {
+			return fmt.Errorf("error reading 'daysUntilEscalation': %w", err)
+		}
+		delete(object, "daysUntilEscalation")
+	}
+
+	if raw, found := object["fallbackApproverRef"]; found {
+		err = json.Unmarshal(raw, &a.FallbackApproverRef)
+		if err != nil {
+			return fmt.Errorf("error reading 'fallbackApproverRef': %w", err)
+		}
+		delete(object, "fallbackApproverRef")
+	}
+
+	if raw, found := object["maxReminders"]; found {
+		err = json.Unmarshal(raw, &a.MaxReminders)
+		if err != nil {
+			return fmt.Errorf("error reading 'maxReminders': %w", err)
+		}
+		delete(object, "maxReminders")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+		for fieldName, fieldBuf := range object {
+			var fieldVal json.RawMessage
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ApprovalReminderAndEscalationConfig to handle AdditionalProperties
+func (a ApprovalReminderAndEscalationConfig) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.DaysBetweenReminders != nil {
+		object["daysBetweenReminders"], err = json.Marshal(a.DaysBetweenReminders)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'daysBetweenReminders': %w", err)
+		}
+	}
+
+	if a.DaysUntilEscalation != nil {
+		object["daysUntilEscalation"], err = json.Marshal(a.DaysUntilEscalation)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'daysUntilEscalation': %w", err)
+		}
+	}
+
+	if a.FallbackApproverRef != nil {
+		object["fallbackApproverRef"], err = json.Marshal(a.FallbackApproverRef)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'fallbackApproverRef': %w", err)
+		}
+	}
+
+	if a.MaxReminders != nil {
+		object["maxReminders"], err = json.Marshal(a.MaxReminders)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'maxReminders': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for EntitlementRequestConfig. Returns the specified
+// element and whether it was found
+func (a EntitlementRequestConfig) Get(fieldName string) (value json.RawMessage, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for EntitlementRequestConfig
+func (a *EntitlementRequestConfig) Set(fieldName string, value json.RawMessage) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for EntitlementRequestConfig to handle AdditionalProperties
+func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["allowEntitlementRequest"]; found {
+		err = json.Unmarshal(raw, &a.AllowEntitlementRequest)
+		if err != nil {
+			return fmt.Errorf("error reading 'allowEntitlementRequest': %w", err)
+		}
+		delete(object, "allowEntitlementRequest")
+	}
+
+	if raw, found := object["deniedCommentsRequired"]; found {
+		err = json.Unmarshal(raw, &a.DeniedCommentsRequired)
+		if err != nil {
+			return fmt.Errorf("error reading 'deniedCommentsRequired': %w", err)
+		}
+		delete(object, "deniedCommentsRequired")
+	}
+
+	if raw, found := object["grantRequestApprovalSchemes"]; found {
+		err = json.Unmarshal(raw, &a.GrantRequestApprovalSchemes)
+		if err != nil {
+			return fmt.Errorf("error reading 'grantRequestApprovalSchemes': %w", err)
+		}
+		delete(object, "grantRequestApprovalSchemes")
+	}
+
+	if raw, found := object["requestCommentsRequired"]; found {
+		err = json.Unmarshal(raw, &a.RequestCommentsRequired)
+		if err != nil {
+			return fmt.Errorf("error reading 'requestCommentsRequired': %w", err)
+		}
+		delete(object, "requestCommentsRequired")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+		for fieldName, fieldBuf := range object {
+			var fieldVal json.RawMessage
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for EntitlementRequestConfig to handle AdditionalProperties
+func (a EntitlementRequestConfig) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AllowEntitlementRequest != nil {
+		object["allowEntitlementRequest"], err = json.Marshal(a.AllowEntitlementRequest)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'allowEntitlementRequest': %w", err)
+		}
+	}
+
+	if a.DeniedCommentsRequired != nil {
+		object["deniedCommentsRequired"], err = json.Marshal(a.DeniedCommentsRequired)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'deniedCommentsRequired': %w", err)
+		}
+	}
+
+	if a.GrantRequestApprovalSchemes != nil {
+		object["grantRequestApprovalSchemes"], err = json.Marshal(a.GrantRequestApprovalSchemes)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'grantRequestApprovalSchemes': %w", err)
+		}
+	}
+
+	if a.RequestCommentsRequired != nil {
+		object["requestCommentsRequired"], err = json.Marshal(a.RequestCommentsRequired)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'requestCommentsRequired': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for RequestOnBehalfOfConfig. Returns the specified
+// element and whether it was found
+func (a RequestOnBehalfOfConfig) Get(fieldName string) (value json.RawMessage, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for RequestOnBehalfOfConfig
+func (a *RequestOnBehalfOfConfig) Set(fieldName string, value json.RawMessage) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for RequestOnBehalfOfConfig to handle AdditionalProperties
+func (a *RequestOnBehalfOfConfig) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["allowRequestOnBehalfOfAnyoneByAnyone"]; found {
+		err = json.Unmarshal(raw, &a.AllowRequestOnBehalfOfAnyoneByAnyone)
+		if err != nil {
+			return fmt.Errorf("error reading 'allowRequestOnBehalfOfAnyoneByAnyone': %w", err)
+		}
+		delete(object, "allowRequestOnBehalfOfAnyoneByAnyone")
+	}
+
+	if raw, found := object["allowRequestOnBehalfOfEmployeeByManager"]; found {
+		err = json.Unmarshal(raw, &a.AllowRequestOnBehalfOfEmployeeByManager)
+		if err != nil {
+			return fmt.Errorf("error reading 'allowRequestOnBehalfOfEmployeeByManager': %w", err)
+		}
+		delete(object, "allowRequestOnBehalfOfEmployeeByManager")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]json.RawMessage)
+		for fieldName, fieldBuf := range object {
+			var fieldVal json.RawMessage
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for RequestOnBehalfOfConfig to handle AdditionalProperties
+func (a RequestOnBehalfOfConfig) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AllowRequestOnBehalfOfAnyoneByAnyone != nil {
+		object["allowRequestOnBehalfOfAnyoneByAnyone"], err = json.Marshal(a.AllowRequestOnBehalfOfAnyoneByAnyone)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'allowRequestOnBehalfOfAnyoneByAnyone': %w", err)
+		}
+	}
+
+	if a.AllowRequestOnBehalfOfEmployeeByManager != nil {
+		object["allowRequestOnBehalfOfEmployeeByManager"], err = json.Marshal(a.AllowRequestOnBehalfOfEmployeeByManager)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'allowRequestOnBehalfOfEmployeeByManager': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// AsErrorMessageDto returns the union data inside the SodViolationMessage as a ErrorMessageDto
+func (t SodViolationMessage) AsErrorMessageDto() (ErrorMessageDto, error) {
+	var body ErrorMessageDto
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorMessageDto overwrites any union data inside the SodViolationMessage as the provided ErrorMessageDto
+func (t *SodViolationMessage) FromErrorMessageDto(v ErrorMessageDto) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorMessageDto performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessageDto
+func (t *SodViolationMessage) MergeErrorMessageDto(v ErrorMessageDto) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorMessageDtoList returns the union data inside the SodViolationMessage as a ErrorMessageDtoList
+func (t SodViolationMessage) AsErrorMessageDtoList() (ErrorMessageDtoList, error) {
+	var body ErrorMessageDtoList
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorMessageDtoList overwrites any union data inside the SodViolationMessage as the provided ErrorMessageDtoList
+func (t *SodViolationMessage) FromErrorMessageDtoList(v ErrorMessageDtoList) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorMessageDtoList performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessageDtoList
+func (t *SodViolationMessage) MergeErrorMessageDtoList(v ErrorMessageDtoList) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SodViolationMessage) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SodViolationMessage) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}

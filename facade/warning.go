@@ -1,0 +1,54 @@
+package facade
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Warning is a value in a response whose JSON shape or type is not the one the spec gives it
+// (a string where an object belongs, a date that is not a date, ...). The call still
+// succeeded: the rest of the item or response was decoded and kept, the field itself was left
+// empty, and Raw holds the value exactly as the server sent it. Warnings come with each
+// StatusPage, go to the handler set by WithWarningHandler, and are logged at warn level.
+type Warning struct {
+	Operation string          // operationId of the call whose response carried the value
+	Item      int             // index of the item in its page; -1 when the response is not a list
+	Path      string          // JSON path within the item (or response), e.g. "requester.type"
+	Raw       json.RawMessage // the value as the server sent it
+	Problem   string          // what was expected, e.g. "got string, want object"
+}
+
+// String describes the warning on one line, without the raw value.
+func (w Warning) String() string {
+	at := w.Path
+	if w.Item >= 0 {
+		at = "[" + strconv.Itoa(w.Item) + "]." + w.Path
+	}
+	return fmt.Sprintf("%s: %s: %s", w.Operation, at, w.Problem)
+}
+
+// WithWarningHandler calls h with every Warning, for every call, in addition to the warn-level
+// log line. Calls are serialised, but may come from the goroutines of a prefetching listing.
+func WithWarningHandler(h func(Warning)) Option {
+	return func(o *options) error {
+		if h == nil {
+			return errors.New("WithWarningHandler: handler is nil")
+		}
+		o.onWarning = h
+		return nil
+	}
+}
+
+// warn logs a warning and hands it to the caller's handler.
+func (c *Client) warn(ctx context.Context, w Warning) {
+	c.tr.log.WarnContext(ctx, "response value does not match the spec; the rest was kept",
+		"operation", w.Operation, "item", w.Item, "path", w.Path, "problem", w.Problem, "bytes", len(w.Raw))
+	if c.onWarning != nil {
+		c.warnMu.Lock()
+		defer c.warnMu.Unlock()
+		c.onWarning(w)
+	}
+}
