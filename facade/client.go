@@ -410,8 +410,8 @@ func (c *Client) callWarn(ctx context.Context, op string, out any, critical []st
 	}
 	for i := range warnings {
 		warnings[i].Operation = op
-		c.warn(ctx, warnings[i])
 	}
+	c.warnAll(ctx, op, warnings)
 	return resp, warnings, nil
 }
 

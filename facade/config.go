@@ -4,11 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 
 	"github.com/sailkit/accessrequests/gen"
 )
 
-// Config is the tenant's access request configuration.
+// Config is the tenant's access request configuration. It and its nested settings keep, in
+// AdditionalProperties, every setting the spec does not know and every value whose shape did
+// not match the spec, exactly as the server sent them, and send them back: a configuration read
+// with GetConfig, or decoded with encoding/json from the server's own JSON, is written back
+// whole by SetConfig and UpdateConfig (insignificant white space aside). The PUT replaces the
+// whole configuration, so dropping a setting would reset it.
 type Config = gen.AccessRequestConfig
 
 // GetConfig reads the tenant's access request configuration (getAccessRequestConfig).
@@ -38,6 +44,7 @@ func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
 	if err := p.err("setAccessRequestConfig"); err != nil {
 		return nil, err
 	}
+	unshadow(reflect.ValueOf(&cfg).Elem())
 	var out Config
 	_, err := c.call(ctx, "setAccessRequestConfig", &out, func(ctx context.Context) (*http.Response, error) {
 		return c.api.SetAccessRequestConfig(ctx, cfg)
@@ -59,4 +66,34 @@ func (c *Client) UpdateConfig(ctx context.Context, change func(*Config) error) (
 		return nil, fmt.Errorf("accessrequests: update config: %w", err)
 	}
 	return c.SetConfig(ctx, *cfg)
+}
+
+// unshadow removes, at every depth of a configuration, a value kept aside in
+// AdditionalProperties under the name of a field the caller has since set: the generated
+// encoder writes AdditionalProperties last, so the stale value would override the change.
+// Maps are copied, never changed in place: they may be shared with the caller's value.
+func unshadow(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			unshadow(v.Elem())
+		}
+	case reflect.Struct:
+		f := fieldsOf(v.Type())
+		for _, i := range f.byName {
+			unshadow(v.Field(i))
+		}
+		if f.extra < 0 || v.Field(f.extra).Len() == 0 {
+			return
+		}
+		extra := v.Field(f.extra)
+		kept := reflect.MakeMapWithSize(extra.Type(), extra.Len())
+		for it := extra.MapRange(); it.Next(); {
+			if i, known := f.byName[it.Key().String()]; known && !v.Field(i).IsZero() {
+				continue
+			}
+			kept.SetMapIndex(it.Key(), it.Value())
+		}
+		extra.Set(kept)
+	}
 }

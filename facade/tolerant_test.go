@@ -11,12 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
 )
 
 // oddPage is three statuses; the second carries values whose shape the spec does not give
@@ -282,6 +285,16 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 	require.NoError(t, noteErr(err))
 	assert.Contains(t, string(put), `"autoApprovalEnabled":"yes"`)
 	assert.Contains(t, string(put), `"maxReminders":"3"`)
+
+	// A field the caller sets replaces the value that was kept aside for it.
+	_, err = c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
+		cfg.AutoApprovalEnabled = new(bool)
+		return nil
+	})
+	require.NoError(t, noteErr(err))
+	assert.Contains(t, string(put), `"autoApprovalEnabled":false`)
+	assert.Contains(t, string(put), `"maxReminders":"3"`)
+	warned = warned[:4]
 	var paths []string
 	for _, w := range warned {
 		paths = append(paths, w.Operation+" "+w.Path)
@@ -290,4 +303,74 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 		"getAccessRequestConfig autoApprovalEnabled", "getAccessRequestConfig approvalReminderAndEscalationConfig.maxReminders",
 		"setAccessRequestConfig autoApprovalEnabled", "setAccessRequestConfig approvalReminderAndEscalationConfig.maxReminders",
 	}, paths)
+}
+
+// TestEveryDeviationAtOnceLosesNothing lists 10,000 statuses (and 10,001: a total that is not a
+// multiple of the page size) from a fake tenant that departs from the spec in every way it
+// knows at once, sequentially without and with the count, and prefetching.
+func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{10000, 10001} {
+		for _, claim := range []int32{math.MaxInt32, 500} {
+			srv := fake.NewServer()
+			t.Cleanup(srv.Close)
+			srv.SeedStatuses(n, fake.CallerID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			srv.SetDeviations(fake.Deviations{EndOffset400: true, UnknownFields: true, OtherShapes: true, ClaimedTotal: claim})
+			for _, mode := range []string{"count off", "count on", "prefetch"} {
+				if mode == "count off" && claim != math.MaxInt32 {
+					continue // no count asked, no total sent: the same listing as above
+				}
+				t.Run(fmt.Sprintf("%d statuses, total claimed %d, %s", n, claim, mode), func(t *testing.T) {
+					t.Parallel()
+					var warnings atomic.Int64
+					c := fakeClient(t, srv, facade.WithWarningHandler(func(facade.Warning) { warnings.Add(1) }))
+					q := facade.StatusQuery{Count: mode == "count on"}
+					if mode == "prefetch" {
+						q.Prefetch = 4
+					}
+					unique := map[string]bool{}
+					for st, err := range c.ListStatus(context.Background(), q) {
+						require.NoError(t, noteErr(err))
+						require.NotNil(t, st.AccessRequestId)
+						require.NotNil(t, st.State)
+						require.Len(t, facade.SodMessages(st), 1, "the vendor's list-shaped message is read")
+						unique[*st.AccessRequestId] = true
+					}
+					assert.Equal(t, n, len(unique), "every status, once")
+					assert.EqualValues(t, 2*n, warnings.Load(), "approvalIds and clientMetadata.attempt, per status")
+				})
+			}
+		}
+	}
+}
+
+func TestUpdateConfigThroughTheFakeKeepsUnknownSettingsByteForByte(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer()
+	t.Cleanup(srv.Close)
+	srv.SetDeviations(fake.Deviations{UnknownFields: true})
+	c := fakeClient(t, srv)
+	_, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
+		cfg.ReauthorizationEnabled = new(bool)
+		*cfg.ReauthorizationEnabled = true
+		return nil
+	})
+	require.NoError(t, noteErr(err))
+	var put []byte
+	for _, r := range srv.Received() {
+		if r.Method == http.MethodPut {
+			put = r.Body
+		}
+	}
+	require.NotNil(t, put)
+	for path, raw := range fake.UnknownConfigFields {
+		_, name, nested := strings.Cut(path, ".")
+		if !nested {
+			name = path
+		}
+		assert.Contains(t, string(put), `"`+name+`":`+raw, "%s is sent back byte for byte", path)
+	}
+	assert.Contains(t, string(put), `"reauthorizationEnabled":true`)
+	stored := srv.Config()
+	assert.Equal(t, json.RawMessage(fake.UnknownConfigFields["futureTopLevel"]), stored.AdditionalProperties["futureTopLevel"])
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Warning is a value in a response whose JSON shape or type is not the one the spec gives it
@@ -42,13 +44,27 @@ func WithWarningHandler(h func(Warning)) Option {
 	}
 }
 
-// warn logs a warning and hands it to the caller's handler.
-func (c *Client) warn(ctx context.Context, w Warning) {
-	c.tr.log.WarnContext(ctx, "response value does not match the spec; the rest was kept",
-		"operation", w.Operation, "item", w.Item, "path", w.Path, "problem", w.Problem, "bytes", len(w.Raw))
+// warnAll hands each warning of one call to the caller's handler and logs one warn-level line
+// for the call, naming how many values were set aside and where (indexes left out), so a page
+// of 250 odd items is one line, not 250.
+func (c *Client) warnAll(ctx context.Context, op string, warnings []Warning) {
+	if len(warnings) == 0 {
+		return
+	}
+	var paths []string
+	for _, w := range warnings {
+		p := anyIndex.ReplaceAllString(w.Path, "[]")
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	c.tr.log.WarnContext(ctx, "response values do not match the spec; they were set aside and the rest kept",
+		"operation", op, "values", len(warnings), "paths", strings.Join(paths, ","), "first", warnings[0].String())
 	if c.onWarning != nil {
 		c.warnMu.Lock()
 		defer c.warnMu.Unlock()
-		c.onWarning(w)
+		for _, w := range warnings {
+			c.onWarning(w)
+		}
 	}
 }

@@ -21,6 +21,8 @@ type tenant struct {
 	byID     map[string]*gen.RequestedItemStatus // accessRequestId -> status
 	config   gen.AccessRequestConfig
 	creates  int // createAccessRequest calls accepted
+
+	deviations Deviations
 }
 
 var _ gen.StrictServerInterface = (*tenant)(nil)
@@ -317,6 +319,11 @@ func (t *tenant) ListAccessRequestStatus(_ context.Context, req gen.ListAccessRe
 		}
 	}
 	q.sort(matched)
+	dev := t.deviations
+	if dev.EndOffset400 && offset > 0 && offset >= len(matched) {
+		t.mu.Unlock()
+		return gen.ListAccessRequestStatus400JSONResponse{BadRequestJSONResponse: badRequestBody("offset invalid")}, nil
+	}
 	start := min(offset, len(matched))
 	end := min(start+limit, len(matched))
 	page := make([]gen.RequestedItemStatus, 0, end-start)
@@ -327,6 +334,9 @@ func (t *tenant) ListAccessRequestStatus(_ context.Context, req gen.ListAccessRe
 	resp := gen.ListAccessRequestStatus200JSONResponse{Body: page}
 	if p.Count != nil && *p.Count {
 		resp.Headers.XTotalCount = ptr(int32(len(matched)))
+		if dev.ClaimedTotal != 0 {
+			resp.Headers.XTotalCount = ptr(dev.ClaimedTotal)
+		}
 	}
 	return resp, nil
 }
