@@ -29,13 +29,13 @@ import (
 // server's own cost is small and the same for the facade and the baseline.
 func cannedServer(b *testing.B) *httptest.Server {
 	b.Helper()
-	page := make([]gen.RequestedItemStatus, 250)
+	page := make([]facade.Status, 250)
 	for i := range page {
 		id := fmt.Sprintf("2c9180835d2e5168015d32f8%08d", i)
 		created := time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC)
-		state, typ := gen.RequestedItemStatusRequestStateEXECUTING, gen.AccessRequestTypeGRANTACCESS
-		page[i] = gen.RequestedItemStatus{Id: &id, AccessRequestId: &id, AccountActivityItemId: &id, Created: &created,
-			State: &state, RequestType: &typ, Name: &id, Requester: &gen.AccessItemRequester{Id: &id}}
+		state, typ := facade.StateExecuting, facade.RequestTypeGrant
+		page[i] = facade.Status{Id: id, AccessRequestId: id, AccountActivityItemId: id, Created: created,
+			State: state, RequestType: typ, Name: id, Requester: gen.AccessItemRequester{Id: id}}
 	}
 	pageJSON, _ := json.Marshal(page)
 	serve := func(status int, body []byte, headers ...string) http.HandlerFunc {
@@ -151,21 +151,21 @@ func BenchmarkCallOverhead(b *testing.B) {
 	b.Run("get-config", func(b *testing.B) {
 		pair(b, func() error { _, err := c.GetConfig(ctx); return err },
 			func() error {
-				var out gen.AccessRequestConfig
+				var out facade.Config
 				return base.do(ctx, "GET", "/access-request-config", nil, &out)
 			})
 	})
 	b.Run("create", func(b *testing.B) {
 		pair(b, func() error { _, err := c.Create(ctx, grant); return err },
 			func() error {
-				var out gen.AccessRequestResponse
+				var out facade.CreateResult
 				return base.do(ctx, "POST", "/access-requests", grant, &out)
 			})
 	})
 	b.Run("list-page", func(b *testing.B) {
-		pair(b, func() error { _, err := c.ListStatusPage(ctx, facade.StatusQuery{Count: true}, 0); return err },
+		pair(b, func() error { _, err := c.ListStatusPage(ctx, facade.ListStatusParams{Count: true}, 0); return err },
 			func() error {
-				var out []gen.RequestedItemStatus
+				var out []facade.Status
 				return base.do(ctx, "GET", "/access-request-status?limit=250&offset=0&count=true&sorters=created,accountActivityItemId", nil, &out)
 			})
 	})
@@ -200,7 +200,7 @@ func BenchmarkListMemory(b *testing.B) {
 				start := liveHeap()
 				t0 := time.Now()
 				seen := 0
-				for _, err := range c.ListStatus(ctx, facade.StatusQuery{}) {
+				for _, err := range c.ListStatus(ctx, facade.ListStatusParams{}) {
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -231,7 +231,7 @@ func BenchmarkListMemory(b *testing.B) {
 			t0 := time.Now()
 			for range b.N {
 				for off := 0; ; off += 250 {
-					var page []gen.RequestedItemStatus
+					var page []facade.Status
 					if err := base.do(ctx, "GET", fmt.Sprintf("/access-request-status?limit=250&offset=%d&sorters=created,accountActivityItemId", off), nil, &page); err != nil {
 						b.Fatal(err)
 					}
@@ -303,7 +303,7 @@ func BenchmarkLatencyBoundListing(b *testing.B) {
 				for range b.N {
 					t0 := time.Now()
 					n := 0
-					for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{Prefetch: prefetch}) {
+					for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: prefetch}) {
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -360,7 +360,7 @@ func BenchmarkTokensAndBulk(b *testing.B) {
 			b.Fatal(err)
 		}
 		for range b.N {
-			res, err := c.CloseRequests(context.Background(), facade.CloseRequest{IDs: ids})
+			res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -9,13 +9,14 @@ import (
 )
 
 // Cancel cancels a pending access request that has not passed its approval step
-// (cancelAccessRequest). accountActivityID is the request's id (Status.AccessRequestId); both
-// it and comment are required and checked before anything is sent. An unknown id gives an
-// error matching ErrNotFound.
-func (c *Client) Cancel(ctx context.Context, accountActivityID, comment string) error {
+// (cancelAccessRequest). accessRequestID is the request's id, as in Status.AccessRequestId and
+// CreateResult (the API calls it accountActivityId in this one body); both it and comment are
+// required and checked before anything is sent. An unknown id gives an error matching
+// ErrNotFound.
+func (c *Client) Cancel(ctx context.Context, accessRequestID, comment string) error {
 	const op = "cancelAccessRequest"
 	var p problems
-	if strings.TrimSpace(accountActivityID) == "" {
+	if strings.TrimSpace(accessRequestID) == "" {
 		p.add("accountActivityId", "is required")
 	}
 	if strings.TrimSpace(comment) == "" {
@@ -24,7 +25,7 @@ func (c *Client) Cancel(ctx context.Context, accountActivityID, comment string) 
 	if err := p.err(op); err != nil {
 		return err
 	}
-	body := gen.CancelAccessRequest{AccountActivityId: accountActivityID, Comment: comment}
+	body := gen.CancelAccessRequest{AccountActivityId: accessRequestID, Comment: comment}
 	_, err := c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CancelAccessRequest(ctx, body)
 	})

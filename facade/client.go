@@ -65,6 +65,7 @@ type options struct {
 	limiter     *rate.Limiter
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
+	hooks       Hooks
 	onWarning   func(Warning)
 }
 
@@ -231,12 +232,13 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 	}
 }
 
-// VendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token.
-const VendorRateLimit = rate.Limit(10)
+// vendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token. It is
+// not exported: WithVendorRateLimit is how a user asks for it, and WithRateLimit takes any other.
+const vendorRateLimit = rate.Limit(10)
 
 // WithVendorRateLimit limits the client to the vendor's documented 100 requests per 10
 // seconds, so that a busy job waits on its own side instead of collecting 429s.
-func WithVendorRateLimit() Option { return WithRateLimit(VendorRateLimit, 10) }
+func WithVendorRateLimit() Option { return WithRateLimit(vendorRateLimit, 10) }
 
 // New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
 // authenticate (WithClientCredentials, WithTokenSource or WithAccessToken).
@@ -273,7 +275,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
-		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep,
+		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep, hooks: o.hooks,
 	}
 	apiURL := o.root.JoinPath("beta").String()
 	api, err := gen.NewClient(apiURL, gen.WithHTTPClient(tr))
@@ -376,21 +378,31 @@ func (c *Client) BaseURL() string { return c.apiURL }
 // raw: errors are not turned into *APIError.
 func (c *Client) Generated() *gen.ClientWithResponses { return c.raw }
 
-// call runs one operation: send makes the request; a 2xx body is decoded into out (when out
-// is not nil); anything else becomes a typed error. Values in the body that do not match the
-// spec are reported (see Warning) and do not fail the call.
+// call runs one operation, between the hooks: send makes the request; a 2xx body is decoded
+// into out (when out is not nil); anything else becomes a typed error. Values in the body that
+// do not match the spec are reported (see Warning) and do not fail the call.
 func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
 	resp, _, err := c.callWarn(ctx, op, out, nil, send)
 	return resp, err
 }
 
-// callWarn is call that also returns the warnings. An item of a list with a warning at one of
-// the critical paths fails the call.
-func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (*http.Response, []Warning, error) {
+// callWarn is call that also returns the warnings. A warning at one of the critical paths
+// fails the call instead (see decodeBody).
+func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (resp *http.Response, warnings []Warning, err error) {
 	if ctx == nil {
 		return nil, nil, fmt.Errorf("accessrequests: %s: nil context", op)
 	}
-	resp, err := send(withOp(ctx, op))
+	err = c.observe(ctx, op, func(ctx context.Context) error {
+		resp, warnings, err = c.exchange(ctx, op, out, critical, send)
+		return err
+	})
+	c.warnAll(ctx, op, warnings)
+	return resp, warnings, err
+}
+
+// exchange sends one operation's request and reads its answer.
+func (c *Client) exchange(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (*http.Response, []Warning, error) {
+	resp, err := send(ctx)
 	if err != nil {
 		return nil, nil, wrapTransportError(op, err)
 	}
@@ -411,7 +423,6 @@ func (c *Client) callWarn(ctx context.Context, op string, out any, critical []st
 	for i := range warnings {
 		warnings[i].Operation = op
 	}
-	c.warnAll(ctx, op, warnings)
 	return resp, warnings, nil
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sailkit/accessrequests/facade"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 func TestConcurrentCallsShareOneToken(t *testing.T) {
@@ -86,7 +85,7 @@ func TestUnauthorizedTriggersOneRefreshAndOneRetry(t *testing.T) {
 	c := e.client()
 	res, err := c.Create(context.Background(), grantRequest())
 	require.NoError(t, noteErr(err))
-	require.Len(t, *res.NewRequests, 1)
+	require.Len(t, res.NewRequests, 1)
 	assert.EqualValues(t, 2, e.tokens.Load())
 	require.Len(t, seenTokens, 2)
 	assert.NotEqual(t, seenTokens[0], seenTokens[1], "the retry must carry the new token")
@@ -107,11 +106,10 @@ func TestPersistentUnauthorizedIsReturnedAfterOneRefresh(t *testing.T) {
 }
 
 func grantRequest() facade.AccessRequest {
-	typ := facade.Grant
 	return facade.AccessRequest{
-		RequestType:    &typ,
-		RequestedFor:   &[]string{"id-1"},
-		RequestedItems: &[]gen.AccessRequestItem{{Type: gen.AccessRequestItemTypeROLE, Id: "role-1"}},
+		RequestType:    facade.RequestTypeGrant,
+		RequestedFor:   []string{"id-1"},
+		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeRole, Id: "role-1"}},
 	}
 }
 
@@ -206,7 +204,7 @@ func TestRetryAfterOverTheCapKeepsTheResponse(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.handle("GET /access-request-status", reply(429, `{"message":"Rate Limit Exceeded"}`, "Retry-After", "3600"))
-	_, err := e.client().ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+	_, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	var apiErr *facade.APIError
 	require.ErrorAs(t, noteErr(err), &apiErr)
 	assert.Equal(t, time.Hour, apiErr.RetryAfter)
@@ -344,15 +342,15 @@ func TestDecodingToleratesUnknownEnumsAndLargeNumbers(t *testing.T) {
 		"X-Total-Count", "9999999999"))
 	e.handle("POST /access-requests", reply(202, createdJSON))
 	c := e.client()
-	page, err := c.ListStatusPage(context.Background(), facade.StatusQuery{Count: true}, 0)
+	page, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{Count: true}, 0)
 	require.NoError(t, noteErr(err))
 	require.Len(t, page.Items, 1)
-	assert.Equal(t, "SOME_FUTURE_STATE", string(*page.Items[0].State))
+	assert.Equal(t, "SOME_FUTURE_STATE", string(page.Items[0].State))
 	assert.True(t, page.HasTotal)
 
 	res, err := c.Create(context.Background(), grantRequest())
 	require.NoError(t, noteErr(err))
-	assert.EqualValues(t, 2843118224, *(*res.NewRequests)[0].AttributesHash)
+	assert.EqualValues(t, 2843118224, res.NewRequests[0].AttributesHash)
 }
 
 func TestLogsSayWhatHappenedButNotTheToken(t *testing.T) {
@@ -379,7 +377,7 @@ func TestNothingIsSentForInvalidInput(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, []facade.FieldError{{Field: "accountActivityId", Rule: "is required"}, {Field: "comment", Rule: "is required"}}, ve.Problems)
 
-	_, err = c.ListStatusPage(context.Background(), facade.StatusQuery{RegardingIdentity: "me", RequestedBy: "x", PageSize: 251}, -1)
+	_, err = c.ListStatusPage(context.Background(), facade.ListStatusParams{RegardingIdentity: "me", RequestedBy: "x", PageSize: 251}, -1)
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
 	for _, field := range []string{"regarding-identity", "limit", "offset"} {
 		assert.Contains(t, err.Error(), field)

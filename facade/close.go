@@ -12,21 +12,12 @@ import (
 // MaxCloseIDs is the most request ids the server takes in one closeAccessRequest call.
 const MaxCloseIDs = 500
 
-// Values of CloseRequest.ExecutionStatus and CloseRequest.CompletionStatus.
-const (
-	ExecutionTerminated  = gen.CloseAccessRequestExecutionStatusTerminated
-	ExecutionCompleted   = gen.CloseAccessRequestExecutionStatusCompleted
-	CompletionSuccess    = gen.CloseAccessRequestCompletionStatusSuccess
-	CompletionIncomplete = gen.CloseAccessRequestCompletionStatusIncomplete
-	CompletionFailure    = gen.CloseAccessRequestCompletionStatusFailure
-)
-
-// CloseRequest asks for pending requests to be forced to a final state.
-type CloseRequest struct {
-	IDs              []string                               // access request ids; any number
-	ExecutionStatus  gen.CloseAccessRequestExecutionStatus  // empty: the server's default, Terminated
-	CompletionStatus gen.CloseAccessRequestCompletionStatus // empty: the server's default, Failure
-	Message          string                                 // empty: the server's default message
+// CloseRequestsParams asks for pending requests to be forced to a final state.
+type CloseRequestsParams struct {
+	IDs              []string         // access request ids; any number
+	ExecutionStatus  ExecutionStatus  // empty: the server's default, Terminated
+	CompletionStatus CompletionStatus // empty: the server's default, Failure
+	Message          string           // empty: the server's default message
 
 	// Progress, when set, is called after each call with the number of ids accepted so far
 	// and the total.
@@ -53,7 +44,7 @@ func (r *CloseResult) NotAccepted() []string {
 // MaxCloseIDs ids, in order. It stops at the first failed call; the result says which ids were
 // accepted, which were in the failed call and which were never sent. The returned error is the
 // result's Err. Duplicate and empty ids are refused before anything is sent.
-func (c *Client) CloseRequests(ctx context.Context, req CloseRequest) (*CloseResult, error) {
+func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*CloseResult, error) {
 	const op = "closeAccessRequest"
 	var p problems
 	if len(req.IDs) == 0 {
@@ -70,12 +61,12 @@ func (c *Client) CloseRequests(ctx context.Context, req CloseRequest) (*CloseRes
 		}
 	}
 	switch req.ExecutionStatus {
-	case "", ExecutionTerminated, ExecutionCompleted:
+	case "", ExecutionStatusTerminated, ExecutionStatusCompleted:
 	default:
 		p.add("executionStatus", "must be Terminated or Completed, got %q", req.ExecutionStatus)
 	}
 	switch req.CompletionStatus {
-	case "", CompletionSuccess, CompletionIncomplete, CompletionFailure:
+	case "", CompletionStatusSuccess, CompletionStatusIncomplete, CompletionStatusFailure:
 	default:
 		p.add("completionStatus", "must be Success, Incomplete or Failure, got %q", req.CompletionStatus)
 	}
@@ -91,16 +82,8 @@ func (c *Client) CloseRequests(ctx context.Context, req CloseRequest) (*CloseRes
 			return res, err
 		}
 		chunk := req.IDs[start:min(start+MaxCloseIDs, len(req.IDs))]
-		body := gen.CloseAccessRequest{AccessRequestIds: chunk}
-		if req.ExecutionStatus != "" {
-			body.ExecutionStatus = &req.ExecutionStatus
-		}
-		if req.CompletionStatus != "" {
-			body.CompletionStatus = &req.CompletionStatus
-		}
-		if req.Message != "" {
-			body.Message = &req.Message
-		}
+		body := gen.CloseAccessRequest{AccessRequestIds: chunk, ExecutionStatus: req.ExecutionStatus,
+			CompletionStatus: req.CompletionStatus, Message: req.Message}
 		res.Calls++
 		_, err := c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
 			return c.api.CloseAccessRequest(ctx, body)

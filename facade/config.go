@@ -5,22 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-
-	"github.com/sailkit/accessrequests/gen"
 )
-
-// Config is the tenant's access request configuration. It and its nested settings keep, in
-// AdditionalProperties, every setting the spec does not know and every value whose shape did
-// not match the spec, exactly as the server sent them, and send them back: a configuration read
-// with GetConfig, or decoded with encoding/json from the server's own JSON, is written back
-// whole by SetConfig and UpdateConfig (insignificant white space aside). The PUT replaces the
-// whole configuration, so dropping a setting would reset it.
-type Config = gen.AccessRequestConfig
 
 // GetConfig reads the tenant's access request configuration (getAccessRequestConfig).
 //
-// The vendor deprecated this beta operation on 2026-02-26 in favour of its v2026 API; it still
-// answers.
+// Deprecated: the vendor deprecated the beta getAccessRequestConfig operation on 2026-02-26 in
+// favour of its v2026 API, which this package does not cover yet. It still answers; use it
+// knowing it may be withdrawn, or call the v2026 endpoint through your own client.
 func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
 	var out Config
 	_, err := c.call(ctx, "getAccessRequestConfig", &out, func(ctx context.Context) (*http.Response, error) {
@@ -33,13 +24,23 @@ func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
 }
 
 // SetConfig replaces the tenant's access request configuration and returns it as stored
-// (setAccessRequestConfig). PUT is idempotent, so it is retried like a read.
+// (setAccessRequestConfig). PUT is idempotent, so it is retried like a read. Every boolean is
+// sent, false included, so a replaced configuration never keeps a stale true.
 //
-// The vendor deprecated this beta operation on 2026-02-26 in favour of its v2026 API.
+// Settings the spec does not know, at any depth, travel in the AdditionalProperties of Config
+// and its nested settings, as raw JSON, and are sent back byte for byte (insignificant white
+// space aside): a Config read with GetConfig, or decoded with encoding/json from the server's
+// own JSON, is written back whole. So is a known setting whose value had a shape the spec does
+// not give it (GetConfig set it aside there, with a Warning), unless the field has been given
+// a non-zero value since; to drop such a value, delete its key.
+//
+// Deprecated: the vendor deprecated the beta setAccessRequestConfig operation on 2026-02-26 in
+// favour of its v2026 API, which this package does not cover yet. It still answers; use it
+// knowing it may be withdrawn, or call the v2026 endpoint through your own client.
 func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
 	var p problems
-	if r := cfg.ApprovalReminderAndEscalationConfig; r != nil && r.MaxReminders != nil && *r.MaxReminders < 1 {
-		p.add("approvalReminderAndEscalationConfig.maxReminders", "must be at least 1, got %d", *r.MaxReminders)
+	if n := cfg.ApprovalReminderAndEscalationConfig.MaxReminders; n != nil && *n < 1 {
+		p.add("approvalReminderAndEscalationConfig.maxReminders", "must be at least 1, got %d", *n)
 	}
 	if err := p.err("setAccessRequestConfig"); err != nil {
 		return nil, err
@@ -56,7 +57,8 @@ func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
 }
 
 // UpdateConfig reads the configuration, lets change edit it, and writes it back. When change
-// returns an error nothing is written.
+// returns an error nothing is written. It uses the operations behind GetConfig and SetConfig,
+// which the vendor has deprecated (see GetConfig).
 func (c *Client) UpdateConfig(ctx context.Context, change func(*Config) error) (*Config, error) {
 	cfg, err := c.GetConfig(ctx)
 	if err != nil {

@@ -1,27 +1,12 @@
 package facade
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/sailkit/accessrequests/gen"
-)
-
-// AccessRequest is the body of createAccessRequest. Build one with NewGrant, NewRevoke or
-// NewModify, or fill it in yourself; Create checks it either way.
-type AccessRequest = gen.AccessRequest
-
-// CreateResult says which requests the server created and which were already pending.
-type CreateResult = gen.AccessRequestResponse
-
-// Request types, as sent in AccessRequest.RequestType.
-const (
-	Grant  = gen.AccessRequestTypeGRANTACCESS
-	Revoke = gen.AccessRequestTypeREVOKEACCESS
-	Modify = gen.AccessRequestTypeMODIFYACCESS
 )
 
 // Limits the server enforces on createAccessRequest.
@@ -66,33 +51,27 @@ var createdIdentity = []string{
 // returns a *ValidationError listing every broken rule, or nil.
 func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 	var p problems
-	kind := Grant
-	if req.RequestType != nil {
-		kind = *req.RequestType
-	}
+	kind := cmp.Or(req.RequestType, RequestTypeGrant)
 	switch kind {
-	case Grant, Revoke, Modify:
+	case RequestTypeGrant, RequestTypeRevoke, RequestTypeModify:
 	default:
 		p.add("requestType", "must be GRANT_ACCESS, REVOKE_ACCESS or MODIFY_ACCESS, got %q", string(kind))
 	}
 
-	perIdentity := req.RequestedForWithRequestedItems != nil
+	perIdentity := len(req.RequestedForWithRequestedItems) > 0
 	identities := 0
 	var items []itemView
 	if perIdentity {
-		if req.RequestedFor != nil {
+		if len(req.RequestedFor) > 0 {
 			p.add("requestedFor", "must be absent when requestedForWithRequestedItems is used")
 		}
-		if req.RequestedItems != nil {
+		if len(req.RequestedItems) > 0 {
 			p.add("requestedItems", "must be absent when requestedForWithRequestedItems is used")
 		}
-		if kind != Grant {
+		if kind != RequestTypeGrant {
 			p.add("requestedForWithRequestedItems", "is only allowed for GRANT_ACCESS, not %s", kind)
 		}
-		entries := *req.RequestedForWithRequestedItems
-		if len(entries) == 0 {
-			p.add("requestedForWithRequestedItems", "must name at least one identity")
-		}
+		entries := req.RequestedForWithRequestedItems
 		identities = len(entries)
 		for i, e := range entries {
 			if strings.TrimSpace(e.IdentityId) == "" {
@@ -103,26 +82,26 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 			}
 			for j, it := range e.RequestedItems {
 				items = append(items, itemView{outer: i, inner: j, perIdentity: true, id: it.Id,
-					typ: string(it.Type), comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
+					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
 	} else {
-		if req.RequestedFor == nil || len(*req.RequestedFor) == 0 {
+		if len(req.RequestedFor) == 0 {
 			p.add("requestedFor", "must name at least one identity")
 		} else {
-			identities = len(*req.RequestedFor)
-			for i, id := range *req.RequestedFor {
+			identities = len(req.RequestedFor)
+			for i, id := range req.RequestedFor {
 				if strings.TrimSpace(id) == "" {
 					p.add(fmt.Sprintf("requestedFor[%d]", i), "is empty")
 				}
 			}
 		}
-		if req.RequestedItems == nil || len(*req.RequestedItems) == 0 {
+		if len(req.RequestedItems) == 0 {
 			p.add("requestedItems", "must have at least one item")
 		} else {
-			for j, it := range *req.RequestedItems {
+			for j, it := range req.RequestedItems {
 				items = append(items, itemView{inner: j, id: it.Id,
-					typ: string(it.Type), comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
+					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
 	}
@@ -130,7 +109,7 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 	entitlements := 0
 	for _, it := range items {
 		it.check(&p, kind, now)
-		if it.typ == string(gen.AccessRequestItemTypeENTITLEMENT) {
+		if it.typ == ItemTypeEntitlement {
 			entitlements++
 		}
 	}
@@ -142,7 +121,7 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 			p.add("requestedFor", "names %d identities; at most %d are allowed when entitlements are requested", identities, MaxIdentitiesWithEntitlements)
 		}
 	}
-	if kind == Revoke {
+	if kind == RequestTypeRevoke {
 		if !perIdentity && identities > 1 {
 			p.add("requestedFor", "must name exactly one identity for REVOKE_ACCESS, got %d", identities)
 		}
@@ -158,9 +137,10 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 type itemView struct {
 	outer, inner  int
 	perIdentity   bool
-	id, typ       string
-	comment       *string
-	start, remove *time.Time
+	id            string
+	typ           ItemType
+	comment       string
+	start, remove time.Time
 }
 
 func (it itemView) field() string {
@@ -170,30 +150,30 @@ func (it itemView) field() string {
 	return fmt.Sprintf("requestedItems[%d]", it.inner)
 }
 
-func (it itemView) check(p *problems, kind gen.AccessRequestType, now time.Time) {
+func (it itemView) check(p *problems, kind RequestType, now time.Time) {
 	if strings.TrimSpace(it.id) == "" {
 		p.add(it.field()+".id", "is required")
 	}
-	switch gen.AccessRequestItemType(it.typ) {
-	case gen.AccessRequestItemTypeROLE, gen.AccessRequestItemTypeACCESSPROFILE, gen.AccessRequestItemTypeENTITLEMENT:
+	switch it.typ {
+	case ItemTypeRole, ItemTypeAccessProfile, ItemTypeEntitlement:
 	default:
 		p.add(it.field()+".type", "must be ROLE, ACCESS_PROFILE or ENTITLEMENT, got %q", it.typ)
 	}
-	if kind == Revoke {
-		if it.comment == nil || strings.TrimSpace(*it.comment) == "" {
+	if kind == RequestTypeRevoke {
+		if strings.TrimSpace(it.comment) == "" {
 			p.add(it.field()+".comment", "is required for REVOKE_ACCESS")
 		}
-		if it.start != nil {
+		if !it.start.IsZero() {
 			p.add(it.field()+".startDate", "is not allowed for REVOKE_ACCESS")
 		}
 	}
-	if it.start != nil && !it.start.After(now) {
+	if !it.start.IsZero() && !it.start.After(now) {
 		p.add(it.field()+".startDate", "must be in the future, got %s", it.start.UTC().Format(time.RFC3339))
 	}
-	if it.remove != nil && !it.remove.After(now) {
+	if !it.remove.IsZero() && !it.remove.After(now) {
 		p.add(it.field()+".removeDate", "must be in the future, got %s", it.remove.UTC().Format(time.RFC3339))
 	}
-	if it.start != nil && it.remove != nil && !it.remove.After(*it.start) {
+	if !it.start.IsZero() && !it.remove.IsZero() && !it.remove.After(it.start) {
 		p.add(it.field()+".removeDate", "must be after startDate")
 	}
 }
@@ -201,30 +181,29 @@ func (it itemView) check(p *problems, kind gen.AccessRequestType, now time.Time)
 // inUTC returns a copy of req whose dates are in UTC, as the server requires; the caller's
 // value is not changed.
 func inUTC(req AccessRequest) AccessRequest {
-	utc := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
+	utc := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
 		}
-		u := t.UTC()
-		return &u
+		return t.UTC()
 	}
 	if req.RequestedItems != nil {
-		items := append([]gen.AccessRequestItem(nil), *req.RequestedItems...)
+		items := append([]AccessRequestItem(nil), req.RequestedItems...)
 		for i := range items {
 			items[i].StartDate, items[i].RemoveDate = utc(items[i].StartDate), utc(items[i].RemoveDate)
 		}
-		req.RequestedItems = &items
+		req.RequestedItems = items
 	}
 	if req.RequestedForWithRequestedItems != nil {
-		entries := append([]gen.RequestedForDtoRef(nil), *req.RequestedForWithRequestedItems...)
+		entries := append([]IdentityRequest(nil), req.RequestedForWithRequestedItems...)
 		for i := range entries {
-			items := append([]gen.RequestedItemDtoRef(nil), entries[i].RequestedItems...)
+			items := append([]IdentityItem(nil), entries[i].RequestedItems...)
 			for j := range items {
 				items[j].StartDate, items[j].RemoveDate = utc(items[j].StartDate), utc(items[j].RemoveDate)
 			}
 			entries[i].RequestedItems = items
 		}
-		req.RequestedForWithRequestedItems = &entries
+		req.RequestedForWithRequestedItems = entries
 	}
 	return req
 }

@@ -2,11 +2,33 @@
 // beta Access Requests API: submit, cancel and close access requests, read and write the
 // access request configuration, and list request statuses.
 //
-// Make one Client and share it:
+//	import "github.com/sailkit/accessrequests/facade"
 //
-//	c, err := facade.NewFromEnv() // SAIL_BASE_URL, SAIL_CLIENT_ID, SAIL_CLIENT_SECRET
-//	if err != nil { ... }
-//	cfg, err := c.GetConfig(ctx)
+// Make one Client and share it. This program grants a role and waits for the outcome:
+//
+//	func main() {
+//		ctx := context.Background()
+//		c, err := facade.NewFromEnv() // SAIL_BASE_URL, SAIL_CLIENT_ID, SAIL_CLIENT_SECRET
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		req, err := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").
+//			Role("2c9180835d2e5168015d32f890ca1581", facade.Comment("Joining the payments team")).Build()
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		res, err := c.Create(ctx, req)
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		st, err := c.Wait(ctx, res.NewRequests[0].AccessRequestIds[0], facade.WaitParams{})
+//		fmt.Println(st.State, err)
+//	}
+//
+// The types a call takes and returns (Status, Config, AccessRequest, CreateResult, and their
+// enums such as State and ItemType) are the generated models, re-exported here under the
+// generator's names, so a program never needs to import the gen package. Observe every call
+// with WithHooks.
 //
 // What a Client promises:
 //

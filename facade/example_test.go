@@ -29,7 +29,7 @@ func ExampleNewFromEnv() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(*cfg.AutoApprovalEnabled)
+	fmt.Println(cfg.AutoApprovalEnabled)
 }
 
 // Construct a client for a tenant with a personal access token's client id and secret.
@@ -84,14 +84,15 @@ func ExampleClient_ListStatus() {
 		log.Fatal(err)
 	}
 
-	since, _ := facade.Filters(facade.Created().Ge(time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC)))
+	since := facade.Created().Ge(time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC))
 	n := 0
-	for st, err := range c.ListStatus(context.Background(), facade.StatusQuery{RequestedFor: "2c9180835d191a86015d28455b4b00a1", Filters: since}) {
+	q := facade.ListStatusParams{RequestedFor: "2c9180835d191a86015d28455b4b00a1", Filters: []facade.Condition{since}}
+	for st, err := range c.ListStatus(context.Background(), q) {
 		if err != nil {
 			log.Fatal(err)
 		}
 		if n == 0 {
-			fmt.Println("first:", st.Created.Format(time.RFC3339), *st.State)
+			fmt.Println("first:", st.Created.Format(time.RFC3339), st.State)
 		}
 		n++
 	}
@@ -124,7 +125,7 @@ func ExampleNewGrant() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("new requests:", len(*res.NewRequests))
+	fmt.Println("new requests:", len(res.NewRequests))
 
 	revoke, err := facade.NewRevoke("2c9180835d191a86015d28455b4b00a1").
 		Entitlement("779c6fd7171540bba1184e5946112c28", facade.Comment("Left the payments team")).
@@ -152,10 +153,10 @@ func ExampleClient_CloseRequests() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := c.CloseRequests(context.Background(), facade.CloseRequest{
+	res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{
 		IDs:              ids,
-		ExecutionStatus:  facade.ExecutionCompleted,
-		CompletionStatus: facade.CompletionSuccess,
+		ExecutionStatus:  facade.ExecutionStatusCompleted,
+		CompletionStatus: facade.CompletionStatusSuccess,
 		Message:          "Provisioned by hand",
 	})
 	if err != nil {
@@ -164,4 +165,184 @@ func ExampleClient_CloseRequests() {
 	}
 	fmt.Println("calls:", res.Calls, "closed:", len(res.Accepted))
 	// Output: calls: 3 closed: 1200
+}
+
+// exampleClient starts an in-memory tenant and a client for it. Against a real tenant, use
+// facade.NewFromEnv or facade.New with WithTenant and WithClientCredentials instead.
+func exampleClient() (*fake.Server, *facade.Client) {
+	srv := fake.NewServer()
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv, c
+}
+
+// Submit a request and read which access requests the server created.
+func ExampleClient_Create() {
+	srv, c := exampleClient()
+	defer srv.Close()
+
+	req, err := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").
+		AccessProfile("2c91808570313110017040b06f344ec9").Build()
+	if err != nil {
+		log.Fatal(err) // a *ValidationError naming every broken rule; nothing was sent
+	}
+	res, err := c.Create(context.Background(), req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range res.NewRequests {
+		fmt.Println("for", t.RequestedFor, "created", len(t.AccessRequestIds), "request(s)")
+	}
+	fmt.Println("already pending:", len(res.ExistingRequests))
+	// Output:
+	// for 2c9180835d191a86015d28455b4b00a1 created 1 request(s)
+	// already pending: 0
+}
+
+// Revoke access from one identity: each item needs a comment, and Build says so before
+// anything is sent.
+func ExampleNewRevoke() {
+	_, err := facade.NewRevoke("2c9180835d191a86015d28455b4b00a1").
+		Role("2c9180835d2e5168015d32f890ca1581").Build()
+	fmt.Println(err)
+
+	req, err := facade.NewRevoke("2c9180835d191a86015d28455b4b00a1").
+		Role("2c9180835d2e5168015d32f890ca1581", facade.Comment("Left the payments team")).Build()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(req.RequestType, req.RequestedItems[0].Type, req.RequestedItems[0].Comment)
+	// Output:
+	// accessrequests: createAccessRequest: invalid input, nothing was sent: requestedItems[0].comment is required for REVOKE_ACCESS
+	// REVOKE_ACCESS ROLE Left the payments team
+}
+
+// Cancel a pending request by its access request id, then see its state.
+func ExampleClient_Cancel() {
+	srv, c := exampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+	ids := srv.SeedStatuses(1, "2c9180835d191a86015d28455b4b00a1", time.Now())
+
+	if err := c.Cancel(ctx, ids[0], "Requested by mistake"); err != nil {
+		log.Fatal(err)
+	}
+	st, err := c.Wait(ctx, ids[0], facade.WaitParams{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.State, facade.IsFinal(st.State))
+	// Output: CANCELLED true
+}
+
+// Change one setting of the tenant's configuration: UpdateConfig reads it, lets you edit it,
+// and writes it back.
+func ExampleClient_UpdateConfig() {
+	srv, c := exampleClient()
+	defer srv.Close()
+
+	cfg, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
+		cfg.AutoApprovalEnabled = true
+		cfg.EntitlementRequestConfig.RequestCommentsRequired = true
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.AutoApprovalEnabled, cfg.EntitlementRequestConfig.RequestCommentsRequired)
+	// Output: true true
+}
+
+// Wait until a request reaches a final state, polling with a growing interval.
+func ExampleClient_Wait() {
+	srv, c := exampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+	ids := srv.SeedStatuses(1, "2c9180835d191a86015d28455b4b00a1", time.Now())
+	// Someone closes the request as provisioned by hand.
+	_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids,
+		ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, time.Minute) // Wait stops when ctx ends
+	defer cancel()
+	st, err := c.Wait(ctx, ids[0], facade.WaitParams{Interval: time.Second, MaxInterval: 30 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.State)
+	// Output: REQUEST_COMPLETED
+}
+
+// Filters quotes and escapes every value, so no value can change the filter's meaning; an
+// operator the field does not support is an error.
+func ExampleFilters() {
+	f, err := facade.Filters(
+		facade.AccessRequestID().In("2c91808a", `odd "id"`),
+		facade.Created().Ge(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
+	)
+	fmt.Println(f, err)
+
+	_, err = facade.Filters(facade.AccessRequestID().IsNull())
+	fmt.Println(err)
+	// Output:
+	// accessRequestId in ("2c91808a","odd \"id\"") and created ge 2026-03-01T00:00:00Z <nil>
+	// accessrequests: filter accessRequestId: operator "isnull" is not supported (supported: eq, in, ge, gt, le, lt, ne, sw)
+}
+
+// Hold filters and sorters as values in the query; they are checked and rendered once for the
+// whole listing. RawFilters and RawSorters take an expression as is, for what the typed values
+// cannot say yet.
+func ExampleListStatusParams() {
+	srv, c := exampleClient()
+	defer srv.Close()
+	srv.SeedStatuses(5, "2c9180835d191a86015d28455b4b00a1", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+
+	q := facade.ListStatusParams{
+		Filters: []facade.Condition{facade.Created().Ge(time.Date(2026, 1, 1, 0, 0, 2, 0, time.UTC))},
+		Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)},
+	}
+	got, err := c.CollectStatus(context.Background(), q, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, st := range got {
+		fmt.Println(st.Created.Format(time.TimeOnly))
+	}
+	// Output:
+	// 00:00:04
+	// 00:00:03
+	// 00:00:02
+}
+
+// Count operations and retries with the hooks; examples/otel turns them into OpenTelemetry
+// spans.
+func ExampleWithHooks() {
+	srv, _ := exampleClient()
+	defer srv.Close()
+	var attempts, retries int
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+		facade.WithHooks(facade.Hooks{
+			Attempt: func(_ context.Context, a facade.Attempt) {
+				attempts++
+				if a.Retry != facade.RetryNone {
+					retries++
+				}
+			},
+			OperationDone: func(_ context.Context, op facade.Operation) {
+				fmt.Println(op.Name, op.Status, op.Outcome)
+			},
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, _ = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
+	fmt.Println("attempts:", attempts, "retries:", retries)
+	// Output:
+	// listAccessRequestStatus 200 success
+	// attempts: 1 retries: 0
 }

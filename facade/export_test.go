@@ -18,3 +18,9 @@ var ParseRetryAfter = parseRetryAfter
 
 // Sleep exposes the real wait to tests.
 var Sleep = sleep
+
+// RetryCost exposes what one retry takes from the budget.
+const RetryCost = retryCost
+
+// BuildAt exposes Build with a given "now".
+func (b *RequestBuilder) BuildAt(now time.Time) (AccessRequest, error) { return b.buildAt(now) }

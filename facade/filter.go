@@ -181,7 +181,7 @@ func validFieldName(s string) bool {
 	return true
 }
 
-// Filters joins conditions with "and" into a value for StatusQuery.Filters. Every value is
+// Filters joins conditions with "and" into a value for ListStatusParams.Filters. Every value is
 // quoted and escaped, so no value can change the filter's meaning; an unsupported field and
 // operator pair is an error naming both.
 func Filters(conds ...Condition) (string, error) {
@@ -198,7 +198,7 @@ func Filters(conds ...Condition) (string, error) {
 	return strings.Join(parts, " and "), nil
 }
 
-// SortKey is one key of StatusQuery.Sorters.
+// SortKey is one key of ListStatusParams.Sorters.
 type SortKey struct {
 	Field string // created, modified, accountActivityItemId or name
 	Desc  bool   // descending order
@@ -218,7 +218,7 @@ func Asc(field string) SortKey { return SortKey{Field: field} }
 // Desc sorts by field, descending.
 func Desc(field string) SortKey { return SortKey{Field: field, Desc: true} }
 
-// Sorters renders sort keys for StatusQuery.Sorters, refusing fields the server does not sort
+// Sorters renders sort keys for ListStatusParams.Sorters, refusing fields the server does not sort
 // on and a field named twice.
 func Sorters(keys ...SortKey) (string, error) {
 	parts := make([]string, 0, len(keys))
@@ -254,6 +254,6 @@ func ParseSorters(s string) ([]SortKey, error) {
 	return keys, nil
 }
 
-// DefaultSorters is used when a StatusQuery names none: creation order, ties broken by
+// DefaultSorters is used when a ListStatusParams names none: creation order, ties broken by
 // accountActivityItemId, so offset paging sees a stable order.
 const DefaultSorters = "created,accountActivityItemId"

@@ -16,7 +16,6 @@ import (
 
 	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 // soakPolicy retries quickly and often: the soak measures correctness, not waiting.
@@ -44,9 +43,9 @@ func TestSoakListingUnder429And503(t *testing.T) {
 	defer cancel()
 	unique := map[string]bool{}
 	n := 0
-	for s, err := range c.ListStatus(ctx, facade.StatusQuery{PageSize: 100}) {
+	for s, err := range c.ListStatus(ctx, facade.ListStatusParams{PageSize: 100}) {
 		require.NoError(t, noteErr(err))
-		unique[*s.AccessRequestId] = true
+		unique[s.AccessRequestId] = true
 		n++
 	}
 	assert.Equal(t, 10000, n)
@@ -120,7 +119,7 @@ func TestTokensRevokedMidListingAreRefreshed(t *testing.T) {
 	srv.SeedStatuses(1000, "id-1", time.Now())
 	c := fakeClient(t, srv)
 	n := 0
-	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{}) {
+	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
 		require.NoError(t, noteErr(err))
 		if n++; n == 300 {
 			srv.RevokeTokens()
@@ -150,14 +149,14 @@ func endless(status int) http.HandlerFunc {
 func TestHostileResponsesEndInAResultOrATypedError(t *testing.T) {
 	t.Parallel()
 	list := func(c *facade.Client, ctx context.Context) error {
-		_, err := c.CollectStatus(ctx, facade.StatusQuery{Count: true}, 0)
+		_, err := c.CollectStatus(ctx, facade.ListStatusParams{Count: true}, 0)
 		return err
 	}
 	pageOf := func(n, from int) string {
-		items := make([]gen.RequestedItemStatus, n)
+		items := make([]facade.Status, n)
 		for i := range items {
 			id := fmt.Sprintf("ar-%05d", from+i)
-			items[i].AccessRequestId = &id
+			items[i].AccessRequestId = id
 		}
 		return mustJSON(items)
 	}
@@ -221,7 +220,7 @@ func TestHugeBodiesAreReadBounded(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		_, err := c.ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+		_, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 		runtime.ReadMemStats(&after)
 		require.Error(t, noteErr(err))
 		allocated := after.TotalAlloc - before.TotalAlloc
@@ -242,7 +241,7 @@ func TestListingDespiteALyingTotalGetsEveryItem(t *testing.T) {
 					rec := &headerRewriter{ResponseWriter: w, total: total}
 					p.ServeHTTP(rec, r)
 				})
-				got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{Count: true, Prefetch: prefetch}, 0)
+				got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true, Prefetch: prefetch}, 0)
 				require.NoError(t, noteErr(err))
 				assert.Len(t, got, 600)
 			})

@@ -3,9 +3,8 @@ package facade
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"time"
-
-	"github.com/sailkit/accessrequests/gen"
 )
 
 // RequestBuilder assembles an AccessRequest. Start with NewGrant, NewRevoke or NewModify, add
@@ -16,24 +15,24 @@ import (
 // account selection (requestedForWithRequestedItems); it is for grants only and cannot be mixed
 // with For or the flat items.
 type RequestBuilder struct {
-	kind        gen.AccessRequestType
+	kind        RequestType
 	identities  []string
 	items       []ItemSpec
-	perIdentity []gen.RequestedForDtoRef
+	perIdentity []IdentityRequest
 	meta        map[string]string
 	problems    problems
 }
 
 // NewGrant starts a GRANT_ACCESS request.
-func NewGrant() *RequestBuilder { return &RequestBuilder{kind: Grant} }
+func NewGrant() *RequestBuilder { return &RequestBuilder{kind: RequestTypeGrant} }
 
 // NewRevoke starts a REVOKE_ACCESS request for one identity.
 func NewRevoke(identityID string) *RequestBuilder {
-	return &RequestBuilder{kind: Revoke, identities: []string{identityID}}
+	return &RequestBuilder{kind: RequestTypeRevoke, identities: []string{identityID}}
 }
 
 // NewModify starts a MODIFY_ACCESS request (for example to change a removeDate).
-func NewModify() *RequestBuilder { return &RequestBuilder{kind: Modify} }
+func NewModify() *RequestBuilder { return &RequestBuilder{kind: RequestTypeModify} }
 
 // For adds identities that receive every flat item.
 func (b *RequestBuilder) For(identityIDs ...string) *RequestBuilder {
@@ -43,17 +42,17 @@ func (b *RequestBuilder) For(identityIDs ...string) *RequestBuilder {
 
 // Role adds a role.
 func (b *RequestBuilder) Role(id string, opts ...ItemOption) *RequestBuilder {
-	return b.add(Item(gen.AccessRequestItemTypeROLE, id, opts...))
+	return b.add(Item(ItemTypeRole, id, opts...))
 }
 
 // AccessProfile adds an access profile.
 func (b *RequestBuilder) AccessProfile(id string, opts ...ItemOption) *RequestBuilder {
-	return b.add(Item(gen.AccessRequestItemTypeACCESSPROFILE, id, opts...))
+	return b.add(Item(ItemTypeAccessProfile, id, opts...))
 }
 
 // Entitlement adds an entitlement.
 func (b *RequestBuilder) Entitlement(id string, opts ...ItemOption) *RequestBuilder {
-	return b.add(Item(gen.AccessRequestItemTypeENTITLEMENT, id, opts...))
+	return b.add(Item(ItemTypeEntitlement, id, opts...))
 }
 
 // Items adds items made with Item.
@@ -81,9 +80,9 @@ func (b *RequestBuilder) Metadata(key, value string) *RequestBuilder {
 // ForIdentity gives one identity its own items, with account selection where it has several
 // accounts on a source (the per-identity form; grants only).
 func (b *RequestBuilder) ForIdentity(identityID string, items ...ItemSpec) *RequestBuilder {
-	entry := gen.RequestedForDtoRef{IdentityId: identityID, RequestedItems: []gen.RequestedItemDtoRef{}}
+	entry := IdentityRequest{IdentityId: identityID, RequestedItems: []IdentityItem{}}
 	for j, it := range items {
-		if it.assignmentID != nil || it.native != nil {
+		if it.assignmentID != "" || it.native != "" {
 			b.problems.add(fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", len(b.perIdentity), j),
 				"cannot carry assignmentId or nativeIdentity; use Accounts to pick accounts")
 		}
@@ -94,37 +93,28 @@ func (b *RequestBuilder) ForIdentity(identityID string, items ...ItemSpec) *Requ
 }
 
 // Build returns the request, or a *ValidationError listing every broken rule as of now.
-func (b *RequestBuilder) Build() (AccessRequest, error) { return b.BuildAt(time.Now()) }
+func (b *RequestBuilder) Build() (AccessRequest, error) { return b.buildAt(time.Now()) }
 
-// BuildAt is Build with the time "now" given, for dates checked against it.
-func (b *RequestBuilder) BuildAt(now time.Time) (AccessRequest, error) {
-	kind := b.kind
-	req := AccessRequest{RequestType: &kind}
+// buildAt is Build with the time "now" given, for dates checked against it. It is not
+// exported: Create checks the request again against the client's own clock, which is the
+// "now" that matters.
+func (b *RequestBuilder) buildAt(now time.Time) (AccessRequest, error) {
+	req := AccessRequest{RequestType: b.kind, ClientMetadata: maps.Clone(b.meta)}
 	p := append(problems(nil), b.problems...)
-	if len(b.meta) > 0 {
-		meta := make(map[string]string, len(b.meta))
-		for k, v := range b.meta {
-			meta[k] = v
-		}
-		req.ClientMetadata = &meta
-	}
 	if len(b.perIdentity) > 0 {
-		entries := append([]gen.RequestedForDtoRef(nil), b.perIdentity...)
-		req.RequestedForWithRequestedItems = &entries
+		req.RequestedForWithRequestedItems = append([]IdentityRequest(nil), b.perIdentity...)
 	}
 	if len(b.identities) > 0 || len(b.perIdentity) == 0 {
-		ids := append([]string(nil), b.identities...)
-		req.RequestedFor = &ids
+		req.RequestedFor = append([]string(nil), b.identities...)
 	}
 	if len(b.items) > 0 || len(b.perIdentity) == 0 {
-		items := make([]gen.AccessRequestItem, 0, len(b.items))
+		req.RequestedItems = make([]AccessRequestItem, 0, len(b.items))
 		for i, it := range b.items {
 			if it.accounts != nil {
 				p.add(fmt.Sprintf("requestedItems[%d].accountSelection", i), "is only available with ForIdentity (requestedForWithRequestedItems)")
 			}
-			items = append(items, it.item())
+			req.RequestedItems = append(req.RequestedItems, it.item())
 		}
-		req.RequestedItems = &items
 	}
 	if err := ValidateAccessRequest(req, now); err != nil {
 		var ve *ValidationError
@@ -140,21 +130,21 @@ func (b *RequestBuilder) BuildAt(now time.Time) (AccessRequest, error) {
 
 // ItemSpec is one requested item, made with Item.
 type ItemSpec struct {
-	typ           gen.AccessRequestItemType
+	typ           ItemType
 	id            string
-	comment       *string
-	start, remove *time.Time
+	comment       string
+	start, remove time.Time
 	meta          map[string]string
-	assignmentID  *string
-	native        *string
-	accounts      []gen.SourceItemRef
+	assignmentID  string
+	native        string
+	accounts      []AccountSelection
 }
 
 // ItemOption sets an optional property of an item.
 type ItemOption func(*ItemSpec)
 
 // Item makes an item of the given type (ROLE, ACCESS_PROFILE or ENTITLEMENT).
-func Item(typ gen.AccessRequestItemType, id string, opts ...ItemOption) ItemSpec {
+func Item(typ ItemType, id string, opts ...ItemOption) ItemSpec {
 	it := ItemSpec{typ: typ, id: id}
 	for _, o := range opts {
 		o(&it)
@@ -163,14 +153,14 @@ func Item(typ gen.AccessRequestItemType, id string, opts ...ItemOption) ItemSpec
 }
 
 // Comment sets the item's justification (required on every item of a revoke).
-func Comment(text string) ItemOption { return func(it *ItemSpec) { it.comment = &text } }
+func Comment(text string) ItemOption { return func(it *ItemSpec) { it.comment = text } }
 
 // StartOn sets when the access should start; it must be in the future and is sent in UTC.
-func StartOn(t time.Time) ItemOption { return func(it *ItemSpec) { it.start = &t } }
+func StartOn(t time.Time) ItemOption { return func(it *ItemSpec) { it.start = t } }
 
 // RemoveOn sets when the access should end; it must be in the future, after any start, and is
 // sent in UTC.
-func RemoveOn(t time.Time) ItemOption { return func(it *ItemSpec) { it.remove = &t } }
+func RemoveOn(t time.Time) ItemOption { return func(it *ItemSpec) { it.remove = t } }
 
 // ItemMetadata adds a client metadata entry to the item.
 func ItemMetadata(key, value string) ItemOption {
@@ -183,58 +173,36 @@ func ItemMetadata(key, value string) ItemOption {
 }
 
 // Assignment picks the assignment to revoke when the identity has several (assignmentId).
-func Assignment(id string) ItemOption { return func(it *ItemSpec) { it.assignmentID = &id } }
+func Assignment(id string) ItemOption { return func(it *ItemSpec) { it.assignmentID = id } }
 
 // OnAccount picks the account, by native identity, when the identity has several
 // (nativeIdentity).
 func OnAccount(nativeIdentity string) ItemOption {
-	return func(it *ItemSpec) { it.native = &nativeIdentity }
+	return func(it *ItemSpec) { it.native = nativeIdentity }
 }
 
 // Accounts selects, for the per-identity form, which accounts on a source receive the item.
-func Accounts(sourceID string, accounts ...gen.AccountItemRef) ItemOption {
+func Accounts(sourceID string, accounts ...AccountRef) ItemOption {
 	return func(it *ItemSpec) {
-		src := sourceID
-		list := append([]gen.AccountItemRef(nil), accounts...)
-		it.accounts = append(it.accounts, gen.SourceItemRef{SourceId: &src, Accounts: &list})
+		it.accounts = append(it.accounts, AccountSelection{SourceId: sourceID, Accounts: append([]AccountRef(nil), accounts...)})
 	}
 }
 
 // Account names one account for Accounts: its native identity and, when known, its uuid.
-func Account(nativeIdentity, uuid string) gen.AccountItemRef {
-	a := gen.AccountItemRef{NativeIdentity: &nativeIdentity}
-	if uuid != "" {
-		a.AccountUuid = &uuid
-	}
-	return a
+func Account(nativeIdentity, uuid string) AccountRef {
+	return AccountRef{NativeIdentity: nativeIdentity, AccountUuid: uuid}
 }
 
-func (it ItemSpec) metadata() *map[string]string {
-	if len(it.meta) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(it.meta))
-	for k, v := range it.meta {
-		m[k] = v
-	}
-	return &m
-}
-
-func (it ItemSpec) item() gen.AccessRequestItem {
-	return gen.AccessRequestItem{
+func (it ItemSpec) item() AccessRequestItem {
+	return AccessRequestItem{
 		Type: it.typ, Id: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
-		ClientMetadata: it.metadata(), AssignmentId: it.assignmentID, NativeIdentity: it.native,
+		ClientMetadata: maps.Clone(it.meta), AssignmentId: it.assignmentID, NativeIdentity: it.native,
 	}
 }
 
-func (it ItemSpec) dtoRef() gen.RequestedItemDtoRef {
-	r := gen.RequestedItemDtoRef{
-		Type: gen.RequestedItemDtoRefType(it.typ), Id: it.id, Comment: it.comment,
-		StartDate: it.start, RemoveDate: it.remove, ClientMetadata: it.metadata(),
+func (it ItemSpec) dtoRef() IdentityItem {
+	return IdentityItem{
+		Type: it.typ, Id: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
+		ClientMetadata: maps.Clone(it.meta), AccountSelection: append([]AccountSelection(nil), it.accounts...),
 	}
-	if it.accounts != nil {
-		acc := append([]gen.SourceItemRef(nil), it.accounts...)
-		r.AccountSelection = &acc
-	}
-	return r
 }

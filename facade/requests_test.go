@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sailkit/accessrequests/facade"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 var (
@@ -25,7 +24,7 @@ var (
 func ents(n int) []facade.ItemSpec {
 	out := make([]facade.ItemSpec, n)
 	for i := range out {
-		out[i] = facade.Item(gen.AccessRequestItemTypeENTITLEMENT, "ent-"+string(rune('a'+i%26))+strings.Repeat("x", i/26))
+		out[i] = facade.Item(facade.ItemTypeEntitlement, "ent-"+string(rune('a'+i%26))+strings.Repeat("x", i/26))
 	}
 	return out
 }
@@ -49,7 +48,7 @@ func TestBuilderRules(t *testing.T) {
 		{"a grant of 25 entitlements to 10 identities", facade.NewGrant().For(identities(10)...).Items(ents(25)...), nil},
 		{"a revoke with a comment", facade.NewRevoke("id-1").Entitlement("ent-1", facade.Comment("left"), facade.Assignment("as-1"), facade.OnAccount("CN=x")), nil},
 		{"a grant with dates", facade.NewGrant().For("id-1").Role("role-1", facade.StartOn(tomorrow), facade.RemoveOn(nextWeek)), nil},
-		{"the per-identity form", facade.NewGrant().ForIdentity("id-1", facade.Item(gen.AccessRequestItemTypeROLE, "role-1",
+		{"the per-identity form", facade.NewGrant().ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "role-1",
 			facade.Accounts("src-1", facade.Account("CN=a", "{uuid}")))), nil},
 
 		{"no items", facade.NewGrant().For("id-1"), []string{"requestedItems must have at least one item"}},
@@ -68,13 +67,13 @@ func TestBuilderRules(t *testing.T) {
 		{"a past remove date", facade.NewGrant().For("id-1").Role("r", facade.RemoveOn(now.Add(-time.Hour))), []string{"requestedItems[0].removeDate must be in the future"}},
 		{"a past start date", facade.NewGrant().For("id-1").Role("r", facade.StartOn(now)), []string{"requestedItems[0].startDate must be in the future"}},
 		{"remove before start", facade.NewGrant().For("id-1").Role("r", facade.StartOn(nextWeek), facade.RemoveOn(tomorrow)), []string{"requestedItems[0].removeDate must be after startDate"}},
-		{"the per-identity form in a revoke", facade.NewRevoke("id-1").ForIdentity("id-1", facade.Item(gen.AccessRequestItemTypeROLE, "r", facade.Comment("c"))),
+		{"the per-identity form in a revoke", facade.NewRevoke("id-1").ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "r", facade.Comment("c"))),
 			[]string{"requestedFor must be absent when requestedForWithRequestedItems is used", "requestedForWithRequestedItems is only allowed for GRANT_ACCESS"}},
-		{"the per-identity form mixed with flat items", facade.NewGrant().For("id-1").Role("r").ForIdentity("id-2", facade.Item(gen.AccessRequestItemTypeROLE, "r")),
+		{"the per-identity form mixed with flat items", facade.NewGrant().For("id-1").Role("r").ForIdentity("id-2", facade.Item(facade.ItemTypeRole, "r")),
 			[]string{"requestedFor must be absent", "requestedItems must be absent"}},
 		{"account selection on a flat item", facade.NewGrant().For("id-1").Role("r", facade.Accounts("src", facade.Account("CN=a", ""))),
 			[]string{"requestedItems[0].accountSelection is only available with ForIdentity"}},
-		{"assignment in the per-identity form", facade.NewGrant().ForIdentity("id-1", facade.Item(gen.AccessRequestItemTypeROLE, "r", facade.Assignment("a"))),
+		{"assignment in the per-identity form", facade.NewGrant().ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "r", facade.Assignment("a"))),
 			[]string{"requestedForWithRequestedItems[0].requestedItems[0] cannot carry assignmentId"}},
 		{"several violations at once", facade.NewRevoke("").Role("", facade.StartOn(now.Add(-time.Minute))).Entitlement("e1").Entitlement("e2"),
 			[]string{"requestedFor[0] is empty", "requestedItems[0].id is required", "requestedItems[0].comment is required", "requestedItems[0].startDate is not allowed",
@@ -225,7 +224,7 @@ func TestBuildersReproduceTheSeedExampleAsItsTwoValidHalves(t *testing.T) {
 		var items []facade.ItemSpec
 		for range e.(map[string]any)["requestedItems"].([]any) {
 			acc := facade.Accounts(source, facade.Account(native, uuid), facade.Account(native, uuid))
-			items = append(items, facade.Item(gen.AccessRequestItemTypeACCESSPROFILE, itemID, append(itemOpts, acc, acc)...))
+			items = append(items, facade.Item(facade.ItemTypeAccessProfile, itemID, append(itemOpts, acc, acc)...))
 		}
 		perID.ForIdentity(e.(map[string]any)["identityId"].(string), items...)
 	}

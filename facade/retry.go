@@ -27,14 +27,14 @@ type RetryPolicy struct {
 	// MaxRetryAfter caps a server's Retry-After: a longer one is not waited for, and the 429 is
 	// returned at once as an *APIError with its RetryAfter set.
 	MaxRetryAfter time.Duration
-	// Budget is the size of the client-wide retry budget: each retry spends RetryCost, each
+	// Budget is the size of the client-wide retry budget: each retry spends 5 units, each
 	// success returns one unit. With the budget spent, failures are returned without retrying,
 	// so a failing service is not hammered by every goroutine at once. 0 means no budget.
 	Budget int
 }
 
-// RetryCost is what one retry takes from the budget.
-const RetryCost = 5
+// retryCost is what one retry takes from the budget.
+const retryCost = 5
 
 // DefaultRetryPolicy is what New uses unless told otherwise.
 func DefaultRetryPolicy() RetryPolicy {
@@ -91,10 +91,10 @@ func (b *budget) take() bool {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.available < RetryCost {
+	if b.available < retryCost {
 		return false
 	}
-	b.available -= RetryCost
+	b.available -= retryCost
 	return true
 }
 

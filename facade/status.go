@@ -16,37 +16,30 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
-// Status is the status of one item requested for one identity.
-type Status = gen.RequestedItemStatus
-
-// States a requested item can be in (Status.State).
-const (
-	StateExecuting              = gen.RequestedItemStatusRequestStateEXECUTING
-	StateRequestCompleted       = gen.RequestedItemStatusRequestStateREQUESTCOMPLETED
-	StateCancelled              = gen.RequestedItemStatusRequestStateCANCELLED
-	StateTerminated             = gen.RequestedItemStatusRequestStateTERMINATED
-	StateVerificationPending    = gen.RequestedItemStatusRequestStatePROVISIONINGVERIFICATIONPENDING
-	StateRejected               = gen.RequestedItemStatusRequestStateREJECTED
-	StateProvisioningFailed     = gen.RequestedItemStatusRequestStatePROVISIONINGFAILED
-	StateNotAllItemsProvisioned = gen.RequestedItemStatusRequestStateNOTALLITEMSPROVISIONED
-	StateError                  = gen.RequestedItemStatusRequestStateERROR
-)
-
 // MaxPageSize is the largest page listAccessRequestStatus returns.
 const MaxPageSize = 250
 
-// StatusQuery selects access request statuses. The zero value lists everything the caller may
+// ListStatusParams selects access request statuses. The zero value lists everything the caller may
 // see, 250 at a time.
-type StatusQuery struct {
+type ListStatusParams struct {
 	RequestedFor      string // identity the requests are for; "me" for the caller
 	RequestedBy       string // identity that made the requests; "me" for the caller
 	RegardingIdentity string // requester or target; not with RequestedFor or RequestedBy
 	AssignedTo        string // owner of the request's work item; "me" for the caller
 	OnlyExecuting     bool   // request-state=EXECUTING, the one state the server filters on
-	Filters           string // a filter expression, best built with Filters; sent as given
-	Sorters           string // sort keys, best built with Sorters; DefaultSorters when empty
 	PageSize          int    // 1..250; 0 means 250
 	Count             bool   // ask for X-Total-Count
+
+	// Filters selects statuses: the conditions are joined with "and", checked, and rendered
+	// once per listing. RawFilters is the escape hatch, sent as given, for an expression the
+	// conditions cannot say; set one or the other.
+	Filters    []Condition
+	RawFilters string
+
+	// Sorters orders the listing; with neither it nor RawSorters, DefaultSorters. RawSorters
+	// is sent as given, for a key this package does not know; set one or the other.
+	Sorters    []SortKey
+	RawSorters string
 
 	// Dedupe makes ListStatus skip a status whose accessRequestId and accountActivityItemId it
 	// has already yielded: offset paging over a set that changes between pages can repeat
@@ -80,15 +73,23 @@ type StatusPage struct {
 // there is left empty and reported as a Warning.
 var statusIdentity = []string{"accessRequestId", "accountActivityItemId", "id", "state"}
 
-func (q StatusQuery) pageSize() int {
+func (q ListStatusParams) pageSize() int {
 	if q.PageSize == 0 {
 		return MaxPageSize
 	}
 	return q.PageSize
 }
 
-// validate checks the query before anything is sent.
-func (q StatusQuery) validate(offset int) error {
+// listing is a ListStatusParams checked, with its filters and sorters rendered, once for all the
+// pages it lists.
+type listing struct {
+	q                ListStatusParams
+	filters, sorters string
+}
+
+// prepare checks the query, and the first offset it will ask for, before anything is sent, and
+// renders its filters and sorters.
+func (q ListStatusParams) prepare(offset int) (*listing, error) {
 	var p problems
 	if q.RegardingIdentity != "" && (q.RequestedFor != "" || q.RequestedBy != "") {
 		p.add("regarding-identity", "cannot be combined with requested-for or requested-by")
@@ -96,11 +97,9 @@ func (q StatusQuery) validate(offset int) error {
 	if q.PageSize < 0 || q.PageSize > MaxPageSize {
 		p.add("limit", "must be between 1 and %d, got %d", MaxPageSize, q.PageSize)
 	}
-	if q.Sorters != "" {
-		if _, err := ParseSorters(q.Sorters); err != nil {
-			p.add("sorters", "%s", strings.TrimPrefix(err.Error(), "accessrequests: "))
-		}
-	}
+	l := &listing{q: q}
+	l.filters = typedOrRaw(&p, "Filters", len(q.Filters), q.RawFilters, func() (string, error) { return Filters(q.Filters...) })
+	l.sorters = cmp.Or(typedOrRaw(&p, "Sorters", len(q.Sorters), q.RawSorters, func() (string, error) { return Sorters(q.Sorters...) }), DefaultSorters)
 	if offset < 0 || offset > math.MaxInt32 {
 		p.add("offset", "must be between 0 and %d, got %d", math.MaxInt32, offset)
 	}
@@ -112,28 +111,49 @@ func (q StatusQuery) validate(offset int) error {
 			p.add(s.name, "must not start or end with white space")
 		}
 	}
-	return p.err("listAccessRequestStatus")
+	if err := p.err("listAccessRequestStatus"); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
-func (q StatusQuery) params(offset int) *gen.ListAccessRequestStatusParams {
+// typedOrRaw renders the n typed values of a query field, or passes raw on when there are none;
+// both set, or values that do not render, are problems.
+func typedOrRaw(p *problems, name string, n int, raw string, render func() (string, error)) string {
+	if n == 0 {
+		return raw
+	}
+	field := strings.ToLower(name)
+	if raw != "" {
+		p.add(field, "set %s or Raw%s, not both", name, name)
+	}
+	s, err := render()
+	if err != nil {
+		p.add(field, "%s", strings.TrimPrefix(err.Error(), "accessrequests: "))
+	}
+	return s
+}
+
+func (l *listing) params(offset int) *gen.ListAccessRequestStatusParams {
 	str := func(s string) *string {
 		if s == "" {
 			return nil
 		}
 		return &s
 	}
+	q := l.q
 	limit, off := int32(q.pageSize()), int32(offset)
 	p := &gen.ListAccessRequestStatusParams{
 		RequestedFor: str(q.RequestedFor), RequestedBy: str(q.RequestedBy),
 		RegardingIdentity: str(q.RegardingIdentity), AssignedTo: str(q.AssignedTo),
-		Filters: str(q.Filters), Sorters: str(cmp.Or(q.Sorters, DefaultSorters)), Limit: &limit, Offset: &off,
+		Filters: str(l.filters), Sorters: str(l.sorters), Limit: &limit, Offset: &off,
 	}
 	if q.Count {
 		t := true
 		p.Count = &t
 	}
 	if q.OnlyExecuting {
-		s := gen.ListAccessRequestStatusParamsRequestStateEXECUTING
+		s := gen.RequestStateFilterExecuting
 		p.RequestState = &s
 	}
 	return p
@@ -144,14 +164,24 @@ func (q StatusQuery) params(offset int) *gen.ListAccessRequestStatusParams {
 // statusIdentity for what fails a page instead. Some tenants answer 400 for an offset at or past
 // the end: ListStatusPage returns that error as is, while ListStatusPages and ListStatus read it
 // as the end of the listing.
-func (c *Client) ListStatusPage(ctx context.Context, q StatusQuery, offset int) (*StatusPage, error) {
-	const op = "listAccessRequestStatus"
-	if err := q.validate(offset); err != nil {
+func (c *Client) ListStatusPage(ctx context.Context, q ListStatusParams, offset int) (*StatusPage, error) {
+	l, err := q.prepare(offset)
+	if err != nil {
 		return nil, err
 	}
+	return c.page(ctx, l, offset)
+}
+
+// page fetches one page of a prepared listing.
+func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage, error) {
+	const op = "listAccessRequestStatus"
+	if offset < 0 || offset > math.MaxInt32 {
+		return nil, (&problems{{Field: "offset", Rule: fmt.Sprintf("must be between 0 and %d, got %d", math.MaxInt32, offset)}}).err(op)
+	}
+	q := l.q
 	var items []Status
 	resp, warnings, err := c.callWarn(ctx, op, &items, statusIdentity, func(ctx context.Context) (*http.Response, error) {
-		return c.api.ListAccessRequestStatus(ctx, q.params(offset))
+		return c.api.ListAccessRequestStatus(ctx, l.params(offset))
 	})
 	if err != nil {
 		return nil, err
@@ -178,16 +208,21 @@ func (c *Client) ListStatusPage(ctx context.Context, q StatusQuery, offset int) 
 // page that reaches it is followed by one more request, so a total that is too low loses
 // nothing. It never asks for the same offset twice, checks ctx between pages, and yields an
 // error at most once, as its last value. Breaking out of the loop stops it; no goroutine is
-// left behind. With q.Prefetch above 1, pages are fetched ahead (see StatusQuery.Prefetch).
-func (c *Client) ListStatusPages(ctx context.Context, q StatusQuery) iter.Seq2[*StatusPage, error] {
+// left behind. With q.Prefetch above 1, pages are fetched ahead (see ListStatusParams.Prefetch).
+func (c *Client) ListStatusPages(ctx context.Context, q ListStatusParams) iter.Seq2[*StatusPage, error] {
 	return func(yield func(*StatusPage, error) bool) {
+		l, err := q.prepare(0)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
 		emit := func(p *StatusPage) bool { return yield(p, nil) }
 		fail := func(err error) { yield(nil, err) }
 		if q.Prefetch > 1 {
-			c.prefetch(ctx, q, emit, fail)
+			c.prefetch(ctx, l, emit, fail)
 			return
 		}
-		c.sequential(ctx, q, emit, fail)
+		c.sequential(ctx, l, emit, fail)
 	}
 }
 
@@ -195,7 +230,7 @@ func (c *Client) ListStatusPages(ctx context.Context, q StatusQuery) iter.Seq2[*
 // as ListStatusPages does. Items with values that do not match the spec are yielded with what
 // decoded (the warnings are logged and go to WithWarningHandler; ListStatusPages has them per
 // page).
-func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status, error] {
+func (c *Client) ListStatus(ctx context.Context, q ListStatusParams) iter.Seq2[Status, error] {
 	return func(yield func(Status, error) bool) {
 		var seen map[string]bool
 		if q.Dedupe {
@@ -208,7 +243,7 @@ func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status
 			}
 			for _, s := range page.Items {
 				if seen != nil {
-					key := deref(s.AccessRequestId) + "/" + deref(s.AccountActivityItemId)
+					key := s.AccessRequestId + "/" + s.AccountActivityItemId
 					if seen[key] {
 						continue
 					}
@@ -224,7 +259,7 @@ func (c *Client) ListStatus(ctx context.Context, q StatusQuery) iter.Seq2[Status
 
 // sequential pages from offset 0 one page at a time, handing each page to emit, until a last
 // page, the end (see endedAt), a stop from emit, or an error (handed to fail).
-func (c *Client) sequential(ctx context.Context, q StatusQuery, emit func(*StatusPage) bool, fail func(error)) {
+func (c *Client) sequential(ctx context.Context, l *listing, emit func(*StatusPage) bool, fail func(error)) {
 	var prev *StatusPage
 	offset := 0
 	for {
@@ -232,7 +267,7 @@ func (c *Client) sequential(ctx context.Context, q StatusQuery, emit func(*Statu
 			fail(err)
 			return
 		}
-		page, err := c.ListStatusPage(ctx, q, offset)
+		page, err := c.page(ctx, l, offset)
 		if err != nil {
 			if !c.endedAt(ctx, err, offset, prev) {
 				fail(err)
@@ -280,16 +315,16 @@ func repeated(prev, page *StatusPage) error {
 	return nil
 }
 
-// CollectStatus gathers what ListStatus yields into a slice, stopping after max items when max
+// CollectStatus gathers what ListStatus yields into a slice, stopping after limit items when limit
 // is positive. On error it returns the items gathered so far with the error.
-func (c *Client) CollectStatus(ctx context.Context, q StatusQuery, max int) ([]Status, error) {
+func (c *Client) CollectStatus(ctx context.Context, q ListStatusParams, limit int) ([]Status, error) {
 	var out []Status
 	for s, err := range c.ListStatus(ctx, q) {
 		if err != nil {
 			return out, err
 		}
 		out = append(out, s)
-		if max > 0 && len(out) >= max {
+		if limit > 0 && len(out) >= limit {
 			break
 		}
 	}
@@ -301,9 +336,11 @@ func (c *Client) CollectStatus(ctx context.Context, q StatusQuery, max int) ([]S
 // claimed, pages are fetched ahead; past it, one page at a time and only after a full page, as
 // sequential paging would (so rows added during the listing are reached, and a lying total
 // costs at most a window of requests). Every goroutine it starts has ended when it returns.
-func (c *Client) prefetch(ctx context.Context, q StatusQuery, emit func(*StatusPage) bool, fail func(error)) {
-	q.Count = true
-	first, err := c.ListStatusPage(ctx, q, 0)
+func (c *Client) prefetch(ctx context.Context, l *listing, emit func(*StatusPage) bool, fail func(error)) {
+	counted := *l
+	counted.q.Count = true
+	l = &counted
+	first, err := c.page(ctx, l, 0)
 	if err != nil {
 		fail(err)
 		return
@@ -324,16 +361,16 @@ func (c *Client) prefetch(ctx context.Context, q StatusQuery, emit func(*StatusP
 		page   *StatusPage
 		err    error
 	}
-	var inFlight []chan result // in offset order; never more than q.Prefetch
-	next, size := first.NextOffset, q.pageSize()
+	var inFlight []chan result // in offset order; never more than Prefetch
+	next, size := first.NextOffset, l.q.pageSize()
 	prev := first
 	for {
-		for len(inFlight) < q.Prefetch && (next < total || len(inFlight) == 0) {
+		for len(inFlight) < l.q.Prefetch && (next < total || len(inFlight) == 0) {
 			slot, off := make(chan result, 1), next
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				p, err := c.ListStatusPage(ctx, q, off)
+				p, err := c.page(ctx, l, off)
 				slot <- result{off, p, err}
 			}()
 			inFlight = append(inFlight, slot)
@@ -371,7 +408,7 @@ func pageKey(items []Status) string {
 		return ""
 	}
 	key := func(s Status) string {
-		return deref(s.AccessRequestId) + "/" + deref(s.AccountActivityItemId) + "/" + deref(s.Id)
+		return s.AccessRequestId + "/" + s.AccountActivityItemId + "/" + s.Id
 	}
 	return fmt.Sprintf("%d|%s|%s", len(items), key(items[0]), key(items[len(items)-1]))
 }
@@ -380,32 +417,27 @@ func pageKey(items []Status) string {
 // server sent one message or a list of them (the vendor shows both). It returns nil when there
 // are none or the value is neither shape.
 func SodMessages(st Status) []Message {
-	sod := st.SodViolationContext
-	if sod == nil || sod.ViolationCheckResult == nil || sod.ViolationCheckResult.Message == nil {
+	m := st.SodViolationContext.ViolationCheckResult.Message
+	if m == nil {
 		return nil
 	}
-	m := sod.ViolationCheckResult.Message
-	list, err := m.AsErrorMessageDtoList()
+	list, err := m.AsErrorMessageList()
 	if err != nil {
-		one, err := m.AsErrorMessageDto()
+		one, err := m.AsErrorMessage()
 		if err != nil {
 			return nil
 		}
-		list = gen.ErrorMessageDtoList{one}
+		list = gen.ErrorMessageList{one}
 	}
 	out := make([]Message, 0, len(list))
 	for _, e := range list {
-		msg := Message{Locale: deref(e.Locale), Text: deref(e.Text)}
-		if e.LocaleOrigin != nil {
-			msg.LocaleOrigin = string(*e.LocaleOrigin)
-		}
-		out = append(out, msg)
+		out = append(out, Message{Locale: e.Locale, LocaleOrigin: string(e.LocaleOrigin), Text: e.Text})
 	}
 	return out
 }
 
-// Final reports whether a state is one a request does not leave.
-func Final(state gen.RequestedItemStatusRequestState) bool {
+// IsFinal reports whether a state is one a request does not leave.
+func IsFinal(state State) bool {
 	switch state {
 	case StateRequestCompleted, StateCancelled, StateTerminated, StateRejected,
 		StateProvisioningFailed, StateNotAllItemsProvisioned, StateError:
@@ -414,33 +446,33 @@ func Final(state gen.RequestedItemStatusRequestState) bool {
 	return false
 }
 
-// WaitOptions paces Wait.
-type WaitOptions struct {
+// WaitParams paces Wait.
+type WaitParams struct {
 	Interval    time.Duration // first wait between polls; 2 s when 0
 	MaxInterval time.Duration // waits grow by half each poll up to this; 30 s when 0
 }
 
-// Wait polls the status of one access request until it reaches a final state (see Final) and
+// Wait polls the status of one access request until it reaches a final state (see IsFinal) and
 // returns it. It stops when ctx ends. An id the server does not list gives ErrNotFound.
-func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitOptions) (Status, error) {
+func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitParams) (Status, error) {
 	if strings.TrimSpace(accessRequestID) == "" {
 		return Status{}, (&problems{{Field: "accessRequestId", Rule: "is required"}}).err("listAccessRequestStatus")
 	}
-	f, err := Filters(AccessRequestID().Eq(accessRequestID))
+	l, err := ListStatusParams{Filters: []Condition{AccessRequestID().Eq(accessRequestID)}, PageSize: 1}.prepare(0)
 	if err != nil {
 		return Status{}, err
 	}
 	interval := cmp.Or(opts.Interval, 2*time.Second)
 	maxInterval := cmp.Or(opts.MaxInterval, 30*time.Second)
 	for {
-		page, err := c.ListStatusPage(ctx, StatusQuery{Filters: f, PageSize: 1}, 0)
+		page, err := c.page(ctx, l, 0)
 		if err != nil {
 			return Status{}, err
 		}
 		if len(page.Items) == 0 {
 			return Status{}, fmt.Errorf("accessrequests: access request %s: %w", accessRequestID, ErrNotFound)
 		}
-		if st := page.Items[0]; st.State != nil && Final(*st.State) {
+		if st := page.Items[0]; IsFinal(st.State) {
 			return st, nil
 		}
 		if err := c.tr.sleep(ctx, interval); err != nil {

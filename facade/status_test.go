@@ -54,10 +54,10 @@ func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(400, `{"detailCode":"400.1 Bad Request Content","messages":[{"text":"offset invalid"}]}`)(w, r)
 		return
 	}
-	items := []gen.RequestedItemStatus{}
+	items := []facade.Status{}
 	for i := offset; i < min(offset+limit, total); i++ {
 		id := fmt.Sprintf("ar-%06d", i)
-		items = append(items, gen.RequestedItemStatus{AccessRequestId: &id, AccountActivityItemId: &id})
+		items = append(items, facade.Status{AccessRequestId: id, AccountActivityItemId: id})
 	}
 	if q.Get("count") == "true" {
 		w.Header().Set("X-Total-Count", cmp.Or(p.claim, strconv.Itoa(total)))
@@ -81,11 +81,11 @@ func TestListStatusVisitsEveryPageOnce(t *testing.T) {
 				e := newEnv(t)
 				p := &pager{total: total, failAt: -1}
 				e.handle("GET /access-request-status", p.ServeHTTP)
-				got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{Count: count}, 0)
+				got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: count}, 0)
 				require.NoError(t, noteErr(err))
 				require.Len(t, got, total)
 				for i, s := range got {
-					require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId)
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId)
 				}
 				var want []int
 				for off := 0; off < total || off == 0; off += 250 {
@@ -108,7 +108,7 @@ func TestListStatusStopsOnBreakAndContext(t *testing.T) {
 	c := e.client()
 
 	n := 0
-	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{}) {
+	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
 		require.NoError(t, err)
 		n++
 		if n == 300 {
@@ -120,7 +120,7 @@ func TestListStatusStopsOnBreakAndContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	n, errs := 0, 0
-	for _, err := range c.ListStatus(ctx, facade.StatusQuery{}) {
+	for _, err := range c.ListStatus(ctx, facade.ListStatusParams{}) {
 		if err != nil {
 			errs++
 			assert.ErrorIs(t, noteErr(err), context.Canceled)
@@ -142,7 +142,7 @@ func TestListStatusYieldsAPageErrorOnceAndStops(t *testing.T) {
 	e.handle("GET /access-request-status", p.ServeHTTP)
 	var items, errs int
 	var last error
-	for _, err := range e.client(facade.WithoutRetries()).ListStatus(context.Background(), facade.StatusQuery{}) {
+	for _, err := range e.client(facade.WithoutRetries()).ListStatus(context.Background(), facade.ListStatusParams{}) {
 		if err != nil {
 			errs++
 			last = err
@@ -164,9 +164,9 @@ func TestListStatusGuardsAgainstALyingServer(t *testing.T) {
 	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		id := "same"
-		reply(200, mustJSON([]gen.RequestedItemStatus{{AccessRequestId: &id}}), "X-Total-Count", "1000000")(w, r)
+		reply(200, mustJSON([]facade.Status{{AccessRequestId: id}}), "X-Total-Count", "1000000")(w, r)
 	})
-	got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{PageSize: 1, Count: true}, 0)
+	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 1, Count: true}, 0)
 	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
 	assert.Len(t, got, 1, "the repeated page is not yielded again")
 	assert.Equal(t, 2, calls, "the listing stops at the repeat instead of paging to the lying total")
@@ -206,7 +206,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 				}
 				reply(202, `{}`)(w, r)
 			})
-			res, err := e.client().CloseRequests(context.Background(), facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionTerminated})
+			res, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusTerminated})
 			if tc.failChunk == 0 {
 				require.NoError(t, noteErr(err))
 				assert.Equal(t, 20, res.Calls)
@@ -231,7 +231,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 func TestCloseRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, err := e.client().CloseRequests(context.Background(), facade.CloseRequest{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
+	_, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
 	for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed"} {
 		assert.Contains(t, err.Error(), want)
@@ -250,9 +250,9 @@ func TestWaitPollsUntilAFinalState(t *testing.T) {
 		n++
 		reply(200, `[{"accessRequestId":"ar-1","state":"`+s+`"}]`)(w, r)
 	})
-	st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitOptions{Interval: time.Second, MaxInterval: 2 * time.Second})
+	st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{Interval: time.Second, MaxInterval: 2 * time.Second})
 	require.NoError(t, noteErr(err))
-	assert.Equal(t, facade.StateRequestCompleted, *st.State)
+	assert.Equal(t, facade.StateRequestCompleted, st.State)
 	assert.Equal(t, []time.Duration{time.Second, 1500 * time.Millisecond, 2 * time.Second}, e.clock.Waits())
 }
 
@@ -260,7 +260,7 @@ func TestWaitForAnUnknownID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.handle("GET /access-request-status", reply(200, `[]`))
-	_, err := e.client().Wait(context.Background(), "nope", facade.WaitOptions{})
+	_, err := e.client().Wait(context.Background(), "nope", facade.WaitParams{})
 	require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
 	assert.True(t, errors.Is(err, facade.ErrNotFound))
 }
@@ -274,9 +274,9 @@ func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {
 			p := &pager{total: 10000, failAt: -1}
 			e.handle("GET /access-request-status", p.ServeHTTP)
 			i := 0
-			for s, err := range e.client().ListStatus(context.Background(), facade.StatusQuery{Prefetch: n}) {
+			for s, err := range e.client().ListStatus(context.Background(), facade.ListStatusParams{Prefetch: n}) {
 				require.NoError(t, noteErr(err))
-				require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId, "items come in order")
+				require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId, "items come in order")
 				page := i / 250
 				for _, off := range p.asked() {
 					require.LessOrEqual(t, off/250, page+n, "at most %d pages are fetched ahead of the one being read", n)
@@ -302,14 +302,14 @@ func TestPrefetchStopsCleanlyOnBreakAndError(t *testing.T) {
 	e.handle("GET /access-request-status", p.ServeHTTP)
 	c := e.client(facade.WithoutRetries())
 	n := 0
-	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{Prefetch: 4}) {
+	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
 		require.NoError(t, err)
 		if n++; n == 600 {
 			break
 		}
 	}
 	var items, errs int
-	for _, err := range c.ListStatus(context.Background(), facade.StatusQuery{Prefetch: 4}) {
+	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
 		if err != nil {
 			errs++
 			assert.ErrorIs(t, noteErr(err), facade.ErrServer)

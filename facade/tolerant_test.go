@@ -39,21 +39,18 @@ func TestOneOddFieldDoesNotFailThePage(t *testing.T) {
 	e.handle("GET /access-request-status", reply(200, oddPage))
 	c := e.client()
 
-	page, err := c.ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+	page, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	require.NoError(t, noteErr(err))
 	require.Len(t, page.Items, 3, "every item is kept")
 	for i, s := range page.Items {
-		require.NotNil(t, s.AccessRequestId)
-		assert.Equal(t, fmt.Sprintf("ar-%d", i), *s.AccessRequestId)
-		require.NotNil(t, s.State)
+		assert.Equal(t, fmt.Sprintf("ar-%d", i), s.AccessRequestId)
+		require.NotEmpty(t, s.State)
 	}
-	assert.Equal(t, "SOMETHING_NEW", string(*page.Items[2].State), "an enum value the spec lacks is kept as sent")
+	assert.Equal(t, "SOMETHING_NEW", string(page.Items[2].State), "an enum value the spec lacks is kept as sent")
 	odd := page.Items[1]
-	require.NotNil(t, odd.ApprovalDetails, "what decoded is kept")
-	require.Len(t, *odd.ApprovalDetails, 2)
-	assert.Equal(t, "ok", *(*odd.ApprovalDetails)[0].Comment)
-	require.NotNil(t, odd.SodViolationContext)
-	assert.Equal(t, "SUCCESS", string(*odd.SodViolationContext.State))
+	require.Len(t, odd.ApprovalDetails, 2, "what decoded is kept")
+	assert.Equal(t, "ok", odd.ApprovalDetails[0].Comment)
+	assert.Equal(t, "SUCCESS", string(odd.SodViolationContext.State))
 
 	got := map[string]string{}
 	for _, w := range page.Warnings {
@@ -71,7 +68,7 @@ func TestOneOddFieldDoesNotFailThePage(t *testing.T) {
 	assert.Contains(t, logs, "sodViolationContext.violationCheckResult.violatedPolicies")
 
 	// The iterator yields the same items, without error.
-	items, err := c.CollectStatus(context.Background(), facade.StatusQuery{}, 0)
+	items, err := c.CollectStatus(context.Background(), facade.ListStatusParams{}, 0)
 	require.NoError(t, noteErr(err))
 	assert.Len(t, items, 3)
 }
@@ -82,7 +79,7 @@ func TestTheVendorsArrayMessageDecodes(t *testing.T) {
 	e.handle("GET /access-request-status", reply(200, `[{"accessRequestId":"ar-0","state":"ERROR",
 "sodViolationContext":{"state":"ERROR","violationCheckResult":{"message":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"An error has occurred during the SOD violation check"}]}}},
 {"accessRequestId":"ar-1","state":"ERROR","sodViolationContext":{"state":"ERROR","violationCheckResult":{"message":{"locale":"en-US","localeOrigin":"DEFAULT","text":"one"}}}}]`))
-	page, err := e.client().ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+	page, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	require.NoError(t, noteErr(err))
 	require.Len(t, page.Items, 2)
 	assert.Empty(t, page.Warnings, "both shapes are the spec's")
@@ -104,7 +101,7 @@ func TestAnItemWithoutAUsableIdOrStateFailsThePage(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t).lax()
 			e.handle("GET /access-request-status", reply(200, `[{"state":"EXECUTING"},{`+field+`}]`))
-			_, err := e.client().ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+			_, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 			require.ErrorIs(t, noteErr(err), facade.ErrUndecodable)
 			name, _, _ := strings.Cut(strings.Trim(field, `"`), `"`)
 			assert.Contains(t, err.Error(), "[1]."+name)
@@ -119,7 +116,7 @@ func TestErrorTextSaysTheStatusOnce(t *testing.T) {
 	e.handle("GET /access-request-status", reply(404, `{"detailCode":"404 Not found","trackingId":"t1","messages":[{"text":"gone"}]}`))
 	e.handle("POST /access-requests", reply(202, `{"newRequests":`))
 	c := e.client(facade.WithoutRetries())
-	_, err := c.ListStatusPage(context.Background(), facade.StatusQuery{}, 0)
+	_, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	require.Error(t, noteErr(err))
 	assert.Equal(t, "accessrequests: listAccessRequestStatus: HTTP 404 Not found: gone (tracking id t1)", err.Error())
 
@@ -137,7 +134,7 @@ func TestAnEndAnswered400NeverFailsACompleteListing(t *testing.T) {
 				e := newEnv(t).lax()
 				p := &pager{total: total, failAt: -1, end400: true}
 				e.handle("GET /access-request-status", p.ServeHTTP)
-				q := facade.StatusQuery{Count: mode == "count on"}
+				q := facade.ListStatusParams{Count: mode == "count on"}
 				if mode == "prefetch" {
 					q.Prefetch = 4
 				}
@@ -145,7 +142,7 @@ func TestAnEndAnswered400NeverFailsACompleteListing(t *testing.T) {
 				require.NoError(t, noteErr(err))
 				require.Equal(t, total, len(got))
 				for i, s := range got {
-					require.Equal(t, fmt.Sprintf("ar-%06d", i), *s.AccessRequestId)
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId)
 				}
 			})
 		}
@@ -160,7 +157,7 @@ func TestAListingDoesNotEndAtATotalThatIsTooLow(t *testing.T) {
 			e := newEnv(t).lax()
 			p := &pager{total: 1000, failAt: -1, end400: true, claim: "500"}
 			e.handle("GET /access-request-status", p.ServeHTTP)
-			got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{Count: true, Prefetch: prefetch}, 0)
+			got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true, Prefetch: prefetch}, 0)
 			require.NoError(t, noteErr(err))
 			assert.Equal(t, 1000, len(got), "a total at a page boundary is checked with one more page")
 		})
@@ -175,7 +172,7 @@ func TestPrefetchReachesRowsAddedDuringTheListing(t *testing.T) {
 			e := newEnv(t).lax()
 			p := &pager{total: 30, failAt: -1, end400: true, grownTotal: 40}
 			e.handle("GET /access-request-status", p.ServeHTTP)
-			got, err := e.client().CollectStatus(context.Background(), facade.StatusQuery{PageSize: 10, Count: true, Prefetch: prefetch}, 0)
+			got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Count: true, Prefetch: prefetch}, 0)
 			require.NoError(t, noteErr(err))
 			assert.Equal(t, 40, len(got), "as many as sequential paging reaches")
 		})
@@ -194,7 +191,7 @@ func TestPrefetchPlansByTheWindowNotTheClaimedTotal(t *testing.T) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		got, err := c.CollectStatus(context.Background(), facade.StatusQuery{PageSize: size, Prefetch: 8}, 0)
+		got, err := c.CollectStatus(context.Background(), facade.ListStatusParams{PageSize: size, Prefetch: 8}, 0)
 		runtime.ReadMemStats(&after)
 		require.NoError(t, noteErr(err))
 		require.Equal(t, 255, len(got))
@@ -245,8 +242,7 @@ func TestUpdateConfigKeepsSettingsTheSpecDoesNotKnow(t *testing.T) {
 	e := newEnv(t).lax()
 	put := configServer(e)
 	got, err := e.client().UpdateConfig(context.Background(), func(cfg *facade.Config) error {
-		cfg.AutoApprovalEnabled = new(bool)
-		*cfg.AutoApprovalEnabled = true
+		cfg.AutoApprovalEnabled = true
 		return nil
 	})
 	require.NoError(t, noteErr(err))
@@ -278,7 +274,7 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 	var warned []facade.Warning
 	c := e.client(facade.WithWarningHandler(func(w facade.Warning) { warned = append(warned, w) }))
 	_, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
-		require.NotNil(t, cfg.ApprovalReminderAndEscalationConfig)
+		require.NotNil(t, cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation)
 		assert.Equal(t, int32(2), *cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation, "what decoded is kept")
 		return nil
 	})
@@ -288,11 +284,11 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 
 	// A field the caller sets replaces the value that was kept aside for it.
 	_, err = c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
-		cfg.AutoApprovalEnabled = new(bool)
+		cfg.AutoApprovalEnabled = true
 		return nil
 	})
 	require.NoError(t, noteErr(err))
-	assert.Contains(t, string(put), `"autoApprovalEnabled":false`)
+	assert.Contains(t, string(put), `"autoApprovalEnabled":true`)
 	assert.Contains(t, string(put), `"maxReminders":"3"`)
 	warned = warned[:4]
 	var paths []string
@@ -324,17 +320,17 @@ func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
 					t.Parallel()
 					var warnings atomic.Int64
 					c := fakeClient(t, srv, facade.WithWarningHandler(func(facade.Warning) { warnings.Add(1) }))
-					q := facade.StatusQuery{Count: mode == "count on"}
+					q := facade.ListStatusParams{Count: mode == "count on"}
 					if mode == "prefetch" {
 						q.Prefetch = 4
 					}
 					unique := map[string]bool{}
 					for st, err := range c.ListStatus(context.Background(), q) {
 						require.NoError(t, noteErr(err))
-						require.NotNil(t, st.AccessRequestId)
-						require.NotNil(t, st.State)
+						require.NotEmpty(t, st.AccessRequestId)
+						require.NotEmpty(t, st.State)
 						require.Len(t, facade.SodMessages(st), 1, "the vendor's list-shaped message is read")
-						unique[*st.AccessRequestId] = true
+						unique[st.AccessRequestId] = true
 					}
 					assert.Equal(t, n, len(unique), "every status, once")
 					assert.EqualValues(t, 2*n, warnings.Load(), "approvalIds and clientMetadata.attempt, per status")
@@ -351,8 +347,7 @@ func TestUpdateConfigThroughTheFakeKeepsUnknownSettingsByteForByte(t *testing.T)
 	srv.SetDeviations(fake.Deviations{UnknownFields: true})
 	c := fakeClient(t, srv)
 	_, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
-		cfg.ReauthorizationEnabled = new(bool)
-		*cfg.ReauthorizationEnabled = true
+		cfg.ReauthorizationEnabled = true
 		return nil
 	})
 	require.NoError(t, noteErr(err))

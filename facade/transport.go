@@ -14,20 +14,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// opKey carries the operationId of a call to the transport, for logs and errors.
-type opKey struct{}
-
-func withOp(ctx context.Context, op string) context.Context {
-	return context.WithValue(ctx, opKey{}, op)
-}
-
-func opOf(ctx context.Context) string {
-	if op, ok := ctx.Value(opKey{}).(string); ok {
-		return op
-	}
-	return "request"
-}
-
 // transport is the generated client's HttpRequestDoer: it authenticates, rate-limits, retries
 // and logs every request. A response it returns is the last one received, body unread, so the
 // caller can build a typed error from it.
@@ -41,17 +27,22 @@ type transport struct {
 	userAgent string
 	now       func() time.Time
 	sleep     func(context.Context, time.Duration) error
+	hooks     Hooks
 }
 
 // Do sends req, retrying as the policy allows.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	op := opOf(ctx)
+	call := callOf(ctx)
+	op := call.op
 	refreshed := false
 	for attempt, sends := 1, 0; ; attempt, sends = attempt+1, sends+1 {
+		start := t.now()
 		resp, wrote, tok, err := t.send(ctx, req, attempt, sends > 0)
+		report := func(why RetryReason) { t.report(ctx, call, req.Method, attempt, t.now().Sub(start), resp, err, why) }
 		if err != nil {
 			if ctx.Err() != nil {
+				report(RetryNone)
 				if !idempotent(req.Method) && wrote {
 					// The caller gave up after the write went out: it may have been acted on.
 					return nil, &OutcomeUnknownError{Operation: op, Err: ctx.Err()}
@@ -60,14 +51,18 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			}
 			var te *TokenError
 			if errors.As(err, &te) {
+				report(RetryNone)
 				return nil, err
 			}
 			if !idempotent(req.Method) && !neverSent(err, wrote) {
+				report(RetryNone)
 				return nil, &OutcomeUnknownError{Operation: op, Err: err}
 			}
 			if !t.mayRetry(attempt) {
+				report(RetryNone)
 				return nil, err
 			}
+			report(RetryNetwork)
 			if err := t.sleep(ctx, t.policy.backoff(attempt)); err != nil {
 				return nil, err
 			}
@@ -78,11 +73,13 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			// The server did not act on an unauthenticated request, so any method may be sent
 			// again, once, with a fresh token.
 			refreshed = true
+			report(RetryUnauthorized)
 			drain(resp)
 			attempt--
 			continue
 		}
 		if !retryableStatus(req.Method, resp.StatusCode) {
+			report(RetryNone)
 			if resp.StatusCode < 400 {
 				t.budget.refund()
 			}
@@ -91,13 +88,16 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		delay := t.policy.backoff(attempt)
 		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
 			if ra > t.policy.MaxRetryAfter {
+				report(RetryNone)
 				return resp, nil // not worth waiting for: the caller gets the 429 with RetryAfter
 			}
 			delay = max(delay, ra)
 		}
 		if !t.mayRetry(attempt) {
+			report(RetryNone)
 			return resp, nil
 		}
+		report(RetryStatus)
 		drain(resp)
 		if err := t.sleep(ctx, delay); err != nil {
 			return nil, err
@@ -164,7 +164,7 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 // logAttempt logs one attempt: never a header, a token or a secret.
 func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error, tok *oauth2.Token) {
 	attrs := []slog.Attr{
-		slog.String("op", opOf(ctx)),
+		slog.String("op", callOf(ctx).op),
 		slog.String("method", req.Method),
 		slog.String("path", req.URL.Path),
 		slog.Int("attempt", attempt),
@@ -177,6 +177,19 @@ func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.
 	}
 	attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	t.log.LogAttrs(ctx, level, "accessrequests: response", attrs...)
+}
+
+// report records one attempt in the call's state and hands it to the Attempt hook.
+func (t *transport) report(ctx context.Context, call *callState, method string, attempt int, d time.Duration, resp *http.Response, err error, why RetryReason) {
+	call.attempts++
+	call.status = 0
+	if resp != nil {
+		call.status = resp.StatusCode
+	}
+	if t.hooks.Attempt != nil {
+		t.hooks.Attempt(ctx, Attempt{Operation: call.op, Number: attempt, Method: method, Status: call.status,
+			Duration: d, Err: err, Retry: why})
+	}
 }
 
 // drain reads what is left of a body we will not use (a bounded amount), so the connection can

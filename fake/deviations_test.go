@@ -29,7 +29,7 @@ func TestEachDeviationDoesWhatItSays(t *testing.T) {
 	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc))
 	require.NoError(t, err)
 	ctx := context.Background()
-	q := facade.StatusQuery{PageSize: 10, Count: true}
+	q := facade.ListStatusParams{PageSize: 10, Count: true}
 
 	page, err := c.ListStatusPage(ctx, q, 10)
 	require.NoError(t, err, "off by default: an empty page at the end")
@@ -52,7 +52,7 @@ func TestEachDeviationDoesWhatItSays(t *testing.T) {
 	page, err = c.ListStatusPage(ctx, q, 0)
 	require.NoError(t, err)
 	require.Len(t, page.Items, 10)
-	assert.Equal(t, "EXTEND_ACCESS", string(*page.Items[0].RequestType), "an enum value the spec lacks")
+	assert.Equal(t, "EXTEND_ACCESS", string(page.Items[0].RequestType), "an enum value the spec lacks")
 	assert.Len(t, facade.SodMessages(page.Items[0]), 1, "the message served as a list")
 	paths := map[string]int{}
 	for _, w := range page.Warnings {

@@ -26,7 +26,7 @@ func ExampleNewServer() {
 		log.Fatal(err)
 	}
 	st, _ := srv.Status(ids[0])
-	fmt.Println(*st.State)
+	fmt.Println(st.State)
 
 	// Every create is processed, then its connection dropped: the client must not resend it.
 	srv.SetFaults(fake.Faults{DropAfterProcessingRatio: 1, Paths: []string{"/access-requests"}})

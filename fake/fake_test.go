@@ -2,7 +2,6 @@ package fake_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -43,12 +42,11 @@ func tenant(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client, 
 }
 
 func grant(identities []string, items ...gen.AccessRequestItem) facade.AccessRequest {
-	typ := facade.Grant
-	return facade.AccessRequest{RequestType: &typ, RequestedFor: &identities, RequestedItems: &items}
+	return facade.AccessRequest{RequestType: facade.RequestTypeGrant, RequestedFor: identities, RequestedItems: items}
 }
 
 func role(id string) gen.AccessRequestItem {
-	return gen.AccessRequestItem{Type: gen.AccessRequestItemTypeROLE, Id: id}
+	return gen.AccessRequestItem{Type: gen.ItemTypeRole, Id: id}
 }
 
 func TestContractConfig(t *testing.T) {
@@ -57,16 +55,16 @@ func TestContractConfig(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := c.GetConfig(ctx)
 	require.NoError(t, err)
-	assert.False(t, *cfg.AutoApprovalEnabled)
+	assert.False(t, cfg.AutoApprovalEnabled)
 
 	updated, err := c.UpdateConfig(ctx, func(cfg *facade.Config) error {
-		cfg.AutoApprovalEnabled = ptr(true)
-		cfg.ApprovalReminderAndEscalationConfig = &gen.ApprovalReminderAndEscalationConfig{MaxReminders: ptr(int32(3))}
+		cfg.AutoApprovalEnabled = true
+		cfg.ApprovalReminderAndEscalationConfig.MaxReminders = ptr(int32(3))
 		return nil
 	})
 	require.NoError(t, err)
-	assert.True(t, *updated.AutoApprovalEnabled)
-	assert.True(t, *srv.Config().AutoApprovalEnabled)
+	assert.True(t, updated.AutoApprovalEnabled)
+	assert.True(t, srv.Config().AutoApprovalEnabled)
 	assert.EqualValues(t, 3, *srv.Config().ApprovalReminderAndEscalationConfig.MaxReminders)
 }
 
@@ -77,29 +75,29 @@ func TestContractCreateCancelClose(t *testing.T) {
 
 	res, err := c.Create(ctx, grant([]string{alice, bob}, role("role-1"), role("role-2")))
 	require.NoError(t, err)
-	require.Len(t, *res.NewRequests, 2)
-	assert.Empty(t, *res.ExistingRequests)
+	require.Len(t, res.NewRequests, 2)
+	assert.Empty(t, res.ExistingRequests)
 	assert.Len(t, srv.Statuses(), 4, "one status per identity and item")
 
 	again, err := c.Create(ctx, grant([]string{alice}, role("role-1")))
 	require.NoError(t, err)
-	assert.Empty(t, *again.NewRequests)
-	require.Len(t, *again.ExistingRequests, 1, "a pending duplicate is reported, not created")
+	assert.Empty(t, again.NewRequests)
+	require.Len(t, again.ExistingRequests, 1, "a pending duplicate is reported, not created")
 
-	first := (*(*res.NewRequests)[0].AccessRequestIds)[0]
+	first := res.NewRequests[0].AccessRequestIds[0]
 	require.NoError(t, c.Cancel(ctx, first, "no longer needed"))
 	st, _ := srv.Status(first)
-	assert.Equal(t, facade.StateCancelled, *st.State)
+	assert.Equal(t, facade.StateCancelled, st.State)
 	assert.ErrorIs(t, c.Cancel(ctx, "no-such-id", "x"), facade.ErrNotFound)
 	assert.ErrorIs(t, c.Cancel(ctx, first, "again"), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
 
-	ids := *(*res.NewRequests)[1].AccessRequestIds
-	out, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: ids, ExecutionStatus: facade.ExecutionCompleted, CompletionStatus: facade.CompletionSuccess, Message: "done"})
+	ids := res.NewRequests[1].AccessRequestIds
+	out, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess, Message: "done"})
 	require.NoError(t, err)
 	assert.Equal(t, ids, out.Accepted)
 	for _, id := range ids {
 		st, _ := srv.Status(id)
-		assert.Equal(t, facade.StateRequestCompleted, *st.State)
+		assert.Equal(t, facade.StateRequestCompleted, st.State)
 	}
 }
 
@@ -107,21 +105,19 @@ func TestContractPerIdentityFormAndRevoke(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := tenant(t)
 	ctx := context.Background()
-	typ := facade.Grant
-	_, err := c.Create(ctx, facade.AccessRequest{RequestType: &typ, RequestedForWithRequestedItems: &[]gen.RequestedForDtoRef{{
+	_, err := c.Create(ctx, facade.AccessRequest{RequestType: facade.RequestTypeGrant, RequestedForWithRequestedItems: []facade.IdentityRequest{{
 		IdentityId: alice,
-		RequestedItems: []gen.RequestedItemDtoRef{{Type: gen.RequestedItemDtoRefTypeENTITLEMENT, Id: "ent-1",
-			AccountSelection: &[]gen.SourceItemRef{{SourceId: ptr("src-1"), Accounts: &[]gen.AccountItemRef{{NativeIdentity: ptr("CN=alice")}}}}}},
+		RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeEntitlement, Id: "ent-1",
+			AccountSelection: []facade.AccountSelection{{SourceId: "src-1", Accounts: []facade.AccountRef{{NativeIdentity: "CN=alice"}}}}}},
 	}}})
 	require.NoError(t, err)
 
-	rev := facade.Revoke
-	_, err = c.Create(ctx, facade.AccessRequest{RequestType: &rev, RequestedFor: &[]string{alice},
-		RequestedItems: &[]gen.AccessRequestItem{{Type: gen.AccessRequestItemTypeENTITLEMENT, Id: "ent-1", Comment: ptr("left the team"),
-			AssignmentId: ptr("assign-1"), NativeIdentity: ptr("CN=alice")}}})
+	_, err = c.Create(ctx, facade.AccessRequest{RequestType: facade.RequestTypeRevoke, RequestedFor: []string{alice},
+		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeEntitlement, Id: "ent-1", Comment: "left the team",
+			AssignmentId: "assign-1", NativeIdentity: "CN=alice"}}})
 	require.NoError(t, err)
 	require.Len(t, srv.Statuses(), 2)
-	assert.Equal(t, facade.Revoke, *srv.Statuses()[1].RequestType)
+	assert.Equal(t, facade.RequestTypeRevoke, srv.Statuses()[1].RequestType)
 }
 
 func TestContractListing(t *testing.T) {
@@ -132,34 +128,34 @@ func TestContractListing(t *testing.T) {
 	ids := srv.SeedStatuses(600, alice, from)
 	srv.SeedStatuses(5, bob, from)
 
-	page, err := c.ListStatusPage(ctx, facade.StatusQuery{RequestedFor: alice, Count: true}, 500)
+	page, err := c.ListStatusPage(ctx, facade.ListStatusParams{RequestedFor: alice, Count: true}, 500)
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 100)
 	assert.True(t, page.HasTotal)
 	assert.Equal(t, 600, page.Total)
 	assert.True(t, page.Last)
 
-	all, err := c.CollectStatus(ctx, facade.StatusQuery{RequestedFor: alice, PageSize: 250}, 0)
+	all, err := c.CollectStatus(ctx, facade.ListStatusParams{RequestedFor: alice, PageSize: 250}, 0)
 	require.NoError(t, err)
 	require.Len(t, all, 600)
-	assert.Equal(t, ids[599], *all[599].AccessRequestId)
+	assert.Equal(t, ids[599], all[599].AccessRequestId)
 
-	newest, err := c.ListStatusPage(ctx, facade.StatusQuery{Sorters: "-created", PageSize: 1}, 0)
+	newest, err := c.ListStatusPage(ctx, facade.ListStatusParams{Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}, PageSize: 1}, 0)
 	require.NoError(t, err)
-	assert.Equal(t, from.Add(599*time.Second), *newest.Items[0].Created)
+	assert.Equal(t, from.Add(599*time.Second), newest.Items[0].Created)
 
-	byID, err := c.ListStatusPage(ctx, facade.StatusQuery{Filters: fmt.Sprintf(`accessRequestId in (%q, %q)`, ids[3], ids[7])}, 0)
+	byID, err := c.ListStatusPage(ctx, facade.ListStatusParams{Filters: []facade.Condition{facade.AccessRequestID().In(ids[3], ids[7])}}, 0)
 	require.NoError(t, err)
 	assert.Len(t, byID.Items, 2)
 
-	recent, err := c.CollectStatus(ctx, facade.StatusQuery{RegardingIdentity: alice, OnlyExecuting: true,
-		Filters: `created ge 2026-01-01T00:09:00Z`}, 0)
+	recent, err := c.CollectStatus(ctx, facade.ListStatusParams{RegardingIdentity: alice, OnlyExecuting: true,
+		Filters: []facade.Condition{facade.Created().Ge(time.Date(2026, 1, 1, 0, 9, 0, 0, time.UTC))}}, 0)
 	require.NoError(t, err)
 	assert.Len(t, recent, 60)
 
-	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Filters: `name eq "x"`}, 0)
+	_, err = c.ListStatusPage(ctx, facade.ListStatusParams{RawFilters: `name eq "x"`}, 0)
 	require.ErrorIs(t, err, facade.ErrBadRequest, "a field the server does not filter on")
-	_, err = c.ListStatusPage(ctx, facade.StatusQuery{Sorters: "priority"}, 0)
+	_, err = c.ListStatusPage(ctx, facade.ListStatusParams{Sorters: []facade.SortKey{facade.Asc("priority")}}, 0)
 	require.ErrorIs(t, err, facade.ErrInvalidInput, "the client refuses it before sending")
 	resp, err := c.Generated().ListAccessRequestStatusWithResponse(ctx, &gen.ListAccessRequestStatusParams{Sorters: ptr("priority")})
 	require.NoError(t, err)
@@ -176,7 +172,7 @@ func TestFakeRefusesNonConformingRequests(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode())
 	require.NotNil(t, resp.JSON400)
-	assert.Contains(t, *(*resp.JSON400.Messages)[0].Text, "limit")
+	assert.Contains(t, resp.JSON400.Messages[0].Text, "limit")
 }
 
 func TestTheHarnessNoticesABrokenResponseShape(t *testing.T) {

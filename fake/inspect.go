@@ -27,21 +27,18 @@ func (s *Server) SeedStatuses(n int, identity string, from time.Time) []string {
 	defer t.mu.Unlock()
 	ids := make([]string, 0, n)
 	for i := range n {
-		st := t.newStatusLocked(identity, item{id: fmt.Sprintf("role-%06d", i), typ: string(gen.AccessRequestItemTypeROLE)},
-			gen.AccessRequestTypeGRANTACCESS, nil, from.Add(time.Duration(i)*time.Second).UTC())
-		ids = append(ids, *st.AccessRequestId)
+		st := t.newStatusLocked(identity, item{id: fmt.Sprintf("role-%06d", i), typ: string(gen.ItemTypeRole)},
+			gen.RequestTypeGrant, nil, from.Add(time.Duration(i)*time.Second).UTC())
+		ids = append(ids, st.AccessRequestId)
 	}
 	return ids
 }
 
 // AddStatus stores a status as given (it must have an AccessRequestId), for tests that need
 // particular values.
-func (s *Server) AddStatus(st gen.RequestedItemStatus) {
-	if st.AccessRequestId == nil {
-		st.AccessRequestId = ptr(s.newID())
-	}
-	if st.RequestedFor == nil {
-		st.RequestedFor = &gen.AccessItemRequestedFor{Id: ptr("")}
+func (s *Server) AddStatus(st gen.Status) {
+	if st.AccessRequestId == "" {
+		st.AccessRequestId = s.newID()
 	}
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
@@ -49,10 +46,10 @@ func (s *Server) AddStatus(st gen.RequestedItemStatus) {
 }
 
 // Statuses returns a copy of every stored status, in creation order.
-func (s *Server) Statuses() []gen.RequestedItemStatus {
+func (s *Server) Statuses() []gen.Status {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
-	out := make([]gen.RequestedItemStatus, len(s.state.statuses))
+	out := make([]gen.Status, len(s.state.statuses))
 	for i, st := range s.state.statuses {
 		out[i] = *st
 	}
@@ -60,12 +57,12 @@ func (s *Server) Statuses() []gen.RequestedItemStatus {
 }
 
 // Status returns the status of one access request.
-func (s *Server) Status(accessRequestID string) (gen.RequestedItemStatus, bool) {
+func (s *Server) Status(accessRequestID string) (gen.Status, bool) {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	st, ok := s.state.byID[accessRequestID]
 	if !ok {
-		return gen.RequestedItemStatus{}, false
+		return gen.Status{}, false
 	}
 	return *st, true
 }
@@ -79,7 +76,7 @@ func (s *Server) Creates() int {
 }
 
 // Config returns the stored access request configuration.
-func (s *Server) Config() gen.AccessRequestConfig {
+func (s *Server) Config() gen.Config {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	return s.state.config

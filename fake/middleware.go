@@ -224,7 +224,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		switch {
 		case limited:
 			w.Header().Set("Retry-After", retryAfter)
-			writeJSON(w, http.StatusTooManyRequests, gen.RateLimitedBody{Message: ptr(" Rate Limit Exceeded ")})
+			writeJSON(w, http.StatusTooManyRequests, gen.RateLimitedBody{Message: " Rate Limit Exceeded "})
 		case erred:
 			status := f.ServerErrorStatus
 			if status == 0 {
@@ -322,9 +322,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		s.mu.Unlock()
 		switch {
 		case !strings.EqualFold(scheme, "Bearer") || token == "":
-			writeJSON(w, http.StatusUnauthorized, gen.UnauthorizedBody{Error: ptr("JWT validation failed: no token")})
+			writeJSON(w, http.StatusUnauthorized, gen.UnauthorizedBody{Error: "JWT validation failed: no token"})
 		case !known || !now.Before(expiry):
-			writeJSON(w, http.StatusUnauthorized, gen.UnauthorizedBody{Error: ptr("JWT validation failed: JWT is expired")})
+			writeJSON(w, http.StatusUnauthorized, gen.UnauthorizedBody{Error: "JWT validation failed: JWT is expired"})
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -344,11 +344,11 @@ func badRequest(format string, args ...any) error {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	origin := gen.LocaleOriginDEFAULT
-	writeJSON(w, status, gen.ErrorResponseDto{
-		DetailCode: &code,
-		TrackingId: ptr(strconv.FormatInt(time.Now().UnixNano(), 16)),
-		Messages:   &[]gen.ErrorMessageDto{{Locale: ptr("en-US"), LocaleOrigin: &origin, Text: &msg}},
+	origin := gen.LocaleOriginDefault
+	writeJSON(w, status, gen.ErrorResponse{
+		DetailCode: code,
+		TrackingId: strconv.FormatInt(time.Now().UnixNano(), 16),
+		Messages:   []gen.ErrorMessage{{Locale: "en-US", LocaleOrigin: origin, Text: msg}},
 	})
 }
 

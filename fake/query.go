@@ -73,12 +73,9 @@ func me(v string) string {
 	return v
 }
 
-func (q *query) match(s *gen.RequestedItemStatus) bool {
+func (q *query) match(s *gen.Status) bool {
 	p := q.p
-	forID, byID := deref(s.RequestedFor.Id), ""
-	if s.Requester != nil {
-		byID = deref(s.Requester.Id)
-	}
+	forID, byID := s.RequestedFor.Id, s.Requester.Id
 	switch {
 	case p.RequestedFor != nil && forID != me(*p.RequestedFor):
 		return false
@@ -88,7 +85,7 @@ func (q *query) match(s *gen.RequestedItemStatus) bool {
 		return false
 	case p.AssignedTo != nil && !assignedTo(s, me(*p.AssignedTo)):
 		return false
-	case p.RequestState != nil && (s.State == nil || string(*s.State) != string(*p.RequestState)):
+	case p.RequestState != nil && string(s.State) != string(*p.RequestState):
 		return false
 	}
 	for _, c := range q.conds {
@@ -100,45 +97,42 @@ func (q *query) match(s *gen.RequestedItemStatus) bool {
 }
 
 // assignedTo reports whether identity owns one of the status's pending approvals.
-func assignedTo(s *gen.RequestedItemStatus, identity string) bool {
-	if s.ApprovalDetails == nil {
-		return false
-	}
-	for _, a := range *s.ApprovalDetails {
-		if a.CurrentOwner != nil && deref(a.CurrentOwner.Id) == identity {
+func assignedTo(s *gen.Status, identity string) bool {
+	for _, a := range s.ApprovalDetails {
+		if a.CurrentOwner.Id != "" && a.CurrentOwner.Id == identity {
 			return true
 		}
 	}
 	return false
 }
 
-func matchCondition(s *gen.RequestedItemStatus, c filter.Condition) bool {
-	var value *string
+func matchCondition(s *gen.Status, c filter.Condition) bool {
+	var value string // empty: the field is absent (null)
 	switch c.Field {
 	case "accessRequestId":
 		value = s.AccessRequestId
 	case "accountActivityItemId":
 		value = s.AccountActivityItemId
 	case "created":
-		if s.Created != nil {
-			value = ptr(s.Created.UTC().Format(time.RFC3339Nano))
+		if !s.Created.IsZero() {
+			value = s.Created.UTC().Format(time.RFC3339Nano)
 		}
 	}
 	if c.Op == "isnull" {
-		return value == nil
+		return value == ""
 	}
-	if value == nil {
+	if value == "" {
 		return false
 	}
 	compare := func(want string) int {
 		if c.Field == "created" {
 			w, err := time.Parse(time.RFC3339Nano, want)
 			if err != nil {
-				return strings.Compare(*value, want)
+				return strings.Compare(value, want)
 			}
 			return s.Created.Compare(w)
 		}
-		return strings.Compare(*value, want)
+		return strings.Compare(value, want)
 	}
 	switch c.Op {
 	case "eq":
@@ -154,7 +148,7 @@ func matchCondition(s *gen.RequestedItemStatus, c filter.Condition) bool {
 	case "le":
 		return compare(c.Values[0]) <= 0
 	case "sw":
-		return strings.HasPrefix(*value, c.Values[0])
+		return strings.HasPrefix(value, c.Values[0])
 	case "in":
 		return slices.ContainsFunc(c.Values, func(v string) bool { return compare(v) == 0 })
 	}
@@ -162,11 +156,11 @@ func matchCondition(s *gen.RequestedItemStatus, c filter.Condition) bool {
 }
 
 // sort orders statuses by the sorters, then by creation order (the stable default).
-func (q *query) sort(list []*gen.RequestedItemStatus) {
+func (q *query) sort(list []*gen.Status) {
 	if len(q.sorts) == 0 {
 		return // insertion order is creation order
 	}
-	slices.SortStableFunc(list, func(a, b *gen.RequestedItemStatus) int {
+	slices.SortStableFunc(list, func(a, b *gen.Status) int {
 		for _, k := range q.sorts {
 			var c int
 			switch k.field {
@@ -175,9 +169,9 @@ func (q *query) sort(list []*gen.RequestedItemStatus) {
 			case "modified":
 				c = compareTime(a.Modified, b.Modified)
 			case "accountActivityItemId":
-				c = cmp.Compare(deref(a.AccountActivityItemId), deref(b.AccountActivityItemId))
+				c = cmp.Compare(a.AccountActivityItemId, b.AccountActivityItemId)
 			case "name":
-				c = cmp.Compare(deref(a.Name), deref(b.Name))
+				c = cmp.Compare(a.Name, b.Name)
 			}
 			if k.desc {
 				c = -c
@@ -190,14 +184,5 @@ func (q *query) sort(list []*gen.RequestedItemStatus) {
 	})
 }
 
-func compareTime(a, b *time.Time) int {
-	switch {
-	case a == nil && b == nil:
-		return 0
-	case a == nil:
-		return -1
-	case b == nil:
-		return 1
-	}
-	return a.Compare(*b)
-}
+// compareTime orders an absent (zero) time first.
+func compareTime(a, b time.Time) int { return a.Compare(b) }

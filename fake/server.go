@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sailkit/accessrequests/gen"
+	"github.com/sailkit/accessrequests/gen/server"
 	"github.com/sailkit/accessrequests/internal/contract"
 )
 
@@ -113,7 +113,7 @@ func (s *Server) Client() *http.Client { return s.srv.Client() }
 // handler assembles the layers every request passes through, outermost first: recording,
 // faults, the token endpoint, authentication, spec validation, deviations, and the operations.
 func (s *Server) handler() http.Handler {
-	strict := gen.NewStrictHandlerWithOptions(s.state, nil, gen.StrictHTTPServerOptions{
+	strict := server.NewStrictHandlerWithOptions(s.state, nil, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())
 		},
@@ -126,7 +126,7 @@ func (s *Server) handler() http.Handler {
 			writeError(w, http.StatusInternalServerError, "500.0 Internal Fault", err.Error())
 		},
 	})
-	api := gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+	api := server.HandlerWithOptions(strict, server.StdHTTPServerOptions{
 		BaseURL: "/beta",
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())

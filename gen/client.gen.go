@@ -948,14 +948,14 @@ type ClientWithResponsesInterface interface {
 
 // GetAccessRequestConfigResponse429Headers the declared response headers of an HTTP 429 response for GetAccessRequestConfig
 type GetAccessRequestConfigResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type GetAccessRequestConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *AccessRequestConfig
+	JSON200 *Config
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -971,7 +971,7 @@ type GetAccessRequestConfigResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAccessRequestConfigResponse) GetJSON200() *AccessRequestConfig {
+func (r GetAccessRequestConfigResponse) GetJSON200() *Config {
 	return r.JSON200
 }
 
@@ -1031,14 +1031,14 @@ func (r GetAccessRequestConfigResponse) ContentType() string {
 
 // SetAccessRequestConfigResponse429Headers the declared response headers of an HTTP 429 response for SetAccessRequestConfig
 type SetAccessRequestConfigResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type SetAccessRequestConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *AccessRequestConfig
+	JSON200 *Config
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1054,7 +1054,7 @@ type SetAccessRequestConfigResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SetAccessRequestConfigResponse) GetJSON200() *AccessRequestConfig {
+func (r SetAccessRequestConfigResponse) GetJSON200() *Config {
 	return r.JSON200
 }
 
@@ -1119,14 +1119,14 @@ type ListAccessRequestStatusResponse200Headers struct {
 
 // ListAccessRequestStatusResponse429Headers the declared response headers of an HTTP 429 response for ListAccessRequestStatus
 type ListAccessRequestStatusResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type ListAccessRequestStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *[]RequestedItemStatus
+	JSON200 *[]Status
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1144,7 +1144,7 @@ type ListAccessRequestStatusResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListAccessRequestStatusResponse) GetJSON200() *[]RequestedItemStatus {
+func (r ListAccessRequestStatusResponse) GetJSON200() *[]Status {
 	return r.JSON200
 }
 
@@ -1204,14 +1204,14 @@ func (r ListAccessRequestStatusResponse) ContentType() string {
 
 // CreateAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for CreateAccessRequest
 type CreateAccessRequestResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type CreateAccessRequestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON202 the response for an HTTP 202 `application/json` response
-	JSON202 *AccessRequestResponse
+	JSON202 *CreateResult
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1227,7 +1227,7 @@ type CreateAccessRequestResponse struct {
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r CreateAccessRequestResponse) GetJSON202() *AccessRequestResponse {
+func (r CreateAccessRequestResponse) GetJSON202() *CreateResult {
 	return r.JSON202
 }
 
@@ -1287,7 +1287,7 @@ func (r CreateAccessRequestResponse) ContentType() string {
 
 // CancelAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for CancelAccessRequest
 type CancelAccessRequestResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type CancelAccessRequestResponse struct {
@@ -1377,7 +1377,7 @@ func (r CancelAccessRequestResponse) ContentType() string {
 
 // CloseAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for CloseAccessRequest
 type CloseAccessRequestResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type CloseAccessRequestResponse struct {
@@ -1656,7 +1656,7 @@ func ParseGetAccessRequestConfigResponse(rsp *http.Response) (*GetAccessRequestC
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest AccessRequestConfig
+		var dest Config
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1707,7 +1707,7 @@ func ParseGetAccessRequestConfigResponse(rsp *http.Response) (*GetAccessRequestC
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -1730,7 +1730,7 @@ func ParseSetAccessRequestConfigResponse(rsp *http.Response) (*SetAccessRequestC
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest AccessRequestConfig
+		var dest Config
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1781,7 +1781,7 @@ func ParseSetAccessRequestConfigResponse(rsp *http.Response) (*SetAccessRequestC
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -1804,7 +1804,7 @@ func ParseListAccessRequestStatusResponse(rsp *http.Response) (*ListAccessReques
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest []RequestedItemStatus
+		var dest []Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1865,7 +1865,7 @@ func ParseListAccessRequestStatusResponse(rsp *http.Response) (*ListAccessReques
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -1888,7 +1888,7 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
-		var dest AccessRequestResponse
+		var dest CreateResult
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1939,7 +1939,7 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -2020,7 +2020,7 @@ func ParseCancelAccessRequestResponse(rsp *http.Response) (*CancelAccessRequestR
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -2094,7 +2094,7 @@ func ParseCloseAccessRequestResponse(rsp *http.Response) (*CloseAccessRequestRes
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}

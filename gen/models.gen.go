@@ -11,117 +11,66 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-// Defines values for AccessItemRequesterType.
+// Defines values for PhaseResult.
 const (
-	AccessItemRequesterTypeIDENTITY AccessItemRequesterType = "IDENTITY"
+	PhaseResultFailed     PhaseResult = "FAILED"
+	PhaseResultSuccessful PhaseResult = "SUCCESSFUL"
 )
 
-// Valid indicates whether the value is a known member of the AccessItemRequesterType enum.
-func (e AccessItemRequesterType) Valid() bool {
+// Valid indicates whether the value is a known member of the PhaseResult enum.
+func (e PhaseResult) Valid() bool {
 	switch e {
-	case AccessItemRequesterTypeIDENTITY:
+	case PhaseResultFailed:
+		return true
+	case PhaseResultSuccessful:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for AccessItemReviewedByType.
+// Defines values for PhaseState.
 const (
-	AccessItemReviewedByTypeIDENTITY AccessItemReviewedByType = "IDENTITY"
+	PhaseStateCancelled   PhaseState = "CANCELLED"
+	PhaseStateCompleted   PhaseState = "COMPLETED"
+	PhaseStateExecuting   PhaseState = "EXECUTING"
+	PhaseStateNotExecuted PhaseState = "NOT_EXECUTED"
+	PhaseStatePending     PhaseState = "PENDING"
 )
 
-// Valid indicates whether the value is a known member of the AccessItemReviewedByType enum.
-func (e AccessItemReviewedByType) Valid() bool {
+// Valid indicates whether the value is a known member of the PhaseState enum.
+func (e PhaseState) Valid() bool {
 	switch e {
-	case AccessItemReviewedByTypeIDENTITY:
+	case PhaseStateCancelled:
+		return true
+	case PhaseStateCompleted:
+		return true
+	case PhaseStateExecuting:
+		return true
+	case PhaseStateNotExecuted:
+		return true
+	case PhaseStatePending:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for AccessRequestItemType.
+// Defines values for RequestType.
 const (
-	AccessRequestItemTypeACCESSPROFILE AccessRequestItemType = "ACCESS_PROFILE"
-	AccessRequestItemTypeENTITLEMENT   AccessRequestItemType = "ENTITLEMENT"
-	AccessRequestItemTypeROLE          AccessRequestItemType = "ROLE"
+	RequestTypeGrant  RequestType = "GRANT_ACCESS"
+	RequestTypeModify RequestType = "MODIFY_ACCESS"
+	RequestTypeRevoke RequestType = "REVOKE_ACCESS"
 )
 
-// Valid indicates whether the value is a known member of the AccessRequestItemType enum.
-func (e AccessRequestItemType) Valid() bool {
+// Valid indicates whether the value is a known member of the RequestType enum.
+func (e RequestType) Valid() bool {
 	switch e {
-	case AccessRequestItemTypeACCESSPROFILE:
+	case RequestTypeGrant:
 		return true
-	case AccessRequestItemTypeENTITLEMENT:
+	case RequestTypeModify:
 		return true
-	case AccessRequestItemTypeROLE:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AccessRequestPhasesResult.
-const (
-	AccessRequestPhasesResultFAILED     AccessRequestPhasesResult = "FAILED"
-	AccessRequestPhasesResultSUCCESSFUL AccessRequestPhasesResult = "SUCCESSFUL"
-)
-
-// Valid indicates whether the value is a known member of the AccessRequestPhasesResult enum.
-func (e AccessRequestPhasesResult) Valid() bool {
-	switch e {
-	case AccessRequestPhasesResultFAILED:
-		return true
-	case AccessRequestPhasesResultSUCCESSFUL:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AccessRequestPhasesState.
-const (
-	AccessRequestPhasesStateCANCELLED   AccessRequestPhasesState = "CANCELLED"
-	AccessRequestPhasesStateCOMPLETED   AccessRequestPhasesState = "COMPLETED"
-	AccessRequestPhasesStateEXECUTING   AccessRequestPhasesState = "EXECUTING"
-	AccessRequestPhasesStateNOTEXECUTED AccessRequestPhasesState = "NOT_EXECUTED"
-	AccessRequestPhasesStatePENDING     AccessRequestPhasesState = "PENDING"
-)
-
-// Valid indicates whether the value is a known member of the AccessRequestPhasesState enum.
-func (e AccessRequestPhasesState) Valid() bool {
-	switch e {
-	case AccessRequestPhasesStateCANCELLED:
-		return true
-	case AccessRequestPhasesStateCOMPLETED:
-		return true
-	case AccessRequestPhasesStateEXECUTING:
-		return true
-	case AccessRequestPhasesStateNOTEXECUTED:
-		return true
-	case AccessRequestPhasesStatePENDING:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AccessRequestType.
-const (
-	AccessRequestTypeGRANTACCESS  AccessRequestType = "GRANT_ACCESS"
-	AccessRequestTypeMODIFYACCESS AccessRequestType = "MODIFY_ACCESS"
-	AccessRequestTypeREVOKEACCESS AccessRequestType = "REVOKE_ACCESS"
-)
-
-// Valid indicates whether the value is a known member of the AccessRequestType enum.
-func (e AccessRequestType) Valid() bool {
-	switch e {
-	case AccessRequestTypeGRANTACCESS:
-		return true
-	case AccessRequestTypeMODIFYACCESS:
-		return true
-	case AccessRequestTypeREVOKEACCESS:
+	case RequestTypeRevoke:
 		return true
 	default:
 		return false
@@ -130,202 +79,190 @@ func (e AccessRequestType) Valid() bool {
 
 // Defines values for ApprovalScheme.
 const (
-	ApprovalSchemeACCESSPROFILEOWNER ApprovalScheme = "ACCESS_PROFILE_OWNER"
-	ApprovalSchemeAPPOWNER           ApprovalScheme = "APP_OWNER"
-	ApprovalSchemeENTITLEMENTOWNER   ApprovalScheme = "ENTITLEMENT_OWNER"
-	ApprovalSchemeGOVERNANCEGROUP    ApprovalScheme = "GOVERNANCE_GROUP"
-	ApprovalSchemeMANAGER            ApprovalScheme = "MANAGER"
-	ApprovalSchemeROLEOWNER          ApprovalScheme = "ROLE_OWNER"
-	ApprovalSchemeSOURCEOWNER        ApprovalScheme = "SOURCE_OWNER"
+	ApprovalSchemeAccessProfileOwner ApprovalScheme = "ACCESS_PROFILE_OWNER"
+	ApprovalSchemeAppOwner           ApprovalScheme = "APP_OWNER"
+	ApprovalSchemeEntitlementOwner   ApprovalScheme = "ENTITLEMENT_OWNER"
+	ApprovalSchemeGovernanceGroup    ApprovalScheme = "GOVERNANCE_GROUP"
+	ApprovalSchemeManager            ApprovalScheme = "MANAGER"
+	ApprovalSchemeRoleOwner          ApprovalScheme = "ROLE_OWNER"
+	ApprovalSchemeSourceOwner        ApprovalScheme = "SOURCE_OWNER"
 )
 
 // Valid indicates whether the value is a known member of the ApprovalScheme enum.
 func (e ApprovalScheme) Valid() bool {
 	switch e {
-	case ApprovalSchemeACCESSPROFILEOWNER:
+	case ApprovalSchemeAccessProfileOwner:
 		return true
-	case ApprovalSchemeAPPOWNER:
+	case ApprovalSchemeAppOwner:
 		return true
-	case ApprovalSchemeENTITLEMENTOWNER:
+	case ApprovalSchemeEntitlementOwner:
 		return true
-	case ApprovalSchemeGOVERNANCEGROUP:
+	case ApprovalSchemeGovernanceGroup:
 		return true
-	case ApprovalSchemeMANAGER:
+	case ApprovalSchemeManager:
 		return true
-	case ApprovalSchemeROLEOWNER:
+	case ApprovalSchemeRoleOwner:
 		return true
-	case ApprovalSchemeSOURCEOWNER:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ApprovalStatusDtoOriginalOwnerType.
-const (
-	ApprovalStatusDtoOriginalOwnerTypeGOVERNANCEGROUP ApprovalStatusDtoOriginalOwnerType = "GOVERNANCE_GROUP"
-	ApprovalStatusDtoOriginalOwnerTypeIDENTITY        ApprovalStatusDtoOriginalOwnerType = "IDENTITY"
-)
-
-// Valid indicates whether the value is a known member of the ApprovalStatusDtoOriginalOwnerType enum.
-func (e ApprovalStatusDtoOriginalOwnerType) Valid() bool {
-	switch e {
-	case ApprovalStatusDtoOriginalOwnerTypeGOVERNANCEGROUP:
-		return true
-	case ApprovalStatusDtoOriginalOwnerTypeIDENTITY:
+	case ApprovalSchemeSourceOwner:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for CloseAccessRequestCompletionStatus.
+// Defines values for CompletionStatus.
 const (
-	CloseAccessRequestCompletionStatusFailure    CloseAccessRequestCompletionStatus = "Failure"
-	CloseAccessRequestCompletionStatusIncomplete CloseAccessRequestCompletionStatus = "Incomplete"
-	CloseAccessRequestCompletionStatusSuccess    CloseAccessRequestCompletionStatus = "Success"
+	CompletionStatusFailure    CompletionStatus = "Failure"
+	CompletionStatusIncomplete CompletionStatus = "Incomplete"
+	CompletionStatusSuccess    CompletionStatus = "Success"
 )
 
-// Valid indicates whether the value is a known member of the CloseAccessRequestCompletionStatus enum.
-func (e CloseAccessRequestCompletionStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the CompletionStatus enum.
+func (e CompletionStatus) Valid() bool {
 	switch e {
-	case CloseAccessRequestCompletionStatusFailure:
+	case CompletionStatusFailure:
 		return true
-	case CloseAccessRequestCompletionStatusIncomplete:
+	case CompletionStatusIncomplete:
 		return true
-	case CloseAccessRequestCompletionStatusSuccess:
+	case CompletionStatusSuccess:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for CloseAccessRequestExecutionStatus.
+// Defines values for ExecutionStatus.
 const (
-	CloseAccessRequestExecutionStatusCompleted  CloseAccessRequestExecutionStatus = "Completed"
-	CloseAccessRequestExecutionStatusTerminated CloseAccessRequestExecutionStatus = "Terminated"
+	ExecutionStatusCompleted  ExecutionStatus = "Completed"
+	ExecutionStatusTerminated ExecutionStatus = "Terminated"
 )
 
-// Valid indicates whether the value is a known member of the CloseAccessRequestExecutionStatus enum.
-func (e CloseAccessRequestExecutionStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the ExecutionStatus enum.
+func (e ExecutionStatus) Valid() bool {
 	switch e {
-	case CloseAccessRequestExecutionStatusCompleted:
+	case ExecutionStatusCompleted:
 		return true
-	case CloseAccessRequestExecutionStatusTerminated:
+	case ExecutionStatusTerminated:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for CommentDtoAuthorType.
+// Defines values for ObjectType.
 const (
-	CommentDtoAuthorTypeIDENTITY CommentDtoAuthorType = "IDENTITY"
+	ObjectTypeAccessProfile            ObjectType = "ACCESS_PROFILE"
+	ObjectTypeAccessRequestApproval    ObjectType = "ACCESS_REQUEST_APPROVAL"
+	ObjectTypeAccount                  ObjectType = "ACCOUNT"
+	ObjectTypeAccountActivity          ObjectType = "ACCOUNT_ACTIVITY"
+	ObjectTypeAccountCorrelationConfig ObjectType = "ACCOUNT_CORRELATION_CONFIG"
+	ObjectTypeApplication              ObjectType = "APPLICATION"
+	ObjectTypeCampaign                 ObjectType = "CAMPAIGN"
+	ObjectTypeCampaignFilter           ObjectType = "CAMPAIGN_FILTER"
+	ObjectTypeCertification            ObjectType = "CERTIFICATION"
+	ObjectTypeCluster                  ObjectType = "CLUSTER"
+	ObjectTypeConnectorSchema          ObjectType = "CONNECTOR_SCHEMA"
+	ObjectTypeEntitlement              ObjectType = "ENTITLEMENT"
+	ObjectTypeGovernanceGroup          ObjectType = "GOVERNANCE_GROUP"
+	ObjectTypeIdentity                 ObjectType = "IDENTITY"
+	ObjectTypeIdentityProfile          ObjectType = "IDENTITY_PROFILE"
+	ObjectTypeIdentityRequest          ObjectType = "IDENTITY_REQUEST"
+	ObjectTypeLifecycleState           ObjectType = "LIFECYCLE_STATE"
+	ObjectTypeMachineIdentity          ObjectType = "MACHINE_IDENTITY"
+	ObjectTypePasswordPolicy           ObjectType = "PASSWORD_POLICY"
+	ObjectTypeReportResult             ObjectType = "REPORT_RESULT"
+	ObjectTypeRole                     ObjectType = "ROLE"
+	ObjectTypeRule                     ObjectType = "RULE"
+	ObjectTypeSodPolicy                ObjectType = "SOD_POLICY"
+	ObjectTypeSodViolation             ObjectType = "SOD_VIOLATION"
+	ObjectTypeSource                   ObjectType = "SOURCE"
+	ObjectTypeTag                      ObjectType = "TAG"
+	ObjectTypeTagCategory              ObjectType = "TAG_CATEGORY"
+	ObjectTypeTaskResult               ObjectType = "TASK_RESULT"
+	ObjectTypeWorkgroup                ObjectType = "WORKGROUP"
 )
 
-// Valid indicates whether the value is a known member of the CommentDtoAuthorType enum.
-func (e CommentDtoAuthorType) Valid() bool {
+// Valid indicates whether the value is a known member of the ObjectType enum.
+func (e ObjectType) Valid() bool {
 	switch e {
-	case CommentDtoAuthorTypeIDENTITY:
+	case ObjectTypeAccessProfile:
+		return true
+	case ObjectTypeAccessRequestApproval:
+		return true
+	case ObjectTypeAccount:
+		return true
+	case ObjectTypeAccountActivity:
+		return true
+	case ObjectTypeAccountCorrelationConfig:
+		return true
+	case ObjectTypeApplication:
+		return true
+	case ObjectTypeCampaign:
+		return true
+	case ObjectTypeCampaignFilter:
+		return true
+	case ObjectTypeCertification:
+		return true
+	case ObjectTypeCluster:
+		return true
+	case ObjectTypeConnectorSchema:
+		return true
+	case ObjectTypeEntitlement:
+		return true
+	case ObjectTypeGovernanceGroup:
+		return true
+	case ObjectTypeIdentity:
+		return true
+	case ObjectTypeIdentityProfile:
+		return true
+	case ObjectTypeIdentityRequest:
+		return true
+	case ObjectTypeLifecycleState:
+		return true
+	case ObjectTypeMachineIdentity:
+		return true
+	case ObjectTypePasswordPolicy:
+		return true
+	case ObjectTypeReportResult:
+		return true
+	case ObjectTypeRole:
+		return true
+	case ObjectTypeRule:
+		return true
+	case ObjectTypeSodPolicy:
+		return true
+	case ObjectTypeSodViolation:
+		return true
+	case ObjectTypeSource:
+		return true
+	case ObjectTypeTag:
+		return true
+	case ObjectTypeTagCategory:
+		return true
+	case ObjectTypeTaskResult:
+		return true
+	case ObjectTypeWorkgroup:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for DtoType.
+// Defines values for ItemType.
 const (
-	DtoTypeACCESSPROFILE            DtoType = "ACCESS_PROFILE"
-	DtoTypeACCESSREQUESTAPPROVAL    DtoType = "ACCESS_REQUEST_APPROVAL"
-	DtoTypeACCOUNT                  DtoType = "ACCOUNT"
-	DtoTypeACCOUNTACTIVITY          DtoType = "ACCOUNT_ACTIVITY"
-	DtoTypeACCOUNTCORRELATIONCONFIG DtoType = "ACCOUNT_CORRELATION_CONFIG"
-	DtoTypeAPPLICATION              DtoType = "APPLICATION"
-	DtoTypeCAMPAIGN                 DtoType = "CAMPAIGN"
-	DtoTypeCAMPAIGNFILTER           DtoType = "CAMPAIGN_FILTER"
-	DtoTypeCERTIFICATION            DtoType = "CERTIFICATION"
-	DtoTypeCLUSTER                  DtoType = "CLUSTER"
-	DtoTypeCONNECTORSCHEMA          DtoType = "CONNECTOR_SCHEMA"
-	DtoTypeENTITLEMENT              DtoType = "ENTITLEMENT"
-	DtoTypeGOVERNANCEGROUP          DtoType = "GOVERNANCE_GROUP"
-	DtoTypeIDENTITY                 DtoType = "IDENTITY"
-	DtoTypeIDENTITYPROFILE          DtoType = "IDENTITY_PROFILE"
-	DtoTypeIDENTITYREQUEST          DtoType = "IDENTITY_REQUEST"
-	DtoTypeLIFECYCLESTATE           DtoType = "LIFECYCLE_STATE"
-	DtoTypeMACHINEIDENTITY          DtoType = "MACHINE_IDENTITY"
-	DtoTypePASSWORDPOLICY           DtoType = "PASSWORD_POLICY"
-	DtoTypeREPORTRESULT             DtoType = "REPORT_RESULT"
-	DtoTypeROLE                     DtoType = "ROLE"
-	DtoTypeRULE                     DtoType = "RULE"
-	DtoTypeSODPOLICY                DtoType = "SOD_POLICY"
-	DtoTypeSODVIOLATION             DtoType = "SOD_VIOLATION"
-	DtoTypeSOURCE                   DtoType = "SOURCE"
-	DtoTypeTAG                      DtoType = "TAG"
-	DtoTypeTAGCATEGORY              DtoType = "TAG_CATEGORY"
-	DtoTypeTASKRESULT               DtoType = "TASK_RESULT"
-	DtoTypeWORKGROUP                DtoType = "WORKGROUP"
+	ItemTypeAccessProfile ItemType = "ACCESS_PROFILE"
+	ItemTypeEntitlement   ItemType = "ENTITLEMENT"
+	ItemTypeRole          ItemType = "ROLE"
 )
 
-// Valid indicates whether the value is a known member of the DtoType enum.
-func (e DtoType) Valid() bool {
+// Valid indicates whether the value is a known member of the ItemType enum.
+func (e ItemType) Valid() bool {
 	switch e {
-	case DtoTypeACCESSPROFILE:
+	case ItemTypeAccessProfile:
 		return true
-	case DtoTypeACCESSREQUESTAPPROVAL:
+	case ItemTypeEntitlement:
 		return true
-	case DtoTypeACCOUNT:
-		return true
-	case DtoTypeACCOUNTACTIVITY:
-		return true
-	case DtoTypeACCOUNTCORRELATIONCONFIG:
-		return true
-	case DtoTypeAPPLICATION:
-		return true
-	case DtoTypeCAMPAIGN:
-		return true
-	case DtoTypeCAMPAIGNFILTER:
-		return true
-	case DtoTypeCERTIFICATION:
-		return true
-	case DtoTypeCLUSTER:
-		return true
-	case DtoTypeCONNECTORSCHEMA:
-		return true
-	case DtoTypeENTITLEMENT:
-		return true
-	case DtoTypeGOVERNANCEGROUP:
-		return true
-	case DtoTypeIDENTITY:
-		return true
-	case DtoTypeIDENTITYPROFILE:
-		return true
-	case DtoTypeIDENTITYREQUEST:
-		return true
-	case DtoTypeLIFECYCLESTATE:
-		return true
-	case DtoTypeMACHINEIDENTITY:
-		return true
-	case DtoTypePASSWORDPOLICY:
-		return true
-	case DtoTypeREPORTRESULT:
-		return true
-	case DtoTypeROLE:
-		return true
-	case DtoTypeRULE:
-		return true
-	case DtoTypeSODPOLICY:
-		return true
-	case DtoTypeSODVIOLATION:
-		return true
-	case DtoTypeSOURCE:
-		return true
-	case DtoTypeTAG:
-		return true
-	case DtoTypeTAGCATEGORY:
-		return true
-	case DtoTypeTASKRESULT:
-		return true
-	case DtoTypeWORKGROUP:
+	case ItemTypeRole:
 		return true
 	default:
 		return false
@@ -334,115 +271,82 @@ func (e DtoType) Valid() bool {
 
 // Defines values for LocaleOrigin.
 const (
-	LocaleOriginDEFAULT LocaleOrigin = "DEFAULT"
-	LocaleOriginREQUEST LocaleOrigin = "REQUEST"
+	LocaleOriginDefault LocaleOrigin = "DEFAULT"
+	LocaleOriginRequest LocaleOrigin = "REQUEST"
 )
 
 // Valid indicates whether the value is a known member of the LocaleOrigin enum.
 func (e LocaleOrigin) Valid() bool {
 	switch e {
-	case LocaleOriginDEFAULT:
+	case LocaleOriginDefault:
 		return true
-	case LocaleOriginREQUEST:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ManualWorkItemDetailsCurrentOwnerType.
-const (
-	ManualWorkItemDetailsCurrentOwnerTypeGOVERNANCEGROUP ManualWorkItemDetailsCurrentOwnerType = "GOVERNANCE_GROUP"
-	ManualWorkItemDetailsCurrentOwnerTypeIDENTITY        ManualWorkItemDetailsCurrentOwnerType = "IDENTITY"
-)
-
-// Valid indicates whether the value is a known member of the ManualWorkItemDetailsCurrentOwnerType enum.
-func (e ManualWorkItemDetailsCurrentOwnerType) Valid() bool {
-	switch e {
-	case ManualWorkItemDetailsCurrentOwnerTypeGOVERNANCEGROUP:
-		return true
-	case ManualWorkItemDetailsCurrentOwnerTypeIDENTITY:
+	case LocaleOriginRequest:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ManualWorkItemDetailsOriginalOwnerType.
+// Defines values for WorkItemState.
 const (
-	ManualWorkItemDetailsOriginalOwnerTypeGOVERNANCEGROUP ManualWorkItemDetailsOriginalOwnerType = "GOVERNANCE_GROUP"
-	ManualWorkItemDetailsOriginalOwnerTypeIDENTITY        ManualWorkItemDetailsOriginalOwnerType = "IDENTITY"
+	WorkItemStateApproved  WorkItemState = "APPROVED"
+	WorkItemStateArchived  WorkItemState = "ARCHIVED"
+	WorkItemStateCancelled WorkItemState = "CANCELLED"
+	WorkItemStateExpired   WorkItemState = "EXPIRED"
+	WorkItemStatePending   WorkItemState = "PENDING"
+	WorkItemStateRejected  WorkItemState = "REJECTED"
 )
 
-// Valid indicates whether the value is a known member of the ManualWorkItemDetailsOriginalOwnerType enum.
-func (e ManualWorkItemDetailsOriginalOwnerType) Valid() bool {
+// Valid indicates whether the value is a known member of the WorkItemState enum.
+func (e WorkItemState) Valid() bool {
 	switch e {
-	case ManualWorkItemDetailsOriginalOwnerTypeGOVERNANCEGROUP:
+	case WorkItemStateApproved:
 		return true
-	case ManualWorkItemDetailsOriginalOwnerTypeIDENTITY:
+	case WorkItemStateArchived:
+		return true
+	case WorkItemStateCancelled:
+		return true
+	case WorkItemStateExpired:
+		return true
+	case WorkItemStatePending:
+		return true
+	case WorkItemStateRejected:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ManualWorkItemState.
+// Defines values for OwnerType.
 const (
-	ManualWorkItemStateAPPROVED  ManualWorkItemState = "APPROVED"
-	ManualWorkItemStateARCHIVED  ManualWorkItemState = "ARCHIVED"
-	ManualWorkItemStateCANCELLED ManualWorkItemState = "CANCELLED"
-	ManualWorkItemStateEXPIRED   ManualWorkItemState = "EXPIRED"
-	ManualWorkItemStatePENDING   ManualWorkItemState = "PENDING"
-	ManualWorkItemStateREJECTED  ManualWorkItemState = "REJECTED"
+	OwnerTypeGovernanceGroup OwnerType = "GOVERNANCE_GROUP"
+	OwnerTypeIdentity        OwnerType = "IDENTITY"
 )
 
-// Valid indicates whether the value is a known member of the ManualWorkItemState enum.
-func (e ManualWorkItemState) Valid() bool {
+// Valid indicates whether the value is a known member of the OwnerType enum.
+func (e OwnerType) Valid() bool {
 	switch e {
-	case ManualWorkItemStateAPPROVED:
+	case OwnerTypeGovernanceGroup:
 		return true
-	case ManualWorkItemStateARCHIVED:
-		return true
-	case ManualWorkItemStateCANCELLED:
-		return true
-	case ManualWorkItemStateEXPIRED:
-		return true
-	case ManualWorkItemStatePENDING:
-		return true
-	case ManualWorkItemStateREJECTED:
+	case OwnerTypeIdentity:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for OwnerDtoType.
+// Defines values for PreApprovalDecision.
 const (
-	OwnerDtoTypeIDENTITY OwnerDtoType = "IDENTITY"
+	PreApprovalDecisionApproved PreApprovalDecision = "APPROVED"
+	PreApprovalDecisionRejected PreApprovalDecision = "REJECTED"
 )
 
-// Valid indicates whether the value is a known member of the OwnerDtoType enum.
-func (e OwnerDtoType) Valid() bool {
+// Valid indicates whether the value is a known member of the PreApprovalDecision enum.
+func (e PreApprovalDecision) Valid() bool {
 	switch e {
-	case OwnerDtoTypeIDENTITY:
+	case PreApprovalDecisionApproved:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PreApprovalTriggerDetailsDecision.
-const (
-	PreApprovalTriggerDetailsDecisionAPPROVED PreApprovalTriggerDetailsDecision = "APPROVED"
-	PreApprovalTriggerDetailsDecisionREJECTED PreApprovalTriggerDetailsDecision = "REJECTED"
-)
-
-// Valid indicates whether the value is a known member of the PreApprovalTriggerDetailsDecision enum.
-func (e PreApprovalTriggerDetailsDecision) Valid() bool {
-	switch e {
-	case PreApprovalTriggerDetailsDecisionAPPROVED:
-		return true
-	case PreApprovalTriggerDetailsDecisionREJECTED:
+	case PreApprovalDecisionRejected:
 		return true
 	default:
 		return false
@@ -451,187 +355,109 @@ func (e PreApprovalTriggerDetailsDecision) Valid() bool {
 
 // Defines values for ReassignmentType.
 const (
-	ReassignmentTypeAUTOESCALATION        ReassignmentType = "AUTO_ESCALATION"
-	ReassignmentTypeAUTOMATICREASSIGNMENT ReassignmentType = "AUTOMATIC_REASSIGNMENT"
-	ReassignmentTypeMANUALREASSIGNMENT    ReassignmentType = "MANUAL_REASSIGNMENT"
-	ReassignmentTypeSELFREVIEWDELEGATION  ReassignmentType = "SELF_REVIEW_DELEGATION"
+	ReassignmentTypeAutoEscalation        ReassignmentType = "AUTO_ESCALATION"
+	ReassignmentTypeAutomaticReassignment ReassignmentType = "AUTOMATIC_REASSIGNMENT"
+	ReassignmentTypeManualReassignment    ReassignmentType = "MANUAL_REASSIGNMENT"
+	ReassignmentTypeSelfReviewDelegation  ReassignmentType = "SELF_REVIEW_DELEGATION"
 )
 
 // Valid indicates whether the value is a known member of the ReassignmentType enum.
 func (e ReassignmentType) Valid() bool {
 	switch e {
-	case ReassignmentTypeAUTOESCALATION:
+	case ReassignmentTypeAutoEscalation:
 		return true
-	case ReassignmentTypeAUTOMATICREASSIGNMENT:
+	case ReassignmentTypeAutomaticReassignment:
 		return true
-	case ReassignmentTypeMANUALREASSIGNMENT:
+	case ReassignmentTypeManualReassignment:
 		return true
-	case ReassignmentTypeSELFREVIEWDELEGATION:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RequestedItemDetailsType.
-const (
-	RequestedItemDetailsTypeACCESSPROFILE RequestedItemDetailsType = "ACCESS_PROFILE"
-	RequestedItemDetailsTypeENTITLEMENT   RequestedItemDetailsType = "ENTITLEMENT"
-	RequestedItemDetailsTypeROLE          RequestedItemDetailsType = "ROLE"
-)
-
-// Valid indicates whether the value is a known member of the RequestedItemDetailsType enum.
-func (e RequestedItemDetailsType) Valid() bool {
-	switch e {
-	case RequestedItemDetailsTypeACCESSPROFILE:
-		return true
-	case RequestedItemDetailsTypeENTITLEMENT:
-		return true
-	case RequestedItemDetailsTypeROLE:
+	case ReassignmentTypeSelfReviewDelegation:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for RequestedItemDtoRefType.
+// Defines values for State.
 const (
-	RequestedItemDtoRefTypeACCESSPROFILE RequestedItemDtoRefType = "ACCESS_PROFILE"
-	RequestedItemDtoRefTypeENTITLEMENT   RequestedItemDtoRefType = "ENTITLEMENT"
-	RequestedItemDtoRefTypeROLE          RequestedItemDtoRefType = "ROLE"
+	StateCancelled                       State = "CANCELLED"
+	StateError                           State = "ERROR"
+	StateExecuting                       State = "EXECUTING"
+	StateNotAllItemsProvisioned          State = "NOT_ALL_ITEMS_PROVISIONED"
+	StateProvisioningFailed              State = "PROVISIONING_FAILED"
+	StateProvisioningVerificationPending State = "PROVISIONING_VERIFICATION_PENDING"
+	StateRejected                        State = "REJECTED"
+	StateRequestCompleted                State = "REQUEST_COMPLETED"
+	StateTerminated                      State = "TERMINATED"
 )
 
-// Valid indicates whether the value is a known member of the RequestedItemDtoRefType enum.
-func (e RequestedItemDtoRefType) Valid() bool {
+// Valid indicates whether the value is a known member of the State enum.
+func (e State) Valid() bool {
 	switch e {
-	case RequestedItemDtoRefTypeACCESSPROFILE:
+	case StateCancelled:
 		return true
-	case RequestedItemDtoRefTypeENTITLEMENT:
+	case StateError:
 		return true
-	case RequestedItemDtoRefTypeROLE:
+	case StateExecuting:
+		return true
+	case StateNotAllItemsProvisioned:
+		return true
+	case StateProvisioningFailed:
+		return true
+	case StateProvisioningVerificationPending:
+		return true
+	case StateRejected:
+		return true
+	case StateRequestCompleted:
+		return true
+	case StateTerminated:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for RequestedItemStatusRequestedForType.
+// Defines values for SodPolicyType.
 const (
-	RequestedItemStatusRequestedForTypeIDENTITY RequestedItemStatusRequestedForType = "IDENTITY"
+	SodPolicyTypeSodPolicy SodPolicyType = "SOD_POLICY"
 )
 
-// Valid indicates whether the value is a known member of the RequestedItemStatusRequestedForType enum.
-func (e RequestedItemStatusRequestedForType) Valid() bool {
+// Valid indicates whether the value is a known member of the SodPolicyType enum.
+func (e SodPolicyType) Valid() bool {
 	switch e {
-	case RequestedItemStatusRequestedForTypeIDENTITY:
+	case SodPolicyTypeSodPolicy:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for RequestedItemStatusType.
+// Defines values for SodCheckState.
 const (
-	RequestedItemStatusTypeACCESSPROFILE RequestedItemStatusType = "ACCESS_PROFILE"
-	RequestedItemStatusTypeENTITLEMENT   RequestedItemStatusType = "ENTITLEMENT"
-	RequestedItemStatusTypeROLE          RequestedItemStatusType = "ROLE"
+	SodCheckStateError   SodCheckState = "ERROR"
+	SodCheckStateSuccess SodCheckState = "SUCCESS"
 )
 
-// Valid indicates whether the value is a known member of the RequestedItemStatusType enum.
-func (e RequestedItemStatusType) Valid() bool {
+// Valid indicates whether the value is a known member of the SodCheckState enum.
+func (e SodCheckState) Valid() bool {
 	switch e {
-	case RequestedItemStatusTypeACCESSPROFILE:
+	case SodCheckStateError:
 		return true
-	case RequestedItemStatusTypeENTITLEMENT:
-		return true
-	case RequestedItemStatusTypeROLE:
+	case SodCheckStateSuccess:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for RequestedItemStatusRequestState.
+// Defines values for RequestStateFilter.
 const (
-	RequestedItemStatusRequestStateCANCELLED                       RequestedItemStatusRequestState = "CANCELLED"
-	RequestedItemStatusRequestStateERROR                           RequestedItemStatusRequestState = "ERROR"
-	RequestedItemStatusRequestStateEXECUTING                       RequestedItemStatusRequestState = "EXECUTING"
-	RequestedItemStatusRequestStateNOTALLITEMSPROVISIONED          RequestedItemStatusRequestState = "NOT_ALL_ITEMS_PROVISIONED"
-	RequestedItemStatusRequestStatePROVISIONINGFAILED              RequestedItemStatusRequestState = "PROVISIONING_FAILED"
-	RequestedItemStatusRequestStatePROVISIONINGVERIFICATIONPENDING RequestedItemStatusRequestState = "PROVISIONING_VERIFICATION_PENDING"
-	RequestedItemStatusRequestStateREJECTED                        RequestedItemStatusRequestState = "REJECTED"
-	RequestedItemStatusRequestStateREQUESTCOMPLETED                RequestedItemStatusRequestState = "REQUEST_COMPLETED"
-	RequestedItemStatusRequestStateTERMINATED                      RequestedItemStatusRequestState = "TERMINATED"
+	RequestStateFilterExecuting RequestStateFilter = "EXECUTING"
 )
 
-// Valid indicates whether the value is a known member of the RequestedItemStatusRequestState enum.
-func (e RequestedItemStatusRequestState) Valid() bool {
+// Valid indicates whether the value is a known member of the RequestStateFilter enum.
+func (e RequestStateFilter) Valid() bool {
 	switch e {
-	case RequestedItemStatusRequestStateCANCELLED:
-		return true
-	case RequestedItemStatusRequestStateERROR:
-		return true
-	case RequestedItemStatusRequestStateEXECUTING:
-		return true
-	case RequestedItemStatusRequestStateNOTALLITEMSPROVISIONED:
-		return true
-	case RequestedItemStatusRequestStatePROVISIONINGFAILED:
-		return true
-	case RequestedItemStatusRequestStatePROVISIONINGVERIFICATIONPENDING:
-		return true
-	case RequestedItemStatusRequestStateREJECTED:
-		return true
-	case RequestedItemStatusRequestStateREQUESTCOMPLETED:
-		return true
-	case RequestedItemStatusRequestStateTERMINATED:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SodPolicyDtoType.
-const (
-	SodPolicyDtoTypeSODPOLICY SodPolicyDtoType = "SOD_POLICY"
-)
-
-// Valid indicates whether the value is a known member of the SodPolicyDtoType enum.
-func (e SodPolicyDtoType) Valid() bool {
-	switch e {
-	case SodPolicyDtoTypeSODPOLICY:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SodViolationContextCheckCompletedState.
-const (
-	SodViolationContextCheckCompletedStateERROR   SodViolationContextCheckCompletedState = "ERROR"
-	SodViolationContextCheckCompletedStateSUCCESS SodViolationContextCheckCompletedState = "SUCCESS"
-)
-
-// Valid indicates whether the value is a known member of the SodViolationContextCheckCompletedState enum.
-func (e SodViolationContextCheckCompletedState) Valid() bool {
-	switch e {
-	case SodViolationContextCheckCompletedStateERROR:
-		return true
-	case SodViolationContextCheckCompletedStateSUCCESS:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListAccessRequestStatusParamsRequestState.
-const (
-	ListAccessRequestStatusParamsRequestStateEXECUTING ListAccessRequestStatusParamsRequestState = "EXECUTING"
-)
-
-// Valid indicates whether the value is a known member of the ListAccessRequestStatusParamsRequestState enum.
-func (e ListAccessRequestStatusParamsRequestState) Valid() bool {
-	switch e {
-	case ListAccessRequestStatusParamsRequestStateEXECUTING:
+	case RequestStateFilterExecuting:
 		return true
 	default:
 		return false
@@ -646,46 +472,32 @@ type AccessItemRequester struct {
 	// Id Id of the identity.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20648
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: William Wilson
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
-	//
-	// Example: IDENTITY
-	Type *AccessItemRequesterType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
-
-// AccessItemRequesterType Kind of object referred to.
-//
-// Example: IDENTITY
-type AccessItemRequesterType string
 
 // AccessItemReviewedBy The identity that reviewed an item.
 type AccessItemReviewedBy struct {
 	// Id Id of the identity.
 	//
 	// Example: 2c3780a46faadee4016fb4e018c20652
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: Allen Albertson
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
-	//
-	// Example: IDENTITY
-	Type *AccessItemReviewedByType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
-
-// AccessItemReviewedByType Kind of object referred to.
-//
-// Example: IDENTITY
-type AccessItemReviewedByType string
 
 // AccessRequest A request to change access. Use either requestedFor with requestedItems, or (for grants)
 // requestedForWithRequestedItems alone.
@@ -693,50 +505,50 @@ type AccessRequest struct {
 	// ClientMetadata Caller-defined strings kept with the request.
 	//
 	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
-	ClientMetadata *map[string]string `json:"clientMetadata,omitempty"`
+	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
 	// RequestType What the request does to the identities' access; null when unknown.
 	//
 	// Example: GRANT_ACCESS
-	RequestType *AccessRequestType `json:"requestType,omitempty"`
+	RequestType RequestType `json:"requestType,omitempty,omitzero"`
 
 	// RequestedFor Ids of the identities the request is for.
 	//
 	// Example: ["2c918084660f45d6016617daa9210584"]
-	RequestedFor *[]string `json:"requestedFor,omitempty"`
+	RequestedFor []string `json:"requestedFor,omitempty,omitzero"`
 
 	// RequestedForWithRequestedItems Per-identity items with account selection; grants only.
-	RequestedForWithRequestedItems *[]RequestedForDtoRef `json:"requestedForWithRequestedItems,omitempty"`
+	RequestedForWithRequestedItems []IdentityRequest `json:"requestedForWithRequestedItems,omitempty,omitzero"`
 
 	// RequestedItems Items to grant or revoke for every identity in requestedFor.
-	RequestedItems *[]AccessRequestItem `json:"requestedItems,omitempty"`
+	RequestedItems []AccessRequestItem `json:"requestedItems,omitempty,omitzero"`
 }
 
-// AccessRequestConfig The tenant's access request settings.
-type AccessRequestConfig struct {
+// Config The tenant's access request settings.
+type Config struct {
 	// ApprovalReminderAndEscalationConfig Reminders and escalation of approvals that wait too long.
-	ApprovalReminderAndEscalationConfig *ApprovalReminderAndEscalationConfig `json:"approvalReminderAndEscalationConfig,omitempty"`
+	ApprovalReminderAndEscalationConfig ApprovalReminderAndEscalationConfig `json:"approvalReminderAndEscalationConfig,omitempty,omitzero"`
 
 	// ApprovalsMustBeExternal Approvals happen outside the product.
 	//
 	// Example: true
-	ApprovalsMustBeExternal *bool `json:"approvalsMustBeExternal,omitempty"`
+	ApprovalsMustBeExternal bool `json:"approvalsMustBeExternal"`
 
 	// AutoApprovalEnabled Requests by an approver for themselves are approved at once.
 	//
 	// Example: true
-	AutoApprovalEnabled *bool `json:"autoApprovalEnabled,omitempty"`
+	AutoApprovalEnabled bool `json:"autoApprovalEnabled"`
 
 	// EntitlementRequestConfig Settings for entitlement requests.
-	EntitlementRequestConfig *EntitlementRequestConfig `json:"entitlementRequestConfig,omitempty"`
+	EntitlementRequestConfig EntitlementRequestConfig `json:"entitlementRequestConfig"`
 
 	// ReauthorizationEnabled Approvers must sign in again to approve.
 	//
 	// Example: true
-	ReauthorizationEnabled *bool `json:"reauthorizationEnabled,omitempty"`
+	ReauthorizationEnabled bool `json:"reauthorizationEnabled"`
 
 	// RequestOnBehalfOfConfig Who may request access for someone else.
-	RequestOnBehalfOfConfig *RequestOnBehalfOfConfig   `json:"requestOnBehalfOfConfig,omitempty"`
+	RequestOnBehalfOfConfig RequestOnBehalfOfConfig    `json:"requestOnBehalfOfConfig"`
 	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
@@ -745,17 +557,17 @@ type AccessRequestItem struct {
 	// AssignmentId For revokes, the assignment to remove when there are several.
 	//
 	// Example: ee48a191c00d49bf9264eb0a4fc3a9fc
-	AssignmentId *string `json:"assignmentId,omitempty"`
+	AssignmentId string `json:"assignmentId,omitempty,omitzero"`
 
 	// ClientMetadata Caller-defined strings kept with this item.
 	//
 	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
-	ClientMetadata *map[string]string `json:"clientMetadata,omitempty"`
+	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
 	// Comment Justification; some configurations need one, revokes always do.
 	//
 	// Example: Needed for the quarterly close.
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Id Id of the access item.
 	//
@@ -765,124 +577,117 @@ type AccessRequestItem struct {
 	// NativeIdentity For revokes, the account to remove access from when there are several.
 	//
 	// Example: CN=User db3377de14bf,OU=YOURCONTAINER, DC=YOURDOMAIN
-	NativeIdentity *string `json:"nativeIdentity,omitempty"`
+	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
 
 	// RemoveDate When the access should end, in UTC and in the future.
 	//
 	// Example: 2020-07-11T21:23:15.000Z
-	RemoveDate *time.Time `json:"removeDate,omitempty"`
+	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
 	// StartDate When the access should start, in UTC.
 	//
 	// Example: 2020-06-12T21:22:23.000Z
-	StartDate *time.Time `json:"startDate,omitempty"`
+	StartDate time.Time `json:"startDate,omitempty,omitzero"`
 
-	// Type Kind of access item.
-	//
-	// Example: ACCESS_PROFILE
-	Type AccessRequestItemType `json:"type"`
+	// Type The kind of access an item grants.
+	Type ItemType `json:"type"`
 }
-
-// AccessRequestItemType Kind of access item.
-//
-// Example: ACCESS_PROFILE
-type AccessRequestItemType string
 
 // AccessRequestPhases One phase a request went through.
 type AccessRequestPhases struct {
 	// Finished When the phase ended.
 	//
 	// Example: 2020-07-12T00:00:00Z
-	Finished *time.Time `json:"finished,omitempty"`
+	Finished time.Time `json:"finished,omitempty,omitzero"`
 
 	// Name Name of the phase.
 	//
 	// Example: APPROVAL_PHASE
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// PhaseReference Field of the status holding this phase's detail.
 	//
 	// Example: approvalDetails
-	PhaseReference *string `json:"phaseReference,omitempty"`
+	PhaseReference string `json:"phaseReference,omitempty,omitzero"`
 
 	// Result Result of the phase, once finished.
 	//
 	// Example: SUCCESSFUL
-	Result *AccessRequestPhasesResult `json:"result,omitempty"`
+	Result PhaseResult `json:"result,omitempty,omitzero"`
 
 	// Started When the phase began.
 	//
 	// Example: 2020-07-11T00:00:00Z
-	Started *time.Time `json:"started,omitempty"`
+	Started time.Time `json:"started,omitempty,omitzero"`
 
 	// State State of the phase.
 	//
 	// Example: COMPLETED
-	State *AccessRequestPhasesState `json:"state,omitempty"`
+	State PhaseState `json:"state,omitempty,omitzero"`
 }
 
-// AccessRequestPhasesResult Result of the phase, once finished.
+// PhaseResult Result of the phase, once finished.
 //
 // Example: SUCCESSFUL
-type AccessRequestPhasesResult string
+type PhaseResult string
 
-// AccessRequestPhasesState State of the phase.
+// PhaseState State of the phase.
 //
 // Example: COMPLETED
-type AccessRequestPhasesState string
+type PhaseState string
 
-// AccessRequestResponse What became of a submitted request.
-type AccessRequestResponse struct {
+// CreateResult What became of a submitted request.
+type CreateResult struct {
 	// ExistingRequests Requests that were already pending for the same identity and item.
 	//
 	// Example: [{"accessRequestIds":["5d3118c518a44ec7805450d53479ccdc"],"attributesHash":2843118224,"requestedFor":"899fd612ecfc4cf3bf48f14d0afdef89","requestedItemsDetails":[{"id":"779c6fd7171540bbc1184e5946112c28","type":"ROLE"}]}]
-	ExistingRequests *[]AccessRequestTracking `json:"existingRequests,omitempty"`
+	ExistingRequests []RequestTracking `json:"existingRequests,omitempty,omitzero"`
 
 	// NewRequests Requests created by this call.
 	//
 	// Example: [{"accessRequestIds":["5d3118c518a44ec7805450d53479ccdb"],"attributesHash":-1928438224,"requestedFor":"899fd612ecfc4cf3bf48f14d0afdef89","requestedItemsDetails":[{"id":"779c6fd7171540bba1184e5946112c28","type":"ENTITLEMENT"}]}]
-	NewRequests *[]AccessRequestTracking `json:"newRequests,omitempty"`
+	NewRequests []RequestTracking `json:"newRequests,omitempty,omitzero"`
 }
 
-// AccessRequestTracking Where one identity's part of a submitted request went.
-type AccessRequestTracking struct {
+// RequestTracking Where one identity's part of a submitted request went.
+type RequestTracking struct {
 	// AccessRequestIds Ids of the access requests created or found.
 	//
 	// Example: ["5d3118c518a44ec7805450d53479ccdb"]
-	AccessRequestIds *[]string `json:"accessRequestIds,omitempty"`
+	AccessRequestIds []string `json:"accessRequestIds,omitempty,omitzero"`
 
 	// AttributesHash Hash the server uses to spot duplicate requests.
 	//
 	// Example: -1928438224
-	AttributesHash *int64 `json:"attributesHash,omitempty"`
+	AttributesHash int64 `json:"attributesHash,omitempty,omitzero"`
 
 	// RequestedFor Id of the identity.
 	//
 	// Example: 2c918084660f45d6016617daa9210584
-	RequestedFor *string `json:"requestedFor,omitempty"`
+	RequestedFor string `json:"requestedFor,omitempty,omitzero"`
 
 	// RequestedItemsDetails The items concerned.
 	//
 	// Example: [{"id":"779c6fd7171540bba1184e5946112c28","type":"ENTITLEMENT"}]
-	RequestedItemsDetails *[]RequestedItemDetails `json:"requestedItemsDetails,omitempty"`
+	RequestedItemsDetails []RequestedItemDetails `json:"requestedItemsDetails,omitempty,omitzero"`
 }
 
-// AccessRequestType What the request does to the identities' access; null when unknown.
+// RequestType What the request does to the identities' access; null when unknown.
 //
 // Example: GRANT_ACCESS
-type AccessRequestType string
+type RequestType string
 
-// AccountItemRef One account picked for a requested item.
-type AccountItemRef struct {
+// AccountRef One account picked for a requested item.
+type AccountRef struct {
 	// AccountUuid The account's uuid on its source, if it has one.
 	//
 	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
-	AccountUuid *string `json:"accountUuid,omitempty"`
+	AccountUuid string `json:"accountUuid,omitempty,omitzero"`
 
 	// NativeIdentity The account's native identity on its source.
 	//
 	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
-	NativeIdentity *string `json:"nativeIdentity,omitempty"`
+	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
 }
 
 // ApprovalForwardHistory One forwarding of a work item.
@@ -890,32 +695,32 @@ type ApprovalForwardHistory struct {
 	// Comment Why it was forwarded.
 	//
 	// Example: On leave.
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// ForwarderName Who forwarded it.
 	//
 	// Example: William Wilson
-	ForwarderName *string `json:"forwarderName,omitempty"`
+	ForwarderName string `json:"forwarderName,omitempty,omitzero"`
 
 	// Modified When it was forwarded.
 	//
 	// Example: 2019-08-23T18:52:57.398Z
-	Modified *time.Time `json:"modified,omitempty"`
+	Modified time.Time `json:"modified,omitempty,omitzero"`
 
 	// NewApproverName New approver.
 	//
 	// Example: Al Volta
-	NewApproverName *string `json:"newApproverName,omitempty"`
+	NewApproverName string `json:"newApproverName,omitempty,omitzero"`
 
 	// OldApproverName Previous approver.
 	//
 	// Example: Frank Mir
-	OldApproverName *string `json:"oldApproverName,omitempty"`
+	OldApproverName string `json:"oldApproverName,omitempty,omitzero"`
 
 	// ReassignmentType How a work item came to its new owner.
 	//
 	// Example: AUTOMATIC_REASSIGNMENT
-	ReassignmentType *ReassignmentType `json:"reassignmentType,omitempty"`
+	ReassignmentType ReassignmentType `json:"reassignmentType,omitempty,omitzero"`
 }
 
 // ApprovalReminderAndEscalationConfig Reminders and escalation of approvals that wait too long.
@@ -931,7 +736,7 @@ type ApprovalReminderAndEscalationConfig struct {
 	DaysUntilEscalation *int32 `json:"daysUntilEscalation,omitempty"`
 
 	// FallbackApproverRef An identity with its name and email.
-	FallbackApproverRef *IdentityReferenceWithNameAndEmail `json:"fallbackApproverRef,omitempty"`
+	FallbackApproverRef IdentityRef `json:"fallbackApproverRef,omitempty,omitzero"`
 
 	// MaxReminders Most reminders sent before escalation.
 	//
@@ -945,74 +750,67 @@ type ApprovalReminderAndEscalationConfig struct {
 // Example: MANAGER
 type ApprovalScheme string
 
-// ApprovalStatusDto One approval step of a requested item.
-type ApprovalStatusDto struct {
+// ApprovalStatus One approval step of a requested item.
+type ApprovalStatus struct {
 	// ApprovalId Id of the approval.
 	//
 	// Example: 2c9180877b2b6ea4017b2c545f971429
-	ApprovalId *string `json:"approvalId,omitempty"`
+	ApprovalId string `json:"approvalId,omitempty,omitzero"`
 
 	// Comment The approver's comment.
 	//
 	// Example: Approved.
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// CurrentOwner The identity that reviewed an item.
-	CurrentOwner *AccessItemReviewedBy `json:"currentOwner,omitempty"`
+	CurrentOwner AccessItemReviewedBy `json:"currentOwner,omitempty,omitzero"`
 
 	// ErrorMessages Errors raised by this step.
-	ErrorMessages *[]ErrorMessageDto `json:"errorMessages,omitempty"`
+	ErrorMessages []ErrorMessage `json:"errorMessages,omitempty,omitzero"`
 
 	// Forwarded The approval was passed to another owner.
 	//
 	// Example: false
-	Forwarded *bool `json:"forwarded,omitempty"`
+	Forwarded bool `json:"forwarded,omitempty,omitzero"`
 
 	// Modified Last change.
 	//
 	// Example: 2019-08-23T18:52:57.398Z
-	Modified *time.Time `json:"modified,omitempty"`
+	Modified time.Time `json:"modified,omitempty,omitzero"`
 
 	// OriginalOwner The first owner, when the approval was forwarded.
-	OriginalOwner *ApprovalOriginalOwner `json:"originalOwner,omitempty"`
+	OriginalOwner ApprovalOriginalOwner `json:"originalOwner,omitempty,omitzero"`
 
 	// RemoveDate When the granted access ends.
 	//
 	// Example: 2020-07-11T00:00:00Z
-	RemoveDate *time.Time `json:"removeDate,omitempty"`
+	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
 	// Scheme Who is responsible for an approval step.
 	//
 	// Example: MANAGER
-	Scheme *ApprovalScheme `json:"scheme,omitempty"`
+	Scheme ApprovalScheme `json:"scheme,omitempty,omitzero"`
 
 	// Status State of an approval or work item.
 	//
 	// Example: PENDING
-	Status *ManualWorkItemState `json:"status,omitempty"`
+	Status WorkItemState `json:"status,omitempty,omitzero"`
 }
-
-// ApprovalStatusDtoOriginalOwnerType Kind of owner.
-//
-// Example: IDENTITY
-type ApprovalStatusDtoOriginalOwnerType string
 
 // ApprovalOriginalOwner The first owner, when the approval was forwarded.
 type ApprovalOriginalOwner struct {
 	// Id Id of the owner.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20642
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: Michael Michaels
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of owner.
-	//
-	// Example: IDENTITY
-	Type *ApprovalStatusDtoOriginalOwnerType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
 // CancelAccessRequest Which request to cancel, and why.
@@ -1033,15 +831,15 @@ type CancelledRequestDetails struct {
 	// Comment The canceller's comment.
 	//
 	// Example: No longer needed.
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Modified When it was cancelled.
 	//
 	// Example: 2019-12-20T09:17:12.192Z
-	Modified *time.Time `json:"modified,omitempty"`
+	Modified time.Time `json:"modified,omitempty,omitzero"`
 
 	// Owner An identity that owns something.
-	Owner *OwnerDto `json:"owner,omitempty"`
+	Owner Owner `json:"owner,omitempty,omitzero"`
 }
 
 // CloseAccessRequest Which requests to close, and how they should end.
@@ -1054,159 +852,155 @@ type CloseAccessRequest struct {
 	// CompletionStatus Completion state to end in.
 	//
 	// Example: Failure
-	CompletionStatus *CloseAccessRequestCompletionStatus `json:"completionStatus,omitempty"`
+	CompletionStatus CompletionStatus `json:"completionStatus,omitempty,omitzero"`
 
 	// ExecutionStatus Execution state to end in.
 	//
 	// Example: Terminated
-	ExecutionStatus *CloseAccessRequestExecutionStatus `json:"executionStatus,omitempty"`
+	ExecutionStatus ExecutionStatus `json:"executionStatus,omitempty,omitzero"`
 
 	// Message Note recorded on each closed request.
 	//
 	// Example: Closed by an administrator.
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty,omitzero"`
 }
 
-// CloseAccessRequestCompletionStatus Completion state to end in.
+// CompletionStatus Completion state to end in.
 //
 // Example: Failure
-type CloseAccessRequestCompletionStatus string
+type CompletionStatus string
 
-// CloseAccessRequestExecutionStatus Execution state to end in.
+// ExecutionStatus Execution state to end in.
 //
 // Example: Terminated
-type CloseAccessRequestExecutionStatus string
+type ExecutionStatus string
 
-// CommentDto A comment with its author and time.
-type CommentDto struct {
+// Comment A comment with its author and time.
+type Comment struct {
 	// Author Who wrote it.
-	Author *CommentAuthor `json:"author,omitempty"`
+	Author CommentAuthor `json:"author,omitempty,omitzero"`
 
 	// Comment The comment.
 	//
 	// Example: Please grant this.
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Created When it was written.
 	//
 	// Example: 2017-07-11T18:45:37.098Z
-	Created *time.Time `json:"created,omitempty"`
+	Created time.Time `json:"created,omitempty,omitzero"`
 }
-
-// CommentDtoAuthorType Kind of object referred to.
-//
-// Example: IDENTITY
-type CommentDtoAuthorType string
 
 // CommentAuthor Who wrote it.
 type CommentAuthor struct {
 	// Id Id of the identity.
 	//
 	// Example: 2c9180847e25f377017e2ae8cae4650b
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: john.doe
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
-	//
-	// Example: IDENTITY
-	Type *CommentDtoAuthorType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// DtoType Kind of object a reference points at.
+// ObjectType Kind of object a reference points at.
 //
 // Example: IDENTITY
-type DtoType string
+type ObjectType string
 
 // EntitlementRequestConfig Settings for entitlement requests.
 type EntitlementRequestConfig struct {
 	// AllowEntitlementRequest Entitlements may be requested.
 	//
 	// Example: true
-	AllowEntitlementRequest *bool `json:"allowEntitlementRequest,omitempty"`
+	AllowEntitlementRequest bool `json:"allowEntitlementRequest"`
 
 	// DeniedCommentsRequired Denials need a comment.
 	//
 	// Example: false
-	DeniedCommentsRequired *bool `json:"deniedCommentsRequired,omitempty"`
+	DeniedCommentsRequired bool `json:"deniedCommentsRequired"`
 
 	// GrantRequestApprovalSchemes Comma-separated approvers, in order.
 	//
 	// Example: entitlementOwner, sourceOwner, manager, workgroup:2c918084660f45d6016617daa9210584
-	GrantRequestApprovalSchemes *string `json:"grantRequestApprovalSchemes,omitempty"`
+	GrantRequestApprovalSchemes string `json:"grantRequestApprovalSchemes,omitempty,omitzero"`
 
 	// RequestCommentsRequired Requests need a comment.
 	//
 	// Example: false
-	RequestCommentsRequired *bool                      `json:"requestCommentsRequired,omitempty"`
+	RequestCommentsRequired bool                       `json:"requestCommentsRequired"`
 	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
-// ErrorMessageDto A message in one locale.
-type ErrorMessageDto struct {
+// ErrorMessage A message in one locale.
+type ErrorMessage struct {
 	// Locale BCP 47 tag of the message's language.
 	//
 	// Example: en-US
-	Locale *string `json:"locale,omitempty"`
+	Locale string `json:"locale,omitempty,omitzero"`
 
 	// LocaleOrigin How the message's locale was chosen; more values may appear.
 	//
 	// Example: DEFAULT
-	LocaleOrigin *LocaleOrigin `json:"localeOrigin,omitempty"`
+	LocaleOrigin LocaleOrigin `json:"localeOrigin,omitempty,omitzero"`
 
 	// Text The message.
 	//
 	// Example: The request was well formed but its content is not valid.
-	Text *string `json:"text,omitempty"`
+	Text string `json:"text,omitempty,omitzero"`
 }
 
-// ErrorMessageDtoList Messages about one failure, one per locale.
-type ErrorMessageDtoList = []ErrorMessageDto
+// ErrorMessageList Messages about one failure, one per locale.
+type ErrorMessageList = []ErrorMessage
 
-// ErrorResponseDto The vendor's common error body.
-type ErrorResponseDto struct {
+// ErrorResponse The vendor's common error body.
+type ErrorResponse struct {
 	// Causes Further detail on the reasons.
-	Causes *[]ErrorMessageDto `json:"causes,omitempty"`
+	Causes []ErrorMessage `json:"causes,omitempty,omitzero"`
 
 	// DetailCode Fine-grained error code.
 	//
 	// Example: 400.1 Bad Request Content
-	DetailCode *string `json:"detailCode,omitempty"`
+	DetailCode string `json:"detailCode,omitempty,omitzero"`
 
 	// Messages Localized reasons.
-	Messages *[]ErrorMessageDto `json:"messages,omitempty"`
+	Messages []ErrorMessage `json:"messages,omitempty,omitzero"`
 
 	// TrackingId Id to quote to the vendor's support.
 	//
 	// Example: e7eab60924f64aa284175b9fa3309599
-	TrackingId *string `json:"trackingId,omitempty"`
+	TrackingId string `json:"trackingId,omitempty,omitzero"`
 }
 
-// IdentityReferenceWithNameAndEmail An identity with its name and email.
-type IdentityReferenceWithNameAndEmail struct {
+// IdentityRef An identity with its name and email.
+type IdentityRef struct {
 	// Email Email address.
 	//
 	// Example: alison.ferguso@example.com
-	Email *string `json:"email,omitempty"`
+	Email string `json:"email,omitempty,omitzero"`
 
 	// Id Id of the identity.
 	//
 	// Example: 5168015d32f890ca15812c9180835d2e
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: Alison Ferguso
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// Type Kind of object referred to.
 	//
 	// Example: IDENTITY
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty,omitzero"`
 }
+
+// ItemType The kind of access an item grants.
+type ItemType string
 
 // LocaleOrigin How the message's locale was chosen; more values may appear.
 //
@@ -1216,133 +1010,115 @@ type LocaleOrigin string
 // ManualWorkItemDetails A manual provisioning task of a requested item.
 type ManualWorkItemDetails struct {
 	// CurrentOwner Who holds the task now.
-	CurrentOwner *WorkItemCurrentOwner `json:"currentOwner,omitempty"`
+	CurrentOwner WorkItemCurrentOwner `json:"currentOwner,omitempty,omitzero"`
 
 	// ForwardHistory Every forwarding, oldest first.
-	ForwardHistory *[]ApprovalForwardHistory `json:"forwardHistory,omitempty"`
+	ForwardHistory []ApprovalForwardHistory `json:"forwardHistory,omitempty,omitzero"`
 
 	// Forwarded The task was passed to another owner.
 	//
 	// Example: true
-	Forwarded *bool `json:"forwarded,omitempty"`
+	Forwarded bool `json:"forwarded,omitempty,omitzero"`
 
 	// Modified Last change.
 	//
 	// Example: 2019-08-23T18:52:57.398Z
-	Modified *time.Time `json:"modified,omitempty"`
+	Modified time.Time `json:"modified,omitempty,omitzero"`
 
 	// OriginalOwner The first owner, when the task was forwarded.
-	OriginalOwner *WorkItemOriginalOwner `json:"originalOwner,omitempty"`
+	OriginalOwner WorkItemOriginalOwner `json:"originalOwner,omitempty,omitzero"`
 
 	// Status State of an approval or work item.
 	//
 	// Example: PENDING
-	Status *ManualWorkItemState `json:"status,omitempty"`
+	Status WorkItemState `json:"status,omitempty,omitzero"`
 }
-
-// ManualWorkItemDetailsCurrentOwnerType Kind of owner.
-//
-// Example: IDENTITY
-type ManualWorkItemDetailsCurrentOwnerType string
 
 // WorkItemCurrentOwner Who holds the task now.
 type WorkItemCurrentOwner struct {
 	// Id Id of the owner.
 	//
 	// Example: 2c3780a46faadee4016fb4e018c20652
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: Allen Albertson
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of owner.
-	//
-	// Example: IDENTITY
-	Type *ManualWorkItemDetailsCurrentOwnerType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
-
-// ManualWorkItemDetailsOriginalOwnerType Kind of owner.
-//
-// Example: IDENTITY
-type ManualWorkItemDetailsOriginalOwnerType string
 
 // WorkItemOriginalOwner The first owner, when the task was forwarded.
 type WorkItemOriginalOwner struct {
 	// Id Id of the owner.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20642
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: Michael Michaels
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of owner.
-	//
-	// Example: IDENTITY
-	Type *ManualWorkItemDetailsOriginalOwnerType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// ManualWorkItemState State of an approval or work item.
+// WorkItemState State of an approval or work item.
 //
 // Example: PENDING
-type ManualWorkItemState string
+type WorkItemState string
 
-// OwnerDto An identity that owns something.
-type OwnerDto struct {
+// Owner An identity that owns something.
+type Owner struct {
 	// Id Id of the identity.
 	//
 	// Example: 2c9180a46faadee4016fb4e018c20639
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: Support
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
-	//
-	// Example: IDENTITY
-	Type *OwnerDtoType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// OwnerDtoType Kind of object referred to.
-//
-// Example: IDENTITY
-type OwnerDtoType string
+// OwnerType What kind of identity or group a reference names.
+type OwnerType string
 
 // PreApprovalTriggerDetails The decision of a pre-approval trigger.
 type PreApprovalTriggerDetails struct {
 	// Comment The decision's comment.
 	//
 	// Example: Access is Approved
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Decision What was decided.
 	//
 	// Example: APPROVED
-	Decision *PreApprovalTriggerDetailsDecision `json:"decision,omitempty"`
+	Decision PreApprovalDecision `json:"decision,omitempty,omitzero"`
 
 	// Reviewer Who decided.
 	//
 	// Example: John Doe
-	Reviewer *string `json:"reviewer,omitempty"`
+	Reviewer string `json:"reviewer,omitempty,omitzero"`
 }
 
-// PreApprovalTriggerDetailsDecision What was decided.
+// PreApprovalDecision What was decided.
 //
 // Example: APPROVED
-type PreApprovalTriggerDetailsDecision string
+type PreApprovalDecision string
 
 // ProvisioningDetails Pointers to more detail on provisioning.
 type ProvisioningDetails struct {
 	// OrderedSubPhaseReferences Comma-separated names of fields holding sub-phase detail.
 	//
 	// Example: manualWorkItemDetails
-	OrderedSubPhaseReferences *string `json:"orderedSubPhaseReferences,omitempty"`
+	OrderedSubPhaseReferences string `json:"orderedSubPhaseReferences,omitempty,omitzero"`
 }
 
 // RateLimitedBody Body of a 429 answer.
@@ -1350,7 +1126,7 @@ type RateLimitedBody struct {
 	// Message Human-readable note about the limit.
 	//
 	// Example:  Rate Limit Exceeded
-	Message *string `json:"message,omitempty"`
+	Message string `json:"message,omitempty,omitzero"`
 }
 
 // ReassignmentType How a work item came to its new owner.
@@ -1363,12 +1139,12 @@ type RequestOnBehalfOfConfig struct {
 	// AllowRequestOnBehalfOfAnyoneByAnyone Anyone may request for anyone.
 	//
 	// Example: true
-	AllowRequestOnBehalfOfAnyoneByAnyone *bool `json:"allowRequestOnBehalfOfAnyoneByAnyone,omitempty"`
+	AllowRequestOnBehalfOfAnyoneByAnyone bool `json:"allowRequestOnBehalfOfAnyoneByAnyone"`
 
 	// AllowRequestOnBehalfOfEmployeeByManager Managers may request for their reports.
 	//
 	// Example: true
-	AllowRequestOnBehalfOfEmployeeByManager *bool                      `json:"allowRequestOnBehalfOfEmployeeByManager,omitempty"`
+	AllowRequestOnBehalfOfEmployeeByManager bool                       `json:"allowRequestOnBehalfOfEmployeeByManager"`
 	AdditionalProperties                    map[string]json.RawMessage `json:"-"`
 }
 
@@ -1377,38 +1153,38 @@ type RequestedAccountRef struct {
 	// AccountId The account's native identity.
 	//
 	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
-	AccountId *string `json:"accountId,omitempty"`
+	AccountId string `json:"accountId,omitempty,omitzero"`
 
 	// AccountUuid The account's uuid on its source.
 	//
 	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
-	AccountUuid *string `json:"accountUuid,omitempty"`
+	AccountUuid string `json:"accountUuid,omitempty,omitzero"`
 
 	// Name Display name of the account.
 	//
 	// Example: Glen.067da3248e914
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// SourceName Name of the account's source.
 	//
 	// Example: Multi Account AD source name
-	SourceName *string `json:"sourceName,omitempty"`
+	SourceName string `json:"sourceName,omitempty,omitzero"`
 
 	// Type Kind of object a reference points at.
 	//
 	// Example: IDENTITY
-	Type *DtoType `json:"type,omitempty"`
+	Type ObjectType `json:"type,omitempty,omitzero"`
 }
 
-// RequestedForDtoRef One identity and the items requested for it.
-type RequestedForDtoRef struct {
+// IdentityRequest One identity and the items requested for it.
+type IdentityRequest struct {
 	// IdentityId Id of the identity.
 	//
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
 	IdentityId string `json:"identityId"`
 
 	// RequestedItems Items for this identity.
-	RequestedItems []RequestedItemDtoRef `json:"requestedItems"`
+	RequestedItems []IdentityItem `json:"requestedItems"`
 }
 
 // RequestedItemDetails An item named in a tracking entry.
@@ -1416,33 +1192,26 @@ type RequestedItemDetails struct {
 	// Id Id of the access item.
 	//
 	// Example: 779c6fd7171540bba1184e5946112c28
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
-	// Type Kind of access item.
-	//
-	// Example: ENTITLEMENT
-	Type *RequestedItemDetailsType `json:"type,omitempty"`
+	// Type The kind of access an item grants.
+	Type ItemType `json:"type,omitempty,omitzero"`
 }
 
-// RequestedItemDetailsType Kind of access item.
-//
-// Example: ENTITLEMENT
-type RequestedItemDetailsType string
-
-// RequestedItemDtoRef One item in the per-identity request form, with optional account selection.
-type RequestedItemDtoRef struct {
+// IdentityItem One item in the per-identity request form, with optional account selection.
+type IdentityItem struct {
 	// AccountSelection Which accounts get the item, when the identity has several on a source.
-	AccountSelection *[]SourceItemRef `json:"accountSelection,omitempty"`
+	AccountSelection []AccountSelection `json:"accountSelection,omitempty,omitzero"`
 
 	// ClientMetadata Caller-defined strings kept with this item.
 	//
 	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
-	ClientMetadata *map[string]string `json:"clientMetadata,omitempty"`
+	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
 	// Comment Justification for this item.
 	//
 	// Example: Needed for the quarterly close.
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment,omitempty,omitzero"`
 
 	// Id Id of the access item.
 	//
@@ -1452,237 +1221,216 @@ type RequestedItemDtoRef struct {
 	// RemoveDate When the access should end, in UTC and in the future.
 	//
 	// Example: 2020-07-11T21:23:15.000Z
-	RemoveDate *time.Time `json:"removeDate,omitempty"`
+	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
 	// StartDate When the access should start, in UTC.
 	//
 	// Example: 2020-06-12T21:22:23.000Z
-	StartDate *time.Time `json:"startDate,omitempty"`
+	StartDate time.Time `json:"startDate,omitempty,omitzero"`
 
-	// Type Kind of access item.
-	//
-	// Example: ACCESS_PROFILE
-	Type RequestedItemDtoRefType `json:"type"`
+	// Type The kind of access an item grants.
+	Type ItemType `json:"type"`
 }
 
-// RequestedItemDtoRefType Kind of access item.
-//
-// Example: ACCESS_PROFILE
-type RequestedItemDtoRefType string
-
-// RequestedItemStatus Status of one item requested for one identity.
-type RequestedItemStatus struct {
+// Status Status of one item requested for one identity.
+type Status struct {
 	// AccessRequestId Id of the access request (the account activity).
 	//
 	// Example: 2b838de9-db9b-abcf-e646-d4f274ad4238
-	AccessRequestId *string `json:"accessRequestId,omitempty"`
+	AccessRequestId string `json:"accessRequestId,omitempty,omitzero"`
 
 	// AccessRequestPhases The phases so far, in order.
-	AccessRequestPhases *[]AccessRequestPhases `json:"accessRequestPhases,omitempty"`
+	AccessRequestPhases []AccessRequestPhases `json:"accessRequestPhases,omitempty,omitzero"`
 
 	// AccountActivityItemId Id of the account activity item.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
-	AccountActivityItemId *string `json:"accountActivityItemId,omitempty"`
+	AccountActivityItemId string `json:"accountActivityItemId,omitempty,omitzero"`
 
 	// ApprovalDetails Each approval step.
-	ApprovalDetails *[]ApprovalStatusDto `json:"approvalDetails,omitempty"`
+	ApprovalDetails []ApprovalStatus `json:"approvalDetails,omitempty,omitzero"`
 
 	// ApprovalIds Ids of the approvals.
 	//
 	// Example: ["85f0cf482dd44327b593624c07906c21","fa57e1bfa36f41ee85e33ee59fcbeac5"]
-	ApprovalIds *[]string `json:"approvalIds,omitempty"`
+	ApprovalIds []string `json:"approvalIds,omitempty,omitzero"`
 
 	// Cancelable The request can still be cancelled.
 	//
 	// Example: true
-	Cancelable *bool `json:"cancelable,omitempty"`
+	Cancelable bool `json:"cancelable,omitempty,omitzero"`
 
 	// CancelledRequestDetails Who cancelled a request, when and why.
-	CancelledRequestDetails *CancelledRequestDetails `json:"cancelledRequestDetails,omitempty"`
+	CancelledRequestDetails CancelledRequestDetails `json:"cancelledRequestDetails,omitempty,omitzero"`
 
 	// ClientMetadata Caller-defined strings sent with the request.
 	//
 	// Example: {"key1":"value1","key2":"value2"}
-	ClientMetadata *map[string]string `json:"clientMetadata,omitempty"`
+	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
 	// Created When the request was made.
 	//
 	// Example: 2019-08-23T18:40:35.772Z
-	Created *time.Time `json:"created,omitempty"`
+	Created time.Time `json:"created,omitempty,omitzero"`
 
 	// Description Description of the item.
 	//
 	// Example: Grants the engineering tools.
-	Description *string `json:"description,omitempty"`
+	Description string `json:"description,omitempty,omitzero"`
 
 	// ErrorMessages Errors raised while approving or provisioning, grouped per failure.
-	ErrorMessages *[]ErrorMessageDtoList `json:"errorMessages,omitempty"`
+	ErrorMessages []ErrorMessageList `json:"errorMessages,omitempty,omitzero"`
 
 	// Id Id of the requested item.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// ManualWorkItemDetails Manual provisioning tasks.
-	ManualWorkItemDetails *[]ManualWorkItemDetails `json:"manualWorkItemDetails,omitempty"`
+	ManualWorkItemDetails []ManualWorkItemDetails `json:"manualWorkItemDetails,omitempty,omitzero"`
 
 	// Modified Last change.
 	//
 	// Example: 2019-08-23T18:52:59.162Z
-	Modified *time.Time `json:"modified,omitempty"`
+	Modified time.Time `json:"modified,omitempty,omitzero"`
 
 	// Name Display name of the item.
 	//
 	// Example: AccessProfile1
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// PreApprovalTriggerDetails The decision of a pre-approval trigger.
-	PreApprovalTriggerDetails *PreApprovalTriggerDetails `json:"preApprovalTriggerDetails,omitempty"`
+	PreApprovalTriggerDetails PreApprovalTriggerDetails `json:"preApprovalTriggerDetails,omitempty,omitzero"`
 
 	// PrivilegeLevel Privilege level of the item.
 	//
 	// Example: High
-	PrivilegeLevel *string `json:"privilegeLevel,omitempty"`
+	PrivilegeLevel string `json:"privilegeLevel,omitempty,omitzero"`
 
 	// ProvisioningDetails Pointers to more detail on provisioning.
-	ProvisioningDetails *ProvisioningDetails `json:"provisioningDetails,omitempty"`
+	ProvisioningDetails ProvisioningDetails `json:"provisioningDetails,omitempty,omitzero"`
 
 	// RemoveDate When the access is due to end.
 	//
 	// Example: 2019-10-23T00:00:00.000Z
-	RemoveDate *time.Time `json:"removeDate,omitempty"`
+	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
 	// RequestType What the request does to the identities' access; null when unknown.
 	//
 	// Example: GRANT_ACCESS
-	RequestType *AccessRequestType `json:"requestType,omitempty"`
+	RequestType RequestType `json:"requestType,omitempty,omitzero"`
 
 	// RequestedAccounts Accounts the item was requested on.
-	RequestedAccounts *[]RequestedAccountRef `json:"requestedAccounts,omitempty"`
+	RequestedAccounts []RequestedAccountRef `json:"requestedAccounts,omitempty,omitzero"`
 
 	// RequestedFor The identity the item was requested for.
-	RequestedFor *AccessItemRequestedFor `json:"requestedFor,omitempty"`
+	RequestedFor AccessItemRequestedFor `json:"requestedFor,omitempty,omitzero"`
 
 	// Requester The identity that asked for an item.
-	Requester *AccessItemRequester `json:"requester,omitempty"`
+	Requester AccessItemRequester `json:"requester,omitempty,omitzero"`
 
 	// RequesterComment A comment with its author and time.
-	RequesterComment *CommentDto `json:"requesterComment,omitempty"`
+	RequesterComment Comment `json:"requesterComment,omitempty,omitzero"`
 
 	// SodViolationContext A finished separation-of-duties check.
-	SodViolationContext *SodViolationContextCheckCompleted `json:"sodViolationContext,omitempty"`
+	SodViolationContext SodViolationContextCheckCompleted `json:"sodViolationContext,omitempty,omitzero"`
 
 	// StartDate When the access starts.
 	//
 	// Example: 2019-10-21T00:00:00.000Z
-	StartDate *time.Time `json:"startDate,omitempty"`
+	StartDate time.Time `json:"startDate,omitempty,omitzero"`
 
 	// State Where a requested item stands.
 	//
 	// Example: EXECUTING
-	State *RequestedItemStatusRequestState `json:"state,omitempty"`
+	State State `json:"state,omitempty,omitzero"`
 
-	// Type Kind of item.
-	//
-	// Example: ACCESS_PROFILE
-	Type *RequestedItemStatusType `json:"type,omitempty"`
+	// Type The kind of access an item grants.
+	Type ItemType `json:"type,omitempty,omitzero"`
 }
-
-// RequestedItemStatusRequestedForType Kind of object referred to.
-//
-// Example: IDENTITY
-type RequestedItemStatusRequestedForType string
 
 // AccessItemRequestedFor The identity the item was requested for.
 type AccessItemRequestedFor struct {
 	// Id Id of the identity.
 	//
 	// Example: 2c9180835d191a86015d28455b4b232a
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
 	// Example: William Wilson
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
-	//
-	// Example: IDENTITY
-	Type *RequestedItemStatusRequestedForType `json:"type,omitempty"`
+	// Type What kind of identity or group a reference names.
+	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// RequestedItemStatusType Kind of item.
-//
-// Example: ACCESS_PROFILE
-type RequestedItemStatusType string
-
-// RequestedItemStatusRequestState Where a requested item stands.
+// State Where a requested item stands.
 //
 // Example: EXECUTING
-type RequestedItemStatusRequestState string
+type State string
 
 // SodExemptCriteria One access item on a side of a policy.
 type SodExemptCriteria struct {
 	// Existing The identity already has this access.
 	//
 	// Example: true
-	Existing *bool `json:"existing,omitempty"`
+	Existing bool `json:"existing,omitempty,omitzero"`
 
 	// Id Id of the access item.
 	//
 	// Example: 2c918085771e9d3301773b3cb66f6398
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Name of the access item.
 	//
 	// Example: My HR Entitlement
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// Type Kind of object a reference points at.
 	//
 	// Example: IDENTITY
-	Type *DtoType `json:"type,omitempty"`
+	Type ObjectType `json:"type,omitempty,omitzero"`
 }
 
-// SodPolicyDto A separation-of-duties policy.
-type SodPolicyDto struct {
+// SodPolicy A separation-of-duties policy.
+type SodPolicy struct {
 	// Id Id of the policy.
 	//
 	// Example: 0f11f2a4-7c94-4bf3-a2bd-742580fe3bde
-	Id *string `json:"id,omitempty"`
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Name of the policy.
 	//
 	// Example: Business SOD Policy
-	Name *string `json:"name,omitempty"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// Type Kind of object referred to.
 	//
 	// Example: SOD_POLICY
-	Type *SodPolicyDtoType `json:"type,omitempty"`
+	Type SodPolicyType `json:"type,omitempty,omitzero"`
 }
 
-// SodPolicyDtoType Kind of object referred to.
+// SodPolicyType Kind of object referred to.
 //
 // Example: SOD_POLICY
-type SodPolicyDtoType string
+type SodPolicyType string
 
 // SodViolationCheckResult Outcome of a separation-of-duties check.
 type SodViolationCheckResult struct {
 	// ClientMetadata Caller-defined strings of the request.
 	//
 	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
-	ClientMetadata *map[string]string `json:"clientMetadata,omitempty"`
+	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
 	// Message Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
 	Message *SodViolationMessage `json:"message,omitempty"`
 
 	// ViolatedPolicies The violated policies.
-	ViolatedPolicies *[]SodPolicyDto `json:"violatedPolicies,omitempty"`
+	ViolatedPolicies []SodPolicy `json:"violatedPolicies,omitempty,omitzero"`
 
 	// ViolationContexts Each violated policy with its conflict.
-	ViolationContexts *[]SodViolationContext `json:"violationContexts,omitempty"`
+	ViolationContexts []SodViolationContext `json:"violationContexts,omitempty,omitzero"`
 }
 
 // SodViolationMessage Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
@@ -1693,31 +1441,31 @@ type SodViolationMessage struct {
 // SodViolationContext One policy that would be violated, and the access in conflict.
 type SodViolationContext struct {
 	// ConflictingAccessCriteria The two sides of the conflict.
-	ConflictingAccessCriteria *ConflictingAccessCriteria `json:"conflictingAccessCriteria,omitempty"`
+	ConflictingAccessCriteria ConflictingAccessCriteria `json:"conflictingAccessCriteria,omitempty,omitzero"`
 
 	// Policy A separation-of-duties policy.
-	Policy *SodPolicyDto `json:"policy,omitempty"`
+	Policy SodPolicy `json:"policy,omitempty,omitzero"`
 }
 
 // ConflictingAccessLeft Access on the left side.
 type ConflictingAccessLeft struct {
 	// CriteriaList The items.
-	CriteriaList *[]SodExemptCriteria `json:"criteriaList,omitempty"`
+	CriteriaList []SodExemptCriteria `json:"criteriaList,omitempty,omitzero"`
 }
 
 // ConflictingAccessRight Access on the right side.
 type ConflictingAccessRight struct {
 	// CriteriaList The items.
-	CriteriaList *[]SodExemptCriteria `json:"criteriaList,omitempty"`
+	CriteriaList []SodExemptCriteria `json:"criteriaList,omitempty,omitzero"`
 }
 
 // ConflictingAccessCriteria The two sides of the conflict.
 type ConflictingAccessCriteria struct {
 	// LeftCriteria Access on the left side.
-	LeftCriteria *ConflictingAccessLeft `json:"leftCriteria,omitempty"`
+	LeftCriteria ConflictingAccessLeft `json:"leftCriteria,omitempty,omitzero"`
 
 	// RightCriteria Access on the right side.
-	RightCriteria *ConflictingAccessRight `json:"rightCriteria,omitempty"`
+	RightCriteria ConflictingAccessRight `json:"rightCriteria,omitempty,omitzero"`
 }
 
 // SodViolationContextCheckCompleted A finished separation-of-duties check.
@@ -1725,31 +1473,31 @@ type SodViolationContextCheckCompleted struct {
 	// State Whether the check itself ran.
 	//
 	// Example: SUCCESS
-	State *SodViolationContextCheckCompletedState `json:"state,omitempty"`
+	State SodCheckState `json:"state,omitempty,omitzero"`
 
 	// Uuid Id of the check.
 	//
 	// Example: f73d16e9-a038-46c5-b217-1246e15fdbdd
-	Uuid *string `json:"uuid,omitempty"`
+	Uuid string `json:"uuid,omitempty,omitzero"`
 
 	// ViolationCheckResult Outcome of a separation-of-duties check.
-	ViolationCheckResult *SodViolationCheckResult `json:"violationCheckResult,omitempty"`
+	ViolationCheckResult SodViolationCheckResult `json:"violationCheckResult,omitempty,omitzero"`
 }
 
-// SodViolationContextCheckCompletedState Whether the check itself ran.
+// SodCheckState Whether the check itself ran.
 //
 // Example: SUCCESS
-type SodViolationContextCheckCompletedState string
+type SodCheckState string
 
-// SourceItemRef The accounts picked on one source.
-type SourceItemRef struct {
+// AccountSelection The accounts picked on one source.
+type AccountSelection struct {
 	// Accounts Accounts on that source that should receive the item.
-	Accounts *[]AccountItemRef `json:"accounts,omitempty"`
+	Accounts []AccountRef `json:"accounts,omitempty,omitzero"`
 
 	// SourceId Id of the source.
 	//
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
-	SourceId *string `json:"sourceId,omitempty"`
+	SourceId string `json:"sourceId,omitempty,omitzero"`
 }
 
 // UnauthorizedBody Body of a 401 answer.
@@ -1757,23 +1505,23 @@ type UnauthorizedBody struct {
 	// Error Why the token was refused.
 	//
 	// Example: JWT validation failed: JWT is expired
-	Error *string `json:"error,omitempty"`
+	Error string `json:"error,omitempty,omitzero"`
 }
 
 // Accepted Body of a 202 answer; normally empty.
 type Accepted = AcceptedBody
 
 // BadRequest The vendor's common error body.
-type BadRequest = ErrorResponseDto
+type BadRequest = ErrorResponse
 
 // Forbidden The vendor's common error body.
-type Forbidden = ErrorResponseDto
+type Forbidden = ErrorResponse
 
 // InternalError The vendor's common error body.
-type InternalError = ErrorResponseDto
+type InternalError = ErrorResponse
 
 // NotFound The vendor's common error body.
-type NotFound = ErrorResponseDto
+type NotFound = ErrorResponse
 
 // TooManyRequests Body of a 429 answer.
 type TooManyRequests = RateLimitedBody
@@ -1815,16 +1563,16 @@ type ListAccessRequestStatusParams struct {
 	Sorters *string `form:"sorters,omitempty" json:"sorters,omitempty"`
 
 	// RequestState Only entries in this state; EXECUTING is the one value the server accepts.
-	RequestState *ListAccessRequestStatusParamsRequestState `form:"request-state,omitempty" json:"request-state,omitempty"`
+	RequestState *RequestStateFilter `form:"request-state,omitempty" json:"request-state,omitempty"`
 }
 
-// ListAccessRequestStatusParamsRequestState defines parameters for ListAccessRequestStatus.
-type ListAccessRequestStatusParamsRequestState string
+// RequestStateFilter defines parameters for ListAccessRequestStatus.
+type RequestStateFilter string
 
 // SetAccessRequestConfigJSONRequestBody defines body for SetAccessRequestConfig for application/json ContentType.
 //
 // Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
-type SetAccessRequestConfigJSONRequestBody = AccessRequestConfig
+type SetAccessRequestConfigJSONRequestBody = Config
 
 // CreateAccessRequestJSONRequestBody defines body for CreateAccessRequest for application/json ContentType.
 type CreateAccessRequestJSONRequestBody = AccessRequest
@@ -1835,474 +1583,298 @@ type CancelAccessRequestJSONRequestBody = CancelAccessRequest
 // CloseAccessRequestJSONRequestBody defines body for CloseAccessRequest for application/json ContentType.
 type CloseAccessRequestJSONRequestBody = CloseAccessRequest
 
-// Getter for additional properties for AccessRequestConfig. Returns the specified
-// element and whether it was found
-func (a AccessRequestConfig) Get(fieldName string) (value json.RawMessage, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for AccessRequestConfig
-func (a *AccessRequestConfig) Set(fieldName string, value json.RawMessage) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for AccessRequestConfig to handle AdditionalProperties
-func (a *AccessRequestConfig) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
+// UnmarshalJSON decodes the declared properties of
+// Config and keeps every other key, as sent, in AdditionalProperties.
+func (a *Config) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["approvalReminderAndEscalationConfig"]; found {
-		err = json.Unmarshal(raw, &a.ApprovalReminderAndEscalationConfig)
-		if err != nil {
-			return fmt.Errorf("error reading 'approvalReminderAndEscalationConfig': %w", err)
+	var decoded Config
+	if raw, ok := object["approvalReminderAndEscalationConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalReminderAndEscalationConfig); err != nil {
+			return fmt.Errorf("approvalReminderAndEscalationConfig: %w", err)
 		}
 		delete(object, "approvalReminderAndEscalationConfig")
 	}
-
-	if raw, found := object["approvalsMustBeExternal"]; found {
-		err = json.Unmarshal(raw, &a.ApprovalsMustBeExternal)
-		if err != nil {
-			return fmt.Errorf("error reading 'approvalsMustBeExternal': %w", err)
+	if raw, ok := object["approvalsMustBeExternal"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalsMustBeExternal); err != nil {
+			return fmt.Errorf("approvalsMustBeExternal: %w", err)
 		}
 		delete(object, "approvalsMustBeExternal")
 	}
-
-	if raw, found := object["autoApprovalEnabled"]; found {
-		err = json.Unmarshal(raw, &a.AutoApprovalEnabled)
-		if err != nil {
-			return fmt.Errorf("error reading 'autoApprovalEnabled': %w", err)
+	if raw, ok := object["autoApprovalEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AutoApprovalEnabled); err != nil {
+			return fmt.Errorf("autoApprovalEnabled: %w", err)
 		}
 		delete(object, "autoApprovalEnabled")
 	}
-
-	if raw, found := object["entitlementRequestConfig"]; found {
-		err = json.Unmarshal(raw, &a.EntitlementRequestConfig)
-		if err != nil {
-			return fmt.Errorf("error reading 'entitlementRequestConfig': %w", err)
+	if raw, ok := object["entitlementRequestConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.EntitlementRequestConfig); err != nil {
+			return fmt.Errorf("entitlementRequestConfig: %w", err)
 		}
 		delete(object, "entitlementRequestConfig")
 	}
-
-	if raw, found := object["reauthorizationEnabled"]; found {
-		err = json.Unmarshal(raw, &a.ReauthorizationEnabled)
-		if err != nil {
-			return fmt.Errorf("error reading 'reauthorizationEnabled': %w", err)
+	if raw, ok := object["reauthorizationEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ReauthorizationEnabled); err != nil {
+			return fmt.Errorf("reauthorizationEnabled: %w", err)
 		}
 		delete(object, "reauthorizationEnabled")
 	}
-
-	if raw, found := object["requestOnBehalfOfConfig"]; found {
-		err = json.Unmarshal(raw, &a.RequestOnBehalfOfConfig)
-		if err != nil {
-			return fmt.Errorf("error reading 'requestOnBehalfOfConfig': %w", err)
+	if raw, ok := object["requestOnBehalfOfConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequestOnBehalfOfConfig); err != nil {
+			return fmt.Errorf("requestOnBehalfOfConfig: %w", err)
 		}
 		delete(object, "requestOnBehalfOfConfig")
 	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-		for fieldName, fieldBuf := range object {
-			var fieldVal json.RawMessage
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
 	}
+	*a = decoded
 	return nil
 }
 
-// Override default JSON handling for AccessRequestConfig to handle AdditionalProperties
-func (a AccessRequestConfig) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.ApprovalReminderAndEscalationConfig != nil {
-		object["approvalReminderAndEscalationConfig"], err = json.Marshal(a.ApprovalReminderAndEscalationConfig)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'approvalReminderAndEscalationConfig': %w", err)
-		}
+// MarshalJSON encodes the declared properties of
+// Config as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a Config) MarshalJSON() ([]byte, error) {
+	type declared Config // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
 	}
-
-	if a.ApprovalsMustBeExternal != nil {
-		object["approvalsMustBeExternal"], err = json.Marshal(a.ApprovalsMustBeExternal)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'approvalsMustBeExternal': %w", err)
-		}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+6)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
 	}
-
-	if a.AutoApprovalEnabled != nil {
-		object["autoApprovalEnabled"], err = json.Marshal(a.AutoApprovalEnabled)
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
 		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'autoApprovalEnabled': %w", err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-	}
-
-	if a.EntitlementRequestConfig != nil {
-		object["entitlementRequestConfig"], err = json.Marshal(a.EntitlementRequestConfig)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'entitlementRequestConfig': %w", err)
-		}
-	}
-
-	if a.ReauthorizationEnabled != nil {
-		object["reauthorizationEnabled"], err = json.Marshal(a.ReauthorizationEnabled)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'reauthorizationEnabled': %w", err)
-		}
-	}
-
-	if a.RequestOnBehalfOfConfig != nil {
-		object["requestOnBehalfOfConfig"], err = json.Marshal(a.RequestOnBehalfOfConfig)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'requestOnBehalfOfConfig': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
+		object[name] = raw
 	}
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for ApprovalReminderAndEscalationConfig. Returns the specified
-// element and whether it was found
-func (a ApprovalReminderAndEscalationConfig) Get(fieldName string) (value json.RawMessage, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for ApprovalReminderAndEscalationConfig
-func (a *ApprovalReminderAndEscalationConfig) Set(fieldName string, value json.RawMessage) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for ApprovalReminderAndEscalationConfig to handle AdditionalProperties
+// UnmarshalJSON decodes the declared properties of
+// ApprovalReminderAndEscalationConfig and keeps every other key, as sent, in AdditionalProperties.
 func (a *ApprovalReminderAndEscalationConfig) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["daysBetweenReminders"]; found {
-		err = json.Unmarshal(raw, &a.DaysBetweenReminders)
-		if err != nil {
-			return fmt.Errorf("error reading 'daysBetweenReminders': %w", err)
+	var decoded ApprovalReminderAndEscalationConfig
+	if raw, ok := object["daysBetweenReminders"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DaysBetweenReminders); err != nil {
+			return fmt.Errorf("daysBetweenReminders: %w", err)
 		}
 		delete(object, "daysBetweenReminders")
 	}
-
-	if raw, found := object["daysUntilEscalation"]; found {
-		err = json.Unmarshal(raw, &a.DaysUntilEscalation)
-		if err != nil {
-			return fmt.Errorf("error reading 'daysUntilEscalation': %w", err)
+	if raw, ok := object["daysUntilEscalation"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DaysUntilEscalation); err != nil {
+			return fmt.Errorf("daysUntilEscalation: %w", err)
 		}
 		delete(object, "daysUntilEscalation")
 	}
-
-	if raw, found := object["fallbackApproverRef"]; found {
-		err = json.Unmarshal(raw, &a.FallbackApproverRef)
-		if err != nil {
-			return fmt.Errorf("error reading 'fallbackApproverRef': %w", err)
+	if raw, ok := object["fallbackApproverRef"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FallbackApproverRef); err != nil {
+			return fmt.Errorf("fallbackApproverRef: %w", err)
 		}
 		delete(object, "fallbackApproverRef")
 	}
-
-	if raw, found := object["maxReminders"]; found {
-		err = json.Unmarshal(raw, &a.MaxReminders)
-		if err != nil {
-			return fmt.Errorf("error reading 'maxReminders': %w", err)
+	if raw, ok := object["maxReminders"]; ok {
+		if err := json.Unmarshal(raw, &decoded.MaxReminders); err != nil {
+			return fmt.Errorf("maxReminders: %w", err)
 		}
 		delete(object, "maxReminders")
 	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-		for fieldName, fieldBuf := range object {
-			var fieldVal json.RawMessage
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
 	}
+	*a = decoded
 	return nil
 }
 
-// Override default JSON handling for ApprovalReminderAndEscalationConfig to handle AdditionalProperties
+// MarshalJSON encodes the declared properties of
+// ApprovalReminderAndEscalationConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
 func (a ApprovalReminderAndEscalationConfig) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.DaysBetweenReminders != nil {
-		object["daysBetweenReminders"], err = json.Marshal(a.DaysBetweenReminders)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'daysBetweenReminders': %w", err)
-		}
+	type declared ApprovalReminderAndEscalationConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
 	}
-
-	if a.DaysUntilEscalation != nil {
-		object["daysUntilEscalation"], err = json.Marshal(a.DaysUntilEscalation)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'daysUntilEscalation': %w", err)
-		}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
 	}
-
-	if a.FallbackApproverRef != nil {
-		object["fallbackApproverRef"], err = json.Marshal(a.FallbackApproverRef)
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
 		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'fallbackApproverRef': %w", err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-	}
-
-	if a.MaxReminders != nil {
-		object["maxReminders"], err = json.Marshal(a.MaxReminders)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'maxReminders': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
+		object[name] = raw
 	}
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for EntitlementRequestConfig. Returns the specified
-// element and whether it was found
-func (a EntitlementRequestConfig) Get(fieldName string) (value json.RawMessage, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for EntitlementRequestConfig
-func (a *EntitlementRequestConfig) Set(fieldName string, value json.RawMessage) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for EntitlementRequestConfig to handle AdditionalProperties
+// UnmarshalJSON decodes the declared properties of
+// EntitlementRequestConfig and keeps every other key, as sent, in AdditionalProperties.
 func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["allowEntitlementRequest"]; found {
-		err = json.Unmarshal(raw, &a.AllowEntitlementRequest)
-		if err != nil {
-			return fmt.Errorf("error reading 'allowEntitlementRequest': %w", err)
+	var decoded EntitlementRequestConfig
+	if raw, ok := object["allowEntitlementRequest"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowEntitlementRequest); err != nil {
+			return fmt.Errorf("allowEntitlementRequest: %w", err)
 		}
 		delete(object, "allowEntitlementRequest")
 	}
-
-	if raw, found := object["deniedCommentsRequired"]; found {
-		err = json.Unmarshal(raw, &a.DeniedCommentsRequired)
-		if err != nil {
-			return fmt.Errorf("error reading 'deniedCommentsRequired': %w", err)
+	if raw, ok := object["deniedCommentsRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DeniedCommentsRequired); err != nil {
+			return fmt.Errorf("deniedCommentsRequired: %w", err)
 		}
 		delete(object, "deniedCommentsRequired")
 	}
-
-	if raw, found := object["grantRequestApprovalSchemes"]; found {
-		err = json.Unmarshal(raw, &a.GrantRequestApprovalSchemes)
-		if err != nil {
-			return fmt.Errorf("error reading 'grantRequestApprovalSchemes': %w", err)
+	if raw, ok := object["grantRequestApprovalSchemes"]; ok {
+		if err := json.Unmarshal(raw, &decoded.GrantRequestApprovalSchemes); err != nil {
+			return fmt.Errorf("grantRequestApprovalSchemes: %w", err)
 		}
 		delete(object, "grantRequestApprovalSchemes")
 	}
-
-	if raw, found := object["requestCommentsRequired"]; found {
-		err = json.Unmarshal(raw, &a.RequestCommentsRequired)
-		if err != nil {
-			return fmt.Errorf("error reading 'requestCommentsRequired': %w", err)
+	if raw, ok := object["requestCommentsRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequestCommentsRequired); err != nil {
+			return fmt.Errorf("requestCommentsRequired: %w", err)
 		}
 		delete(object, "requestCommentsRequired")
 	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-		for fieldName, fieldBuf := range object {
-			var fieldVal json.RawMessage
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
 	}
+	*a = decoded
 	return nil
 }
 
-// Override default JSON handling for EntitlementRequestConfig to handle AdditionalProperties
+// MarshalJSON encodes the declared properties of
+// EntitlementRequestConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
 func (a EntitlementRequestConfig) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.AllowEntitlementRequest != nil {
-		object["allowEntitlementRequest"], err = json.Marshal(a.AllowEntitlementRequest)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'allowEntitlementRequest': %w", err)
-		}
+	type declared EntitlementRequestConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
 	}
-
-	if a.DeniedCommentsRequired != nil {
-		object["deniedCommentsRequired"], err = json.Marshal(a.DeniedCommentsRequired)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'deniedCommentsRequired': %w", err)
-		}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
 	}
-
-	if a.GrantRequestApprovalSchemes != nil {
-		object["grantRequestApprovalSchemes"], err = json.Marshal(a.GrantRequestApprovalSchemes)
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
 		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'grantRequestApprovalSchemes': %w", err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-	}
-
-	if a.RequestCommentsRequired != nil {
-		object["requestCommentsRequired"], err = json.Marshal(a.RequestCommentsRequired)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'requestCommentsRequired': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
+		object[name] = raw
 	}
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for RequestOnBehalfOfConfig. Returns the specified
-// element and whether it was found
-func (a RequestOnBehalfOfConfig) Get(fieldName string) (value json.RawMessage, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for RequestOnBehalfOfConfig
-func (a *RequestOnBehalfOfConfig) Set(fieldName string, value json.RawMessage) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for RequestOnBehalfOfConfig to handle AdditionalProperties
+// UnmarshalJSON decodes the declared properties of
+// RequestOnBehalfOfConfig and keeps every other key, as sent, in AdditionalProperties.
 func (a *RequestOnBehalfOfConfig) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["allowRequestOnBehalfOfAnyoneByAnyone"]; found {
-		err = json.Unmarshal(raw, &a.AllowRequestOnBehalfOfAnyoneByAnyone)
-		if err != nil {
-			return fmt.Errorf("error reading 'allowRequestOnBehalfOfAnyoneByAnyone': %w", err)
+	var decoded RequestOnBehalfOfConfig
+	if raw, ok := object["allowRequestOnBehalfOfAnyoneByAnyone"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfAnyoneByAnyone); err != nil {
+			return fmt.Errorf("allowRequestOnBehalfOfAnyoneByAnyone: %w", err)
 		}
 		delete(object, "allowRequestOnBehalfOfAnyoneByAnyone")
 	}
-
-	if raw, found := object["allowRequestOnBehalfOfEmployeeByManager"]; found {
-		err = json.Unmarshal(raw, &a.AllowRequestOnBehalfOfEmployeeByManager)
-		if err != nil {
-			return fmt.Errorf("error reading 'allowRequestOnBehalfOfEmployeeByManager': %w", err)
+	if raw, ok := object["allowRequestOnBehalfOfEmployeeByManager"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfEmployeeByManager); err != nil {
+			return fmt.Errorf("allowRequestOnBehalfOfEmployeeByManager: %w", err)
 		}
 		delete(object, "allowRequestOnBehalfOfEmployeeByManager")
 	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]json.RawMessage)
-		for fieldName, fieldBuf := range object {
-			var fieldVal json.RawMessage
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
 	}
+	*a = decoded
 	return nil
 }
 
-// Override default JSON handling for RequestOnBehalfOfConfig to handle AdditionalProperties
+// MarshalJSON encodes the declared properties of
+// RequestOnBehalfOfConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
 func (a RequestOnBehalfOfConfig) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.AllowRequestOnBehalfOfAnyoneByAnyone != nil {
-		object["allowRequestOnBehalfOfAnyoneByAnyone"], err = json.Marshal(a.AllowRequestOnBehalfOfAnyoneByAnyone)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'allowRequestOnBehalfOfAnyoneByAnyone': %w", err)
-		}
+	type declared RequestOnBehalfOfConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
 	}
-
-	if a.AllowRequestOnBehalfOfEmployeeByManager != nil {
-		object["allowRequestOnBehalfOfEmployeeByManager"], err = json.Marshal(a.AllowRequestOnBehalfOfEmployeeByManager)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'allowRequestOnBehalfOfEmployeeByManager': %w", err)
-		}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+2)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
 	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
 		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		object[name] = raw
 	}
 	return json.Marshal(object)
 }
 
-// AsErrorMessageDto returns the union data inside the SodViolationMessage as a ErrorMessageDto
-func (t SodViolationMessage) AsErrorMessageDto() (ErrorMessageDto, error) {
-	var body ErrorMessageDto
+// AsErrorMessage returns the union data inside the SodViolationMessage as a ErrorMessage
+func (t SodViolationMessage) AsErrorMessage() (ErrorMessage, error) {
+	var body ErrorMessage
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromErrorMessageDto overwrites any union data inside the SodViolationMessage as the provided ErrorMessageDto
-func (t *SodViolationMessage) FromErrorMessageDto(v ErrorMessageDto) error {
+// FromErrorMessage overwrites any union data inside the SodViolationMessage as the provided ErrorMessage
+func (t *SodViolationMessage) FromErrorMessage(v ErrorMessage) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeErrorMessageDto performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessageDto
-func (t *SodViolationMessage) MergeErrorMessageDto(v ErrorMessageDto) error {
+// MergeErrorMessage performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessage
+func (t *SodViolationMessage) MergeErrorMessage(v ErrorMessage) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -2313,22 +1885,22 @@ func (t *SodViolationMessage) MergeErrorMessageDto(v ErrorMessageDto) error {
 	return err
 }
 
-// AsErrorMessageDtoList returns the union data inside the SodViolationMessage as a ErrorMessageDtoList
-func (t SodViolationMessage) AsErrorMessageDtoList() (ErrorMessageDtoList, error) {
-	var body ErrorMessageDtoList
+// AsErrorMessageList returns the union data inside the SodViolationMessage as a ErrorMessageList
+func (t SodViolationMessage) AsErrorMessageList() (ErrorMessageList, error) {
+	var body ErrorMessageList
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromErrorMessageDtoList overwrites any union data inside the SodViolationMessage as the provided ErrorMessageDtoList
-func (t *SodViolationMessage) FromErrorMessageDtoList(v ErrorMessageDtoList) error {
+// FromErrorMessageList overwrites any union data inside the SodViolationMessage as the provided ErrorMessageList
+func (t *SodViolationMessage) FromErrorMessageList(v ErrorMessageList) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeErrorMessageDtoList performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessageDtoList
-func (t *SodViolationMessage) MergeErrorMessageDtoList(v ErrorMessageDtoList) error {
+// MergeErrorMessageList performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessageList
+func (t *SodViolationMessage) MergeErrorMessageList(v ErrorMessageList) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,12 +13,11 @@ import (
 	"time"
 
 	"github.com/sailkit/accessrequests/facade"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 func (a *app) status(ctx context.Context, args []string) error {
 	fs := a.flags("status", "[flags]")
-	var q facade.StatusQuery
+	var q facade.ListStatusParams
 	var asJSON, all bool
 	var offset int
 	fs.StringVar(&q.RequestedFor, "for", "", "identity the requests are for (\"me\" for you)")
@@ -25,8 +25,8 @@ func (a *app) status(ctx context.Context, args []string) error {
 	fs.StringVar(&q.RegardingIdentity, "regarding", "", "requester or target; not with --for or --by")
 	fs.StringVar(&q.AssignedTo, "assigned-to", "", "owner of the request's work item")
 	fs.BoolVar(&q.OnlyExecuting, "executing", false, "only requests in state EXECUTING")
-	fs.StringVar(&q.Filters, "filter", "", `filter expression, e.g. 'accessRequestId eq "2c91..."'`)
-	fs.StringVar(&q.Sorters, "sort", "", "sort keys, e.g. -created,name")
+	fs.StringVar(&q.RawFilters, "filter", "", `filter expression, e.g. 'accessRequestId eq "2c91..."'`)
+	sort := fs.String("sort", "", "sort keys, e.g. -created,name")
 	fs.IntVar(&q.PageSize, "limit", facade.MaxPageSize, "page size, 1 to 250")
 	fs.IntVar(&offset, "offset", 0, "offset of the page (without --all)")
 	fs.BoolVar(&q.Count, "count", false, "print the total number of matches")
@@ -45,10 +45,12 @@ func (a *app) status(ctx context.Context, args []string) error {
 	case q.RegardingIdentity != "" && (q.RequestedFor != "" || q.RequestedBy != ""):
 		return usagef("--regarding cannot be combined with --for or --by")
 	}
-	if q.Sorters != "" {
-		if _, err := facade.ParseSorters(q.Sorters); err != nil {
+	if *sort != "" {
+		keys, err := facade.ParseSorters(*sort)
+		if err != nil {
 			return usagef("--sort: %s", strings.TrimPrefix(err.Error(), "accessrequests: "))
 		}
+		q.Sorters = keys
 	}
 	c, err := a.newClient()
 	if err != nil {
@@ -89,33 +91,13 @@ func printStatuses(w io.Writer, items []facade.Status) {
 	fmt.Fprintln(tw, "ACCESS REQUEST ID\tSTATE\tTYPE\tITEM\tFOR\tCREATED")
 	for _, s := range items {
 		created := ""
-		if s.Created != nil {
+		if !s.Created.IsZero() {
 			created = s.Created.UTC().Format(time.RFC3339)
 		}
-		var state, typ, forID string
-		if s.State != nil {
-			state = string(*s.State)
-		}
-		if s.RequestType != nil {
-			typ = string(*s.RequestType)
-		}
-		if s.RequestedFor != nil {
-			forID = str(s.RequestedFor.Id)
-		}
-		item := str(s.Name)
-		if item == "" {
-			item = str(s.Id)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", str(s.AccessRequestId), state, typ, item, forID, created)
+		item := cmp.Or(s.Name, s.Id)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.AccessRequestId, s.State, s.RequestType, item, s.RequestedFor.Id, created)
 	}
 	_ = tw.Flush()
-}
-
-func str(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // itemFlags are the flags grant and revoke share.
@@ -227,17 +209,10 @@ func (a *app) submit(ctx context.Context, req facade.AccessRequest, asJSON bool)
 	}
 	for _, list := range []struct {
 		label string
-		items *[]gen.AccessRequestTracking
+		items []facade.RequestTracking
 	}{{"new", res.NewRequests}, {"already pending", res.ExistingRequests}} {
-		if list.items == nil {
-			continue
-		}
-		for _, t := range *list.items {
-			ids := []string{}
-			if t.AccessRequestIds != nil {
-				ids = *t.AccessRequestIds
-			}
-			fmt.Fprintf(a.out, "%s\tfor %s\t%s\n", list.label, str(t.RequestedFor), strings.Join(ids, ","))
+		for _, t := range list.items {
+			fmt.Fprintf(a.out, "%s\tfor %s\t%s\n", list.label, t.RequestedFor, strings.Join(t.AccessRequestIds, ","))
 		}
 	}
 	return nil
@@ -297,10 +272,10 @@ func (a *app) close(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := facade.CloseRequest{
+	req := facade.CloseRequestsParams{
 		IDs: ids, Message: *message,
-		ExecutionStatus:  gen.CloseAccessRequestExecutionStatus(*execution),
-		CompletionStatus: gen.CloseAccessRequestCompletionStatus(*completion),
+		ExecutionStatus:  facade.ExecutionStatus(*execution),
+		CompletionStatus: facade.CompletionStatus(*completion),
 	}
 	if a.terminal {
 		req.Progress = func(done, total int) { progressBar(a.errOut, done, total) }

@@ -43,15 +43,14 @@ func (a *app) demo(ctx context.Context, args []string) error {
 
 	step(1, "Read and change the access request configuration")
 	cfg, err := c.UpdateConfig(ctx, func(cfg *facade.Config) error {
-		on := true
-		cfg.AutoApprovalEnabled = &on
+		cfg.AutoApprovalEnabled = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   autoApprovalEnabled is now %v; requests on behalf of reports: %v\n",
-		*cfg.AutoApprovalEnabled, *cfg.RequestOnBehalfOfConfig.AllowRequestOnBehalfOfEmployeeByManager)
+		cfg.AutoApprovalEnabled, cfg.RequestOnBehalfOfConfig.AllowRequestOnBehalfOfEmployeeByManager)
 
 	step(2, "Grant a role and an entitlement to Alice and Bob")
 	grant, err := facade.NewGrant().For(demoAlice, demoBob).
@@ -67,10 +66,10 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	var aliceIDs []string
-	for _, t := range *res.NewRequests {
-		fmt.Fprintf(out, "   new requests for %s: %v\n", *t.RequestedFor, *t.AccessRequestIds)
-		if *t.RequestedFor == demoAlice {
-			aliceIDs = *t.AccessRequestIds
+	for _, t := range res.NewRequests {
+		fmt.Fprintf(out, "   new requests for %s: %v\n", t.RequestedFor, t.AccessRequestIds)
+		if t.RequestedFor == demoAlice {
+			aliceIDs = t.AccessRequestIds
 		}
 	}
 	again, err := c.Create(ctx, grant)
@@ -78,7 +77,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(out, "   sending the same grant again creates %d and finds %d already pending\n",
-		len(*again.NewRequests), len(*again.ExistingRequests))
+		len(again.NewRequests), len(again.ExistingRequests))
 
 	step(3, "Refuse a bad revoke before it is sent, then revoke properly")
 	_, err = facade.NewRevoke(demoBob).Entitlement(demoEnt).Entitlement("another-entitlement").Build()
@@ -93,7 +92,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 	fmt.Fprintln(out, "   revoke submitted for Bob")
 
 	step(4, "List statuses, five per page, with the total")
-	q := facade.StatusQuery{PageSize: 5, Count: true, Sorters: "-created"}
+	q := facade.ListStatusParams{PageSize: 5, Count: true, Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}}
 	for offset := 0; ; {
 		page, err := c.ListStatusPage(ctx, q, offset)
 		if err != nil {
@@ -105,7 +104,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		}
 		offset = page.NextOffset
 	}
-	all, err := c.CollectStatus(ctx, facade.StatusQuery{RequestedFor: demoAlice}, 0)
+	all, err := c.CollectStatus(ctx, facade.ListStatusParams{RequestedFor: demoAlice}, 0)
 	if err != nil {
 		return err
 	}
@@ -117,26 +116,26 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	st, _ := srv.Status(aliceIDs[0])
-	fmt.Fprintf(out, "   %s is now %s\n", aliceIDs[0], *st.State)
+	fmt.Fprintf(out, "   %s is now %s\n", aliceIDs[0], st.State)
 	err = c.Cancel(ctx, "no-such-request", "typo")
 	fmt.Fprintf(out, "   cancelling an unknown id: %v\n", err)
 
 	step(6, "Close Bob's earlier requests as completed")
-	closed, err := c.CloseRequests(ctx, facade.CloseRequest{IDs: seeded, ExecutionStatus: facade.ExecutionCompleted,
-		CompletionStatus: facade.CompletionSuccess, Message: "Provisioned by hand"})
+	closed, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: seeded, ExecutionStatus: facade.ExecutionStatusCompleted,
+		CompletionStatus: facade.CompletionStatusSuccess, Message: "Provisioned by hand"})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   closed %d requests in %d call(s)\n", len(closed.Accepted), closed.Calls)
 
 	step(7, "Wait for a request to reach a final state")
-	done, err := c.Wait(ctx, seeded[0], facade.WaitOptions{Interval: 10 * time.Millisecond})
+	done, err := c.Wait(ctx, seeded[0], facade.WaitParams{Interval: 10 * time.Millisecond})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   %s finished as %s\n", seeded[0], *done.State)
+	fmt.Fprintf(out, "   %s finished as %s\n", seeded[0], done.State)
 
-	executing, err := c.CollectStatus(ctx, facade.StatusQuery{OnlyExecuting: true}, 0)
+	executing, err := c.CollectStatus(ctx, facade.ListStatusParams{OnlyExecuting: true}, 0)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
-	"github.com/sailkit/accessrequests/gen"
 )
 
 // outputs keeps everything the CLI printed in this suite, for the secret scan in TestMain.
@@ -82,10 +82,10 @@ func TestStatus(t *testing.T) {
 
 	code, out, errOut = cli(t, "status", "--all", "--json", "--sort", "-created")
 	require.Equal(t, exitOK, code, errOut)
-	var got []gen.RequestedItemStatus
+	var got []facade.Status
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
 	require.Len(t, got, 260)
-	assert.Equal(t, ids[259], *got[0].AccessRequestId)
+	assert.Equal(t, ids[259], got[0].AccessRequestId)
 }
 
 func TestGrantRevokeCancel(t *testing.T) {
@@ -99,7 +99,7 @@ func TestGrantRevokeCancel(t *testing.T) {
 	code, _, errOut = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
 	require.Equal(t, exitOK, code, errOut)
 
-	id := *srv.Statuses()[0].AccessRequestId
+	id := srv.Statuses()[0].AccessRequestId
 	code, out, errOut = cli(t, "cancel", id, "--comment", "not needed")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, "cancelled "+id+"\n", out)
@@ -111,7 +111,7 @@ func TestConfigGetAndSet(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte(`{"autoApprovalEnabled":true,"approvalsMustBeExternal":false}`), 0o600))
 	code, _, errOut := cli(t, "config", "set", "--file", file)
 	require.Equal(t, exitOK, code, errOut)
-	assert.True(t, *srv.Config().AutoApprovalEnabled)
+	assert.True(t, srv.Config().AutoApprovalEnabled)
 
 	code, out, errOut := cli(t, "config", "get")
 	require.Equal(t, exitOK, code, errOut)
@@ -134,7 +134,7 @@ func TestCloseFromCSVInChunks(t *testing.T) {
 	assert.Equal(t, "closed 1200 of 1200 in 3 calls\n", out)
 	assert.Equal(t, 3, srv.Count("POST", "/access-requests/close", http.StatusAccepted))
 	for _, s := range srv.Statuses() {
-		require.Equal(t, gen.RequestedItemStatusRequestStateREQUESTCOMPLETED, *s.State)
+		require.Equal(t, facade.StateRequestCompleted, s.State)
 	}
 }
 

@@ -1,0 +1,36 @@
+package facade_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+// A PUT replaces the whole configuration, so turning a setting off must send false, not leave
+// the field out; and a number left unset must stay out rather than become 0.
+func TestSetConfigSendsFalseAndLeavesUnsetNumbersOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var sent map[string]any
+	e.handle("PUT /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		require.NoError(t, json.Unmarshal(body, &sent))
+		reply(200, configJSON)(w, r)
+	})
+	var cfg facade.Config // every boolean false, no reminder settings
+	_, err := e.client().SetConfig(context.Background(), cfg)
+	require.NoError(t, noteErr(err))
+	for _, k := range []string{"approvalsMustBeExternal", "autoApprovalEnabled", "reauthorizationEnabled"} {
+		assert.Equal(t, false, sent[k], "%s must be sent as false", k)
+	}
+	assert.Equal(t, map[string]any{"allowEntitlementRequest": false, "requestCommentsRequired": false, "deniedCommentsRequired": false},
+		sent["entitlementRequestConfig"])
+	assert.NotContains(t, sent, "approvalReminderAndEscalationConfig", "no reminder settings: nothing to send")
+}

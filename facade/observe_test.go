@@ -1,0 +1,165 @@
+package facade_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+// recorder keeps what the hooks were told, in order.
+type recorder struct {
+	mu       sync.Mutex
+	started  []string
+	attempts []facade.Attempt
+	done     []facade.Operation
+	ctxOK    []bool // OperationDone and Attempt saw the context OperationStart returned
+}
+
+type spanKey struct{}
+
+func (r *recorder) hooks() facade.Hooks {
+	return facade.Hooks{
+		OperationStart: func(ctx context.Context, op string) context.Context {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.started = append(r.started, op)
+			return context.WithValue(ctx, spanKey{}, op)
+		},
+		Attempt: func(ctx context.Context, a facade.Attempt) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.attempts = append(r.attempts, a)
+			r.ctxOK = append(r.ctxOK, ctx.Value(spanKey{}) == a.Operation)
+		},
+		OperationDone: func(ctx context.Context, op facade.Operation) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.done = append(r.done, op)
+			r.ctxOK = append(r.ctxOK, ctx.Value(spanKey{}) == op.Name)
+		},
+	}
+}
+
+func TestHooksSeeEveryAttemptAndTheOutcome(t *testing.T) {
+	t.Parallel()
+	create := func(c *facade.Client) error {
+		_, err := c.Create(context.Background(), grantRequest())
+		return err
+	}
+	tests := []struct {
+		name     string
+		handler  http.HandlerFunc
+		call     func(*facade.Client) error
+		attempts []facade.Attempt // Operation, Number, Method, Status, Retry (Duration and Err not compared)
+		done     facade.Operation // Name, Attempts, Status, Outcome
+	}{
+		{
+			name:    "a read retried after a 503 and a 429 ends in success",
+			handler: sequence(reply(503, `{}`), reply(429, `{}`, "Retry-After", "1"), reply(200, configJSON)),
+			call: func(c *facade.Client) error {
+				_, err := c.GetConfig(context.Background())
+				return err
+			},
+			attempts: []facade.Attempt{
+				{Operation: "getAccessRequestConfig", Number: 1, Method: "GET", Status: 503, Retry: facade.RetryStatus},
+				{Operation: "getAccessRequestConfig", Number: 2, Method: "GET", Status: 429, Retry: facade.RetryStatus},
+				{Operation: "getAccessRequestConfig", Number: 3, Method: "GET", Status: 200, Retry: facade.RetryNone},
+			},
+			done: facade.Operation{Name: "getAccessRequestConfig", Attempts: 3, Status: 200, Outcome: facade.OutcomeSuccess},
+		},
+		{
+			name:    "a POST answered 500 is not retried and fails",
+			handler: reply(500, errorJSON),
+			call:    create,
+			attempts: []facade.Attempt{
+				{Operation: "createAccessRequest", Number: 1, Method: "POST", Status: 500, Retry: facade.RetryNone},
+			},
+			done: facade.Operation{Name: "createAccessRequest", Attempts: 1, Status: 500, Outcome: facade.OutcomeFailure},
+		},
+		{
+			name:    "a POST whose connection drops after the write has an unknown outcome",
+			handler: dropAfterRead,
+			call:    create,
+			attempts: []facade.Attempt{
+				{Operation: "createAccessRequest", Number: 1, Method: "POST", Status: 0, Retry: facade.RetryNone},
+			},
+			done: facade.Operation{Name: "createAccessRequest", Attempts: 1, Status: 0, Outcome: facade.OutcomeUnknown},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if tc.handler != nil {
+				e.lax()
+				e.mux.HandleFunc("/beta/", tc.handler)
+			}
+			rec := &recorder{}
+			err := noteErr(tc.call(e.client(facade.WithHooks(rec.hooks()))))
+
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			got := make([]facade.Attempt, len(rec.attempts))
+			for i, a := range rec.attempts {
+				if a.Status == 0 {
+					assert.Error(t, a.Err, "an attempt without a response carries its error")
+				}
+				a.Duration, a.Err = 0, nil
+				got[i] = a
+			}
+			assert.Equal(t, tc.attempts, got)
+			require.Len(t, rec.done, 1)
+			d := rec.done[0]
+			assert.Equal(t, err, d.Err, "OperationDone gets the error the caller gets")
+			d.Err, d.Duration = nil, 0
+			assert.Equal(t, tc.done, d)
+			assert.Equal(t, []string{tc.done.Name}, rec.started)
+			for i, ok := range rec.ctxOK {
+				assert.True(t, ok, "hook call %d did not get the context OperationStart returned", i)
+			}
+		})
+	}
+}
+
+func TestHooksSeeATokenRefreshAndDurations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-config", sequence(
+		func(w http.ResponseWriter, r *http.Request) {
+			e.clock.Advance(2 * time.Second) // the server takes two seconds to refuse
+			reply(401, `{"error":"JWT is expired"}`)(w, r)
+		},
+		reply(200, configJSON)))
+	rec := &recorder{}
+	_, err := e.client(facade.WithHooks(rec.hooks())).GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	require.Len(t, rec.attempts, 2)
+	assert.Equal(t, facade.RetryUnauthorized, rec.attempts[0].Retry)
+	assert.Equal(t, 2*time.Second, rec.attempts[0].Duration)
+	assert.Equal(t, facade.RetryNone, rec.attempts[1].Retry)
+	assert.Equal(t, 2, rec.done[0].Attempts)
+	assert.Equal(t, 2*time.Second, rec.done[0].Duration)
+}
+
+func TestHooksAreNotCalledForRefusedInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rec := &recorder{}
+	_, err := e.client(facade.WithHooks(rec.hooks())).Create(context.Background(), facade.AccessRequest{})
+	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+	assert.Empty(t, rec.started)
+	assert.Empty(t, rec.done)
+}
+
+func TestWithHooksNeedsAHook(t *testing.T) {
+	t.Parallel()
+	_, err := facade.New(facade.WithTenant("acme"), facade.WithAccessToken("t"), facade.WithHooks(facade.Hooks{}))
+	require.ErrorContains(t, noteErr(err), "WithHooks: no hook is set")
+}
