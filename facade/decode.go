@@ -50,21 +50,21 @@ func decodeBody(data []byte, out any, critical ...string) ([]Warning, error) {
 	}
 	for _, w := range d.warnings {
 		if isCritical(w.Path, critical) {
-			at := w.Path
-			if w.Item >= 0 {
-				at = fmt.Sprintf("item [%d].%s", w.Item, w.Path)
-			}
-			return nil, fmt.Errorf("decode body: %s: %s; the result cannot be used without it", at, w.Problem)
+			return nil, fmt.Errorf("decode body: %s: %s; the result cannot be used without it", w.at(), w.Problem)
 		}
 	}
 	return d.warnings, nil
 }
 
-// isCritical reports whether a path is one of the critical ones or inside one of them. In
-// critical paths "[]" stands for any index ("newRequests[].accessRequestIds").
+// isCritical reports whether a path is one of the critical ones or inside one of them, or is a
+// whole item (the empty path) of a response that has critical paths. In critical paths "[]"
+// stands for any index ("newRequests[].accessRequestIds").
 func isCritical(path string, critical []string) bool {
 	if len(critical) == 0 {
 		return false
+	}
+	if path == "" {
+		return true // a whole item of the wrong shape: no identity at all
 	}
 	general := anyIndex.ReplaceAllString(path, "[]")
 	for _, c := range critical {

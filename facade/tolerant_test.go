@@ -110,6 +110,15 @@ func TestAnItemWithoutAUsableIdOrStateFailsThePage(t *testing.T) {
 	}
 }
 
+func TestAnItemThatIsNotAnObjectFailsThePage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("GET /access-request-status", reply(200, `[{"accessRequestId":"ar-0","state":"EXECUTING"},"ar-1"]`))
+	_, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
+	require.ErrorIs(t, noteErr(err), facade.ErrUndecodable)
+	assert.Contains(t, err.Error(), "item [1]: got string")
+}
+
 func TestErrorTextSaysTheStatusOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t).lax()

@@ -25,11 +25,18 @@ type Warning struct {
 
 // String describes the warning on one line, without the raw value.
 func (w Warning) String() string {
-	at := w.Path
-	if w.Item >= 0 {
-		at = "[" + strconv.Itoa(w.Item) + "]." + w.Path
+	return fmt.Sprintf("%s: %s: %s", w.Operation, w.at(), w.Problem)
+}
+
+// at is where the value was: "item [3].requester.type", "requester.type", or "item [3]".
+func (w Warning) at() string {
+	switch {
+	case w.Item < 0:
+		return w.Path
+	case w.Path == "":
+		return "item [" + strconv.Itoa(w.Item) + "]"
 	}
-	return fmt.Sprintf("%s: %s: %s", w.Operation, at, w.Problem)
+	return "item [" + strconv.Itoa(w.Item) + "]." + w.Path
 }
 
 // WithWarningHandler calls h with every Warning, for every call, in addition to the warn-level
