@@ -1,9 +1,7 @@
 package facade
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -43,6 +42,9 @@ type Client struct {
 	raw    *gen.ClientWithResponses
 	tr     *transport
 	apiURL string
+
+	onWarning func(Warning)
+	warnMu    sync.Mutex
 }
 
 // Option configures a Client. Options check their input and return an error rather than panic.
@@ -64,6 +66,7 @@ type options struct {
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
 	hooks       Hooks
+	onWarning   func(Warning)
 }
 
 var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -279,7 +282,7 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
-	return &Client{api: api, raw: &gen.ClientWithResponses{ClientInterface: api}, tr: tr, apiURL: apiURL}, nil
+	return &Client{api: api, raw: &gen.ClientWithResponses{ClientInterface: api}, tr: tr, apiURL: apiURL, onWarning: o.onWarning}, nil
 }
 
 func (o *options) tokenCache() (*tokenCache, error) {
@@ -376,38 +379,51 @@ func (c *Client) BaseURL() string { return c.apiURL }
 func (c *Client) Generated() *gen.ClientWithResponses { return c.raw }
 
 // call runs one operation, between the hooks: send makes the request; a 2xx body is decoded
-// into out (when out is not nil); anything else becomes a typed error.
-func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (resp *http.Response, err error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("accessrequests: %s: nil context", op)
-	}
-	err = c.observe(ctx, op, func(ctx context.Context) error {
-		resp, err = c.exchange(ctx, op, out, send)
-		return err
-	})
+// into out (when out is not nil); anything else becomes a typed error. Values in the body that
+// do not match the spec are reported (see Warning) and do not fail the call.
+func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
+	resp, _, err := c.callWarn(ctx, op, out, nil, send)
 	return resp, err
 }
 
+// callWarn is call that also returns the warnings. A warning at one of the critical paths
+// fails the call instead (see decodeBody).
+func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (resp *http.Response, warnings []Warning, err error) {
+	if ctx == nil {
+		return nil, nil, fmt.Errorf("accessrequests: %s: nil context", op)
+	}
+	err = c.observe(ctx, op, func(ctx context.Context) error {
+		resp, warnings, err = c.exchange(ctx, op, out, critical, send)
+		return err
+	})
+	c.warnAll(ctx, op, warnings)
+	return resp, warnings, err
+}
+
 // exchange sends one operation's request and reads its answer.
-func (c *Client) exchange(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
+func (c *Client) exchange(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (*http.Response, []Warning, error) {
 	resp, err := send(ctx)
 	if err != nil {
-		return nil, wrapTransportError(op, err)
+		return nil, nil, wrapTransportError(op, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := newAPIError(op, resp, c.tr.now())
 		apiErr.scrub(c.tr.tokens.current()) // a proxy's error page may echo the request's headers
-		return resp, apiErr
+		return resp, nil, apiErr
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if out == nil {
 		drain(resp)
-		return resp, nil
+		return resp, nil, nil
 	}
-	if err := decodeJSON(resp, out); err != nil {
-		return resp, &ResponseError{Operation: op, StatusCode: resp.StatusCode, Err: err}
+	warnings, err := decodeJSON(resp, out, critical)
+	if err != nil {
+		return resp, nil, &ResponseError{Operation: op, StatusCode: resp.StatusCode, Err: err}
 	}
-	return resp, nil
+	for i := range warnings {
+		warnings[i].Operation = op
+	}
+	return resp, warnings, nil
 }
 
 func wrapTransportError(op string, err error) error {
@@ -422,23 +438,20 @@ func wrapTransportError(op string, err error) error {
 }
 
 // decodeJSON decodes a whole JSON body into out: bounded in size, of a JSON media type (when
-// one is declared), with nothing after the value.
-func decodeJSON(resp *http.Response, out any) error {
+// one is declared), with nothing after the value, tolerating values of the wrong shape (see
+// decodeBody).
+func decodeJSON(resp *http.Response, out any, critical []string) ([]Warning, error) {
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
-		return fmt.Errorf("content type %q is not JSON", ct)
+		return nil, fmt.Errorf("content type %q is not JSON", ct)
 	}
 	if resp.ContentLength > maxResponseBody {
-		return fmt.Errorf("body is larger than %d bytes", maxResponseBody)
+		return nil, fmt.Errorf("body is larger than %d bytes", maxResponseBody)
 	}
 	data, err := readBounded(resp.Body, maxResponseBody, resp.ContentLength)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	err = decodeExact(data, out)
-	if err != nil && retryCaseExact(data, out) == nil {
-		return nil
-	}
-	return err
+	return decodeBody(data, out, critical...)
 }
 
 // readBounded reads all of r, failing once it passes limit bytes. Its buffer starts at the
@@ -471,17 +484,6 @@ func readBounded(r io.Reader, limit int, declared int64) ([]byte, error) {
 			return nil, fmt.Errorf("read body: %w", err)
 		}
 	}
-}
-
-func decodeExact(data []byte, out any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(out); err != nil {
-		return fmt.Errorf("decode body: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("decode body: unexpected data after the JSON value")
-	}
-	return nil
 }
 
 // isJSON reports whether a Content-Type is application/json or a +json type.

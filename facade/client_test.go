@@ -294,7 +294,7 @@ func TestAPIErrorCarriesTheVendorsDetails(t *testing.T) {
 	assert.Equal(t, "400.1 Bad Request Content", apiErr.DetailCode)
 	assert.Equal(t, []facade.Message{{Locale: "en-US", LocaleOrigin: "DEFAULT", Text: "requestedItems is invalid"}}, apiErr.Messages)
 	assert.Equal(t, []facade.Message{{Locale: "en-US", Text: "item role-9 does not exist"}}, apiErr.Causes)
-	assert.Equal(t, "accessrequests: createAccessRequest: HTTP 400 400.1 Bad Request Content: requestedItems is invalid (tracking id track-42)", apiErr.Error())
+	assert.Equal(t, "accessrequests: createAccessRequest: HTTP 400.1 Bad Request Content: requestedItems is invalid (tracking id track-42)", apiErr.Error())
 }
 
 func TestHTMLErrorBodyIsKeptAsABoundedSnippet(t *testing.T) {

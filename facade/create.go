@@ -30,13 +30,21 @@ func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, 
 	}
 	body := inUTC(req)
 	var out CreateResult
-	_, err := c.call(ctx, op, &out, func(ctx context.Context) (*http.Response, error) {
+	_, _, err := c.callWarn(ctx, op, &out, createdIdentity, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateAccessRequest(ctx, body)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// createdIdentity are the parts of a createAccessRequest answer the caller needs to follow up
+// what was created: a value of the wrong shape there fails the call (as accepted, see
+// ResponseError) instead of passing for "nothing was created".
+var createdIdentity = []string{
+	"newRequests", "newRequests[].requestedFor", "newRequests[].accessRequestIds",
+	"existingRequests", "existingRequests[].requestedFor", "existingRequests[].accessRequestIds",
 }
 
 // ValidateAccessRequest checks req against the rules the server documents, as of now, and

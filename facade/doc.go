@@ -37,7 +37,7 @@
 //   - Safety of writes: a POST is sent again only when the server cannot have acted on it (a
 //     429, or a connection that failed before the request was written). Otherwise the error
 //     matches ErrOutcomeUnknown. A 2xx whose body cannot be decoded gives a *ResponseError whose
-//     Accepted method reports true: the call succeeded, do not resubmit.
+//     Accepted method reports true: the call succeeded; for a write, do not resubmit.
 //   - Retries: 429 for every method, honouring Retry-After up to a cap; 5xx and network errors
 //     for GET and PUT; exponential backoff with jitter, a client-wide retry budget, and waits
 //     that end with the context. See RetryPolicy.
@@ -45,6 +45,23 @@
 //     messages), matched with errors.Is against ErrBadRequest, ErrUnauthorized, ErrForbidden,
 //     ErrNotFound, ErrRateLimited and ErrServer. Input that breaks a documented rule gives a
 //     *ValidationError naming each field, and nothing is sent.
+//   - Tolerant reading: a value whose shape or type differs from the spec, in a part of a
+//     response that is information rather than identity, never fails the call or the page. It
+//     is left empty, the rest of its item is kept, and it is reported as a Warning holding the
+//     raw value (StatusPage.Warnings, WithWarningHandler) plus one warn-level log line per call.
+//     What still fails, and why: a status whose accessRequestId, accountActivityItemId, id or
+//     state has the wrong shape (it could not be waited on, cancelled, closed or told from
+//     another, and a guessed state could pass for final); a createAccessRequest answer whose
+//     request lists, identities or ids do not decode (the caller could not follow up what was
+//     created; the error says the server accepted the call); a body that is not JSON, or whose
+//     top level has the wrong shape. A body that matches the spec is decoded in one pass.
+//   - Unknown data is kept: enum values the spec lacks come through as sent, and configuration
+//     settings the spec lacks (at any depth) are kept in AdditionalProperties and written back
+//     by SetConfig and UpdateConfig, so a read-modify-write never resets them.
+//   - End of a listing: a short page, or a 400 for the offset right after a full page (some
+//     tenants answer "offset invalid" instead of an empty page). X-Total-Count is reported and
+//     shapes prefetching, but never ends a listing: a total that is too low loses nothing, and
+//     one that is too high costs at most a window of requests.
 //   - Secrets: tokens, secrets and the Authorization header never appear in errors or logs.
 //   - Transport security: plain http is refused except to loopback, unless WithInsecureHTTP.
 //

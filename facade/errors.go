@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -71,9 +72,17 @@ type APIError struct {
 // Error summarises the failure on one line.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "accessrequests: %s: HTTP %d", e.Operation, e.StatusCode)
-	if e.DetailCode != "" {
-		fmt.Fprintf(&b, " %s", e.DetailCode)
+	fmt.Fprintf(&b, "accessrequests: %s: HTTP ", e.Operation)
+	// The vendor's detail codes start with the status ("404 Not found", "400.1 Bad Request
+	// Content"): say the status once.
+	status := strconv.Itoa(e.StatusCode)
+	switch rest, ok := strings.CutPrefix(e.DetailCode, status); {
+	case ok && (rest == "" || rest[0] == ' ' || rest[0] == '.'):
+		b.WriteString(e.DetailCode)
+	case e.DetailCode != "":
+		fmt.Fprintf(&b, "%s %s", status, e.DetailCode)
+	default:
+		b.WriteString(status)
 	}
 	for _, m := range e.Messages {
 		if m.Text != "" {
@@ -222,14 +231,17 @@ type ResponseError struct {
 // Accepted reports whether the server answered 2xx, that is, acted on the call.
 func (e *ResponseError) Accepted() bool { return e.StatusCode >= 200 && e.StatusCode <= 299 }
 
-// Error says what failed and, for a 2xx, that the call itself succeeded.
+// Error says what failed and, for a write the server accepted, that it must not be sent again.
 func (e *ResponseError) Error() string {
-	if e.Accepted() {
+	if e.Accepted() && !readOnly[e.Operation] {
 		return fmt.Sprintf("accessrequests: %s: the server accepted the call (HTTP %d) but its response could not be decoded; do not resubmit: %v",
 			e.Operation, e.StatusCode, e.Err)
 	}
 	return fmt.Sprintf("accessrequests: %s: HTTP %d response could not be decoded: %v", e.Operation, e.StatusCode, e.Err)
 }
+
+// readOnly are the operations that change nothing: sending one again is harmless.
+var readOnly = map[string]bool{"listAccessRequestStatus": true, "getAccessRequestConfig": true}
 
 // Unwrap returns the decoding error.
 func (e *ResponseError) Unwrap() error { return e.Err }

@@ -3,8 +3,11 @@ package facade
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +37,7 @@ func response(status int, contentType, body string) *http.Response {
 }
 
 // FuzzDecodeStatus: decoding any body never panics, and a body the spec calls valid always
-// decodes: the client never fails a call the server made correctly.
+// decodes, without a warning: the client never fails or doubts a call the server made correctly.
 func FuzzDecodeStatus(f *testing.F) {
 	schema := statusListSchema(f)
 	f.Add(`[{"id":"a","state":"EXECUTING","created":"2026-01-02T03:04:05Z","cancelable":true}]`)
@@ -45,15 +48,110 @@ func FuzzDecodeStatus(f *testing.F) {
 	f.Add(`[{"state":"SOMETHING_NEW","type":null,"sodViolationContext":null}]`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var out []Status
-		err := decodeJSON(response(200, "application/json", body), &out)
+		warnings, err := decodeJSON(response(200, "application/json", body), &out, statusIdentity)
 		var value any
 		if json.Unmarshal([]byte(body), &value) != nil {
 			return
 		}
-		if schema.VisitJSON(value) == nil && err != nil {
-			t.Fatalf("the spec accepts %q but the client does not: %v", body, err)
+		if schema.VisitJSON(value) == nil && (err != nil || len(warnings) > 0) {
+			t.Fatalf("the spec accepts %q but the client does not: %v %v", body, err, warnings)
 		}
 	})
+}
+
+// FuzzInformationalField: whatever value sits in any informational field of a status, at any
+// depth, a page still yields every item with its ids and state.
+func FuzzInformationalField(f *testing.F) {
+	paths := informationalPaths(reflect.TypeFor[Status](), "", 0)
+	f.Add(uint(0), `"text"`)
+	f.Add(uint(7), `[1,{"a":null}]`)
+	f.Add(uint(31), `{"nested":{"deep":[true]}}`)
+	f.Add(uint(99), `12345678901234567890123e400`)
+	f.Add(uint(3), `not json at all`)
+	f.Fuzz(func(t *testing.T, which uint, value string) {
+		path := paths[which%uint(len(paths))]
+		var v any = value // not JSON: served as a string
+		if json.Valid([]byte(value)) {
+			v = json.RawMessage(value)
+		}
+		page := []map[string]any{}
+		for i := range 3 {
+			item := map[string]any{"accessRequestId": fmt.Sprintf("ar-%d", i), "accountActivityItemId": fmt.Sprintf("aa-%d", i),
+				"id": fmt.Sprintf("role-%d", i), "state": "EXECUTING"}
+			if i == 1 {
+				setPath(item, strings.Split(path, "."), v)
+			}
+			page = append(page, item)
+		}
+		body, err := json.Marshal(page)
+		if err != nil {
+			return // a value json cannot hold
+		}
+		var out []Status
+		if _, err := decodeBody(body, &out, statusIdentity...); err != nil {
+			t.Fatalf("%s = %s failed the page: %v", path, value, err)
+		}
+		if len(out) != 3 {
+			t.Fatalf("%s = %s: %d items, want 3", path, value, len(out))
+		}
+		for i, s := range out {
+			if s.AccessRequestId != fmt.Sprintf("ar-%d", i) || s.AccountActivityItemId != fmt.Sprintf("aa-%d", i) ||
+				s.Id != fmt.Sprintf("role-%d", i) || s.State != StateExecuting {
+				t.Fatalf("%s = %s: item %d lost its identity: %+v", path, value, i, s)
+			}
+		}
+	})
+}
+
+// informationalPaths lists the JSON paths of every field of t that is not a status's identity,
+// nested objects included ("[]" marks a list), down to a few levels.
+func informationalPaths(t reflect.Type, prefix string, depth int) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType || depth > 4 {
+		return nil
+	}
+	var out []string
+	for name, i := range fieldsOf(t).byName {
+		if prefix == "" && slices.Contains(statusIdentity, name) {
+			continue
+		}
+		p := join(prefix, name)
+		ft := t.Field(i).Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+			out = append(out, p)
+			p += "[]"
+		}
+		out = append(out, p)
+		out = append(out, informationalPaths(ft, p, depth+1)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// setPath puts v at a path of setPath's making, creating objects (and one-element lists for
+// "[]") on the way.
+func setPath(m map[string]any, path []string, v any) {
+	name, list := strings.CutSuffix(path[0], "[]")
+	if len(path) == 1 {
+		if list {
+			v = []any{v}
+		}
+		m[name] = v
+		return
+	}
+	child := map[string]any{}
+	if list {
+		m[name] = []any{child}
+	} else {
+		m[name] = child
+	}
+	setPath(child, path[1:], v)
 }
 
 // FuzzAPIError: any error response becomes an *APIError with a bounded snippet, never a panic.

@@ -3,6 +3,7 @@ package facade
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -45,8 +46,10 @@ type ListStatusParams struct {
 	// entries. It remembers every key yielded, so memory grows with the listing.
 	Dedupe bool
 
-	// Prefetch, when above 1, lets ListStatus fetch up to this many pages at once once the
-	// first page has told it the total (it asks for the count itself). Items still come in
+	// Prefetch, when above 1, lets ListStatus fetch up to this many pages at once (it asks for
+	// the count itself). Pages within the total the first page reports are fetched ahead; past
+	// it, pages are fetched one by one while they come back full, so a total that lies costs at
+	// most a window of requests and rows added meanwhile are still reached. Items still come in
 	// order, and at most Prefetch pages are held in memory. Requests share the client's rate
 	// limiter and retry budget, so prefetching never outruns WithRateLimit.
 	Prefetch int
@@ -54,13 +57,21 @@ type ListStatusParams struct {
 
 // StatusPage is one page of statuses.
 type StatusPage struct {
-	Items      []Status // the statuses, in the server's order
-	Offset     int      // the offset this page was asked for
-	NextOffset int      // the offset of the next page
-	Total      int      // from X-Total-Count; valid when HasTotal
-	HasTotal   bool     // the server sent X-Total-Count
-	Last       bool     // no page follows: this one was short, or it reached Total
+	Items      []Status  // the statuses, in the server's order
+	Offset     int       // the offset this page was asked for
+	NextOffset int       // the offset of the next page
+	Total      int       // from X-Total-Count; valid when HasTotal. Reported, never trusted to end a listing
+	HasTotal   bool      // the server sent X-Total-Count
+	Last       bool      // the page was short (fewer items than the limit): no page follows
+	Warnings   []Warning // values in these items that did not match the spec; the items are kept
 }
+
+// statusIdentity are the fields of a status without which it cannot be used: its ids (to wait
+// on, cancel or close it, and to tell it from others) and its state. A page with an item whose
+// identity has the wrong shape fails with ErrUndecodable rather than hand out an item that
+// looks valid but names nothing. Every other field is information: a value of the wrong shape
+// there is left empty and reported as a Warning.
+var statusIdentity = []string{"accessRequestId", "accountActivityItemId", "id", "state"}
 
 func (q ListStatusParams) pageSize() int {
 	if q.PageSize == 0 {
@@ -149,6 +160,10 @@ func (l *listing) params(offset int) *gen.ListAccessRequestStatusParams {
 }
 
 // ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus).
+// A value of the wrong shape in an item's information is reported in the page's Warnings; see
+// statusIdentity for what fails a page instead. Some tenants answer 400 for an offset at or past
+// the end: ListStatusPage returns that error as is, while ListStatusPages and ListStatus read it
+// as the end of the listing.
 func (c *Client) ListStatusPage(ctx context.Context, q ListStatusParams, offset int) (*StatusPage, error) {
 	l, err := q.prepare(offset)
 	if err != nil {
@@ -165,13 +180,13 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 	}
 	q := l.q
 	var items []Status
-	resp, err := c.call(ctx, op, &items, func(ctx context.Context) (*http.Response, error) {
+	resp, warnings, err := c.callWarn(ctx, op, &items, statusIdentity, func(ctx context.Context) (*http.Response, error) {
 		return c.api.ListAccessRequestStatus(ctx, l.params(offset))
 	})
 	if err != nil {
 		return nil, err
 	}
-	page := &StatusPage{Items: items, Offset: offset, NextOffset: offset + len(items)}
+	page := &StatusPage{Items: items, Offset: offset, NextOffset: offset + len(items), Warnings: warnings}
 	if v := resp.Header.Get("X-Total-Count"); v != "" {
 		// Parsed wider than the spec's int32: a large count must not fail a good page.
 		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n >= 0 {
@@ -182,29 +197,51 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 		return nil, &ResponseError{Operation: op, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("page has %d items, more than the limit of %d", len(items), q.pageSize())}
 	}
-	// A total the page itself contradicts (more items than it claims) is not trusted to end
-	// the listing: only a short page does then.
-	page.Last = len(items) < q.pageSize() || (page.HasTotal && page.NextOffset == page.Total)
+	page.Last = len(items) < q.pageSize()
 	return page, nil
 }
 
-// ListStatus iterates over every status the query selects, page by page, with no cap. It stops
-// after a short page or at the total when the server reports one, never asks for the same
-// offset twice, checks ctx between pages, and yields an error at most once, as its last value.
-// Breaking out of the loop stops it; no goroutine is left behind.
-func (c *Client) ListStatus(ctx context.Context, q ListStatusParams) iter.Seq2[Status, error] {
-	return func(yield func(Status, error) bool) {
+// ListStatusPages iterates over the pages of a listing, so a caller can show rows as they
+// arrive along with each page's Total and Warnings. It ends after the first short page, or when
+// the server answers 400 for the offset that follows a full page (some tenants do so at the
+// end instead of sending an empty page). The total is never trusted to end a listing: a full
+// page that reaches it is followed by one more request, so a total that is too low loses
+// nothing. It never asks for the same offset twice, checks ctx between pages, and yields an
+// error at most once, as its last value. Breaking out of the loop stops it; no goroutine is
+// left behind. With q.Prefetch above 1, pages are fetched ahead (see ListStatusParams.Prefetch).
+func (c *Client) ListStatusPages(ctx context.Context, q ListStatusParams) iter.Seq2[*StatusPage, error] {
+	return func(yield func(*StatusPage, error) bool) {
 		l, err := q.prepare(0)
 		if err != nil {
-			yield(Status{}, err)
+			yield(nil, err)
 			return
 		}
+		emit := func(p *StatusPage) bool { return yield(p, nil) }
+		fail := func(err error) { yield(nil, err) }
+		if q.Prefetch > 1 {
+			c.prefetch(ctx, l, emit, fail)
+			return
+		}
+		c.sequential(ctx, l, emit, fail)
+	}
+}
+
+// ListStatus iterates over every status the query selects, item by item, with no cap, ending
+// as ListStatusPages does. Items with values that do not match the spec are yielded with what
+// decoded (the warnings are logged and go to WithWarningHandler; ListStatusPages has them per
+// page).
+func (c *Client) ListStatus(ctx context.Context, q ListStatusParams) iter.Seq2[Status, error] {
+	return func(yield func(Status, error) bool) {
 		var seen map[string]bool
 		if q.Dedupe {
 			seen = map[string]bool{}
 		}
-		emit := func(items []Status) bool {
-			for _, s := range items {
+		for page, err := range c.ListStatusPages(ctx, q) {
+			if err != nil {
+				yield(Status{}, err)
+				return
+			}
+			for _, s := range page.Items {
 				if seen != nil {
 					key := s.AccessRequestId + "/" + s.AccountActivityItemId
 					if seen[key] {
@@ -213,23 +250,18 @@ func (c *Client) ListStatus(ctx context.Context, q ListStatusParams) iter.Seq2[S
 					seen[key] = true
 				}
 				if !yield(s, nil) {
-					return false
+					return
 				}
 			}
-			return true
 		}
-		if q.Prefetch > 1 {
-			c.prefetch(ctx, l, emit, func(err error) { yield(Status{}, err) })
-			return
-		}
-		c.sequential(ctx, l, 0, emit, func(err error) { yield(Status{}, err) })
 	}
 }
 
-// sequential pages from offset one page at a time, handing each page to emit, until a last
-// page, a stop from emit, or an error (handed to fail).
-func (c *Client) sequential(ctx context.Context, l *listing, offset int, emit func([]Status) bool, fail func(error)) {
-	prevKey, prevOffset := "", offset
+// sequential pages from offset 0 one page at a time, handing each page to emit, until a last
+// page, the end (see endedAt), a stop from emit, or an error (handed to fail).
+func (c *Client) sequential(ctx context.Context, l *listing, emit func(*StatusPage) bool, fail func(error)) {
+	var prev *StatusPage
+	offset := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			fail(err)
@@ -237,21 +269,50 @@ func (c *Client) sequential(ctx context.Context, l *listing, offset int, emit fu
 		}
 		page, err := c.page(ctx, l, offset)
 		if err != nil {
+			if !c.endedAt(ctx, err, offset, prev) {
+				fail(err)
+			}
+			return
+		}
+		if err := repeated(prev, page); err != nil {
 			fail(err)
 			return
 		}
-		key := pageKey(page.Items)
-		if key != "" && key == prevKey {
-			fail(fmt.Errorf("accessrequests: listAccessRequestStatus: %w: offsets %d and %d returned the same entries",
-				ErrInconsistentPage, prevOffset, offset))
+		if !emit(page) || page.Last {
 			return
 		}
-		prevKey, prevOffset = key, offset
-		if !emit(page.Items) || page.Last || page.NextOffset <= offset {
-			return
-		}
-		offset = page.NextOffset
+		prev, offset = page, page.NextOffset
 	}
+}
+
+// endedAt reports whether err, for the page at offset, is the end of the listing: a 400 for
+// the offset right after a full page (prev). The server accepted the same query at every
+// earlier offset, so only the offset can be what it refuses.
+func (c *Client) endedAt(ctx context.Context, err error, offset int, prev *StatusPage) bool {
+	if prev == nil || !errors.Is(err, ErrBadRequest) || prev.Last || offset != prev.NextOffset {
+		return false
+	}
+	if prev.HasTotal && offset < prev.Total {
+		c.tr.log.WarnContext(ctx, "listing ended at a 400 for the offset after a full page, before the total the server claimed",
+			"operation", "listAccessRequestStatus", "offset", offset, "total", prev.Total)
+	} else {
+		c.tr.log.DebugContext(ctx, "listing ended at a 400 for the offset after a full page",
+			"operation", "listAccessRequestStatus", "offset", offset)
+	}
+	return true
+}
+
+// repeated fails a page that holds the same entries as the one before it: a server serving the
+// same page at every offset would otherwise be paged until a lying total, or forever.
+func repeated(prev, page *StatusPage) error {
+	if prev == nil {
+		return nil
+	}
+	if key := pageKey(page.Items); key != "" && key == pageKey(prev.Items) {
+		return fmt.Errorf("accessrequests: listAccessRequestStatus: %w: offsets %d and %d returned the same entries",
+			ErrInconsistentPage, prev.Offset, page.Offset)
+	}
+	return nil
 }
 
 // CollectStatus gathers what ListStatus yields into a slice, stopping after limit items when limit
@@ -270,86 +331,73 @@ func (c *Client) CollectStatus(ctx context.Context, q ListStatusParams, limit in
 	return out, nil
 }
 
-// prefetch lists with up to q.Prefetch pages in flight once the first page gives the total.
-// Every goroutine it starts has ended when it returns.
-func (c *Client) prefetch(ctx context.Context, l *listing, emit func([]Status) bool, fail func(error)) {
+// prefetch lists with up to q.Prefetch pages in flight. Planning follows the window, never the
+// total: offsets are chosen one at a time as slots free up. Within the total the first page
+// claimed, pages are fetched ahead; past it, one page at a time and only after a full page, as
+// sequential paging would (so rows added during the listing are reached, and a lying total
+// costs at most a window of requests). Every goroutine it starts has ended when it returns.
+func (c *Client) prefetch(ctx context.Context, l *listing, emit func(*StatusPage) bool, fail func(error)) {
 	counted := *l
 	counted.q.Count = true
 	l = &counted
-	q := l.q
 	first, err := c.page(ctx, l, 0)
 	if err != nil {
 		fail(err)
 		return
 	}
-	if !emit(first.Items) || first.Last {
+	if !emit(first) || first.Last {
 		return
 	}
-	size := q.pageSize()
-	if first.NextOffset > first.Total {
-		// The total is contradicted by the first page: page on one at a time instead.
-		c.sequential(ctx, l, first.NextOffset, emit, fail)
-		return
-	}
-	var offsets []int
-	for off := first.NextOffset; off < first.Total; off += size {
-		offsets = append(offsets, off)
+	total := math.MaxInt
+	if first.HasTotal {
+		total = first.Total
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	type result struct {
-		page *StatusPage
-		err  error
-	}
-	slots := make([]chan result, len(offsets))
-	for i := range slots {
-		slots[i] = make(chan result, 1)
-	}
-	inFlight := make(chan struct{}, q.Prefetch) // a token per page fetched but not yet emitted
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i, off := range offsets {
-			select {
-			case inFlight <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
+	type result struct {
+		offset int
+		page   *StatusPage
+		err    error
+	}
+	var inFlight []chan result // in offset order; never more than Prefetch
+	next, size := first.NextOffset, l.q.pageSize()
+	prev := first
+	for {
+		for len(inFlight) < l.q.Prefetch && (next < total || len(inFlight) == 0) {
+			slot, off := make(chan result, 1), next
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				p, err := c.page(ctx, l, off)
-				slots[i] <- result{p, err}
+				slot <- result{off, p, err}
 			}()
+			inFlight = append(inFlight, slot)
+			next += size
 		}
-	}()
-
-	prevKey := pageKey(first.Items)
-	for i := range offsets {
 		var r result
 		select {
-		case r = <-slots[i]:
+		case r = <-inFlight[0]:
 		case <-ctx.Done():
 			fail(ctx.Err())
 			return
 		}
-		<-inFlight
+		inFlight = inFlight[1:]
 		if r.err != nil {
-			fail(r.err)
+			if !c.endedAt(ctx, r.err, r.offset, prev) {
+				fail(r.err)
+			}
 			return
 		}
-		key := pageKey(r.page.Items)
-		if key != "" && key == prevKey {
-			fail(fmt.Errorf("accessrequests: listAccessRequestStatus: %w: two pages before offset %d returned the same entries",
-				ErrInconsistentPage, offsets[i]))
+		if err := repeated(prev, r.page); err != nil {
+			fail(err)
 			return
 		}
-		prevKey = key
-		if !emit(r.page.Items) || len(r.page.Items) < size {
+		if !emit(r.page) || r.page.Last {
 			return
 		}
+		prev = r.page
 	}
 }
 
@@ -363,6 +411,29 @@ func pageKey(items []Status) string {
 		return s.AccessRequestId + "/" + s.AccountActivityItemId + "/" + s.Id
 	}
 	return fmt.Sprintf("%d|%s|%s", len(items), key(items[0]), key(items[len(items)-1]))
+}
+
+// SodMessages returns the messages of a status's separation-of-duties check, whether the
+// server sent one message or a list of them (the vendor shows both). It returns nil when there
+// are none or the value is neither shape.
+func SodMessages(st Status) []Message {
+	m := st.SodViolationContext.ViolationCheckResult.Message
+	if m == nil {
+		return nil
+	}
+	list, err := m.AsErrorMessageList()
+	if err != nil {
+		one, err := m.AsErrorMessage()
+		if err != nil {
+			return nil
+		}
+		list = gen.ErrorMessageList{one}
+	}
+	out := make([]Message, 0, len(list))
+	for _, e := range list {
+		out = append(out, Message{Locale: e.Locale, LocaleOrigin: string(e.LocaleOrigin), Text: e.Text})
+	}
+	return out
 }
 
 // IsFinal reports whether a state is one a request does not leave.

@@ -1,6 +1,7 @@
 package facade_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,32 +20,47 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
-// pager serves a listing of total synthetic statuses and records the offsets asked for.
+// pager serves a listing of total synthetic statuses and records the offsets asked for. It can
+// also behave as some tenants do: answer 400 for an offset at or past the end (end400), send a
+// total that lies (claim), and grow after the first request (grownTotal).
 type pager struct {
-	total   int
-	failAt  int // offset answered 500 (after the retries run out), -1 for none
-	mu      sync.Mutex
-	offsets []int
+	total      int
+	failAt     int    // offset answered 500 (after the retries run out), -1 for none
+	end400     bool   // an offset at or past the end is answered 400 "offset invalid"
+	claim      string // X-Total-Count to send instead of the truth, when not empty
+	grownTotal int    // the total from the second request on, when not 0
+	requests   atomic.Int64
+	mu         sync.Mutex
+	offsets    []int
 }
 
 func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	offset, _ := strconv.Atoi(q.Get("offset"))
+	p.requests.Add(1)
 	p.mu.Lock()
 	p.offsets = append(p.offsets, offset)
+	total := p.total
+	if len(p.offsets) > 1 && p.grownTotal > 0 {
+		total = p.grownTotal
+	}
 	p.mu.Unlock()
-	if offset == p.failAt {
+	switch {
+	case offset == p.failAt:
 		reply(500, errorJSON)(w, r)
+		return
+	case p.end400 && offset > 0 && offset >= total:
+		reply(400, `{"detailCode":"400.1 Bad Request Content","messages":[{"text":"offset invalid"}]}`)(w, r)
 		return
 	}
 	items := []facade.Status{}
-	for i := offset; i < min(offset+limit, p.total); i++ {
+	for i := offset; i < min(offset+limit, total); i++ {
 		id := fmt.Sprintf("ar-%06d", i)
 		items = append(items, facade.Status{AccessRequestId: id, AccountActivityItemId: id})
 	}
 	if q.Get("count") == "true" {
-		w.Header().Set("X-Total-Count", strconv.Itoa(p.total))
+		w.Header().Set("X-Total-Count", cmp.Or(p.claim, strconv.Itoa(total)))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(items)
@@ -74,8 +91,8 @@ func TestListStatusVisitsEveryPageOnce(t *testing.T) {
 				for off := 0; off < total || off == 0; off += 250 {
 					want = append(want, off)
 				}
-				if !count && total > 0 && total%250 == 0 {
-					want = append(want, total) // without a total, only an empty page says "the end"
+				if total > 0 && total%250 == 0 {
+					want = append(want, total) // only a short page says "the end"; the total is not trusted
 				}
 				assert.Equal(t, want, p.asked(), "offsets asked for, each once, none past the end")
 			})
@@ -268,7 +285,7 @@ func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {
 			}
 			assert.Equal(t, 10000, i)
 			asked := p.asked()
-			assert.Len(t, asked, 40, "each page once")
+			assert.Len(t, asked, 41, "each page once, and one past the last full page: the total does not end a listing")
 			seen := map[int]bool{}
 			for _, off := range asked {
 				assert.False(t, seen[off], "offset %d asked twice", off)

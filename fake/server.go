@@ -9,7 +9,8 @@
 // It is built on the server interface generated from spec/, and checks every incoming request
 // against the spec (answering 400 in the vendor's error shape when one does not conform). Tests
 // can seed it, inspect what it received, and switch on faults: 429s, 5xx, latency, a rate
-// limit, expired tokens, dropped connections and malformed bodies.
+// limit, expired tokens, dropped connections and malformed bodies; and the ways real tenants
+// depart from the spec (SetDeviations).
 package fake
 
 import (
@@ -110,7 +111,7 @@ func (s *Server) Close() { s.srv.Close() }
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // handler assembles the layers every request passes through, outermost first: recording,
-// faults, the token endpoint, authentication, spec validation, and the operations.
+// faults, the token endpoint, authentication, spec validation, deviations, and the operations.
 func (s *Server) handler() http.Handler {
 	strict := server.NewStrictHandlerWithOptions(s.state, nil, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -133,7 +134,7 @@ func (s *Server) handler() http.Handler {
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.serveToken)
-	mux.Handle("/beta/", s.authenticate(s.validate(api)))
+	mux.Handle("/beta/", s.authenticate(s.validate(s.deviate(api))))
 	return s.record(s.injectFaults(mux))
 }
 

@@ -24,6 +24,8 @@ type tenant struct {
 	byID     map[string]*gen.Status // accessRequestId -> status
 	config   gen.Config
 	creates  int // createAccessRequest calls accepted
+
+	deviations Deviations
 }
 
 var _ server.StrictServerInterface = (*tenant)(nil)
@@ -300,6 +302,11 @@ func (t *tenant) ListAccessRequestStatus(_ context.Context, req server.ListAcces
 		}
 	}
 	q.sort(matched)
+	dev := t.deviations
+	if dev.EndOffset400 && offset > 0 && offset >= len(matched) {
+		t.mu.Unlock()
+		return server.ListAccessRequestStatus400JSONResponse{BadRequestJSONResponse: badRequestBody("offset invalid")}, nil
+	}
 	start := min(offset, len(matched))
 	end := min(start+limit, len(matched))
 	page := make([]gen.Status, 0, end-start)
@@ -310,6 +317,9 @@ func (t *tenant) ListAccessRequestStatus(_ context.Context, req server.ListAcces
 	resp := server.ListAccessRequestStatus200JSONResponse{Body: page}
 	if p.Count != nil && *p.Count {
 		resp.Headers.XTotalCount = ptr(int32(len(matched)))
+		if dev.ClaimedTotal != 0 {
+			resp.Headers.XTotalCount = ptr(dev.ClaimedTotal)
+		}
 	}
 	return resp, nil
 }

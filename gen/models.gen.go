@@ -4,7 +4,11 @@
 package gen
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for PhaseResult.
@@ -544,7 +548,8 @@ type Config struct {
 	ReauthorizationEnabled bool `json:"reauthorizationEnabled"`
 
 	// RequestOnBehalfOfConfig Who may request access for someone else.
-	RequestOnBehalfOfConfig RequestOnBehalfOfConfig `json:"requestOnBehalfOfConfig"`
+	RequestOnBehalfOfConfig RequestOnBehalfOfConfig    `json:"requestOnBehalfOfConfig"`
+	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
 // AccessRequestItem One role, access profile or entitlement to grant or revoke.
@@ -736,7 +741,8 @@ type ApprovalReminderAndEscalationConfig struct {
 	// MaxReminders Most reminders sent before escalation.
 	//
 	// Example: 1
-	MaxReminders *int32 `json:"maxReminders,omitempty"`
+	MaxReminders         *int32                     `json:"maxReminders,omitempty"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
 // ApprovalScheme Who is responsible for an approval step.
@@ -926,7 +932,8 @@ type EntitlementRequestConfig struct {
 	// RequestCommentsRequired Requests need a comment.
 	//
 	// Example: false
-	RequestCommentsRequired bool `json:"requestCommentsRequired"`
+	RequestCommentsRequired bool                       `json:"requestCommentsRequired"`
+	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
 // ErrorMessage A message in one locale.
@@ -1137,7 +1144,8 @@ type RequestOnBehalfOfConfig struct {
 	// AllowRequestOnBehalfOfEmployeeByManager Managers may request for their reports.
 	//
 	// Example: true
-	AllowRequestOnBehalfOfEmployeeByManager bool `json:"allowRequestOnBehalfOfEmployeeByManager"`
+	AllowRequestOnBehalfOfEmployeeByManager bool                       `json:"allowRequestOnBehalfOfEmployeeByManager"`
+	AdditionalProperties                    map[string]json.RawMessage `json:"-"`
 }
 
 // RequestedAccountRef An account an item was requested on.
@@ -1415,14 +1423,19 @@ type SodViolationCheckResult struct {
 	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
 	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
-	// Message A message in one locale.
-	Message ErrorMessage `json:"message,omitempty,omitzero"`
+	// Message Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+	Message *SodViolationMessage `json:"message,omitempty"`
 
 	// ViolatedPolicies The violated policies.
 	ViolatedPolicies []SodPolicy `json:"violatedPolicies,omitempty,omitzero"`
 
 	// ViolationContexts Each violated policy with its conflict.
 	ViolationContexts []SodViolationContext `json:"violationContexts,omitempty,omitzero"`
+}
+
+// SodViolationMessage Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+type SodViolationMessage struct {
+	union json.RawMessage
 }
 
 // SodViolationContext One policy that would be violated, and the access in conflict.
@@ -1569,3 +1582,341 @@ type CancelAccessRequestJSONRequestBody = CancelAccessRequest
 
 // CloseAccessRequestJSONRequestBody defines body for CloseAccessRequest for application/json ContentType.
 type CloseAccessRequestJSONRequestBody = CloseAccessRequest
+
+// UnmarshalJSON decodes the declared properties of
+// Config and keeps every other key, as sent, in AdditionalProperties.
+func (a *Config) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded Config
+	if raw, ok := object["approvalReminderAndEscalationConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalReminderAndEscalationConfig); err != nil {
+			return fmt.Errorf("approvalReminderAndEscalationConfig: %w", err)
+		}
+		delete(object, "approvalReminderAndEscalationConfig")
+	}
+	if raw, ok := object["approvalsMustBeExternal"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalsMustBeExternal); err != nil {
+			return fmt.Errorf("approvalsMustBeExternal: %w", err)
+		}
+		delete(object, "approvalsMustBeExternal")
+	}
+	if raw, ok := object["autoApprovalEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AutoApprovalEnabled); err != nil {
+			return fmt.Errorf("autoApprovalEnabled: %w", err)
+		}
+		delete(object, "autoApprovalEnabled")
+	}
+	if raw, ok := object["entitlementRequestConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.EntitlementRequestConfig); err != nil {
+			return fmt.Errorf("entitlementRequestConfig: %w", err)
+		}
+		delete(object, "entitlementRequestConfig")
+	}
+	if raw, ok := object["reauthorizationEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ReauthorizationEnabled); err != nil {
+			return fmt.Errorf("reauthorizationEnabled: %w", err)
+		}
+		delete(object, "reauthorizationEnabled")
+	}
+	if raw, ok := object["requestOnBehalfOfConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequestOnBehalfOfConfig); err != nil {
+			return fmt.Errorf("requestOnBehalfOfConfig: %w", err)
+		}
+		delete(object, "requestOnBehalfOfConfig")
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// Config as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a Config) MarshalJSON() ([]byte, error) {
+	type declared Config // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+6)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// ApprovalReminderAndEscalationConfig and keeps every other key, as sent, in AdditionalProperties.
+func (a *ApprovalReminderAndEscalationConfig) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded ApprovalReminderAndEscalationConfig
+	if raw, ok := object["daysBetweenReminders"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DaysBetweenReminders); err != nil {
+			return fmt.Errorf("daysBetweenReminders: %w", err)
+		}
+		delete(object, "daysBetweenReminders")
+	}
+	if raw, ok := object["daysUntilEscalation"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DaysUntilEscalation); err != nil {
+			return fmt.Errorf("daysUntilEscalation: %w", err)
+		}
+		delete(object, "daysUntilEscalation")
+	}
+	if raw, ok := object["fallbackApproverRef"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FallbackApproverRef); err != nil {
+			return fmt.Errorf("fallbackApproverRef: %w", err)
+		}
+		delete(object, "fallbackApproverRef")
+	}
+	if raw, ok := object["maxReminders"]; ok {
+		if err := json.Unmarshal(raw, &decoded.MaxReminders); err != nil {
+			return fmt.Errorf("maxReminders: %w", err)
+		}
+		delete(object, "maxReminders")
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// ApprovalReminderAndEscalationConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a ApprovalReminderAndEscalationConfig) MarshalJSON() ([]byte, error) {
+	type declared ApprovalReminderAndEscalationConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// EntitlementRequestConfig and keeps every other key, as sent, in AdditionalProperties.
+func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded EntitlementRequestConfig
+	if raw, ok := object["allowEntitlementRequest"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowEntitlementRequest); err != nil {
+			return fmt.Errorf("allowEntitlementRequest: %w", err)
+		}
+		delete(object, "allowEntitlementRequest")
+	}
+	if raw, ok := object["deniedCommentsRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DeniedCommentsRequired); err != nil {
+			return fmt.Errorf("deniedCommentsRequired: %w", err)
+		}
+		delete(object, "deniedCommentsRequired")
+	}
+	if raw, ok := object["grantRequestApprovalSchemes"]; ok {
+		if err := json.Unmarshal(raw, &decoded.GrantRequestApprovalSchemes); err != nil {
+			return fmt.Errorf("grantRequestApprovalSchemes: %w", err)
+		}
+		delete(object, "grantRequestApprovalSchemes")
+	}
+	if raw, ok := object["requestCommentsRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequestCommentsRequired); err != nil {
+			return fmt.Errorf("requestCommentsRequired: %w", err)
+		}
+		delete(object, "requestCommentsRequired")
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// EntitlementRequestConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a EntitlementRequestConfig) MarshalJSON() ([]byte, error) {
+	type declared EntitlementRequestConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// RequestOnBehalfOfConfig and keeps every other key, as sent, in AdditionalProperties.
+func (a *RequestOnBehalfOfConfig) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded RequestOnBehalfOfConfig
+	if raw, ok := object["allowRequestOnBehalfOfAnyoneByAnyone"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfAnyoneByAnyone); err != nil {
+			return fmt.Errorf("allowRequestOnBehalfOfAnyoneByAnyone: %w", err)
+		}
+		delete(object, "allowRequestOnBehalfOfAnyoneByAnyone")
+	}
+	if raw, ok := object["allowRequestOnBehalfOfEmployeeByManager"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfEmployeeByManager); err != nil {
+			return fmt.Errorf("allowRequestOnBehalfOfEmployeeByManager: %w", err)
+		}
+		delete(object, "allowRequestOnBehalfOfEmployeeByManager")
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// RequestOnBehalfOfConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a RequestOnBehalfOfConfig) MarshalJSON() ([]byte, error) {
+	type declared RequestOnBehalfOfConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+2)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// AsErrorMessage returns the union data inside the SodViolationMessage as a ErrorMessage
+func (t SodViolationMessage) AsErrorMessage() (ErrorMessage, error) {
+	var body ErrorMessage
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorMessage overwrites any union data inside the SodViolationMessage as the provided ErrorMessage
+func (t *SodViolationMessage) FromErrorMessage(v ErrorMessage) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorMessage performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessage
+func (t *SodViolationMessage) MergeErrorMessage(v ErrorMessage) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorMessageList returns the union data inside the SodViolationMessage as a ErrorMessageList
+func (t SodViolationMessage) AsErrorMessageList() (ErrorMessageList, error) {
+	var body ErrorMessageList
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorMessageList overwrites any union data inside the SodViolationMessage as the provided ErrorMessageList
+func (t *SodViolationMessage) FromErrorMessageList(v ErrorMessageList) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorMessageList performs a merge with any union data inside the SodViolationMessage, using the provided ErrorMessageList
+func (t *SodViolationMessage) MergeErrorMessageList(v ErrorMessageList) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SodViolationMessage) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SodViolationMessage) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}

@@ -261,6 +261,23 @@ var fixes = []fix{
 		}
 		return n
 	}},
+	{"F10", func(ref map[string]string) int { // violationCheckResult.message: one message or a list
+		const at = ".violationCheckResult.properties.message"
+		n := 0
+		for k, v := range maps(ref) {
+			i := strings.Index(k, at+".")
+			if i < 0 {
+				continue
+			}
+			prefix, rest := k[:i+len(at)], k[i+len(at):]
+			delete(ref, k)
+			ref[prefix+".oneOf.0"+rest] = v
+			ref[prefix+".oneOf.1.items"+rest] = v
+			ref[prefix+".oneOf.1.type"] = "array"
+			n++
+		}
+		return n
+	}},
 }
 
 func maps(m map[string]string) map[string]string {

@@ -1,0 +1,149 @@
+package fake
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// Deviations are ways real tenants depart from the spec. Switch them on (all at once if you
+// like) to keep a client tolerant of them. The zero value serves exactly what the spec says.
+type Deviations struct {
+	// EndOffset400 answers 400 ("offset invalid") for a listing's offset at or past the end,
+	// instead of an empty page (offset 0 still gets an empty page).
+	EndOffset400 bool
+	// UnknownFields adds fields the spec lacks: to every status (a number, an object, a list),
+	// and to the configuration (UnknownConfigFields, at the top and nested), unless the stored
+	// configuration already has them. Statuses also carry enum values the spec lacks
+	// (requestType, type and requestedFor.type).
+	UnknownFields bool
+	// OtherShapes serves fields in shapes the spec does not give them: every status has a
+	// sodViolationContext whose violationCheckResult.message is a list (the vendor's own
+	// example), approvalIds as one comma-separated string, and clientMetadata with a number.
+	OtherShapes bool
+	// ClaimedTotal, when not 0, is sent as X-Total-Count instead of the true count.
+	ClaimedTotal int32
+}
+
+// UnknownConfigFields are the settings UnknownFields adds to the configuration, by path ("."
+// separates a nested object's name), with their JSON exactly as served.
+var UnknownConfigFields = map[string]string{
+	"futureTopLevel":                        `12345678901234567890123`,
+	"futureObject":                          `{"mode":"strict","weights":[1e3,2.0]}`,
+	"entitlementRequestConfig.futureNested": `["a",{"b":1.50}]`,
+}
+
+// SetDeviations replaces the deviations in force.
+func (s *Server) SetDeviations(d Deviations) {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	s.state.deviations = d
+}
+
+func (s *Server) deviations() Deviations {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	return s.state.deviations
+}
+
+// deviate rewrites the bodies of successful status listings and configuration reads and
+// writes as the deviations in force ask.
+func (s *Server) deviate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := s.deviations()
+		path := strings.TrimPrefix(r.URL.Path, "/beta")
+		statuses := path == "/access-request-status" && (d.UnknownFields || d.OtherShapes)
+		config := path == "/access-request-config" && d.UnknownFields
+		if !statuses && !config {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := &bufferWriter{header: http.Header{}}
+		next.ServeHTTP(buf, r)
+		body := buf.body.Bytes()
+		if buf.status == http.StatusOK {
+			if statuses {
+				body = rewrite(body, func(v any) { deviateStatuses(v, d) })
+			} else {
+				body = rewrite(body, addUnknownConfig)
+			}
+			buf.header.Del("Content-Length")
+		}
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(buf.status)
+		_, _ = w.Write(body)
+	})
+}
+
+// rewrite decodes body (numbers kept as written), lets change edit it, and encodes it again.
+func rewrite(body []byte, change func(any)) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return body
+	}
+	change(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+func deviateStatuses(v any, d Deviations) {
+	list, _ := v.([]any)
+	for _, x := range list {
+		st, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		if d.UnknownFields {
+			st["riskScore"] = json.Number("42")
+			st["futureAttribute"] = map[string]any{"x": []any{json.Number("1"), json.Number("2")}}
+			st["futureList"] = []any{"a", "b"}
+			st["requestType"] = "EXTEND_ACCESS"
+			st["type"] = "MACHINE_ACCOUNT"
+			if rf, ok := st["requestedFor"].(map[string]any); ok {
+				rf["type"] = "GOVERNANCE_GROUP"
+			}
+		}
+		if d.OtherShapes {
+			st["sodViolationContext"] = map[string]any{
+				"state": "ERROR", "uuid": "f73d16e9-a038-46c5-b217-1246e15fdbdd",
+				"violationCheckResult": map[string]any{"message": []any{map[string]any{
+					"locale": "en-US", "localeOrigin": "DEFAULT", "text": "An error has occurred during the SOD violation check",
+				}}},
+			}
+			st["approvalIds"] = "2c91808b7c28b350017c2a2ec5790aa1,2c91808b7c28b350017c2a2ec5790aa2"
+			st["clientMetadata"] = map[string]any{"requestedAppName": "test-app", "attempt": json.Number("3")}
+		}
+	}
+}
+
+func addUnknownConfig(v any) {
+	cfg, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	for path, raw := range UnknownConfigFields {
+		target := cfg
+		parent, name, nested := strings.Cut(path, ".")
+		if nested {
+			sub, ok := cfg[parent].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				cfg[parent] = sub
+			}
+			target = sub
+		} else {
+			name = parent
+		}
+		if _, ok := target[name]; !ok {
+			target[name] = json.RawMessage(raw)
+		}
+	}
+}
