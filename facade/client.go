@@ -164,7 +164,9 @@ func WithAccessToken(token string) Option {
 }
 
 // WithHTTPClient sends requests through a copy of hc (its Transport, Timeout, Jar and redirect
-// policy); hc itself is never changed.
+// policy); hc itself is never changed, nor is its Transport. Size the transport for your
+// concurrency: http.DefaultTransport keeps 2 idle connections per host, so more requests in
+// flight than that (a listing with Prefetch above 2) open and close connections continuously.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -221,7 +223,8 @@ func WithoutRetries() Option {
 }
 
 // WithRateLimit makes the client wait so that it sends at most r requests per second on
-// average, in bursts of at most burst, across all its goroutines.
+// average, in bursts of at most burst, across all its goroutines. It replaces the limit a
+// client otherwise learns from the server's 429s (see New): use it when you know your limit.
 func WithRateLimit(r rate.Limit, burst int) Option {
 	return func(o *options) error {
 		if r <= 0 || burst < 1 {
@@ -242,6 +245,13 @@ func WithVendorRateLimit() Option { return WithRateLimit(vendorRateLimit, 10) }
 
 // New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
 // authenticate (WithClientCredentials, WithTokenSource or WithAccessToken).
+//
+// Unless WithRateLimit or WithVendorRateLimit is given, the client learns the server's rate
+// limit: after a 429 all its goroutines wait out the Retry-After together, and from then on
+// requests are paced at a rate learned from what the server let through, raised slowly while
+// no 429 comes. Unless WithHTTPClient is given, requests go through a transport of the
+// client's own that keeps enough idle connections per host for MaxPrefetch pages in flight
+// and other calls beside them, so a prefetching listing does not open new connections.
 func New(opts ...Option) (*Client, error) {
 	o := &options{retry: DefaultRetryPolicy(), now: time.Now, sleep: sleep}
 	for _, opt := range opts {
@@ -259,7 +269,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	if o.hc == nil {
-		o.hc = &http.Client{Timeout: 60 * time.Second}
+		o.hc = &http.Client{Timeout: 60 * time.Second, Transport: defaultTransport()}
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
@@ -276,6 +286,9 @@ func New(opts ...Option) (*Client, error) {
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
 		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep, hooks: o.hooks,
+	}
+	if o.limiter == nil {
+		tr.adapt = newAdaptiveLimit(o.now, o.sleep)
 	}
 	apiURL := o.root.JoinPath("beta").String()
 	api, err := gen.NewClient(apiURL, gen.WithHTTPClient(tr))

@@ -19,6 +19,9 @@ import (
 // MaxPageSize is the largest page listAccessRequestStatus returns.
 const MaxPageSize = 250
 
+// MaxPrefetch is the most pages ListStatusParams.Prefetch may ask to have in flight at once.
+const MaxPrefetch = 32
+
 // ListStatusParams selects access request statuses. The zero value lists everything the caller may
 // see, 250 at a time.
 type ListStatusParams struct {
@@ -51,7 +54,7 @@ type ListStatusParams struct {
 	// it, pages are fetched one by one while they come back full, so a total that lies costs at
 	// most a window of requests and rows added meanwhile are still reached. Items still come in
 	// order, and at most Prefetch pages are held in memory. Requests share the client's rate
-	// limiter and retry budget, so prefetching never outruns WithRateLimit.
+	// limit and retry budget, so prefetching never outruns it. At most MaxPrefetch.
 	Prefetch int
 }
 
@@ -96,6 +99,9 @@ func (q ListStatusParams) prepare(offset int) (*listing, error) {
 	}
 	if q.PageSize < 0 || q.PageSize > MaxPageSize {
 		p.add("limit", "must be between 1 and %d, got %d", MaxPageSize, q.PageSize)
+	}
+	if q.Prefetch < 0 || q.Prefetch > MaxPrefetch {
+		p.add("prefetch", "must be between 0 and %d, got %d", MaxPrefetch, q.Prefetch)
 	}
 	l := &listing{q: q}
 	l.filters = typedOrRaw(&p, "Filters", len(q.Filters), q.RawFilters, func() (string, error) { return Filters(q.Filters...) })

@@ -14,6 +14,24 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// idleConnsPerHost is how many idle connections the default transport keeps per host: the
+// largest prefetch window and as many calls again beside it.
+const idleConnsPerHost = 2 * MaxPrefetch
+
+// defaultTransport is http.DefaultTransport's settings (proxy from the environment, dial and
+// TLS timeouts, HTTP/2) with idle connections for the client's concurrency. It is a new
+// transport: http.DefaultTransport itself is not changed.
+func defaultTransport() http.RoundTripper {
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport // replaced by the program; use what it chose
+	}
+	t := base.Clone()
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	t.MaxIdleConns = max(t.MaxIdleConns, idleConnsPerHost)
+	return t
+}
+
 // transport is the generated client's HttpRequestDoer: it authenticates, rate-limits, retries
 // and logs every request. A response it returns is the last one received, body unread, so the
 // caller can build a typed error from it.
@@ -22,7 +40,8 @@ type transport struct {
 	tokens    *tokenCache
 	policy    RetryPolicy
 	budget    *budget
-	limiter   *rate.Limiter
+	limiter   *rate.Limiter  // WithRateLimit's, when given
+	adapt     *adaptiveLimit // otherwise, the limit learned from 429s
 	log       *slog.Logger
 	userAgent string
 	now       func() time.Time
@@ -113,10 +132,9 @@ func (t *transport) mayRetry(attempt int) bool {
 // send makes one attempt. wrote reports whether any of the request may have reached the
 // network; tok is the token the attempt used.
 func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			return nil, false, nil, err
-		}
+	sent, err := t.waitTurn(ctx)
+	if err != nil {
+		return nil, false, nil, err
 	}
 	tok, err = t.tokens.token(ctx)
 	if err != nil {
@@ -148,6 +166,9 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 
 	start := t.now()
 	resp, err = t.hc.Do(req)
+	if err == nil && t.adapt != nil {
+		t.learn(sent, resp)
+	}
 	level := slog.LevelDebug
 	switch {
 	case err != nil:
@@ -159,6 +180,32 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err, tok)
 	}
 	return resp, wrote, tok, err
+}
+
+// waitTurn waits until the rate limit lets a request leave, and says when that was.
+func (t *transport) waitTurn(ctx context.Context) (time.Time, error) {
+	switch {
+	case t.limiter != nil:
+		return t.now(), t.limiter.Wait(ctx)
+	case t.adapt != nil:
+		return t.adapt.wait(ctx)
+	}
+	return t.now(), nil
+}
+
+// learn tells the adaptive limit how the server answered a request that left at sent. A 429
+// holds every request of the client for its Retry-After (capped by MaxRetryAfter), or for
+// the first retry's backoff when it has none.
+func (t *transport) learn(sent time.Time, resp *http.Response) {
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.adapt.observe(sent, false, 0)
+		return
+	}
+	wait := t.policy.BaseDelay
+	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+		wait = min(ra, t.policy.MaxRetryAfter)
+	}
+	t.adapt.observe(sent, true, wait)
 }
 
 // logAttempt logs one attempt: never a header, a token or a secret.
