@@ -285,7 +285,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
-		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep, hooks: o.hooks,
+		limiter: o.limiter, log: o.logger, userAgent: ua, uaValue: []string{ua}, now: o.now, sleep: o.sleep, hooks: o.hooks,
 	}
 	if o.limiter == nil {
 		tr.adapt = newAdaptiveLimit(o.now, o.sleep)

@@ -3,6 +3,7 @@ package facade
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -13,33 +14,41 @@ import (
 // Until the first 429 it lets everything through. A 429 starts an episode:
 //   - every request waits out the Retry-After (or the retry backoff when there is none), so the
 //     requests of all goroutines stop together instead of each collecting its own 429;
-//   - requests are paced, one at a time, at a rate learned from what the server let through:
-//     on the first episode half the rate accepted since the first request (what got through
-//     before the first 429 includes the server's burst allowance, which a paced client does
-//     not get again), on later ones the paced rate less a fifth.
+//   - requests are then paced, one at a time, below a ceiling: on the first episode the
+//     average rate the server let through since the first request (a rough figure: it counts
+//     the server's initial burst, and answers still on their way are missing), on later ones
+//     the paced rate that was refused (a firm one);
+//   - the pace starts at a fraction of the ceiling and closes half the gap to 90% of it every
+//     second; above that it rises by 5% a second while the ceiling is rough, by 1% once firm,
+//     so a limit that was raised, or learned too low, is found again.
 //
 // 429s for requests sent before an episode began, or within a second of its start, are part
-// of it and cut the rate no further.
-// Without 429s the rate creeps up by 2% a second, so a limit that was raised, or learned too
-// low, is found again.
+// of it and move nothing further.
 type adaptiveLimit struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 
-	mu        sync.Mutex
-	start     time.Time // when the first request was let through
-	accepted  int       // answers other than 429 since start
-	perSecond float64   // the paced rate; 0 until the first 429
-	raised    time.Time // when perSecond was last set or raised
-	cut       time.Time // when the last episode began
-	next      time.Time // the earliest time the next request may leave
+	mu       sync.Mutex
+	start    time.Time // when the first request was let through
+	accepted int       // answers other than 429 since start
+	resumed  time.Time // when requests resumed after the last episode
+	// acceptedSince counts answers other than 429 to requests sent since resumed.
+	acceptedSince int
+	perSecond     float64   // the paced rate; 0 until the first 429
+	ceiling       float64   // the rate refused at the last episode
+	firm          bool      // the ceiling was a paced rate, not the first rough average
+	raised        time.Time // when perSecond was last set or raised
+	cut           time.Time // when the last episode began
+	next          time.Time // the earliest time the next request may leave
 }
 
 // Constants of the learning rule; see adaptiveLimit.
 const (
-	firstCut   = 0.5  // of the rate accepted before the first 429
-	laterCut   = 0.8  // of the paced rate, on each further episode
-	growth     = 0.02 // per second without a 429
+	firstCut   = 0.7  // of the rough ceiling, after the first episode
+	laterCut   = 0.8  // of the firm ceiling, after each later one
+	plateau    = 0.9  // of the ceiling: the pace closes half the gap to it every second
+	roughRise  = 0.05 // per second above the plateau, while the ceiling is rough
+	firmRise   = 0.01 // per second above the plateau, once it is firm
 	minPerSec  = 0.1  // never slower than one request every 10 s
 	maxPerSec  = 1e4  // above this, pacing is not worth doing
 	resumeStep = time.Millisecond
@@ -79,15 +88,22 @@ func (a *adaptiveLimit) wait(ctx context.Context) (time.Time, error) {
 	return at, nil
 }
 
-// grow raises the paced rate by growth per second since it was last set.
+// grow raises the paced rate for the time since it was last set (see adaptiveLimit).
 func (a *adaptiveLimit) grow(now time.Time) {
-	if a.perSecond == 0 {
+	dt := now.Sub(a.raised).Seconds()
+	if a.perSecond == 0 || dt < 0.1 {
 		return
 	}
-	if dt := now.Sub(a.raised).Seconds(); dt >= 1 {
-		a.perSecond = min(a.perSecond*(1+growth*dt), maxPerSec)
-		a.raised = now
+	a.raised = now
+	if target := plateau * a.ceiling; a.perSecond < target {
+		a.perSecond = target - (target-a.perSecond)*math.Pow(0.5, dt)
+		return
 	}
+	rise := roughRise
+	if a.firm {
+		rise = firmRise
+	}
+	a.perSecond = min(a.perSecond*(1+rise*dt), maxPerSec)
 }
 
 // observe learns from the answer to a request let through at sent: a 429 (with the server's
@@ -97,6 +113,9 @@ func (a *adaptiveLimit) observe(sent time.Time, limited bool, wait time.Duration
 	defer a.mu.Unlock()
 	if !limited {
 		a.accepted++
+		if !sent.Before(a.resumed) {
+			a.acceptedSince++
+		}
 		return
 	}
 	now := a.now()
@@ -107,24 +126,30 @@ func (a *adaptiveLimit) observe(sent time.Time, limited bool, wait time.Duration
 		return // sent before this episode began, or soon after: part of it
 	}
 	a.cut = now
-	switch {
-	case a.perSecond == 0:
-		elapsed := now.Sub(a.start).Seconds()
-		if elapsed <= 0 || a.accepted == 0 {
-			a.perSecond = minPerSec
-			break
+	if a.perSecond == 0 {
+		a.ceiling = minPerSec
+		if elapsed := now.Sub(a.start).Seconds(); elapsed > 0 {
+			a.ceiling = max(float64(a.accepted)/elapsed, minPerSec)
 		}
-		a.perSecond = float64(a.accepted) / elapsed * firstCut
-	default:
-		a.perSecond *= laterCut
+		a.perSecond = a.ceiling * firstCut
+	} else {
+		// The paced rate was refused; what the server let through since the last episode
+		// ended is closer to its limit when the refusal came late (after its bucket drained).
+		a.ceiling, a.firm = a.perSecond, true
+		if since := now.Sub(a.resumed).Seconds(); since > 0 && a.acceptedSince > 0 {
+			a.ceiling = max(min(a.ceiling, float64(a.acceptedSince)/since), minPerSec)
+		}
+		a.perSecond = a.ceiling * laterCut
 	}
+	a.acceptedSince = 0
 	a.perSecond = min(max(a.perSecond, minPerSec), maxPerSec)
-	a.raised = now
+	a.raised, a.resumed = a.next, a.next // it rises again from when requests resume
 }
 
 // rate is the paced rate in requests per second; 0 while nothing has been learned.
 func (a *adaptiveLimit) rate() float64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.grow(a.now())
 	return a.perSecond
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -44,6 +45,8 @@ type transport struct {
 	adapt     *adaptiveLimit // otherwise, the limit learned from 429s
 	log       *slog.Logger
 	userAgent string
+	uaValue   []string                  // userAgent as a header value
+	auth      atomic.Pointer[authValue] // the Authorization value of the last token used
 	now       func() time.Time
 	sleep     func(context.Context, time.Duration) error
 	hooks     Hooks
@@ -151,10 +154,11 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 		}
 		req.Body = body
 	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("User-Agent", t.userAgent)
+	// The values are shared, read-only slices: net/http only reads them.
+	req.Header["Authorization"] = t.authorization(tok)
+	req.Header["User-Agent"] = t.uaValue
 	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
+		req.Header["Accept"] = acceptJSON
 	}
 	if idempotent(req.Method) {
 		wrote = true // never consulted: a read or a PUT may be sent again either way
@@ -180,6 +184,24 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err, tok)
 	}
 	return resp, wrote, tok, err
+}
+
+var acceptJSON = []string{"application/json"}
+
+// authValue is the Authorization header value for one token.
+type authValue struct {
+	tok   *oauth2.Token
+	value []string
+}
+
+// authorization is the Authorization header value for tok, built once per token.
+func (t *transport) authorization(tok *oauth2.Token) []string {
+	if a := t.auth.Load(); a != nil && a.tok == tok {
+		return a.value
+	}
+	a := &authValue{tok: tok, value: []string{"Bearer " + tok.AccessToken}}
+	t.auth.Store(a)
+	return a.value
 }
 
 // waitTurn waits until the rate limit lets a request leave, and says when that was.

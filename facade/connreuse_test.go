@@ -1,0 +1,100 @@
+package facade_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+// connCount is what a prefetching listing cost in TCP connections, counted by the server.
+type connCount struct {
+	firstWindow int64 // opened by the time the first page and the first window were yielded
+	total       int64 // opened by the end of the listing
+	items       int
+}
+
+// listCountingConns lists pages*250 statuses with prefetch pages in flight from a canned
+// server that counts the connections it accepts (ConnState StateNew). With h2 the server
+// speaks TLS and HTTP/2 and the client trusts it through hc; otherwise it speaks HTTP/1.1 and
+// the client uses hc when given, its default transport when not.
+func listCountingConns(tb testing.TB, pages, prefetch int, h2 bool, hc func(*httptest.Server) *http.Client) connCount {
+	tb.Helper()
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(benchHandler(pages * facade.MaxPageSize))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	if h2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	tb.Cleanup(srv.Close)
+	opts := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "bench-secret")}
+	if hc != nil {
+		opts = append(opts, facade.WithHTTPClient(hc(srv)))
+	}
+	c, err := facade.New(opts...)
+	require.NoError(tb, err)
+	var out connCount
+	out.firstWindow = -1
+	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: prefetch}) {
+		require.NoError(tb, err)
+		out.items++
+		if out.items == (1+prefetch)*facade.MaxPageSize {
+			out.firstWindow = opened.Load()
+		}
+	}
+	out.total = opened.Load()
+	if tr, ok := srv.Client().Transport.(*http.Transport); ok {
+		tr.CloseIdleConnections()
+	}
+	return out
+}
+
+func TestPrefetchOpensNoConnectionAfterTheFirstWindow(t *testing.T) {
+	t.Parallel()
+	const pages, prefetch = 40, 8
+	for _, tc := range []struct {
+		name string
+		h2   bool
+		hc   func(*httptest.Server) *http.Client
+	}{
+		{name: "HTTP/1.1 through the client's default transport", h2: false},
+		{name: "TLS and HTTP/2", h2: true, hc: (*httptest.Server).Client},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := listCountingConns(t, pages, prefetch, tc.h2, tc.hc)
+			assert.Equal(t, pages*facade.MaxPageSize, got.items)
+			require.Positive(t, got.firstWindow, "connections were counted")
+			assert.Equal(t, got.firstWindow, got.total, "connections opened after the first window")
+			if tc.h2 {
+				assert.EqualValues(t, 1, got.total, "HTTP/2 multiplexes every request on one connection")
+			} else {
+				assert.LessOrEqual(t, got.total, int64(prefetch+1), "no more connections than requests in flight")
+			}
+		})
+	}
+}
+
+func TestWithHTTPClientTransportIsNotChanged(t *testing.T) {
+	t.Parallel()
+	tr := &http.Transport{}
+	got := listCountingConns(t, 12, 4, false, func(*httptest.Server) *http.Client { return &http.Client{Transport: tr} })
+	assert.Equal(t, 12*facade.MaxPageSize, got.items)
+	assert.Zero(t, tr.MaxIdleConnsPerHost, "the caller's transport keeps its own settings")
+	assert.Zero(t, tr.MaxIdleConns)
+	tr.CloseIdleConnections()
+}

@@ -1,0 +1,128 @@
+package facade
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// manualClock is a clock whose sleeps advance it, and that records them.
+type manualClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	sleeps []time.Duration
+}
+
+func (c *manualClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *manualClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	c.t = c.t.Add(d)
+	return ctx.Err()
+}
+
+func newTestLimit() (*adaptiveLimit, *manualClock) {
+	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	return newAdaptiveLimit(clock.now, clock.sleep), clock
+}
+
+// send lets one request through and answers it after latency.
+func send(t *testing.T, a *adaptiveLimit, c *manualClock, latency time.Duration, limited bool, retryAfter time.Duration) {
+	t.Helper()
+	sent, err := a.wait(context.Background())
+	require.NoError(t, err)
+	c.advance(latency)
+	a.observe(sent, limited, retryAfter)
+}
+
+func TestAdaptiveLimitLetsEverythingThroughUntilA429(t *testing.T) {
+	a, clock := newTestLimit()
+	for range 1000 {
+		send(t, a, clock, 0, false, 0)
+	}
+	assert.Empty(t, clock.sleeps, "no request waited")
+	assert.Zero(t, a.rate())
+}
+
+func TestAdaptiveLimitLearnsHalfTheAcceptedRateAtTheFirst429(t *testing.T) {
+	a, clock := newTestLimit()
+	// 100 requests accepted over one second, then a 429 asking for 2 s.
+	for range 100 {
+		send(t, a, clock, 10*time.Millisecond, false, 0)
+	}
+	send(t, a, clock, 0, true, 2*time.Second)
+	assert.InDelta(t, 50, a.rate(), 0.5, "half of the 100 per second that got through")
+
+	// Every request now waits out the Retry-After, then goes at the learned pace.
+	clock.sleeps = nil
+	for range 3 {
+		send(t, a, clock, 0, false, 0)
+	}
+	assert.Equal(t, []time.Duration{2 * time.Second, 20 * time.Millisecond, 20 * time.Millisecond}, clock.sleeps)
+}
+
+func TestAdaptiveLimitCutsOncePerEpisode(t *testing.T) {
+	a, clock := newTestLimit()
+	for range 100 {
+		send(t, a, clock, 10*time.Millisecond, false, 0)
+	}
+	// Eight requests in flight together; all eight come back 429.
+	var sent []time.Time
+	for range 8 {
+		at, err := a.wait(context.Background())
+		require.NoError(t, err)
+		sent = append(sent, at)
+	}
+	clock.advance(50 * time.Millisecond)
+	for _, at := range sent {
+		a.observe(at, true, time.Second)
+	}
+	assert.InDelta(t, 100.0/1.05*firstCut, a.rate(), 0.5, "one cut for the eight")
+
+	// A 429 for a request sent after the episode, more than a second later, cuts again.
+	clock.advance(2 * time.Second)
+	before := a.rate()
+	send(t, a, clock, 0, true, time.Second)
+	assert.InDelta(t, before*laterCut, a.rate(), 0.01)
+}
+
+func TestAdaptiveLimitRisesWithout429s(t *testing.T) {
+	a, clock := newTestLimit()
+	for range 10 {
+		send(t, a, clock, 100*time.Millisecond, false, 0)
+	}
+	send(t, a, clock, 0, true, 0)
+	learned := a.rate()
+	require.InDelta(t, 5, learned, 0.1)
+	clock.advance(10 * time.Second)
+	send(t, a, clock, 0, false, 0)
+	assert.Greater(t, a.rate(), learned)
+}
+
+func TestAdaptiveLimitRefusesAWaitPastTheDeadline(t *testing.T) {
+	a, clock := newTestLimit()
+	send(t, a, clock, time.Second, false, 0)
+	send(t, a, clock, 0, true, 30*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), clock.now().Add(time.Second))
+	defer cancel()
+	clock.sleeps = nil
+	_, err := a.wait(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Empty(t, clock.sleeps, "refused without waiting")
+}
