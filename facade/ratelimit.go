@@ -137,7 +137,9 @@ func (a *adaptiveLimit) observe(sent time.Time, limited bool, wait time.Duration
 		// ended is closer to its limit when the refusal came late (after its bucket drained).
 		a.ceiling, a.firm = a.perSecond, true
 		if since := now.Sub(a.resumed).Seconds(); since > 0 && a.acceptedSince > 0 {
-			a.ceiling = max(min(a.ceiling, float64(a.acceptedSince)/since), minPerSec)
+			// Not below half the pace, though: a caller that sent less than the pace allowed
+			// measured its own demand, not the server's limit.
+			a.ceiling = max(min(a.ceiling, float64(a.acceptedSince)/since), a.ceiling/2, minPerSec)
 		}
 		a.perSecond = a.ceiling * laterCut
 	}

@@ -2,6 +2,7 @@ package facade
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -60,21 +61,34 @@ func TestAdaptiveLimitLetsEverythingThroughUntilA429(t *testing.T) {
 	assert.Zero(t, a.rate())
 }
 
-func TestAdaptiveLimitLearnsHalfTheAcceptedRateAtTheFirst429(t *testing.T) {
+func TestAdaptiveLimitPacesBelowTheAcceptedRateAfterTheFirst429(t *testing.T) {
 	a, clock := newTestLimit()
 	// 100 requests accepted over one second, then a 429 asking for 2 s.
 	for range 100 {
 		send(t, a, clock, 10*time.Millisecond, false, 0)
 	}
 	send(t, a, clock, 0, true, 2*time.Second)
-	assert.InDelta(t, 50, a.rate(), 0.5, "half of the 100 per second that got through")
+	assert.InDelta(t, 100*firstCut, a.rate(), 0.5, "a fraction of the 100 per second that got through")
 
 	// Every request now waits out the Retry-After, then goes at the learned pace.
 	clock.sleeps = nil
 	for range 3 {
 		send(t, a, clock, 0, false, 0)
 	}
-	assert.Equal(t, []time.Duration{2 * time.Second, 20 * time.Millisecond, 20 * time.Millisecond}, clock.sleeps)
+	perSec := 100 * firstCut
+	gap := time.Duration(float64(time.Second) / perSec)
+	assert.Equal(t, []time.Duration{2 * time.Second, gap, gap}, clock.sleeps)
+}
+
+func TestAdaptiveLimitClosesHalfTheGapToThePlateauEverySecond(t *testing.T) {
+	a, clock := newTestLimit()
+	for range 100 {
+		send(t, a, clock, 10*time.Millisecond, false, 0)
+	}
+	send(t, a, clock, 0, true, time.Second)
+	clock.advance(2 * time.Second) // one second of pause, then one of pacing
+	target := plateau * 100
+	assert.InDelta(t, target-(target-100*firstCut)/2, a.rate(), 0.01)
 }
 
 func TestAdaptiveLimitCutsOncePerEpisode(t *testing.T) {
@@ -95,11 +109,34 @@ func TestAdaptiveLimitCutsOncePerEpisode(t *testing.T) {
 	}
 	assert.InDelta(t, 100.0/1.05*firstCut, a.rate(), 0.5, "one cut for the eight")
 
-	// A 429 for a request sent after the episode, more than a second later, cuts again.
-	clock.advance(2 * time.Second)
-	before := a.rate()
+	// A 429 for a request sent after the episode, more than a second later, cuts again: to
+	// a fraction of the pace that was refused, when the client kept to the pace.
+	clock.advance(time.Second)
+	paced := a.rate()
+	for range int(paced) {
+		send(t, a, clock, 0, false, 0)
+	}
+	pace := a.rate()
 	send(t, a, clock, 0, true, time.Second)
-	assert.InDelta(t, before*laterCut, a.rate(), 0.01)
+	assert.InEpsilon(t, pace*laterCut, a.rate(), 0.1)
+	assert.LessOrEqual(t, a.rate(), pace*laterCut)
+}
+
+func TestAdaptiveLimitIgnoresRetryNow(t *testing.T) {
+	a, clock := newTestLimit()
+	tr := &transport{adapt: a, now: clock.now, policy: DefaultRetryPolicy()}
+	send(t, a, clock, time.Second, false, 0)
+	for _, ra := range []string{"0", "1"} {
+		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {ra}}}
+		sent, err := a.wait(context.Background())
+		require.NoError(t, err)
+		tr.learn(sent, resp)
+		if ra == "0" {
+			assert.Zero(t, a.rate(), "Retry-After: 0 asks nobody to slow down")
+		} else {
+			assert.Positive(t, a.rate())
+		}
+	}
 }
 
 func TestAdaptiveLimitRisesWithout429s(t *testing.T) {
@@ -109,7 +146,7 @@ func TestAdaptiveLimitRisesWithout429s(t *testing.T) {
 	}
 	send(t, a, clock, 0, true, 0)
 	learned := a.rate()
-	require.InDelta(t, 5, learned, 0.1)
+	require.InDelta(t, 10*firstCut, learned, 0.1)
 	clock.advance(10 * time.Second)
 	send(t, a, clock, 0, false, 0)
 	assert.Greater(t, a.rate(), learned)

@@ -217,7 +217,7 @@ func (t *transport) waitTurn(ctx context.Context) (time.Time, error) {
 
 // learn tells the adaptive limit how the server answered a request that left at sent. A 429
 // holds every request of the client for its Retry-After (capped by MaxRetryAfter), or for
-// the first retry's backoff when it has none.
+// the first retry's backoff when it has none; a 429 with "Retry-After: 0" teaches nothing.
 func (t *transport) learn(sent time.Time, resp *http.Response) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.adapt.observe(sent, false, 0)
@@ -225,6 +225,9 @@ func (t *transport) learn(sent time.Time, resp *http.Response) {
 	}
 	wait := t.policy.BaseDelay
 	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+		if ra == 0 {
+			return // "retry now": the server is not asking anyone to slow down
+		}
 		wait = min(ra, t.policy.MaxRetryAfter)
 	}
 	t.adapt.observe(sent, true, wait)
