@@ -98,3 +98,34 @@ func TestWithHTTPClientTransportIsNotChanged(t *testing.T) {
 	assert.Zero(t, tr.MaxIdleConns)
 	tr.CloseIdleConnections()
 }
+
+// BenchmarkPrefetchConnections lists 100 pages with 8 in flight and reports the connections
+// the server accepted by the end of the first window and after it: through the client's
+// default transport (HTTP/1.1), over TLS and HTTP/2, and, for comparison, through a copy of
+// http.DefaultTransport (2 idle connections per host), which is what the client used before.
+func BenchmarkPrefetchConnections(b *testing.B) {
+	const pages, prefetch = 100, 8
+	twoIdle := func(*httptest.Server) *http.Client {
+		return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	for _, tc := range []struct {
+		name string
+		h2   bool
+		hc   func(*httptest.Server) *http.Client
+	}{
+		{name: "default-transport-http1"},
+		{name: "tls-http2", h2: true, hc: (*httptest.Server).Client},
+		{name: "2-idle-per-host-http1", hc: twoIdle},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var first, after int64
+			for range b.N {
+				got := listCountingConns(b, pages, prefetch, tc.h2, tc.hc)
+				first += got.firstWindow
+				after += got.total - got.firstWindow
+			}
+			b.ReportMetric(float64(first)/float64(b.N), "conns-first-window")
+			b.ReportMetric(float64(after)/float64(b.N), "new-conns-after")
+		})
+	}
+}
