@@ -64,6 +64,12 @@
 //     one that is too high costs at most a window of requests.
 //   - Secrets: tokens, secrets and the Authorization header never appear in errors or logs.
 //   - Transport security: plain http is refused except to loopback, unless WithInsecureHTTP.
+//   - Rate limit: unless WithRateLimit says otherwise, the client learns the server's limit
+//     from its 429s; after one, all its goroutines wait out the Retry-After together and then
+//     send at a learned pace.
+//   - Connections: unless WithHTTPClient is given, the client's own transport keeps enough
+//     idle connections that a prefetching listing does not open new ones after its first
+//     window.
 //
 // For anything the facade does not cover, Client.Generated returns the generated client,
 // which sends through the same authentication, retries and logging.
