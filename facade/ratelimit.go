@@ -2,7 +2,6 @@ package facade
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -72,9 +71,9 @@ func (a *adaptiveLimit) wait(ctx context.Context) (time.Time, error) {
 	if a.next.After(at) {
 		at = a.next
 	}
-	if d, ok := ctx.Deadline(); ok && at.After(d) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < at.Sub(now) {
 		a.mu.Unlock()
-		return time.Time{}, fmt.Errorf("the learned rate limit would hold this request past its deadline: %w", context.DeadlineExceeded)
+		return time.Time{}, errLocalLimit
 	}
 	if a.perSecond > 0 {
 		a.next = at.Add(time.Duration(float64(time.Second) / a.perSecond))

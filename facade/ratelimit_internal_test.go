@@ -2,6 +2,7 @@ package facade
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -162,4 +163,20 @@ func TestAdaptiveLimitRefusesAWaitPastTheDeadline(t *testing.T) {
 	_, err := a.wait(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Empty(t, clock.sleeps, "refused without waiting")
+}
+
+func TestALearnedPausePastTheDeadlineFailsAtOnceWithoutRetrying(t *testing.T) {
+	a, clock := newTestLimit()
+	send(t, a, clock, time.Second, false, 0)
+	send(t, a, clock, 0, true, 30*time.Second) // everyone waits 30 s from now
+	tr := &transport{adapt: a, now: clock.now, sleep: clock.sleep, policy: DefaultRetryPolicy(),
+		budget: newBudget(DefaultRetryPolicy().Budget), log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/never", nil)
+	require.NoError(t, err)
+	clock.sleeps = nil
+	_, err = tr.Do(req)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Empty(t, clock.sleeps, "neither the pause nor a retry backoff was waited for")
 }

@@ -3,6 +3,7 @@ package facade
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -52,6 +53,10 @@ type transport struct {
 	hooks     Hooks
 }
 
+// errLocalLimit: the client's own rate limit would hold the call past its deadline. The
+// request never left, and waiting again would not help, so it is not retried.
+var errLocalLimit = fmt.Errorf("the client's rate limit would hold this call past its deadline: %w", context.DeadlineExceeded)
+
 // Do sends req, retrying as the policy allows.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
@@ -62,6 +67,10 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		start := t.now()
 		resp, wrote, tok, err := t.send(ctx, req, attempt, sends > 0)
 		report := func(why RetryReason) { t.report(ctx, call, req.Method, attempt, t.now().Sub(start), resp, err, why) }
+		if errors.Is(err, errLocalLimit) {
+			report(RetryNone)
+			return nil, err
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				report(RetryNone)
@@ -206,13 +215,18 @@ func (t *transport) authorization(tok *oauth2.Token) []string {
 
 // waitTurn waits until the rate limit lets a request leave, and says when that was.
 func (t *transport) waitTurn(ctx context.Context) (time.Time, error) {
+	var err error
+	sent := t.now()
 	switch {
 	case t.limiter != nil:
-		return t.now(), t.limiter.Wait(ctx)
+		err = t.limiter.Wait(ctx)
 	case t.adapt != nil:
-		return t.adapt.wait(ctx)
+		sent, err = t.adapt.wait(ctx)
 	}
-	return t.now(), nil
+	if err != nil && ctx.Err() == nil {
+		err = errLocalLimit // refused at once: the wait would outlast the deadline
+	}
+	return sent, err
 }
 
 // learn tells the adaptive limit how the server answered a request that left at sent. A 429
