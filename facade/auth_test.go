@@ -115,7 +115,7 @@ func TestOptionsRefuseBadInput(t *testing.T) {
 	}{
 		{"no target", []facade.Option{creds}, "no tenant"},
 		{"no credentials", []facade.Option{facade.WithTenant("acme")}, "no credentials"},
-		{"two kinds of credentials", []facade.Option{facade.WithTenant("acme"), creds, facade.WithAccessToken("t")}, "more than one"},
+		{"two kinds of credentials", []facade.Option{facade.WithTenant("acme"), creds, facade.WithAccessToken(tokenPrefix + "fixed")}, "more than one"},
 		{"bad tenant", []facade.Option{facade.WithTenant("acme.evil.com/"), creds}, "not a tenant name"},
 		{"relative base URL", []facade.Option{facade.WithBaseURL("/beta"), creds}, "not an absolute"},
 		{"plain http off loopback", []facade.Option{facade.WithBaseURL("http://acme.api.identitynow.com"), creds}, "refusing plain http"},

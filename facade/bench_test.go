@@ -137,7 +137,7 @@ func pair(b *testing.B, facadeCall, baselineCall func() error) {
 
 func BenchmarkCallOverhead(b *testing.B) {
 	srv := cannedServer(b)
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "secret"), facade.WithHTTPClient(srv.Client()))
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "bench-secret-0123456789"), facade.WithHTTPClient(srv.Client()))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -134,6 +134,11 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 		if clientSecret == "" {
 			return errors.New("WithClientCredentials: client secret is empty")
 		}
+		if n := len(clientSecret); n < minSecretLength {
+			// A short secret cannot be kept out of error text without garbling it or pointing at it.
+			return fmt.Errorf("WithClientCredentials: the client secret has %d characters; at least %d characters are needed so that it can be removed from error messages safely: %w",
+				n, minSecretLength, ErrInvalidInput)
+		}
 		o.clientID, o.secret = clientID, clientSecret
 		return nil
 	}
@@ -158,13 +163,18 @@ func WithAccessToken(token string) Option {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("WithAccessToken: token is empty")
 		}
+		if n := len(token); n < minTokenLength {
+			return fmt.Errorf("WithAccessToken: the token has %d characters; at least %d characters are needed so that it can be removed from error messages safely: %w",
+				n, minTokenLength, ErrInvalidInput)
+		}
 		o.accessToken = token
 		return nil
 	}
 }
 
-// WithHTTPClient sends requests through a copy of hc (its Transport, Timeout, Jar and redirect
-// policy); hc itself is never changed.
+// WithHTTPClient sends requests through a copy of hc (its Transport, Timeout and Jar); hc itself
+// is never changed. Whatever hc's CheckRedirect says, redirects are not followed: they end in
+// a *RedirectError.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -261,11 +271,16 @@ func New(opts ...Option) (*Client, error) {
 	if o.hc == nil {
 		o.hc = &http.Client{Timeout: 60 * time.Second}
 	}
+	// o.hc is the client's own copy. A redirect would carry the token (or, at the token
+	// endpoint, the secret) to a URL nobody configured: the 3xx is returned as it is, and the
+	// call ends in a RedirectError.
+	o.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 
-	tokens, err := o.tokenCache()
+	scrub := newScrubber(o.clientID, o.secret)
+	tokens, err := o.tokenCache(scrub)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +290,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
-		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep, hooks: o.hooks,
+		limiter: o.limiter, log: o.logger, userAgent: ua, now: o.now, sleep: o.sleep, hooks: o.hooks, scrub: scrub,
 	}
 	apiURL := o.root.JoinPath("beta").String()
 	api, err := gen.NewClient(apiURL, gen.WithHTTPClient(tr))
@@ -285,7 +300,7 @@ func New(opts ...Option) (*Client, error) {
 	return &Client{api: api, raw: &gen.ClientWithResponses{ClientInterface: api}, tr: tr, apiURL: apiURL, onWarning: o.onWarning}, nil
 }
 
-func (o *options) tokenCache() (*tokenCache, error) {
+func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {
 	n := 0
 	for _, set := range []bool{o.clientID != "", o.tokenSource != nil, o.accessToken != ""} {
 		if set {
@@ -298,11 +313,12 @@ func (o *options) tokenCache() (*tokenCache, error) {
 	case n > 1:
 		return nil, errors.New("accessrequests: more than one way to authenticate was given; choose one")
 	}
-	c := &tokenCache{now: o.now}
+	c := &tokenCache{now: o.now, held: scrub}
 	switch {
 	case o.accessToken != "":
 		c.static = true
 		c.tok = &oauth2.Token{AccessToken: o.accessToken, TokenType: "Bearer"}
+		scrub.hold(o.accessToken)
 	case o.tokenSource != nil:
 		c.fetch = sourceFetcher(o.tokenSource)
 	default:
@@ -314,7 +330,7 @@ func (o *options) tokenCache() (*tokenCache, error) {
 		if err := checkScheme(u, o.allowHTTP); err != nil {
 			return nil, err
 		}
-		c.fetch = clientCredentialsFetcher(tokenURL, o.clientID, o.secret, o.hc)
+		c.fetch = clientCredentialsFetcher(tokenURL, o.clientID, o.secret, o.hc, scrub.scrub)
 	}
 	return c, nil
 }
@@ -406,10 +422,13 @@ func (c *Client) exchange(ctx context.Context, op string, out any, critical []st
 	if err != nil {
 		return nil, nil, wrapTransportError(op, err)
 	}
+	if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode <= 399 && loc != "" {
+		drain(resp)
+		write := resp.Request != nil && !idempotent(resp.Request.Method)
+		return resp, nil, &RedirectError{Operation: op, StatusCode: resp.StatusCode, Location: c.tr.scrub.scrub(loc), write: write}
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(op, resp, c.tr.now())
-		apiErr.scrub(c.tr.tokens.current()) // a proxy's error page may echo the request's headers
-		return resp, nil, apiErr
+		return resp, nil, newAPIError(op, resp, c.tr.now(), c.tr.scrub.scrub)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if out == nil {

@@ -192,9 +192,9 @@ func TestTheHarnessNoticesABrokenResponseShape(t *testing.T) {
 
 func TestTokenEndpoint(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(fake.WithCredentials("id", "right"))
+	srv := fake.NewServer(fake.WithCredentials("id", "the-right-secret-0123"))
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "wrong"))
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "the-wrong-secret-0123"))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.ErrorIs(t, err, facade.ErrToken)
