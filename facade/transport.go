@@ -194,13 +194,13 @@ func (t *transport) send(ctx context.Context, orig *http.Request, getBody func()
 		level = slog.LevelInfo
 	}
 	if t.log.Enabled(ctx, level) {
-		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err, tok)
+		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err)
 	}
 	return resp, wrote, tok, err
 }
 
 // logAttempt logs one attempt: never a header, a token or a secret.
-func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error, tok *oauth2.Token) {
+func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error) {
 	attrs := []slog.Attr{
 		slog.String("op", callOf(ctx).op),
 		slog.String("method", req.Method),
