@@ -202,8 +202,7 @@ func classifyTokenError(err error, scrub func(string) string) error {
 	)
 	switch {
 	case errors.As(err, &redir):
-		return &TokenError{Reason: "the token endpoint redirected to " + redir.Location + "; redirects are not followed",
-			StatusCode: redir.StatusCode, Err: redir}
+		return &TokenError{Reason: "the token endpoint answered with a redirect", StatusCode: redir.StatusCode, Err: redir}
 	case errors.As(err, &re):
 		status := 0
 		if re.Response != nil {

@@ -289,7 +289,10 @@ type RedirectError struct {
 
 // Error names the redirect and where it pointed.
 func (e *RedirectError) Error() string {
-	msg := fmt.Sprintf("accessrequests: %s: the server redirected (HTTP %d) to %q; redirects are not followed", e.Operation, e.StatusCode, e.Location)
+	msg := fmt.Sprintf("%s: the server redirected (HTTP %d) to %q; redirects are not followed", e.Operation, e.StatusCode, e.Location)
+	if e.Operation != "token" {
+		msg = "accessrequests: " + msg // a token error says it already
+	}
 	if e.write {
 		msg += " (outcome unknown: check before sending the write again)"
 	}

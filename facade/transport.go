@@ -37,8 +37,8 @@ type transport struct {
 var errLocalLimit = fmt.Errorf("the client's rate limit (WithRateLimit) would hold this call past its deadline: %w", context.DeadlineExceeded)
 
 // errMaySendTwice is what a transport gets when it asks to rewind the body of a write that may
-// already have reached the server.
-var errMaySendTwice = errors.New("the request may have reached the server; a write is not sent again")
+// already have reached the server, to send it again by itself (HTTP/2 does after a stream reset).
+var errMaySendTwice = errors.New("the stream or connection failed after the write was sent; net/http would have sent it again, and it was not")
 
 // Do sends req, retrying as the policy allows.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
