@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -96,8 +97,9 @@ func (c *tokenCache) storeLocked(tok *oauth2.Token) error {
 	switch {
 	case tok == nil || tok.AccessToken == "":
 		return &TokenError{Reason: "the token endpoint returned no access token"}
-	case len(tok.AccessToken) < minTokenLength:
-		return &TokenError{Reason: fmt.Sprintf("the access token is %d characters long, too short to keep out of error messages (at least %d)", len(tok.AccessToken), minTokenLength)}
+	case utf8.RuneCountInString(tok.AccessToken) < minTokenLength:
+		return &TokenError{Reason: fmt.Sprintf("the access token is %d characters long, too short to keep out of error messages (at least %d)",
+			utf8.RuneCountInString(tok.AccessToken), minTokenLength)}
 	}
 	ttl := time.Until(tok.Expiry)
 	if !tok.Expiry.IsZero() && ttl <= 0 {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
@@ -125,7 +126,8 @@ func WithInsecureHTTP() Option {
 
 // WithClientCredentials authenticates with a personal access token or API client's id and
 // secret (the OAuth2 client credentials grant). Tokens are fetched once, shared by all calls,
-// and replaced shortly before they expire.
+// and replaced shortly before they expire. A secret under 16 characters is refused: it could not
+// be removed from error text without garbling it (the vendor issues 64-character secrets).
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(clientID) == "" {
@@ -134,7 +136,7 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 		if clientSecret == "" {
 			return errors.New("WithClientCredentials: client secret is empty")
 		}
-		if n := len(clientSecret); n < minSecretLength {
+		if n := utf8.RuneCountInString(clientSecret); n < minSecretLength {
 			// A short secret cannot be kept out of error text without garbling it or pointing at it.
 			return fmt.Errorf("WithClientCredentials: the client secret has %d characters; at least %d characters are needed so that it can be removed from error messages safely: %w",
 				n, minSecretLength, ErrInvalidInput)
@@ -157,13 +159,13 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithAccessToken authenticates with a fixed access token. It cannot be refreshed: when it
-// expires, calls fail with ErrUnauthorized.
+// expires, calls fail with ErrUnauthorized. A token under 8 characters is refused.
 func WithAccessToken(token string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("WithAccessToken: token is empty")
 		}
-		if n := len(token); n < minTokenLength {
+		if n := utf8.RuneCountInString(token); n < minTokenLength {
 			return fmt.Errorf("WithAccessToken: the token has %d characters; at least %d characters are needed so that it can be removed from error messages safely: %w",
 				n, minTokenLength, ErrInvalidInput)
 		}
