@@ -304,6 +304,19 @@ func TestShortSecretsAreRefusedAndLongOnesDoNotGarbleText(t *testing.T) {
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
 	assert.Contains(t, err.Error(), "at least 8 characters")
 
+	short := newEnv(t)
+	short.mu.Lock()
+	short.tokenReply = func(n int64, w http.ResponseWriter) bool {
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": "abc", "token_type": "bearer", "expires_in": 3600})
+		return true
+	}
+	short.mu.Unlock()
+	short.handle("GET /access-request-config", reply(200, configJSON))
+	_, err = short.client().GetConfig(context.Background())
+	require.ErrorIs(t, noteErr(err), facade.ErrToken, "a fetched token that short is refused too")
+	assert.Contains(t, err.Error(), "too short")
+	assert.Zero(t, short.api.Load(), "and never sent")
+
 	e := newEnv(t)
 	e.mu.Lock()
 	e.tokenReply = func(n int64, w http.ResponseWriter) bool {
