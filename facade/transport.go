@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"sync/atomic"
 	"time"
 
@@ -156,7 +157,7 @@ func (t *transport) send(ctx context.Context, orig *http.Request, getBody func()
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
-	var sent, answered atomic.Bool
+	var sent, answered, interim atomic.Bool
 	if idempotent(req.Method) {
 		sent.Store(true) // never consulted: a read or a PUT may be sent again either way
 	} else {
@@ -164,18 +165,20 @@ func (t *transport) send(ctx context.Context, orig *http.Request, getBody func()
 		trace := &httptrace.ClientTrace{
 			WroteHeaderField:     func(string, []string) { sent.Store(true) },
 			GotFirstResponseByte: func() { answered.Store(true) },
+			Got1xxResponse:       func(int, textproto.MIMEHeader) error { interim.Store(true); return nil },
 		}
 		req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 		// net/http's transports rewind the body through GetBody to send a request again by
 		// themselves: HTTP/1.1 when a reused connection failed before anything was written,
 		// HTTP/2 also after a stream reset (PROTOCOL_ERROR, REFUSED_STREAM) that may follow the
 		// server acting on it. The first is safe, the second is not, so below the attempt loop
-		// a write is rewound only while nothing of it has been written. Once an answer came,
-		// the only caller left is http.Client building a 307/308 redirect, which CheckRedirect
-		// then refuses: nothing is sent.
+		// a write is rewound only while nothing of it has been written. Once a final answer
+		// came, the only caller left is http.Client building a 307/308 redirect, which
+		// CheckRedirect then refuses: nothing is sent. (An interim 1xx answer is not final: a
+		// stream reset may still follow it.)
 		if getBody != nil {
 			req.GetBody = func() (io.ReadCloser, error) {
-				if sent.Load() && !answered.Load() {
+				if sent.Load() && (!answered.Load() || interim.Load()) {
 					return nil, errMaySendTwice
 				}
 				return getBody()
