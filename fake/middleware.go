@@ -126,8 +126,9 @@ func (s *Server) TokenRequests() int {
 	return s.tokenReq
 }
 
-// Count returns how many requests with this method and path (below /beta) got this status;
-// status 0 counts them whatever the answer.
+// Count returns how many requests with this method and path (below /beta) got this status (as
+// Received.Status: for a fault after processing, the tenant's own answer); status 0 counts them
+// whatever the answer.
 func (s *Server) Count(method, path string, status int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
