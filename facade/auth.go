@@ -10,29 +10,44 @@ import (
 	"net/url"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
 
 // tokenLeeway is how long before its expiry a token is replaced, so a call never starts with a
-// token that lapses in flight.
+// token that lapses in flight. A token that lives less than four times as long is replaced when
+// a quarter of its life is left instead, so short-lived tokens are still shared.
 const tokenLeeway = 60 * time.Second
 
 // tokenFetcher gets a fresh token; ctx bounds the fetch where the source allows it.
 type tokenFetcher func(ctx context.Context) (*oauth2.Token, error)
 
 // tokenCache shares one token between all goroutines of a client: at most one fetch runs at a
-// time, and callers that arrive during a fetch wait for its result instead of fetching again.
+// time, and callers that arrive during a fetch wait for its outcome, failure included, instead
+// of fetching again one after another.
 type tokenCache struct {
-	fetch    tokenFetcher
-	now      func() time.Time
-	static   bool // a fixed token that cannot be refreshed
-	mu       sync.Mutex
-	tok      *oauth2.Token
-	expiry   time.Time     // tok's expiry on the client's clock; zero when it does not expire
-	fetching chan struct{} // closed when the fetch in flight ends
-	fetches  int
+	fetch   tokenFetcher
+	now     func() time.Time
+	static  bool      // a fixed token that cannot be refreshed
+	held    *scrubber // remembers every token obtained, for scrubbing error text
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	expiry  time.Time     // tok's expiry on the client's clock; zero when it does not expire
+	leeway  time.Duration // how long before expiry tok is replaced
+	flight  *flight       // the fetch in progress, if any
+	fetches int
+}
+
+// flight is one token fetch; its outcome is set before done is closed.
+type flight struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+	// abandoned: the fetch ended because its own caller gave up, which says nothing about the
+	// token endpoint, so the callers waiting on it start a new fetch instead of failing.
+	abandoned bool
 }
 
 // token returns a valid token, fetching one when there is none or it is about to expire.
@@ -44,57 +59,64 @@ func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 			c.mu.Unlock()
 			return tok, nil
 		}
-		if wait := c.fetching; wait != nil {
+		if f := c.flight; f != nil {
 			c.mu.Unlock()
 			select {
-			case <-wait:
-				continue
+			case <-f.done:
+				if f.abandoned {
+					continue
+				}
+				return f.tok, f.err
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
 		}
-		done := make(chan struct{})
-		c.fetching = done
+		f := &flight{done: make(chan struct{})}
+		c.flight = f
 		c.fetches++
 		c.mu.Unlock()
 
 		tok, err := c.fetch(ctx)
 		c.mu.Lock()
-		c.fetching = nil
 		if err == nil {
-			if tok == nil || tok.AccessToken == "" {
-				err = &TokenError{Reason: "the token endpoint returned no access token"}
-			} else if ttl := time.Until(tok.Expiry); !tok.Expiry.IsZero() && ttl <= 0 {
-				err = &TokenError{Reason: "the token endpoint returned a token that has already expired"}
-			} else {
-				// x/oauth2 dates the expiry on the wall clock; keep the lifetime on ours.
-				c.tok, c.expiry = tok, time.Time{}
-				if !tok.Expiry.IsZero() {
-					c.expiry = c.now().Add(ttl)
-				}
-			}
+			err = c.storeLocked(tok)
 		}
-		c.mu.Unlock()
-		close(done)
 		if err != nil {
-			return nil, err
+			tok = nil
 		}
-		return tok, nil
+		c.flight = nil
+		f.tok, f.err, f.abandoned = tok, err, err != nil && ctx.Err() != nil
+		c.mu.Unlock()
+		close(f.done)
+		return tok, err
 	}
+}
+
+// storeLocked checks a fetched token and makes it the cached one.
+func (c *tokenCache) storeLocked(tok *oauth2.Token) error {
+	switch {
+	case tok == nil || tok.AccessToken == "":
+		return &TokenError{Reason: "the token endpoint returned no access token"}
+	case utf8.RuneCountInString(tok.AccessToken) < minTokenLength:
+		return &TokenError{Reason: fmt.Sprintf("the access token is %d characters long, too short to keep out of error messages (at least %d)",
+			utf8.RuneCountInString(tok.AccessToken), minTokenLength)}
+	}
+	ttl := time.Until(tok.Expiry)
+	if !tok.Expiry.IsZero() && ttl <= 0 {
+		return &TokenError{Reason: "the token endpoint returned a token that has already expired"}
+	}
+	c.held.hold(tok.AccessToken)
+	// x/oauth2 dates the expiry on the wall clock; keep the lifetime on ours.
+	c.tok, c.expiry, c.leeway = tok, time.Time{}, 0
+	if !tok.Expiry.IsZero() {
+		c.expiry = c.now().Add(ttl)
+		c.leeway = min(tokenLeeway, ttl/4)
+	}
+	return nil
 }
 
 func (c *tokenCache) fresh() bool {
-	return c.expiry.IsZero() || c.now().Add(tokenLeeway).Before(c.expiry)
-}
-
-// current is the cached access token, or "" when there is none.
-func (c *tokenCache) current() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tok == nil {
-		return ""
-	}
-	return c.tok.AccessToken
+	return c.expiry.IsZero() || c.now().Add(c.leeway).Before(c.expiry)
 }
 
 // invalidate drops tok if it is still the cached one, so the next call fetches a new one. It
@@ -139,18 +161,24 @@ func (e *TokenError) Is(target error) bool { return target == ErrToken }
 
 // clientCredentialsFetcher fetches tokens from the tenant's token endpoint with the client
 // credentials grant, through the client's own HTTP client.
-func clientCredentialsFetcher(tokenURL, id, secret string, hc *http.Client) tokenFetcher {
+func clientCredentialsFetcher(tokenURL, id, secret string, hc *http.Client, scrub func(string) string) tokenFetcher {
 	cfg := &clientcredentials.Config{
 		ClientID:     id,
 		ClientSecret: secret,
 		TokenURL:     tokenURL,
 		AuthStyle:    oauth2.AuthStyleInParams,
 	}
+	// The secret travels in the form: a redirect is answered with a RedirectError, never
+	// followed (a 307 would send the form again, wherever it points).
+	tokenHC := *hc
+	tokenHC.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		return &RedirectError{Operation: "token", StatusCode: req.Response.StatusCode, Location: scrub(req.URL.String())}
+	}
 	return func(ctx context.Context) (*oauth2.Token, error) {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, &tokenHC)
 		tok, err := cfg.Token(ctx)
 		if err != nil {
-			return nil, classifyTokenError(err, secret)
+			return nil, classifyTokenError(err, scrub)
 		}
 		return tok, nil
 	}
@@ -169,9 +197,14 @@ func sourceFetcher(ts oauth2.TokenSource) tokenFetcher {
 
 // classifyTokenError turns x/oauth2's errors into a TokenError that says which kind of failure
 // it was, without the secret and without the endpoint's raw body.
-func classifyTokenError(err error, secret string) error {
-	var re *oauth2.RetrieveError
+func classifyTokenError(err error, scrub func(string) string) error {
+	var (
+		re    *oauth2.RetrieveError
+		redir *RedirectError
+	)
 	switch {
+	case errors.As(err, &redir):
+		return &TokenError{Reason: "the token endpoint answered with a redirect", StatusCode: redir.StatusCode, Err: redir}
 	case errors.As(err, &re):
 		status := 0
 		if re.Response != nil {
@@ -186,7 +219,7 @@ func classifyTokenError(err error, secret string) error {
 		case status >= 200 && status < 300:
 			reason = "the token endpoint's answer is not a token"
 		}
-		return &TokenError{Reason: reason, StatusCode: status, Err: errors.New(redact(re.ErrorCode+" "+re.ErrorDescription, secret))}
+		return &TokenError{Reason: reason, StatusCode: status, Err: errors.New(scrub(re.ErrorCode + " " + re.ErrorDescription))}
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return &TokenError{Reason: "the token endpoint did not answer in time", Err: context.DeadlineExceeded}
 	case errors.Is(err, context.Canceled):
@@ -194,14 +227,14 @@ func classifyTokenError(err error, secret string) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return &TokenError{Reason: "the token endpoint could not be reached", Err: errors.New(redact(ue.Err.Error(), secret))}
+		return &TokenError{Reason: "the token endpoint could not be reached", Err: errors.New(scrub(ue.Err.Error()))}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return &TokenError{Reason: "the token endpoint's answer is not JSON"}
 	}
 	// x/oauth2 reports an unparsable 2xx body with a plain error.
-	return &TokenError{Reason: "the token endpoint's answer is not a usable token", Err: errors.New(redact(err.Error(), secret))}
+	return &TokenError{Reason: "the token endpoint's answer is not a usable token", Err: errors.New(scrub(err.Error()))}
 }
 
 func isTimeout(err error) bool {

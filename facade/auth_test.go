@@ -19,10 +19,11 @@ import (
 func TestTokenEndpointFailuresSayWhich(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name   string
-		secret string
-		reply  func(n int64, w http.ResponseWriter) bool
-		want   string
+		name    string
+		secret  string
+		reply   func(n int64, w http.ResponseWriter) bool
+		want    string
+		timeout time.Duration // only where the test is about timing out: a loaded machine is slow
 	}{
 		{name: "wrong secret", secret: "wrong-" + testSecret, want: "refused the client credentials"},
 		{name: "endpoint failing", secret: testSecret, want: "token endpoint failed", reply: func(_ int64, w http.ResponseWriter) bool {
@@ -39,7 +40,7 @@ func TestTokenEndpointFailuresSayWhich(t *testing.T) {
 			writeJSON(w, 200, map[string]any{"access_token": tokenPrefix + "old", "token_type": "bearer", "expires_in": -30})
 			return true
 		}},
-		{name: "slow endpoint", secret: testSecret, want: "did not answer in time", reply: func(_ int64, w http.ResponseWriter) bool {
+		{name: "slow endpoint", secret: testSecret, want: "did not answer in time", timeout: 100 * time.Millisecond, reply: func(_ int64, w http.ResponseWriter) bool {
 			time.Sleep(300 * time.Millisecond)
 			return false
 		}},
@@ -51,7 +52,7 @@ func TestTokenEndpointFailuresSayWhich(t *testing.T) {
 			e.tokenReply = tc.reply
 			e.handle("GET /access-request-config", reply(200, configJSON))
 			hc := e.srv.Client()
-			hc.Timeout = 100 * time.Millisecond
+			hc.Timeout = tc.timeout
 			c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, tc.secret),
 				facade.WithHTTPClient(hc), facade.WithClock(e.clock.Now, e.clock.Sleep))
 			require.NoError(t, err)
@@ -115,7 +116,7 @@ func TestOptionsRefuseBadInput(t *testing.T) {
 	}{
 		{"no target", []facade.Option{creds}, "no tenant"},
 		{"no credentials", []facade.Option{facade.WithTenant("acme")}, "no credentials"},
-		{"two kinds of credentials", []facade.Option{facade.WithTenant("acme"), creds, facade.WithAccessToken("t")}, "more than one"},
+		{"two kinds of credentials", []facade.Option{facade.WithTenant("acme"), creds, facade.WithAccessToken(tokenPrefix + "fixed")}, "more than one"},
 		{"bad tenant", []facade.Option{facade.WithTenant("acme.evil.com/"), creds}, "not a tenant name"},
 		{"relative base URL", []facade.Option{facade.WithBaseURL("/beta"), creds}, "not an absolute"},
 		{"plain http off loopback", []facade.Option{facade.WithBaseURL("http://acme.api.identitynow.com"), creds}, "refusing plain http"},

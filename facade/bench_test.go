@@ -113,11 +113,11 @@ func baselineHTTP() *http.Client {
 // client's alone.
 func BenchmarkCallOverhead(b *testing.B) {
 	url := benchServer(b, facade.MaxPageSize)
-	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret"))
+	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret-0123456789"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := &baseline{hc: baselineHTTP(), base: url + "/beta", token: "bench-token"}
+	base := &baseline{hc: baselineHTTP(), base: url + "/beta", token: "bench-token-0123456789"}
 	ctx := context.Background()
 	grant, err := facade.NewGrant().For("id-1").Role("role-1").Build()
 	if err != nil {
@@ -235,11 +235,11 @@ func BenchmarkListThroughput(b *testing.B) {
 	const total = 100000
 	url := benchServer(b, total)
 	ctx := context.Background()
-	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret"))
+	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret-0123456789"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := &baseline{hc: baselineHTTP(), base: url + "/beta", token: "bench-token"}
+	base := &baseline{hc: baselineHTTP(), base: url + "/beta", token: "bench-token-0123456789"}
 	nothing := func() {}
 	sides := []*side{
 		{name: "facade", list: func() (int, error) { return facadeList(ctx, c, facade.ListStatusParams{}, nothing) }},

@@ -82,7 +82,7 @@ func benchHandler(total int) http.Handler {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth/token", serve(200, []byte(`{"access_token":"bench-token","token_type":"bearer","expires_in":3600}`)))
+	mux.HandleFunc("POST /oauth/token", serve(200, []byte(`{"access_token":"bench-token-0123456789","token_type":"bearer","expires_in":3600}`)))
 	mux.HandleFunc("GET /beta/access-request-config", serve(200, []byte(configJSON)))
 	mux.HandleFunc("POST /beta/access-requests", serve(202, []byte(createdJSON)))
 	mux.HandleFunc("GET /beta/access-request-status", func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
@@ -125,7 +126,8 @@ func WithInsecureHTTP() Option {
 
 // WithClientCredentials authenticates with a personal access token or API client's id and
 // secret (the OAuth2 client credentials grant). Tokens are fetched once, shared by all calls,
-// and replaced shortly before they expire.
+// and replaced shortly before they expire. A secret under 16 characters is refused: it could not
+// be removed from error text without garbling it (the vendor issues 64-character secrets).
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(clientID) == "" {
@@ -133,6 +135,11 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 		}
 		if clientSecret == "" {
 			return errors.New("WithClientCredentials: client secret is empty")
+		}
+		if n := utf8.RuneCountInString(clientSecret); n < minSecretLength {
+			// A short secret cannot be kept out of error text without garbling it or pointing at it.
+			return fmt.Errorf("WithClientCredentials: the client secret has %d characters; at least %d characters are needed so that it can be removed from error messages safely: %w",
+				n, minSecretLength, ErrInvalidInput)
 		}
 		o.clientID, o.secret = clientID, clientSecret
 		return nil
@@ -152,21 +159,26 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithAccessToken authenticates with a fixed access token. It cannot be refreshed: when it
-// expires, calls fail with ErrUnauthorized.
+// expires, calls fail with ErrUnauthorized. A token under 8 characters is refused.
 func WithAccessToken(token string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("WithAccessToken: token is empty")
+		}
+		if n := utf8.RuneCountInString(token); n < minTokenLength {
+			return fmt.Errorf("WithAccessToken: the token has %d characters; at least %d characters are needed so that it can be removed from error messages safely: %w",
+				n, minTokenLength, ErrInvalidInput)
 		}
 		o.accessToken = token
 		return nil
 	}
 }
 
-// WithHTTPClient sends requests through a copy of hc (its Transport, Timeout, Jar and redirect
-// policy); hc itself is never changed, nor is its Transport. Size the transport for your
-// concurrency: http.DefaultTransport keeps 2 idle connections per host, so more requests in
-// flight than that (a listing with Prefetch above 2) open and close connections continuously.
+// WithHTTPClient sends requests through a copy of hc (its Transport, Timeout and Jar); hc itself
+// is never changed, nor is its Transport. Whatever hc's CheckRedirect says, redirects are not
+// followed: they end in a *RedirectError. Size the transport for your concurrency:
+// http.DefaultTransport keeps 2 idle connections per host, so more requests in flight than that
+// (a listing with Prefetch above 2) open and close connections continuously.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -271,11 +283,16 @@ func New(opts ...Option) (*Client, error) {
 	if o.hc == nil {
 		o.hc = &http.Client{Timeout: 60 * time.Second, Transport: defaultTransport()}
 	}
+	// o.hc is the client's own copy. A redirect would carry the token (or, at the token
+	// endpoint, the secret) to a URL nobody configured: the 3xx is returned as it is, and the
+	// call ends in a RedirectError.
+	o.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 
-	tokens, err := o.tokenCache()
+	scrub := newScrubber(o.clientID, o.secret)
+	tokens, err := o.tokenCache(scrub)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +302,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
-		limiter: o.limiter, log: o.logger, userAgent: ua, uaValue: []string{ua}, now: o.now, sleep: o.sleep, hooks: o.hooks,
+		limiter: o.limiter, log: o.logger, userAgent: ua, uaValue: []string{ua}, now: o.now, sleep: o.sleep, hooks: o.hooks, scrub: scrub,
 	}
 	if o.limiter == nil {
 		tr.adapt = newAdaptiveLimit(o.now, o.sleep)
@@ -298,7 +315,7 @@ func New(opts ...Option) (*Client, error) {
 	return &Client{api: api, raw: &gen.ClientWithResponses{ClientInterface: api}, tr: tr, apiURL: apiURL, onWarning: o.onWarning}, nil
 }
 
-func (o *options) tokenCache() (*tokenCache, error) {
+func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {
 	n := 0
 	for _, set := range []bool{o.clientID != "", o.tokenSource != nil, o.accessToken != ""} {
 		if set {
@@ -311,11 +328,12 @@ func (o *options) tokenCache() (*tokenCache, error) {
 	case n > 1:
 		return nil, errors.New("accessrequests: more than one way to authenticate was given; choose one")
 	}
-	c := &tokenCache{now: o.now}
+	c := &tokenCache{now: o.now, held: scrub}
 	switch {
 	case o.accessToken != "":
 		c.static = true
 		c.tok = &oauth2.Token{AccessToken: o.accessToken, TokenType: "Bearer"}
+		scrub.hold(o.accessToken)
 	case o.tokenSource != nil:
 		c.fetch = sourceFetcher(o.tokenSource)
 	default:
@@ -327,7 +345,7 @@ func (o *options) tokenCache() (*tokenCache, error) {
 		if err := checkScheme(u, o.allowHTTP); err != nil {
 			return nil, err
 		}
-		c.fetch = clientCredentialsFetcher(tokenURL, o.clientID, o.secret, o.hc)
+		c.fetch = clientCredentialsFetcher(tokenURL, o.clientID, o.secret, o.hc, scrub.scrub)
 	}
 	return c, nil
 }
@@ -419,10 +437,13 @@ func (c *Client) exchange(ctx context.Context, op string, out any, critical []st
 	if err != nil {
 		return nil, nil, wrapTransportError(op, err)
 	}
+	if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode <= 399 && loc != "" {
+		drain(resp)
+		write := resp.Request != nil && !idempotent(resp.Request.Method)
+		return resp, nil, &RedirectError{Operation: op, StatusCode: resp.StatusCode, Location: c.tr.scrub.scrub(loc), write: write}
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(op, resp, c.tr.now())
-		apiErr.scrub(c.tr.tokens.current()) // a proxy's error page may echo the request's headers
-		return resp, nil, apiErr
+		return resp, nil, newAPIError(op, resp, c.tr.now(), c.tr.scrub.scrub)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if out == nil {

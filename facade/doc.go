@@ -33,11 +33,18 @@
 // What a Client promises:
 //
 //   - Authentication: client-credential tokens are fetched once, shared by every goroutine,
-//     replaced a minute before they expire, and refreshed once when the server answers 401.
-//   - Safety of writes: a POST is sent again only when the server cannot have acted on it (a
-//     429, or a connection that failed before the request was written). Otherwise the error
-//     matches ErrOutcomeUnknown. A 2xx whose body cannot be decoded gives a *ResponseError whose
-//     Accepted method reports true: the call succeeded; for a write, do not resubmit.
+//     replaced a minute before they expire (or when a quarter of their life is left, for
+//     tokens that live under four minutes), and refreshed once when the server answers 401.
+//     Callers waiting on a token fetch share its outcome, failure included.
+//   - Safety of writes: a POST goes on the wire once per attempt, over HTTP/1.1 and HTTP/2
+//     alike, and is sent again only when the server cannot have acted on it (a 429, or a
+//     connection that failed before the request was written). When the server may have acted
+//     (the connection or stream failed after sending, the context ended, or the answer was 408,
+//     any 5xx or a redirect) the error matches ErrOutcomeUnknown. A 2xx whose body cannot be
+//     decoded gives a *ResponseError whose Accepted method reports true: the call succeeded;
+//     for a write, do not resubmit.
+//   - Redirects are never followed, on the API or the token endpoint: they end in a
+//     *RedirectError naming the Location, so credentials go only where they were configured.
 //   - Retries: 429 for every method, honouring Retry-After up to a cap; 5xx and network errors
 //     for GET and PUT; exponential backoff with jitter, a client-wide retry budget, and waits
 //     that end with the context. See RetryPolicy.
@@ -63,6 +70,9 @@
 //     shapes prefetching, but never ends a listing: a total that is too low loses nothing, and
 //     one that is too high costs at most a window of requests.
 //   - Secrets: tokens, secrets and the Authorization header never appear in errors or logs.
+//     Error text from the server is scrubbed of every token the client has held and of the
+//     client secret in its encoded forms before it is cut short. Secrets under 16 characters
+//     (and tokens under 8) are refused: they could not be removed without garbling text.
 //   - Transport security: plain http is refused except to loopback, unless WithInsecureHTTP.
 //   - Rate limit: unless WithRateLimit says otherwise, the client learns the server's limit
 //     from its 429s; after one, all its goroutines wait out the Retry-After together and then

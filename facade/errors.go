@@ -30,8 +30,11 @@ var (
 	// ErrUndecodable: the server answered with a body that does not decode. When the status was
 	// 2xx the server accepted the call: see ResponseError.Accepted.
 	ErrUndecodable = errors.New("response could not be decoded")
-	// ErrOutcomeUnknown: a write may or may not have reached the server (the connection failed
-	// after the request was sent). Check the server's state before sending it again.
+	// ErrOutcomeUnknown: a write (create, cancel, close) may or may not have been acted on.
+	// Check the server's state before sending it again. It is matched when the connection or
+	// stream failed after the request was sent, when the caller's context ended after that,
+	// and when a write was answered 408 or any 5xx (a gateway's 502 or 504 can come after the
+	// backend acted; such an error also matches ErrServer), or with a redirect.
 	ErrOutcomeUnknown = errors.New("outcome unknown")
 	// ErrInvalidInput: the request was refused before anything was sent.
 	ErrInvalidInput = errors.New("invalid input")
@@ -40,6 +43,9 @@ var (
 	ErrInconsistentPage = errors.New("inconsistent paging")
 	// ErrToken: no access token could be obtained.
 	ErrToken = errors.New("token")
+	// ErrRedirect: the server answered with a redirect, which the client never follows: it
+	// would carry the token or the client secret to another URL. See RedirectError.
+	ErrRedirect = errors.New("redirect not followed")
 )
 
 // maxErrorBody bounds how much of an error response is read; maxSnippet how much of a non-JSON
@@ -67,6 +73,14 @@ type APIError struct {
 	Causes     []Message     // further detail
 	RetryAfter time.Duration // from Retry-After on 429 and 503; 0 when absent
 	Body       string        // a bounded snippet of a body that was not the vendor's JSON (e.g. a proxy's HTML)
+
+	write bool // the request was a write (POST)
+}
+
+// OutcomeUnknown reports whether the failed call was a write that the server may have acted on
+// all the same: a 408 or a 5xx, which a gateway can send after the backend acted.
+func (e *APIError) OutcomeUnknown() bool {
+	return e.write && (e.StatusCode == http.StatusRequestTimeout || e.StatusCode >= 500 && e.StatusCode <= 599)
 }
 
 // Error summarises the failure on one line.
@@ -99,6 +113,9 @@ func (e *APIError) Error() string {
 	if e.Body != "" {
 		fmt.Fprintf(&b, ": body %q", e.Body)
 	}
+	if e.OutcomeUnknown() {
+		b.WriteString(" (outcome unknown: the write may have been acted on; check before sending it again)")
+	}
 	return b.String()
 }
 
@@ -117,22 +134,10 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
+	case ErrOutcomeUnknown:
+		return e.OutcomeUnknown()
 	}
 	return false
-}
-
-// scrub removes a token from everything the server wrote into the error.
-func (e *APIError) scrub(token string) {
-	if token == "" {
-		return
-	}
-	e.Body = redact(e.Body, token)
-	e.DetailCode = redact(e.DetailCode, token)
-	for _, list := range [][]Message{e.Messages, e.Causes} {
-		for i := range list {
-			list[i].Text = redact(list[i].Text, token)
-		}
-	}
 }
 
 // errorBody is the union of the vendor's error shapes: ErrorResponseDto (400, 403, 404, 500),
@@ -154,9 +159,11 @@ type errorBody struct {
 	Message any `json:"message"`
 }
 
-// newAPIError reads (a bounded amount of) a non-2xx response and closes its body.
-func newAPIError(op string, resp *http.Response, now time.Time) *APIError {
-	e := &APIError{StatusCode: resp.StatusCode, Operation: op}
+// newAPIError reads (a bounded amount of) a non-2xx response and closes its body. Everything
+// kept from the body passes through scrub first (a proxy's error page may echo the request's
+// headers), and only then is cut to a snippet, so a cut never leaves part of a credential.
+func newAPIError(op string, resp *http.Response, now time.Time, scrub func(string) string) *APIError {
+	e := &APIError{StatusCode: resp.StatusCode, Operation: op, write: resp.Request != nil && !idempotent(resp.Request.Method)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 			e.RetryAfter = d
@@ -170,18 +177,18 @@ func newAPIError(op string, resp *http.Response, now time.Time) *APIError {
 	}
 	var body errorBody
 	if err := json.Unmarshal(data, &body); err != nil {
-		e.Body = snippet(data)
+		e.Body = snippet([]byte(scrub(string(data))))
 		return e
 	}
-	e.DetailCode, e.TrackingID = body.DetailCode, body.TrackingID
+	e.DetailCode, e.TrackingID = scrub(body.DetailCode), scrub(body.TrackingID)
 	for _, m := range body.Messages {
-		e.Messages = append(e.Messages, Message{Locale: deref(m.Locale), LocaleOrigin: deref(m.LocaleOrigin), Text: m.Text})
+		e.Messages = append(e.Messages, Message{Locale: deref(m.Locale), LocaleOrigin: deref(m.LocaleOrigin), Text: scrub(m.Text)})
 	}
 	for _, m := range body.Causes {
-		e.Causes = append(e.Causes, Message{Locale: deref(m.Locale), LocaleOrigin: deref(m.LocaleOrigin), Text: m.Text})
+		e.Causes = append(e.Causes, Message{Locale: deref(m.Locale), LocaleOrigin: deref(m.LocaleOrigin), Text: scrub(m.Text)})
 	}
 	for _, extra := range []any{body.Error, body.Message} {
-		if s := textOf(extra); s != "" {
+		if s := textOf(extra, scrub); s != "" {
 			e.Messages = append(e.Messages, Message{Text: s})
 		}
 	}
@@ -189,15 +196,15 @@ func newAPIError(op string, resp *http.Response, now time.Time) *APIError {
 }
 
 // textOf renders the loosely typed "error" and "message" fields of the 401 and 429 bodies.
-func textOf(v any) string {
+func textOf(v any, scrub func(string) string) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return strings.TrimSpace(v)
+		return strings.TrimSpace(scrub(v))
 	default:
 		b, _ := json.Marshal(v)
-		return snippet(b)
+		return snippet([]byte(scrub(string(b))))
 	}
 }
 
@@ -267,6 +274,35 @@ func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // Is matches ErrOutcomeUnknown.
 func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// RedirectError is a redirect the client did not follow: credentials go only to the URLs given
+// to New, and a redirect (a 307 re-sends the body, and net/http keeps the Authorization header
+// for the same host even from https to http) would carry them elsewhere. It matches ErrRedirect,
+// and for a write also ErrOutcomeUnknown, since a server may act before redirecting (303).
+type RedirectError struct {
+	Operation  string // operationId of the call, or "token" for the token endpoint
+	StatusCode int    // the redirect status, e.g. 302 or 307
+	Location   string // where the server pointed, credentials removed
+
+	write bool
+}
+
+// Error names the redirect and where it pointed.
+func (e *RedirectError) Error() string {
+	msg := fmt.Sprintf("%s: the server redirected (HTTP %d) to %q; redirects are not followed", e.Operation, e.StatusCode, e.Location)
+	if e.Operation != "token" {
+		msg = "accessrequests: " + msg // a token error says it already
+	}
+	if e.write {
+		msg += " (outcome unknown: check before sending the write again)"
+	}
+	return msg
+}
+
+// Is matches ErrRedirect, and ErrOutcomeUnknown for a write.
+func (e *RedirectError) Is(target error) bool {
+	return target == ErrRedirect || target == ErrOutcomeUnknown && e.write
+}
 
 // ValidationError lists every rule a request broke; nothing was sent.
 type ValidationError struct {

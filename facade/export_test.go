@@ -24,3 +24,10 @@ const RetryCost = retryCost
 
 // BuildAt exposes Build with a given "now".
 func (b *RequestBuilder) BuildAt(now time.Time) (AccessRequest, error) { return b.buildAt(now) }
+
+// BudgetAvailable is what is left of c's retry budget.
+func BudgetAvailable(c *Client) int {
+	c.tr.budget.mu.Lock()
+	defer c.tr.budget.mu.Unlock()
+	return c.tr.budget.available
+}

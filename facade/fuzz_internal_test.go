@@ -162,7 +162,7 @@ func FuzzAPIError(f *testing.F) {
 	f.Add(502, "text/html", "<html><body>Bad gateway</body></html>")
 	f.Add(500, "", "\xff\xfe\x00garbage")
 	f.Fuzz(func(t *testing.T, status int, contentType, body string) {
-		e := newAPIError("op", response(status, contentType, body), time.Now())
+		e := newAPIError("op", response(status, contentType, body), time.Now(), newScrubber("", "").scrub)
 		if e.StatusCode != status {
 			t.Fatalf("status %d became %d", status, e.StatusCode)
 		}

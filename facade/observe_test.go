@@ -75,13 +75,22 @@ func TestHooksSeeEveryAttemptAndTheOutcome(t *testing.T) {
 			done: facade.Operation{Name: "getAccessRequestConfig", Attempts: 3, Status: 200, Outcome: facade.OutcomeSuccess},
 		},
 		{
-			name:    "a POST answered 500 is not retried and fails",
+			name:    "a POST answered 400 is not retried and fails",
+			handler: reply(400, errorJSON),
+			call:    create,
+			attempts: []facade.Attempt{
+				{Operation: "createAccessRequest", Number: 1, Method: "POST", Status: 400, Retry: facade.RetryNone},
+			},
+			done: facade.Operation{Name: "createAccessRequest", Attempts: 1, Status: 400, Outcome: facade.OutcomeFailure},
+		},
+		{
+			name:    "a POST answered 500 is not retried and its outcome is unknown",
 			handler: reply(500, errorJSON),
 			call:    create,
 			attempts: []facade.Attempt{
 				{Operation: "createAccessRequest", Number: 1, Method: "POST", Status: 500, Retry: facade.RetryNone},
 			},
-			done: facade.Operation{Name: "createAccessRequest", Attempts: 1, Status: 500, Outcome: facade.OutcomeFailure},
+			done: facade.Operation{Name: "createAccessRequest", Attempts: 1, Status: 500, Outcome: facade.OutcomeUnknown},
 		},
 		{
 			name:    "a POST whose connection drops after the write has an unknown outcome",
@@ -160,6 +169,6 @@ func TestHooksAreNotCalledForRefusedInput(t *testing.T) {
 
 func TestWithHooksNeedsAHook(t *testing.T) {
 	t.Parallel()
-	_, err := facade.New(facade.WithTenant("acme"), facade.WithAccessToken("t"), facade.WithHooks(facade.Hooks{}))
+	_, err := facade.New(facade.WithTenant("acme"), facade.WithAccessToken(tokenPrefix+"fixed"), facade.WithHooks(facade.Hooks{}))
 	require.ErrorContains(t, noteErr(err), "WithHooks: no hook is set")
 }

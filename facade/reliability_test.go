@@ -266,3 +266,88 @@ func (h *headerRewriter) Write(p []byte) (int, error) {
 	}
 	return h.ResponseWriter.Write(p)
 }
+
+// TestSoakWritesOverHTTP2 sends creates, cancels and closes over TLS with HTTP/2 while the fake
+// resets streams, closes them, answers as a failing gateway after acting, fails before acting
+// and rate-limits. Whatever happens, the tenant acted on at most what the client could not rule
+// out: accepted <= acted <= accepted + unknown, and no write was acted on twice.
+func TestSoakWritesOverHTTP2(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer(fake.WithTLS(), fake.WithSeed(13))
+	defer srv.Close()
+	const perKind = 200
+	ids := srv.SeedStatuses(2*perKind, "id-seed", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv.SetFaults(fake.Faults{Methods: []string{"POST"}, RateLimitedRatio: 0.1, RetryAfter: "0", ServerErrorRatio: 0.05,
+		ResetAfterProcessingRatio: 0.1, DropAfterProcessingRatio: 0.05, GatewayErrorRatio: 0.1})
+	c := fakeClient(t, srv, soakPolicy, facade.WithHTTPClient(srv.Client()))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	// Each write has a key its body holds and no other body does.
+	type write struct {
+		key  string
+		send func() error
+	}
+	var jobs []write
+	for i := range perKind {
+		identity := fmt.Sprintf("id-soak-%04d", i)
+		jobs = append(jobs, write{identity, func() error { return writes[0].call(ctx, c, identity[3:]) }})
+		jobs = append(jobs, write{ids[i], func() error { return writes[1].call(ctx, c, ids[i]) }})
+		jobs = append(jobs, write{ids[perKind+i], func() error { return writes[2].call(ctx, c, ids[perKind+i]) }})
+	}
+	accepted := make(map[string]bool)
+	unknown := 0
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, j := range jobs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := j.send()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				accepted[j.key] = true
+			case errors.Is(err, facade.ErrOutcomeUnknown):
+				unknown++
+			default:
+				t.Errorf("%s: neither accepted nor unknown: %v", j.key, noteErr(err))
+			}
+		})
+	}
+	wg.Wait()
+
+	sent, acted, duplicates := 0, map[string]int{}, 0
+	for _, r := range srv.Received() {
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.Path, "/beta/access-requests") {
+			continue
+		}
+		sent++
+		if r.Status < 200 || r.Status > 299 {
+			continue
+		}
+		for _, j := range jobs {
+			if strings.Contains(string(r.Body), j.key) {
+				acted[j.key]++
+				if acted[j.key] > 1 {
+					duplicates++
+				}
+			}
+		}
+	}
+	for key := range accepted {
+		assert.Equal(t, 1, acted[key], "an accepted write was acted on once: %s", key)
+	}
+	assert.Zero(t, duplicates, "no write was acted on twice")
+	assert.GreaterOrEqual(t, len(acted), len(accepted))
+	assert.LessOrEqual(t, len(acted), len(accepted)+unknown, "the tenant acted on nothing the client reported as failed")
+	assert.Positive(t, unknown)
+	assert.Greater(t, sent, len(jobs), "429s were retried")
+	for _, r := range srv.Received() {
+		assert.Equal(t, "HTTP/2.0", r.Proto)
+	}
+	t.Logf("%d writes, %d POSTs sent: %d acted on, %d accepted, %d unknown, %d duplicates",
+		len(jobs), sent, len(acted), len(accepted), unknown, duplicates)
+}

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
-	"strings"
+	"net/textproto"
 	"sync/atomic"
 	"time"
 
@@ -51,11 +51,17 @@ type transport struct {
 	now       func() time.Time
 	sleep     func(context.Context, time.Duration) error
 	hooks     Hooks
+	scrub     *scrubber
 }
 
-// errLocalLimit: the client's own rate limit would hold the call past its deadline. The
-// request never left, and waiting again would not help, so it is not retried.
+// errLocalLimit: the client's own rate limit (WithRateLimit's, or the one it learned) would
+// hold the call past its deadline. The request never left, and waiting again would not help,
+// so it is not retried.
 var errLocalLimit = fmt.Errorf("the client's rate limit would hold this call past its deadline: %w", context.DeadlineExceeded)
+
+// errMaySendTwice is what a transport gets when it asks to rewind the body of a write that may
+// already have reached the server, to send it again by itself (HTTP/2 does after a stream reset).
+var errMaySendTwice = errors.New("the stream or connection failed after the write was sent; net/http would have sent it again, and it was not")
 
 // Do sends req, retrying as the policy allows.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
@@ -63,9 +69,10 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	call := callOf(ctx)
 	op := call.op
 	refreshed := false
+	getBody := req.GetBody
 	for attempt, sends := 1, 0; ; attempt, sends = attempt+1, sends+1 {
 		start := t.now()
-		resp, wrote, tok, err := t.send(ctx, req, attempt, sends > 0)
+		resp, wrote, tok, err := t.send(ctx, req, getBody, attempt, sends > 0)
 		report := func(why RetryReason) { t.report(ctx, call, req.Method, attempt, t.now().Sub(start), resp, err, why) }
 		if errors.Is(err, errLocalLimit) {
 			report(RetryNone)
@@ -143,8 +150,8 @@ func (t *transport) mayRetry(attempt int) bool {
 
 // send makes one attempt. wrote reports whether any of the request may have reached the
 // network; tok is the token the attempt used.
-func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
-	sent, err := t.waitTurn(ctx)
+func (t *transport) send(ctx context.Context, orig *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
+	left, err := t.waitTurn(ctx)
 	if err != nil {
 		return nil, false, nil, err
 	}
@@ -156,8 +163,8 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 	// rather than cloned: the previous attempt's response was closed before a retry, and a
 	// retry gets a fresh copy of the body.
 	req := orig
-	if resend && orig.GetBody != nil {
-		body, berr := orig.GetBody()
+	if resend && getBody != nil {
+		body, berr := getBody()
 		if berr != nil {
 			return nil, false, tok, berr
 		}
@@ -169,18 +176,40 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 	if req.Header.Get("Accept") == "" {
 		req.Header["Accept"] = acceptJSON
 	}
+	var sent, answered, interim atomic.Bool
 	if idempotent(req.Method) {
-		wrote = true // never consulted: a read or a PUT may be sent again either way
+		sent.Store(true) // never consulted: a read or a PUT may be sent again either way
 	} else {
 		// Whether any byte may have left decides if a failed POST may be sent again.
-		trace := &httptrace.ClientTrace{WroteHeaderField: func(string, []string) { wrote = true }}
+		trace := &httptrace.ClientTrace{
+			WroteHeaderField:     func(string, []string) { sent.Store(true) },
+			GotFirstResponseByte: func() { answered.Store(true) },
+			Got1xxResponse:       func(int, textproto.MIMEHeader) error { interim.Store(true); return nil },
+		}
 		req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+		// net/http's transports rewind the body through GetBody to send a request again by
+		// themselves: HTTP/1.1 when a reused connection failed before anything was written,
+		// HTTP/2 also after a stream reset (PROTOCOL_ERROR, REFUSED_STREAM) that may follow the
+		// server acting on it. The first is safe, the second is not, so below the attempt loop
+		// a write is rewound only while nothing of it has been written. Once a final answer
+		// came, the only caller left is http.Client building a 307/308 redirect, which
+		// CheckRedirect then refuses: nothing is sent. (An interim 1xx answer is not final: a
+		// stream reset may still follow it.)
+		if getBody != nil {
+			req.GetBody = func() (io.ReadCloser, error) {
+				if sent.Load() && (!answered.Load() || interim.Load()) {
+					return nil, errMaySendTwice
+				}
+				return getBody()
+			}
+		}
 	}
 
 	start := t.now()
 	resp, err = t.hc.Do(req)
+	wrote = sent.Load()
 	if err == nil && t.adapt != nil {
-		t.learn(sent, resp)
+		t.learn(left, resp)
 	}
 	level := slog.LevelDebug
 	switch {
@@ -190,7 +219,7 @@ func (t *transport) send(ctx context.Context, orig *http.Request, attempt int, r
 		level = slog.LevelInfo
 	}
 	if t.log.Enabled(ctx, level) {
-		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err, tok)
+		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err)
 	}
 	return resp, wrote, tok, err
 }
@@ -248,7 +277,7 @@ func (t *transport) learn(sent time.Time, resp *http.Response) {
 }
 
 // logAttempt logs one attempt: never a header, a token or a secret.
-func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error, tok *oauth2.Token) {
+func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error) {
 	attrs := []slog.Attr{
 		slog.String("op", callOf(ctx).op),
 		slog.String("method", req.Method),
@@ -257,7 +286,7 @@ func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.
 		slog.Duration("duration", d),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", redact(err.Error(), tok.AccessToken)))
+		attrs = append(attrs, slog.String("error", t.scrub.scrub(err.Error())))
 		t.log.LogAttrs(ctx, level, "accessrequests: request failed", attrs...)
 		return
 	}
@@ -283,12 +312,4 @@ func (t *transport) report(ctx context.Context, call *callState, method string, 
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	_ = resp.Body.Close()
-}
-
-// redact replaces every occurrence of secret in msg.
-func redact(msg, secret string) string {
-	if secret == "" {
-		return msg
-	}
-	return strings.ReplaceAll(msg, secret, "[redacted]")
 }

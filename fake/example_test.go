@@ -37,3 +37,22 @@ func ExampleNewServer() {
 	// CANCELLED
 	// true 1 1
 }
+
+// Serve the fake over TLS with HTTP/2, as the real API is served, and reset a create's stream
+// after the tenant acted on it: the client sends it once and says the outcome is unknown.
+func ExampleWithTLS() {
+	srv := fake.NewServer(fake.WithTLS())
+	defer srv.Close()
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+		facade.WithHTTPClient(srv.Client())) // trusts the server's certificate
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.SetFaults(fake.Faults{ResetAfterProcessingRatio: 1, Methods: []string{"POST"}})
+	req, _ := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").Role("2c9180835d2e5168015d32f890ca1581").Build()
+	_, err = c.Create(context.Background(), req)
+	last := srv.Received()[len(srv.Received())-1]
+	fmt.Println(last.Proto, last.Fault, errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates())
+	// Output:
+	// HTTP/2.0 reset true 1
+}

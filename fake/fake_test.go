@@ -24,7 +24,48 @@ const alice, bob = "2c9180835d191a86015d28455b4b00a1", "2c9180835d191a86015d2845
 // directions; any violation fails the test at cleanup.
 func tenant(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client, *contract.Harness) {
 	t.Helper()
-	srv := fake.NewServer()
+	return tenantOver(t, protocols[0], opts...)
+}
+
+// protocol is one way of reaching the fake: the contract suite runs over each.
+type protocol struct {
+	name  string
+	opts  []fake.Option
+	proto string // what every request must arrive as
+}
+
+var protocols = []protocol{
+	{"HTTP1.1", nil, "HTTP/1.1"},
+	{"TLS+HTTP2", []fake.Option{fake.WithTLS()}, "HTTP/2.0"},
+}
+
+// TestContract runs every contract test over every protocol.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		run  func(*testing.T, protocol)
+	}{
+		{"config", contractConfig},
+		{"create, cancel and close", contractCreateCancelClose},
+		{"per-identity form and revoke", contractPerIdentityFormAndRevoke},
+		{"listing", contractListing},
+	}
+	for _, p := range protocols {
+		for _, tc := range tests {
+			t.Run(p.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				tc.run(t, p)
+			})
+		}
+	}
+}
+
+// tenantOver is tenant over the given protocol; at cleanup it also checks that every request
+// arrived over it.
+func tenantOver(t *testing.T, p protocol, opts ...facade.Option) (*fake.Server, *facade.Client, *contract.Harness) {
+	t.Helper()
+	srv := fake.NewServer(p.opts...)
 	t.Cleanup(srv.Close)
 	h, err := contract.New(context.Background())
 	require.NoError(t, err)
@@ -32,6 +73,9 @@ func tenant(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client, 
 		assert.Positive(t, h.Checked(), "the harness saw no traffic")
 		for _, v := range h.Violations() {
 			t.Errorf("contract violation: %v", v)
+		}
+		for _, r := range srv.Received() {
+			assert.Equal(t, p.proto, r.Proto, "%s %s", r.Method, r.Path)
 		}
 	})
 	hc := &http.Client{Transport: h.RoundTripper(srv.Client().Transport), Timeout: 10 * time.Second}
@@ -49,9 +93,8 @@ func role(id string) gen.AccessRequestItem {
 	return gen.AccessRequestItem{Type: gen.ItemTypeRole, Id: id}
 }
 
-func TestContractConfig(t *testing.T) {
-	t.Parallel()
-	srv, c, _ := tenant(t)
+func contractConfig(t *testing.T, p protocol) {
+	srv, c, _ := tenantOver(t, p)
 	ctx := context.Background()
 	cfg, err := c.GetConfig(ctx)
 	require.NoError(t, err)
@@ -68,9 +111,8 @@ func TestContractConfig(t *testing.T) {
 	assert.EqualValues(t, 3, *srv.Config().ApprovalReminderAndEscalationConfig.MaxReminders)
 }
 
-func TestContractCreateCancelClose(t *testing.T) {
-	t.Parallel()
-	srv, c, _ := tenant(t)
+func contractCreateCancelClose(t *testing.T, p protocol) {
+	srv, c, _ := tenantOver(t, p)
 	ctx := context.Background()
 
 	res, err := c.Create(ctx, grant([]string{alice, bob}, role("role-1"), role("role-2")))
@@ -101,9 +143,8 @@ func TestContractCreateCancelClose(t *testing.T) {
 	}
 }
 
-func TestContractPerIdentityFormAndRevoke(t *testing.T) {
-	t.Parallel()
-	srv, c, _ := tenant(t)
+func contractPerIdentityFormAndRevoke(t *testing.T, p protocol) {
+	srv, c, _ := tenantOver(t, p)
 	ctx := context.Background()
 	_, err := c.Create(ctx, facade.AccessRequest{RequestType: facade.RequestTypeGrant, RequestedForWithRequestedItems: []facade.IdentityRequest{{
 		IdentityId: alice,
@@ -120,9 +161,8 @@ func TestContractPerIdentityFormAndRevoke(t *testing.T) {
 	assert.Equal(t, facade.RequestTypeRevoke, srv.Statuses()[1].RequestType)
 }
 
-func TestContractListing(t *testing.T) {
-	t.Parallel()
-	srv, c, _ := tenant(t)
+func contractListing(t *testing.T, p protocol) {
+	srv, c, _ := tenantOver(t, p)
 	ctx := context.Background()
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := srv.SeedStatuses(600, alice, from)
@@ -192,9 +232,9 @@ func TestTheHarnessNoticesABrokenResponseShape(t *testing.T) {
 
 func TestTokenEndpoint(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(fake.WithCredentials("id", "right"))
+	srv := fake.NewServer(fake.WithCredentials("id", "the-right-secret-0123"))
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "wrong"))
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "the-wrong-secret-0123"))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.ErrorIs(t, err, facade.ErrToken)

@@ -82,7 +82,7 @@ func TestFaultTokensExpiringEarlyAreRefreshed(t *testing.T) {
 
 func TestFaultShortTokenLifetime(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(fake.WithTokenLifetime(30 * time.Second)) // inside the client's leeway
+	srv := fake.NewServer(fake.WithTokenLifetime(30 * time.Second)) // shorter than the client's usual 60 s leeway
 	defer srv.Close()
 	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestFaultShortTokenLifetime(t *testing.T) {
 		_, err := c.GetConfig(context.Background())
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 3, srv.TokenRequests(), "a token about to expire is never reused")
+	assert.Equal(t, 1, srv.TokenRequests(), "a short-lived token is shared for three quarters of its life")
 }
 
 func TestFaultProcessThenDropNeverDuplicatesACreate(t *testing.T) {

@@ -15,15 +15,16 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
-// Faults are failures the server injects into API calls (never into the token endpoint). The
-// zero value injects nothing. Ratios are between 0 and 1 and drawn per request.
+// Faults are failures the server injects into API calls (never into the token endpoint, except
+// RedirectTokenTo). The zero value injects nothing. Ratios are between 0 and 1 and drawn per
+// request.
 type Faults struct {
 	Methods []string // only requests with these methods are affected; all when empty
 	Paths   []string // only these paths below /beta, e.g. "/access-requests"; all when empty
 
 	RateLimitedRatio  float64       // answered 429 with Retry-After
 	RetryAfter        string        // the Retry-After of those 429s; "1" when empty
-	ServerErrorRatio  float64       // answered ServerErrorStatus
+	ServerErrorRatio  float64       // answered ServerErrorStatus, without acting
 	ServerErrorStatus int           // 503 when 0
 	Latency           time.Duration // added before each request is handled
 
@@ -34,8 +35,28 @@ type Faults struct {
 	RateWindow time.Duration // one second when 0
 	RateBurst  int           // the bucket's size; RateLimit when 0
 
-	DropAfterProcessingRatio float64 // processed in full, then the connection is closed unanswered
-	MalformedRatio           float64 // a 2xx answer whose body is cut short
+	// The faults below act after the tenant has processed the request in full: its answer is
+	// lost or replaced, and Received keeps the answer it would have given.
+
+	// DropAfterProcessingRatio: over HTTP/1.1 the connection is closed unanswered; over HTTP/2
+	// the stream is reset (RST_STREAM with INTERNAL_ERROR, as when a handler aborts).
+	DropAfterProcessingRatio float64
+	// ResetAfterProcessingRatio: over HTTP/2 the stream is reset with PROTOCOL_ERROR, which
+	// net/http's client transport takes as "send it again" when the request can be replayed;
+	// over HTTP/1.1 the connection is closed, as with DropAfterProcessingRatio.
+	ResetAfterProcessingRatio float64
+	// GatewayErrorRatio: answered GatewayErrorStatus (502 when 0; 504 is the other usual one)
+	// with a gateway's HTML page, as a proxy does when the backend's answer does not reach it.
+	GatewayErrorRatio  float64
+	GatewayErrorStatus int
+
+	MalformedRatio float64 // a 2xx answer whose body is cut short
+
+	// RedirectAPITo answers every API call (that Methods and Paths select) with RedirectStatus
+	// and this Location, without acting; RedirectTokenTo does the same for token requests.
+	RedirectAPITo   string
+	RedirectTokenTo string
+	RedirectStatus  int // 307 when 0
 }
 
 // SetFaults replaces the faults in force.
@@ -81,8 +102,10 @@ type Received struct {
 	Path    string // URL path, /beta included
 	Query   string // raw query string
 	Body    []byte // request body; nil when empty
-	Status  int    // what the server answered (or would have, for a dropped connection)
-	Dropped bool   // the connection was closed instead of answering
+	Proto   string // "HTTP/1.1" or "HTTP/2.0"
+	Status  int    // the tenant's answer (for a fault after processing, the answer it would have given)
+	Dropped bool   // the answer was lost: the connection was closed or the stream reset
+	Fault   string // the fault injected, if any: "429", "5xx", "drop", "reset", "gateway", "malformed", "redirect"
 }
 
 // Received returns every request received so far, token requests included, in arrival order.
@@ -103,8 +126,9 @@ func (s *Server) TokenRequests() int {
 	return s.tokenReq
 }
 
-// Count returns how many requests with this method and path (below /beta) got this status;
-// status 0 counts them whatever the answer.
+// Count returns how many requests with this method and path (below /beta) got this status (as
+// Received.Status: for a fault after processing, the tenant's own answer); status 0 counts them
+// whatever the answer.
 func (s *Server) Count(method, path string, status int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,7 +191,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			body = bytes.Clone(read) // keep exactly the bytes, not ReadAll's spare capacity
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := &Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
+		rec := &Received{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Proto: r.Proto}
 		sw := &statusWriter{ResponseWriter: w, s: s, rec: rec}
 		s.mu.Lock()
 		s.received = append(s.received, rec)
@@ -176,42 +200,25 @@ func (s *Server) record(next http.Handler) http.Handler {
 	})
 }
 
-// injectFaults applies the faults in force to API calls.
+// injectFaults applies the faults in force to API calls, and token redirects.
 func (s *Server) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/beta/") {
-			next.ServeHTTP(w, r)
-			return
-		}
 		s.mu.Lock()
 		f := s.faults
-		applies := f.applies(r)
-		var limited, erred, drop, malformed bool
-		var retryAfter string
-		if applies {
-			if f.RateLimit > 0 {
-				window := cmp.Or(f.RateWindow, time.Second)
-				ok, wait := s.bucket.take(s.cfg.now(), float64(f.RateLimit)/window.Seconds(), cmp.Or(f.RateBurst, f.RateLimit))
-				if !ok {
-					limited = true
-					retryAfter = strconv.Itoa(int((wait + time.Second - 1) / time.Second))
-				}
-			}
-			if !limited && s.rng.Float64() < f.RateLimitedRatio {
-				limited, retryAfter = true, f.RetryAfter
-				if retryAfter == "" {
-					retryAfter = "1"
-				}
-			}
-			erred = !limited && s.rng.Float64() < f.ServerErrorRatio
-			drop = s.rng.Float64() < f.DropAfterProcessingRatio
-			malformed = s.rng.Float64() < f.MalformedRatio
-		}
 		s.mu.Unlock()
-		if !applies {
+		if !strings.HasPrefix(r.URL.Path, "/beta/") {
+			if r.URL.Path == "/oauth/token" && f.RedirectTokenTo != "" {
+				s.redirect(w, r, f, f.RedirectTokenTo)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
+		if !f.applies(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		fault, retryAfter := s.draw(f)
 		if f.Latency > 0 {
 			t := time.NewTimer(f.Latency)
 			select {
@@ -221,30 +228,34 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 				return
 			}
 		}
-		switch {
-		case limited:
+		switch fault {
+		case "redirect":
+			s.redirect(w, r, f, f.RedirectAPITo)
+		case "429":
+			s.noteFault(r, fault, 0)
 			w.Header().Set("Retry-After", retryAfter)
 			writeJSON(w, http.StatusTooManyRequests, gen.RateLimitedBody{Message: " Rate Limit Exceeded "})
-		case erred:
-			status := f.ServerErrorStatus
-			if status == 0 {
-				status = http.StatusServiceUnavailable
-			}
+		case "5xx":
+			s.noteFault(r, fault, 0)
+			status := cmp.Or(f.ServerErrorStatus, http.StatusServiceUnavailable)
 			writeError(w, status, fmt.Sprintf("%d.0 Injected Fault", status), "fault injected by the fake tenant")
-		case drop:
+		case "drop", "reset":
 			buf := &bufferWriter{header: http.Header{}}
 			next.ServeHTTP(buf, r)
-			if rec := receivedOf(r.Context()); rec != nil {
-				s.mu.Lock()
-				rec.Status, rec.Dropped = buf.status, true
-				s.mu.Unlock()
-			}
-			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				_ = conn.Close()
-			}
-		case malformed:
+			s.noteFault(r, fault, buf.status)
+			loseAnswer(w, r, fault == "reset")
+		case "gateway":
 			buf := &bufferWriter{header: http.Header{}}
 			next.ServeHTTP(buf, r)
+			s.noteFault(r, fault, buf.status)
+			status := cmp.Or(f.GatewayErrorStatus, http.StatusBadGateway)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = fmt.Fprintf(w, "<html><body><h1>%d %s</h1><p>The upstream server did not answer in time.</p></body></html>\n", status, http.StatusText(status))
+		case "malformed":
+			buf := &bufferWriter{header: http.Header{}}
+			next.ServeHTTP(buf, r)
+			s.noteFault(r, fault, 0)
 			for k, v := range buf.header {
 				w.Header()[k] = v
 			}
@@ -259,6 +270,81 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// draw decides which fault, if any, a request gets.
+func (s *Server) draw(f Faults) (fault, retryAfter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.RedirectAPITo != "" {
+		return "redirect", ""
+	}
+	if f.RateLimit > 0 {
+		window := cmp.Or(f.RateWindow, time.Second)
+		if ok, wait := s.bucket.take(s.cfg.now(), float64(f.RateLimit)/window.Seconds(), cmp.Or(f.RateBurst, f.RateLimit)); !ok {
+			return "429", strconv.Itoa(int((wait + time.Second - 1) / time.Second))
+		}
+	}
+	if s.rng.Float64() < f.RateLimitedRatio {
+		return "429", cmp.Or(f.RetryAfter, "1")
+	}
+	// Every ratio is drawn, so that switching one fault on does not change the others' draws.
+	erred := s.rng.Float64() < f.ServerErrorRatio
+	drop := s.rng.Float64() < f.DropAfterProcessingRatio
+	malformed := s.rng.Float64() < f.MalformedRatio
+	reset := s.rng.Float64() < f.ResetAfterProcessingRatio
+	gateway := s.rng.Float64() < f.GatewayErrorRatio
+	switch {
+	case erred:
+		return "5xx", ""
+	case drop:
+		return "drop", ""
+	case reset:
+		return "reset", ""
+	case gateway:
+		return "gateway", ""
+	case malformed:
+		return "malformed", ""
+	}
+	return "", ""
+}
+
+// noteFault records the fault on the request's record, and the tenant's own answer when the
+// fault came after processing.
+func (s *Server) noteFault(r *http.Request, fault string, status int) {
+	rec := receivedOf(r.Context())
+	if rec == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Fault = fault
+	if status != 0 {
+		rec.Status = status
+		rec.Dropped = fault == "drop" || fault == "reset"
+	}
+}
+
+// redirect answers with a redirect to location, without acting.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, f Faults, location string) {
+	s.noteFault(r, "redirect", 0)
+	w.Header().Set("Location", location)
+	w.WriteHeader(cmp.Or(f.RedirectStatus, http.StatusTemporaryRedirect))
+}
+
+// loseAnswer makes sure the client gets no answer: over HTTP/1.1 the connection is closed; over
+// HTTP/2 the stream is reset, with PROTOCOL_ERROR when protocolError is set (see frameConn).
+func loseAnswer(w http.ResponseWriter, r *http.Request, protocolError bool) {
+	if r.ProtoMajor == 1 {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	if fc := connOf(r); fc != nil && protocolError && fc.http2() {
+		fc.resetNextWithProtocolError()
+	}
+	panic(http.ErrAbortHandler) // the HTTP/2 server resets the stream; HTTP/1.1 closes the connection
 }
 
 // bufferWriter holds a response back so a fault can change or drop it.

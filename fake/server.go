@@ -10,11 +10,14 @@
 // against the spec (answering 400 in the vendor's error shape when one does not conform). Tests
 // can seed it, inspect what it received, and switch on faults: 429s, 5xx, latency, a rate
 // limit, expired tokens, dropped connections and malformed bodies; and the ways real tenants
-// depart from the spec (SetDeviations).
+// depart from the spec (SetDeviations). WithTLS serves it over TLS with HTTP/2, where faults can
+// also reset streams, answer as a failing gateway after acting, or redirect.
 package fake
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"math/rand/v2"
 	"net/http"
@@ -45,6 +48,8 @@ type Server struct {
 	ClientID, ClientSecret string
 
 	srv     *httptest.Server
+	client  *http.Client
+	pool    *x509.CertPool
 	harness *contract.Harness
 	cfg     config
 
@@ -63,6 +68,7 @@ type config struct {
 	tokenTTL         time.Duration
 	seed             uint64
 	now              func() time.Time
+	tls              bool
 }
 
 // Option configures a Server.
@@ -99,16 +105,41 @@ func NewServer(opts ...Option) *Server {
 		tokens: map[string]time.Time{},
 	}
 	s.state = newTenant(cfg.now, s.newID)
-	s.srv = httptest.NewServer(s.handler())
-	s.URL = s.srv.URL
+	if !cfg.tls {
+		s.srv = httptest.NewServer(s.handler())
+		s.URL, s.client = s.srv.URL, s.srv.Client()
+		return s
+	}
+	tlsCfg, pool, err := selfSigned()
+	if err != nil {
+		panic("fake: cannot make a certificate: " + err.Error())
+	}
+	s.srv = httptest.NewUnstartedServer(s.handler())
+	s.srv.Listener = &tlsListener{Listener: s.srv.Listener, cfg: tlsCfg}
+	s.srv.Config.Protocols = new(http.Protocols)
+	s.srv.Config.Protocols.SetHTTP1(true)
+	s.srv.Config.Protocols.SetUnencryptedHTTP2(true) // the listener has already done TLS
+	s.srv.Config.ConnContext = connContext
+	s.srv.Start()
+	s.URL = "https://" + s.srv.Listener.Addr().String()
+	s.pool = pool
+	s.client = &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2: true,
+	}}
 	return s
 }
 
 // Close shuts the server down, waiting for requests in flight.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.client.CloseIdleConnections()
+	s.srv.Close()
+	s.client.CloseIdleConnections()
+}
 
-// Client returns an *http.Client for this server (as httptest.Server.Client does).
-func (s *Server) Client() *http.Client { return s.srv.Client() }
+// Client returns an *http.Client for this server (as httptest.Server.Client does). With WithTLS
+// it trusts the server's certificate and speaks HTTP/2.
+func (s *Server) Client() *http.Client { return s.client }
 
 // handler assembles the layers every request passes through, outermost first: recording,
 // faults, the token endpoint, authentication, spec validation, deviations, and the operations.

@@ -40,7 +40,7 @@ func (a *app) session(dry bool) (*session, error) {
 	}
 	if dry {
 		sess.dryRun = &dryRun{w: a.io.out}
-		opts = append(opts, facade.WithAccessToken("dry-run"), facade.WithoutRetries(),
+		opts = append(opts, facade.WithAccessToken("dry-run-sends-nothing"), facade.WithoutRetries(),
 			facade.WithHTTPClient(&http.Client{Transport: sess.dryRun}))
 	} else {
 		opts = append(opts, facade.WithClientCredentials(s.clientID.value, s.clientSecret.value),

@@ -148,45 +148,67 @@ func assertOutcome(t *testing.T, h *contract.Harness, e exchange) {
 }
 
 // Every exchange is checked on both sides of a connection: as a server middleware and as a
-// client transport.
+// client transport, over plain HTTP/1.1 and over TLS with HTTP/2.
 func TestHarnessAsServerMiddleware(t *testing.T) {
 	t.Parallel()
-	for _, e := range exchanges() {
-		t.Run(e.name, func(t *testing.T) {
-			t.Parallel()
-			h, err := contract.New(context.Background())
-			require.NoError(t, err)
-			srv := httptest.NewServer(h.Handler(stub(e.reply)))
-			defer srv.Close()
-			resp, err := srv.Client().Do(newRequest(t, srv.URL, e))
-			require.NoError(t, err)
-			got, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			assert.Equal(t, e.reply.status, resp.StatusCode, "the middleware must not change the status")
-			assert.Equal(t, e.reply.body, string(got), "the middleware must not change the body")
-			assertOutcome(t, h, e)
-		})
+	for _, p := range protocols {
+		for _, e := range exchanges() {
+			t.Run(p.name+"/"+e.name, func(t *testing.T) {
+				t.Parallel()
+				h, err := contract.New(context.Background())
+				require.NoError(t, err)
+				srv := p.start(h.Handler(stub(e.reply)))
+				defer srv.Close()
+				resp, err := srv.Client().Do(newRequest(t, srv.URL, e))
+				require.NoError(t, err)
+				got, _ := io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				assert.Equal(t, p.major, resp.ProtoMajor)
+				assert.Equal(t, e.reply.status, resp.StatusCode, "the middleware must not change the status")
+				assert.Equal(t, e.reply.body, string(got), "the middleware must not change the body")
+				assertOutcome(t, h, e)
+			})
+		}
 	}
 }
 
 func TestHarnessAsClientTransport(t *testing.T) {
 	t.Parallel()
-	for _, e := range exchanges() {
-		t.Run(e.name, func(t *testing.T) {
-			t.Parallel()
-			h, err := contract.New(context.Background())
-			require.NoError(t, err)
-			srv := httptest.NewServer(stub(e.reply))
-			defer srv.Close()
-			client := &http.Client{Transport: h.RoundTripper(srv.Client().Transport)}
-			resp, err := client.Do(newRequest(t, srv.URL, e))
-			require.NoError(t, err)
-			got, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			assert.Equal(t, e.reply.body, string(got), "the transport must hand the body on")
-			assertOutcome(t, h, e)
-		})
+	for _, p := range protocols {
+		for _, e := range exchanges() {
+			t.Run(p.name+"/"+e.name, func(t *testing.T) {
+				t.Parallel()
+				h, err := contract.New(context.Background())
+				require.NoError(t, err)
+				srv := p.start(stub(e.reply))
+				defer srv.Close()
+				client := &http.Client{Transport: h.RoundTripper(srv.Client().Transport)}
+				resp, err := client.Do(newRequest(t, srv.URL, e))
+				require.NoError(t, err)
+				got, _ := io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				assert.Equal(t, p.major, resp.ProtoMajor)
+				assert.Equal(t, e.reply.body, string(got), "the transport must hand the body on")
+				assertOutcome(t, h, e)
+			})
+		}
 	}
+}
+
+// protocols are the two ways the harness is exercised: plain HTTP/1.1, and TLS with HTTP/2 as
+// the real API is usually served.
+var protocols = []struct {
+	name  string
+	major int
+	start func(http.Handler) *httptest.Server
+}{
+	{"HTTP1.1", 1, httptest.NewServer},
+	{"TLS+HTTP2", 2, func(h http.Handler) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		return srv
+	}},
 }
 
 func TestSpecLoadsWithExamplesValidated(t *testing.T) {
