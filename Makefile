@@ -7,7 +7,7 @@ SPEC_BASE   ?= HEAD
 BENCH       ?= .
 FUZZTIME    ?= 20s
 
-.PHONY: all generate check-generate test race lint no-binaries bench demo spec-diff fuzz tidy-check
+.PHONY: all generate check-generate test race lint no-binaries bench demo spec-diff fuzz tidy-check vendor-facts
 
 all: lint test check-generate
 
@@ -54,6 +54,11 @@ fuzz:
 ## demo: the whole lifecycle against the embedded fake tenant
 demo:
 	$(GO) run ./cmd/accessreq demo
+
+## vendor-facts: rewrite spec/testdata from the vendor's documents (../shared, or SPEC_REFERENCE and SEED_SDK_PAGE)
+vendor-facts:
+	$(GO) test ./spec -run '^TestVendorFactsAreCurrent$$' -count=1 -update
+	git diff --stat -- spec/testdata
 
 ## spec-diff: breaking changes in spec/ against SPEC_BASE (default: the last commit)
 spec-diff:
