@@ -146,7 +146,7 @@ func TestRetryRules(t *testing.T) {
 		{name: "PUT answered 500 is retried", call: put, pattern: "PUT /access-request-config",
 			handler: sequence(reply(500, errorJSON), reply(200, configJSON)), requests: 2, minWaits: 1},
 		{name: "POST answered 500 is not retried", call: create, pattern: "POST /access-requests",
-			handler: reply(500, errorJSON), requests: 1, wantErr: facade.ErrServer},
+			handler: reply(500, errorJSON), requests: 1, wantErr: facade.ErrServer, waits: []time.Duration{}},
 		{name: "POST answered 429 is retried after Retry-After seconds", call: create, pattern: "POST /access-requests",
 			handler:  sequence(reply(429, `{"message":"Rate Limit Exceeded"}`, "Retry-After", "7"), reply(202, createdJSON)),
 			requests: 2, waits: []time.Duration{7 * time.Second}},
