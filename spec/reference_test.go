@@ -409,7 +409,7 @@ func readFacts(t *testing.T) map[string]string {
 }
 
 // sdkCreateExample cuts the create example out of the vendor's SDK page: the JSON between
-// `access_request = '''` and `'''`, re-indented, so no prose comes along.
+// `access_request = ”'` and `”'`, re-indented, so no prose comes along.
 func sdkCreateExample(t *testing.T, page []byte) []byte {
 	t.Helper()
 	m := regexp.MustCompile(`(?s)\baccess_request = '''(\{.*?\})'''`).FindSubmatch(page)
