@@ -408,8 +408,8 @@ func readFacts(t *testing.T) map[string]string {
 	return m
 }
 
-// sdkCreateExample cuts the create example out of the vendor's SDK page: the JSON between
-// `access_request = ”'` and `”'`, re-indented, so no prose comes along.
+// sdkCreateExample cuts the create example out of the vendor's SDK page: the JSON object the
+// page assigns to access_request between triple quotes, re-indented, so no prose comes along.
 func sdkCreateExample(t *testing.T, page []byte) []byte {
 	t.Helper()
 	m := regexp.MustCompile(`(?s)\baccess_request = '''(\{.*?\})'''`).FindSubmatch(page)
