@@ -65,12 +65,13 @@ demo:
 # A LIVED mutant is a change no test noticed: kill it with a test, or say in
 # facade/testdata/mutants-equivalent.md why it cannot change behaviour. The timeout coefficient
 # is generous because the machine is shared: a mutant only counts as TIMED OUT when its run
-# takes 10 times the unmutated suite's time.
+# takes 10 times the unmutated suite's time. Do not add --test-cpu: v0.6.0 passes it to go test
+# as one argument ("-cpu 1"), every run then fails to start, and every mutant reads KILLED.
 mutate:
 	@mkdir -p $(MUTATE_OUT)
 	@for p in $(MUTATE_PKGS); do \
 	  name=$$(echo $$p | tr / -); echo "== $$p -> $(MUTATE_OUT)/$$name.txt"; \
-	  $(GO) run $(GREMLINS) unleash ./$$p --workers 2 --test-cpu 1 --timeout-coefficient 10 \
+	  $(GO) run $(GREMLINS) unleash ./$$p --workers 2 --timeout-coefficient 10 \
 	    --output $(MUTATE_OUT)/$$name.json > $(MUTATE_OUT)/$$name.txt 2>&1; \
 	  tail -n 8 $(MUTATE_OUT)/$$name.txt; \
 	done
