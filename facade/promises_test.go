@@ -447,3 +447,44 @@ func TestWithHTTPClientCopiesTheClient(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTokenErrorsSayTheStatusWhenThereIsOne: the token endpoint's HTTP status is in the
+// message when it answered, and no "(HTTP 0)" appears when it did not.
+func TestTokenErrorsSayTheStatusWhenThereIsOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := e.client(facade.WithClientCredentials(testClientID, "wrong-"+testSecret)).GetConfig(context.Background())
+	require.ErrorIs(t, noteErr(err), facade.ErrToken)
+	assert.Contains(t, err.Error(), "(HTTP 401)")
+
+	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithTokenSource(failingSource{}))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.ErrorIs(t, noteErr(err), facade.ErrToken)
+	assert.NotContains(t, err.Error(), "(HTTP")
+}
+
+// TestWithTokenURLTakesAnAbsoluteURL: a token URL on another host is accepted and used; a
+// relative one is refused.
+func TestWithTokenURLTakesAnAbsoluteURL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-config", reply(200, configJSON))
+	// The API root has a path prefix the token endpoint does not share, so the default token
+	// URL (the root's /oauth/token) would not answer.
+	c, err := facade.New(facade.WithBaseURL(e.srv.URL+"/elsewhere"), facade.WithTokenURL(e.srv.URL+"/oauth/token"),
+		facade.WithClientCredentials(testClientID, testSecret), facade.WithHTTPClient(e.srv.Client()),
+		facade.WithoutRetries(), facade.WithClock(e.clock.Now, e.clock.Sleep))
+	require.NoError(t, noteErr(err))
+	_, err = c.GetConfig(context.Background())
+	require.Error(t, noteErr(err)) // there is no API under /elsewhere
+	assert.NotErrorIs(t, err, facade.ErrToken)
+	assert.EqualValues(t, 1, e.tokens.Load(), "the token came from the token URL")
+
+	for _, bad := range []string{"/oauth/token", "ftp://tokens.example.com/t", "https:///t"} {
+		_, err := facade.New(facade.WithTenant("acme"), facade.WithTokenURL(bad), facade.WithClientCredentials(testClientID, testSecret))
+		if assert.Error(t, noteErr(err), bad) {
+			assert.Contains(t, err.Error(), "is not an absolute http(s) URL", bad)
+		}
+	}
+}
