@@ -274,3 +274,32 @@ func TestFakeTokensExpireOnTheFakesClock(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.Contains(t, string(body), "expired")
 }
+
+func TestFakeRateLimitRefillsOnItsClock(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var elapsed atomic.Int64
+	w := newWire(t, fake.WithClock(func() time.Time { return start.Add(time.Duration(elapsed.Load())) }))
+	w.srv.SetFaults(fake.Faults{RateLimit: 1, RateWindow: 4 * time.Second}) // a token every 4 s, bucket of 1
+	get := func() (int, string) {
+		req, err := http.NewRequest("GET", w.srv.URL+"/beta/access-request-config", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		resp, err := w.srv.Client().Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	status, _ := get()
+	assert.Equal(t, http.StatusOK, status, "the bucket starts full")
+	status, after := get()
+	assert.Equal(t, http.StatusTooManyRequests, status)
+	assert.Equal(t, "4", after, "a whole token is 4 s away")
+	elapsed.Store(int64(2 * time.Second))
+	status, after = get()
+	assert.Equal(t, http.StatusTooManyRequests, status, "half a token is not enough")
+	assert.Equal(t, "2", after, "the other half is 2 s away")
+	elapsed.Store(int64(4 * time.Second))
+	status, _ = get()
+	assert.Equal(t, http.StatusOK, status, "exactly one token has refilled")
+}
