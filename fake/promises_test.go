@@ -303,3 +303,42 @@ func TestFakeRateLimitRefillsOnItsClock(t *testing.T) {
 	status, _ = get()
 	assert.Equal(t, http.StatusOK, status, "exactly one token has refilled")
 }
+
+func TestFakeInjected429sCarryRetryAfter(t *testing.T) {
+	t.Parallel()
+	for given, want := range map[string]string{"": "1", "7": "7"} {
+		w := newWire(t)
+		w.srv.SetFaults(fake.Faults{RateLimitedRatio: 1, RetryAfter: given})
+		req, err := http.NewRequest("GET", w.srv.URL+"/beta/access-request-config", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+w.token)
+		resp, err := w.srv.Client().Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+		assert.Equal(t, want, resp.Header.Get("Retry-After"), "RetryAfter %q", given)
+	}
+}
+
+func TestFakeRecordsADroppedAnswer(t *testing.T) {
+	t.Parallel()
+	w := newWire(t)
+	w.srv.SetFaults(fake.Faults{DropAfterProcessingRatio: 1, Methods: []string{"POST"}})
+	body, err := json.Marshal(map[string]any{"requestedFor": []string{alice}, "requestedItems": []map[string]any{{"type": "ROLE", "id": "role-1"}}})
+	require.NoError(t, err)
+	req, err := http.NewRequest("POST", w.srv.URL+"/beta/access-requests", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := w.srv.Client().Do(req)
+	if err == nil {
+		_ = resp.Body.Close()
+	}
+	require.Error(t, err, "the connection closes without an answer")
+	assert.Equal(t, 1, w.srv.Creates(), "the create was acted on")
+	got := w.srv.Received()
+	last := got[len(got)-1]
+	assert.Equal(t, "/beta/access-requests", last.Path)
+	assert.True(t, last.Dropped)
+	assert.Equal(t, http.StatusAccepted, last.Status, "what the fake would have answered")
+}
