@@ -106,11 +106,18 @@ func TestFakeFiltersCompareAtTheBoundary(t *testing.T) {
 		{fmt.Sprintf("accessRequestId sw %q", ids[4][:31]), ids[4:]},
 		{fmt.Sprintf("accessRequestId in (%q, %q)", ids[4], ids[0]), []string{ids[0], ids[4]}},
 		{"accountActivityItemId isnull", []string{}},
+		{"created isnull", []string{}},
+		{"created eq 2026-01-01T01:00:02+01:00", ids[2:3]}, // the same instant, written another way
+		{"created sw 2026-01-01T00:00:0", ids},             // a prefix of the text, not a date
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			assert.Equal(t, tc.want, w.list(url.Values{"filters": {tc.filter}}))
 		})
 	}
+	status, body := w.do("GET", "/access-request-status?"+url.Values{"filters": {"created gt yesterday"}}.Encode(), nil, "Bearer "+w.token)
+	assert.Equal(t, http.StatusBadRequest, status, "a created value that is not a date-time")
+	assert.Contains(t, string(body), "is not an RFC 3339 date-time")
+
 	// String comparison of ids, checked against the ids' own order.
 	lo, hi := ids[0], ids[1]
 	if lo > hi {
