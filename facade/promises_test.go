@@ -309,7 +309,8 @@ func TestPrefetchStopsAtARepeatedPage(t *testing.T) {
 		}
 		reply(200, mustJSON(items), "X-Total-Count", "40")(w, r)
 	})
-	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Prefetch: 3}, 0)
+	// The limit bounds the listing should the guard fail: the pages are full forever.
+	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Prefetch: 3}, 100)
 	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
 	assert.Len(t, got, 10, "only the first page is yielded")
 }
