@@ -349,3 +349,44 @@ func TestFakeRecordsADroppedAnswer(t *testing.T) {
 	assert.True(t, last.Dropped)
 	assert.Equal(t, http.StatusAccepted, last.Status, "what the fake would have answered")
 }
+
+func TestFakeKeepsTheRequestersComment(t *testing.T) {
+	t.Parallel()
+	w := newWire(t)
+	body := map[string]any{"requestedFor": []string{alice, bob}, "requestedItems": []map[string]any{
+		{"type": "ROLE", "id": "role-1", "comment": "for the audit"}, {"type": "ROLE", "id": "role-2"}}}
+	status, resp := w.do("POST", "/access-requests", body, "Bearer "+w.token)
+	require.Equal(t, http.StatusAccepted, status, string(resp))
+	comments := map[string]string{}
+	for _, st := range w.srv.Statuses() {
+		comments[st.RequestedFor.Id+" "+st.Id] = st.RequesterComment.Comment
+	}
+	assert.Equal(t, map[string]string{alice + " role-1": "for the audit", alice + " role-2": "",
+		bob + " role-1": "for the audit", bob + " role-2": ""}, comments)
+}
+
+func TestFakeClosesUpTo500IDsAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWire(t)
+	ids := w.srv.SeedStatuses(501, alice, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	status, body := w.do("POST", "/access-requests/close", map[string]any{"accessRequestIds": ids}, "Bearer "+w.token)
+	assert.Equal(t, http.StatusBadRequest, status, "501 ids: %s", body)
+	status, body = w.do("POST", "/access-requests/close", map[string]any{"accessRequestIds": ids[:500]}, "Bearer "+w.token)
+	assert.Equal(t, http.StatusAccepted, status, "500 ids: %s", body)
+	st, ok := w.srv.Status(ids[499])
+	require.True(t, ok)
+	assert.EqualValues(t, "TERMINATED", st.State)
+	st, _ = w.srv.Status(ids[500])
+	assert.EqualValues(t, "EXECUTING", st.State)
+}
+
+func TestFakeEndOffset400SparesTheFirstPage(t *testing.T) {
+	t.Parallel()
+	w := newWire(t)
+	w.srv.SetDeviations(fake.Deviations{EndOffset400: true})
+	assert.Equal(t, []string{}, w.list(url.Values{"offset": {"0"}}), "an empty listing is an empty first page")
+	w.srv.SeedStatuses(2, alice, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.Len(t, w.list(url.Values{"offset": {"1"}}), 1)
+	status, _ := w.do("GET", "/access-request-status?offset=2", nil, "Bearer "+w.token)
+	assert.Equal(t, http.StatusBadRequest, status, "the offset at the end")
+}
