@@ -436,13 +436,19 @@ func TestWithHTTPClientCopiesTheClient(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.handle("GET /access-request-config", reply(200, configJSON))
-	mine := e.srv.Client()
+	var used atomic.Int64
+	base := e.srv.Client().Transport
+	mine := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		used.Add(1)
+		return base.RoundTrip(r)
+	})}
 	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, testSecret),
 		facade.WithHTTPClient(mine), facade.WithClock(e.clock.Now, e.clock.Sleep))
 	require.NoError(t, err)
 	mine.Transport = roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("caller's new transport") })
 	_, err = c.GetConfig(context.Background())
 	require.NoError(t, noteErr(err))
+	assert.EqualValues(t, 2, used.Load(), "the token and the call went through the transport given to New")
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
