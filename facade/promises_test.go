@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -419,13 +420,20 @@ func TestALate401DoesNotDropANewerToken(t *testing.T) {
 		}
 		reply(200, `[]`)(w, r)
 	})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseAll) // before the server closes, whatever fails below
 	c := e.client()
 	done := make(chan error, 1)
 	go func() { _, err := c.GetConfig(context.Background()); done <- err }()
-	<-arrived
+	select {
+	case <-arrived:
+	case err := <-done:
+		t.Fatalf("the first call ended before the server had it: %v", noteErr(err))
+	}
 	_, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0) // 401, refresh to token 2, 200
 	require.NoError(t, noteErr(err))
-	close(release)
+	releaseAll()
 	require.NoError(t, noteErr(<-done))
 	assert.EqualValues(t, 2, e.tokens.Load(), "the late 401 reused token 2")
 }
