@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sailkit/accessrequests/fake"
+	"github.com/sailkit/accessrequests/gen"
 )
 
 // wire is a fake tenant and a token for it.
@@ -389,4 +390,19 @@ func TestFakeEndOffset400SparesTheFirstPage(t *testing.T) {
 	assert.Len(t, w.list(url.Values{"offset": {"1"}}), 1)
 	status, _ := w.do("GET", "/access-request-status?offset=2", nil, "Bearer "+w.token)
 	assert.Equal(t, http.StatusBadRequest, status, "the offset at the end")
+}
+
+func TestFakeAssignedToMatchesTheApprovalsOwner(t *testing.T) {
+	t.Parallel()
+	w := newWire(t)
+	w.srv.AddStatus(gen.Status{RequestedFor: gen.AccessItemRequestedFor{Id: alice},
+		ApprovalDetails: []gen.ApprovalStatus{{CurrentOwner: gen.AccessItemReviewedBy{Id: bob}}}})
+	w.srv.AddStatus(gen.Status{AccessRequestId: "ar-unowned", RequestedFor: gen.AccessItemRequestedFor{Id: alice},
+		ApprovalDetails: []gen.ApprovalStatus{{}}})
+	sts := w.srv.Statuses()
+	require.Len(t, sts, 2)
+	assert.Len(t, sts[0].AccessRequestId, 32, "AddStatus gives an id when there is none")
+	assert.Equal(t, "ar-unowned", sts[1].AccessRequestId, "and keeps the one given")
+	assert.Equal(t, []string{sts[0].AccessRequestId}, w.list(url.Values{"assigned-to": {bob}}))
+	assert.Equal(t, []string{}, w.list(url.Values{"assigned-to": {alice}}))
 }
