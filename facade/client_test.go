@@ -146,7 +146,7 @@ func TestRetryRules(t *testing.T) {
 		{name: "PUT answered 500 is retried", call: put, pattern: "PUT /access-request-config",
 			handler: sequence(reply(500, errorJSON), reply(200, configJSON)), requests: 2, minWaits: 1},
 		{name: "POST answered 500 is not retried", call: create, pattern: "POST /access-requests",
-			handler: reply(500, errorJSON), requests: 1, wantErr: facade.ErrServer},
+			handler: reply(500, errorJSON), requests: 1, wantErr: facade.ErrServer, waits: []time.Duration{}},
 		{name: "POST answered 429 is retried after Retry-After seconds", call: create, pattern: "POST /access-requests",
 			handler:  sequence(reply(429, `{"message":"Rate Limit Exceeded"}`, "Retry-After", "7"), reply(202, createdJSON)),
 			requests: 2, waits: []time.Duration{7 * time.Second}},
@@ -412,20 +412,18 @@ func TestAnErrorPageEchoingTheRequestDoesNotLeakTheToken(t *testing.T) {
 func TestAPostCutShortByTheCallersDeadlineIsAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t).lax()
-	release := make(chan struct{})
-	defer close(release)
+	// The caller gives up once the server has the whole request: the handler cancels, so no
+	// deadline races the token fetch and the write on a slow machine.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body) // the server has the request and acts on it...
-		select {
-		case <-release: // ...but answers only after the caller has given up
-		case <-r.Context().Done():
-		}
+		cancel()                           // ...but the caller gives up before the answer
+		<-r.Context().Done()
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
 	_, err := e.client().Create(ctx, grantRequest())
 	require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, context.Canceled)
 	assert.EqualValues(t, 1, e.api.Load())
 
 	// A read cut short the same way is just the context's error.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -110,26 +109,15 @@ func TestBuilderSendsDatesInUTC(t *testing.T) {
 	assert.NotContains(t, string(b), "+02:00")
 }
 
-// seedBody reads the create example of the vendor's SDK page (kept beside the repository, not
-// in it), which mixes both request forms in one body.
+// seedBody reads the create example of the vendor's SDK page, which mixes both request forms
+// in one body. spec/testdata holds it, extracted from the page by spec's
+// TestVendorFactsAreCurrent (which also checks it is current when the page is available).
 func seedBody(t *testing.T) map[string]any {
 	t.Helper()
-	path := os.Getenv("SEED_SDK_PAGE")
-	if path == "" {
-		path = filepath.Join("..", "..", "shared", "seeds", "000_7896c1e08b41b34f.txt")
-	}
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		if os.Getenv("REQUIRE_VENDOR_DOCS") != "" {
-			t.Fatalf("vendor seed page not found at %s, and REQUIRE_VENDOR_DOCS is set", path)
-		}
-		t.Skipf("vendor seed page not found at %s (set SEED_SDK_PAGE)", path)
-	}
+	data, err := os.ReadFile(filepath.Join("..", "spec", "testdata", "vendor-sdk-create-example.json"))
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?s)\baccess_request = '''(\{.*?\})'''`).FindSubmatch(data)
-	require.NotNil(t, m, "the create example is in the seed page")
 	var body map[string]any
-	require.NoError(t, json.Unmarshal(m[1], &body))
+	require.NoError(t, json.Unmarshal(data, &body))
 	// The example gives requestedFor as one string; the schema says it is an array.
 	if s, ok := body["requestedFor"].(string); ok {
 		body["requestedFor"] = []any{s}

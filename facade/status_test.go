@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -262,7 +261,9 @@ func TestWaitForAnUnknownID(t *testing.T) {
 	e.handle("GET /access-request-status", reply(200, `[]`))
 	_, err := e.client().Wait(context.Background(), "nope", facade.WaitParams{})
 	require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
-	assert.True(t, errors.Is(err, facade.ErrNotFound))
+	assert.Contains(t, err.Error(), "access request nope", "the error names the id it looked for")
+	assert.EqualValues(t, 1, e.api.Load(), "an empty answer is not polled again")
+	assert.Empty(t, e.clock.Waits())
 }
 
 func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {

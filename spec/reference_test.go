@@ -1,10 +1,14 @@
 package spec_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -16,13 +20,36 @@ import (
 	"github.com/sailkit/accessrequests/spec"
 )
 
-// The vendor's document is not part of this repository; CI and developers have it beside the
-// checkout. SPEC_REFERENCE points elsewhere.
+// update rewrites the committed vendor facts from the vendor's documents:
+//
+//	go test ./spec -run TestVendorFactsAreCurrent -update
+//
+// It is the first step when the vendor publishes a new version (see the README).
+var update = flag.Bool("update", false, "rewrite spec/testdata from the vendor's documents")
+
+const (
+	// factsFile holds the vendor document's wire facts, flattened by facts below.
+	factsFile = "testdata/vendor-wirefacts.json"
+	// exampleFile holds the create example of the vendor's SDK page: the request body that
+	// page tells users to send.
+	exampleFile = "testdata/vendor-sdk-create-example.json"
+)
+
+// The vendor's documents are not part of this repository; only the facts above, extracted
+// from them, are. Developers and the project's CI have the documents beside the checkout;
+// SPEC_REFERENCE and SEED_SDK_PAGE point elsewhere.
 func referencePath() string {
 	if p := os.Getenv("SPEC_REFERENCE"); p != "" {
 		return p
 	}
 	return filepath.Join("..", "..", "shared", "reference", "access-requests.beta.upstream.yaml")
+}
+
+func sdkPagePath() string {
+	if p := os.Getenv("SEED_SDK_PAGE"); p != "" {
+		return p
+	}
+	return filepath.Join("..", "..", "shared", "seeds", "000_7896c1e08b41b34f.txt")
 }
 
 // facts flattens a document into its wire facts: for each operation its id, deprecation,
@@ -295,21 +322,15 @@ func load(t *testing.T, data []byte) *openapi3.T {
 	return doc
 }
 
-// TestWireFactsMatchReference compares our spec with the vendor's, fact by fact. The only
-// differences allowed are the fixes above, each documented in CHANGES.md.
+// TestWireFactsMatchReference compares our spec with the vendor's committed wire facts, fact
+// by fact. The only differences allowed are the fixes above, each documented in CHANGES.md.
+// It needs nothing beside the clone, so it runs everywhere.
 func TestWireFactsMatchReference(t *testing.T) {
-	data, err := os.ReadFile(referencePath())
-	if os.IsNotExist(err) {
-		if os.Getenv("REQUIRE_VENDOR_DOCS") != "" {
-			t.Fatalf("vendor reference not found at %s, and REQUIRE_VENDOR_DOCS is set", referencePath())
-		}
-		t.Skipf("vendor reference not found at %s (set SPEC_REFERENCE)", referencePath())
-	}
-	require.NoError(t, err)
+	t.Parallel()
+	ref := readFacts(t)
 	changes, err := os.ReadFile("CHANGES.md")
 	require.NoError(t, err)
 
-	ref := facts(load(t, data))
 	ours := facts(load(t, spec.YAML))
 	for _, f := range fixes {
 		require.Containsf(t, string(changes), "## "+f.id+" ", "fix %s is not described in CHANGES.md", f.id)
@@ -335,7 +356,68 @@ func TestWireFactsMatchReference(t *testing.T) {
 	for _, d := range diffs {
 		t.Error(d)
 	}
-	t.Logf("compared %d wire facts", len(ours))
+	t.Logf("compared %d wire facts of ours with %d of the vendor's (%s)", len(ours), len(ref), factsFile)
+}
+
+// TestVendorFactsAreCurrent checks that spec/testdata holds exactly what the vendor's documents
+// say, when they are beside the clone; with -update it rewrites spec/testdata from them. Where
+// the documents are absent (a plain clone, the GitHub workflow) it skips, saying so, unless
+// REQUIRE_VENDOR_DOCS is set (the project's CI, which has them, sets it).
+func TestVendorFactsAreCurrent(t *testing.T) {
+	refData := readVendor(t, referencePath())
+	pageData := readVendor(t, sdkPagePath())
+
+	f, err := json.MarshalIndent(facts(load(t, refData)), "", "  ")
+	require.NoError(t, err)
+	example := sdkCreateExample(t, pageData)
+	want := map[string][]byte{factsFile: append(f, '\n'), exampleFile: example}
+	for _, name := range []string{factsFile, exampleFile} {
+		if *update {
+			require.NoError(t, os.WriteFile(name, want[name], 0o644))
+			t.Logf("wrote %s", name)
+			continue
+		}
+		got, err := os.ReadFile(name)
+		require.NoError(t, err)
+		if !bytes.Equal(got, want[name]) {
+			t.Errorf("%s is stale: the vendor's documents say otherwise; run go test ./spec -run TestVendorFactsAreCurrent -update and review the diff", name)
+		}
+	}
+}
+
+func readVendor(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		if *update || os.Getenv("REQUIRE_VENDOR_DOCS") != "" {
+			t.Fatalf("vendor document not found at %s", path)
+		}
+		t.Skipf("vendor document not found at %s: the committed facts in testdata/ are used as they are", path)
+	}
+	require.NoError(t, err)
+	return data
+}
+
+func readFacts(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(factsFile)
+	require.NoError(t, err)
+	var m map[string]string
+	require.NoError(t, json.Unmarshal(data, &m))
+	require.NotEmpty(t, m)
+	return m
+}
+
+// sdkCreateExample cuts the create example out of the vendor's SDK page: the JSON object the
+// page assigns to access_request between triple quotes, re-indented, so no prose comes along.
+func sdkCreateExample(t *testing.T, page []byte) []byte {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)\baccess_request = '''(\{.*?\})'''`).FindSubmatch(page)
+	require.NotNil(t, m, "the create example is in the SDK page")
+	var out bytes.Buffer
+	require.NoError(t, json.Indent(&out, m[1], "", "  "))
+	require.True(t, json.Valid(out.Bytes()))
+	return append(out.Bytes(), '\n')
 }
 
 func TestSpecIsValidWithExamples(t *testing.T) {
