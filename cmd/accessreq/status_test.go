@@ -139,3 +139,21 @@ func TestStatusAllAgainstADeviatingTenant(t *testing.T) {
 		}
 	}
 }
+
+// Values the server sends in a shape the spec does not give them are left out of the rows: the
+// user is told on stderr how many, and where, so output that lacks them does not pass silently.
+func TestStatusSaysWhenValuesWereSetAside(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(3, "id-alice", time.Now())
+	srv.SetDeviations(fake.Deviations{OtherShapes: true})
+	r := cli(t, "status", "--all", "-o", "ndjson")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, 3, strings.Count(r.out, "\n"), "stdout holds the rows only")
+	assert.Equal(t, "accessreq: note: 6 values from the server did not match the spec and were left out: "+
+		"approvalIds, clientMetadata.attempt (--debug logs each response)\n", r.errOut)
+
+	srv.SetDeviations(fake.Deviations{})
+	r = cli(t, "status", "--all", "-o", "ndjson")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Empty(t, r.errOut, "nothing to say when every value matched")
+}
