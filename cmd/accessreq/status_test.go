@@ -157,3 +157,14 @@ func TestStatusSaysWhenValuesWereSetAside(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.Empty(t, r.errOut, "nothing to say when every value matched")
 }
+
+// A total that is lower than the rows already seen (the count lags, or the server lies) never
+// makes the hint say a negative number of rows is left.
+func TestStatusOnePageHintSurvivesATotalThatIsTooLow(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(30, "id-alice", time.Now())
+	srv.SetDeviations(fake.Deviations{ClaimedTotal: 5})
+	r := cli(t, "status", "--limit", "10", "--offset", "10", "--count")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, "showing 10 from offset 10; more may exist: use --all for every match, or --offset 20 for the next page\n", r.errOut)
+}
