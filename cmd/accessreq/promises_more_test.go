@@ -223,7 +223,6 @@ func TestIndentPrefixesEveryLine(t *testing.T) {
 	assert.Equal(t, "   one\n   two\n   \n   three", b.String())
 }
 
-
 func TestDemoTellsTheWholeStory(t *testing.T) {
 	isolate(t)
 	r := cli(t, "demo")
@@ -236,4 +235,12 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 	assert.Contains(t, r.out, "\n5. Cancel Alice's role request\n   "+m[1]+" is now CANCELLED\n", "the cancelled request is Alice's")
 	assert.Contains(t, r.out, "\n   page at offset 0: 5 of 12 statuses\n   page at offset 5: 5 of 12 statuses\n   page at offset 10: 2 of 12 statuses\n")
 	assert.True(t, strings.HasSuffix(r.out, "\nDone: 4 requests still executing; the fake received 14 API calls and issued 1 token(s).\n"), r.out)
+}
+
+func TestEnvWithoutAConfigurationFileIsRefused(t *testing.T) {
+	srv := tenant(t)
+	r := cli(t, "status", "--env", "prod")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.errOut, "accessreq status: --env prod: no sail configuration file at ")
+	assert.Zero(t, len(srv.Received()))
 }
