@@ -93,10 +93,10 @@ func WithBaseURL(raw string) Option {
 	return func(o *options) error {
 		u, err := url.Parse(strings.TrimSpace(raw))
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return fmt.Errorf("WithBaseURL: %q is not an absolute http(s) URL", raw)
+			return fmt.Errorf("WithBaseURL: %q is not an absolute http(s) URL", redactURL(raw))
 		}
 		if u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("WithBaseURL: %q must not have a query or fragment", raw)
+			return fmt.Errorf("WithBaseURL: %q must not have a query or fragment", redactURL(raw))
 		}
 		u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/beta")
 		u.User = nil
@@ -105,13 +105,29 @@ func WithBaseURL(raw string) Option {
 	}
 }
 
+// redactURL hides the password of a URL's user information, also in a URL that does not parse,
+// so that an error about the URL never carries it.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		start := 0
+		if i := strings.Index(raw, "//"); i >= 0 && i < at {
+			start = i + 2
+		}
+		return raw[:start] + "xxxxx" + raw[at:]
+	}
+	return raw
+}
+
 // WithTokenURL overrides where client-credential tokens come from (by default the base URL's
 // /oauth/token).
 func WithTokenURL(raw string) Option {
 	return func(o *options) error {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return fmt.Errorf("WithTokenURL: %q is not an absolute http(s) URL", raw)
+			return fmt.Errorf("WithTokenURL: %q is not an absolute http(s) URL", redactURL(raw))
 		}
 		o.tokenURL = u.String()
 		return nil

@@ -34,3 +34,26 @@ func TestSetConfigSendsFalseAndLeavesUnsetNumbersOut(t *testing.T) {
 		sent["entitlementRequestConfig"])
 	assert.NotContains(t, sent, "approvalReminderAndEscalationConfig", "no reminder settings: nothing to send")
 }
+
+// The spec's minimum for maxReminders is 1: 0 is refused before anything is sent, 1 is sent.
+func TestSetConfigRefusesMaxRemindersBelowOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("PUT /access-request-config", reply(200, configJSON))
+	c := e.client()
+	var cfg facade.Config
+	zero := int32(0)
+	cfg.ApprovalReminderAndEscalationConfig.MaxReminders = &zero
+	_, err := c.SetConfig(context.Background(), cfg)
+	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+	var ve *facade.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, []facade.FieldError{{Field: "approvalReminderAndEscalationConfig.maxReminders", Rule: "must be at least 1, got 0"}}, ve.Problems)
+	assert.Zero(t, e.api.Load(), "nothing is sent")
+
+	one := int32(1)
+	cfg.ApprovalReminderAndEscalationConfig.MaxReminders = &one
+	_, err = c.SetConfig(context.Background(), cfg)
+	require.NoError(t, noteErr(err))
+	assert.EqualValues(t, 1, e.api.Load())
+}

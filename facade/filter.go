@@ -181,9 +181,10 @@ func validFieldName(s string) bool {
 	return true
 }
 
-// Filters joins conditions with "and" into a value for ListStatusParams.Filters. Every value is
-// quoted and escaped, so no value can change the filter's meaning; an unsupported field and
-// operator pair is an error naming both.
+// Filters joins conditions with "and" into a filter expression, as ListStatusParams does with
+// its Filters (so a query needs the conditions, not this string; use it to show or log a filter,
+// or to extend one in RawFilters). Every value is quoted and escaped, so no value can change the
+// filter's meaning; an unsupported field and operator pair is an error naming both.
 func Filters(conds ...Condition) (string, error) {
 	if len(conds) == 0 {
 		return "", nil
@@ -218,8 +219,9 @@ func Asc(field string) SortKey { return SortKey{Field: field} }
 // Desc sorts by field, descending.
 func Desc(field string) SortKey { return SortKey{Field: field, Desc: true} }
 
-// Sorters renders sort keys for ListStatusParams.Sorters, refusing fields the server does not sort
-// on and a field named twice.
+// Sorters renders sort keys as the sorters parameter, as ListStatusParams does with its Sorters
+// (so a query needs the keys, not this string), refusing fields the server does not sort on and a
+// field named twice.
 func Sorters(keys ...SortKey) (string, error) {
 	parts := make([]string, 0, len(keys))
 	seen := map[string]bool{}

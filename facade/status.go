@@ -166,8 +166,9 @@ func (l *listing) params(offset int) *gen.ListAccessRequestStatusParams {
 }
 
 // ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus).
-// A value of the wrong shape in an item's information is reported in the page's Warnings; see
-// statusIdentity for what fails a page instead. Some tenants answer 400 for an offset at or past
+// A value of the wrong shape in an item's information is reported in the page's Warnings; an
+// accessRequestId, accountActivityItemId, id or state of the wrong shape fails the page instead
+// (the item could not be told apart or followed up). Some tenants answer 400 for an offset at or past
 // the end: ListStatusPage returns that error as is, while ListStatusPages and ListStatus read it
 // as the end of the listing.
 func (c *Client) ListStatusPage(ctx context.Context, q ListStatusParams, offset int) (*StatusPage, error) {

@@ -315,7 +315,12 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 // knows at once, sequentially without and with the count, and prefetching.
 func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{10000, 10001} {
+	sizes := []int{10000, 10001} // a multiple of the page size (250), and one more
+	if raceEnabled {
+		sizes = []int{1000, 1001}
+		t.Logf("under the race detector: %v statuses instead of 10,000 and 10,001", sizes)
+	}
+	for _, n := range sizes {
 		for _, claim := range []int32{math.MaxInt32, 500} {
 			srv := fake.NewServer()
 			t.Cleanup(srv.Close)
@@ -377,4 +382,23 @@ func TestUpdateConfigThroughTheFakeKeepsUnknownSettingsByteForByte(t *testing.T)
 	assert.Contains(t, string(put), `"reauthorizationEnabled":true`)
 	stored := srv.Config()
 	assert.Equal(t, json.RawMessage(fake.UnknownConfigFields["futureTopLevel"]), stored.AdditionalProperties["futureTopLevel"])
+}
+
+// Every object of the configuration keeps what the spec does not know, the approver reference
+// nested two levels down included: a PUT replaces the whole configuration.
+func TestUpdateConfigKeepsUnknownSettingsInTheFallbackApprover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	var put []byte
+	e.handle("GET /access-request-config", reply(200, `{"autoApprovalEnabled":true,
+"approvalReminderAndEscalationConfig":{"fallbackApproverRef":{"id":"2c91","type":"IDENTITY","futureRef":{"a":[1,2.50]}}}}`))
+	e.handle("PUT /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		put, _ = io.ReadAll(r.Body)
+		reply(200, string(put))(w, r)
+	})
+	_, err := e.client().UpdateConfig(context.Background(), func(*facade.Config) error { return nil })
+	require.NoError(t, noteErr(err))
+	assert.Contains(t, string(put), `"fallbackApproverRef":{`)
+	assert.Contains(t, string(put), `"futureRef":{"a":[1,2.50]}`, "a setting inside the approver reference is sent back")
+	assert.Contains(t, string(put), `"id":"2c91"`)
 }

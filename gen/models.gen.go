@@ -996,7 +996,8 @@ type IdentityRef struct {
 	// Type Kind of object referred to.
 	//
 	// Example: IDENTITY
-	Type string `json:"type,omitempty,omitzero"`
+	Type                 string                     `json:"type,omitempty,omitzero"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
 // ItemType The kind of access an item grants.
@@ -1784,6 +1785,75 @@ func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
 // is written from AdditionalProperties.
 func (a EntitlementRequestConfig) MarshalJSON() ([]byte, error) {
 	type declared EntitlementRequestConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// IdentityRef and keeps every other key, as sent, in AdditionalProperties.
+func (a *IdentityRef) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded IdentityRef
+	if raw, ok := object["email"]; ok {
+		if err := json.Unmarshal(raw, &decoded.Email); err != nil {
+			return fmt.Errorf("email: %w", err)
+		}
+		delete(object, "email")
+	}
+	if raw, ok := object["id"]; ok {
+		if err := json.Unmarshal(raw, &decoded.Id); err != nil {
+			return fmt.Errorf("id: %w", err)
+		}
+		delete(object, "id")
+	}
+	if raw, ok := object["name"]; ok {
+		if err := json.Unmarshal(raw, &decoded.Name); err != nil {
+			return fmt.Errorf("name: %w", err)
+		}
+		delete(object, "name")
+	}
+	if raw, ok := object["type"]; ok {
+		if err := json.Unmarshal(raw, &decoded.Type); err != nil {
+			return fmt.Errorf("type: %w", err)
+		}
+		delete(object, "type")
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// IdentityRef as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a IdentityRef) MarshalJSON() ([]byte, error) {
+	type declared IdentityRef // the same fields, without these methods
 	b, err := json.Marshal(declared(a))
 	if err != nil || len(a.AdditionalProperties) == 0 {
 		return b, err

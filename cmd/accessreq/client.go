@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +35,8 @@ func (a *app) session(dry bool) (*session, error) {
 		return nil, err
 	}
 	sess := &session{settings: s, totals: &totalObserver{next: http.DefaultTransport}}
-	opts := []facade.Option{facade.WithBaseURL(s.baseURL.value), facade.WithUserAgent("accessreq")}
+	opts := []facade.Option{facade.WithBaseURL(s.baseURL.value), facade.WithUserAgent("accessreq"),
+		facade.WithWarningHandler(a.setAside.add)}
 	if a.debug {
 		h := slog.NewTextHandler(a.io.err, &slog.HandlerOptions{Level: slog.LevelDebug})
 		opts = append(opts, facade.WithLogger(slog.New(h)))
@@ -115,4 +118,38 @@ func (o *totalObserver) last() (int, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.total, o.known
+}
+
+// setAside counts the values the library set aside while reading answers (each a
+// facade.Warning), so that output lacking them does not pass silently. The configuration's are
+// not counted: it keeps such values and prints and sends them as they came.
+type setAside struct {
+	mu    sync.Mutex
+	n     int
+	paths []string // in the order first seen, indexes left out
+}
+
+var anyIndex = regexp.MustCompile(`\[[0-9]+\]`)
+
+func (s *setAside) add(w facade.Warning) {
+	if strings.HasSuffix(w.Operation, "AccessRequestConfig") {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if p := anyIndex.ReplaceAllString(w.Path, "[]"); !slices.Contains(s.paths, p) {
+		s.paths = append(s.paths, p)
+	}
+}
+
+// note prints, once a command has run, how many values were left out and where.
+func (s *setAside) note(w io.Writer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "accessreq: note: %d values from the server did not match the spec and were left out: %s (--debug logs each response)\n",
+		s.n, strings.Join(s.paths, ", "))
 }

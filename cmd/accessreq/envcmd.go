@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -60,7 +62,7 @@ func (a *app) envShow() error {
 	}
 	line("configuration file", orNone(file), "")
 	line("environment", orNone(s.env), s.envFrom)
-	line("base URL", orNone(s.baseURL.value), s.baseURL.from)
+	line("base URL", orNone(withoutPassword(s.baseURL.value)), s.baseURL.from)
 	line("client id", orNone(s.clientID.value), s.clientID.from)
 	secret := "(not set)"
 	if s.clientSecret.value != "" {
@@ -75,4 +77,15 @@ func orNone(v string) string {
 		return "(none)"
 	}
 	return v
+}
+
+// withoutPassword hides the password of a URL's user information (a secret like any other).
+func withoutPassword(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	if strings.Contains(raw, "@") {
+		return "(not a valid URL; not shown, as it may hold a password)"
+	}
+	return raw
 }

@@ -62,6 +62,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	a.setAside.note(a.io.err)
 	if err == nil {
 		return exitOK
 	}

@@ -147,3 +147,18 @@ func TestConfigKeysMatchWithoutCase(t *testing.T) {
 	assert.Equal(t, "https://acme.api.identitynow.com", env.BaseURL)
 	assert.Equal(t, "12345", env.Pat.ClientID, "a numeric id is read as text")
 }
+
+// A password in the base URL's user information is a secret like any other: env show and a
+// refused URL hide it.
+func TestABaseURLPasswordIsNeverPrinted(t *testing.T) {
+	isolate(t)
+	t.Setenv(facade.EnvBaseURL, "https://admin:"+profileSecret+"@acme.api.identitynow.com")
+	r := cli(t, "env", "show")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Regexp(t, `base URL:\s+https://admin:xxxxx@acme\.api\.identitynow\.com\s+\(from SAIL_BASE_URL\)\n`, r.out)
+
+	t.Setenv(facade.EnvBaseURL, "https://admin:"+profileSecret+"@acme.api.identitynow.com/?q=1")
+	r = cli(t, "close", "--dry-run", "ar-1")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.errOut, "https://admin:xxxxx@acme.api.identitynow.com/?q=1")
+}

@@ -1,3 +1,5 @@
+//go:build !nopty
+
 package main
 
 import (

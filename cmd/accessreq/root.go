@@ -23,6 +23,7 @@ type app struct {
 	baseURL    string // --base-url
 	clientID   string // --client-id
 	debug      bool   // --debug: the library's log at debug level on stderr
+	setAside   setAside
 }
 
 func newApp(io stdio) *app {

@@ -138,7 +138,7 @@ func (a *app) statusPage(ctx context.Context, s *session, f statusFlags, w rowWr
 	a.showTotal(f, s, w)
 	if !page.Last {
 		more := "more may exist"
-		if page.HasTotal {
+		if page.HasTotal && page.Total > page.NextOffset { // a total below what was seen is stale or false
 			more = fmt.Sprintf("%d more exist", page.Total-page.NextOffset)
 		}
 		fmt.Fprintf(a.io.err, "showing %d from offset %d; %s: use --all for every match, or --offset %d for the next page\n",

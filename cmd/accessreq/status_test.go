@@ -139,3 +139,32 @@ func TestStatusAllAgainstADeviatingTenant(t *testing.T) {
 		}
 	}
 }
+
+// Values the server sends in a shape the spec does not give them are left out of the rows: the
+// user is told on stderr how many, and where, so output that lacks them does not pass silently.
+func TestStatusSaysWhenValuesWereSetAside(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(3, "id-alice", time.Now())
+	srv.SetDeviations(fake.Deviations{OtherShapes: true})
+	r := cli(t, "status", "--all", "-o", "ndjson")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, 3, strings.Count(r.out, "\n"), "stdout holds the rows only")
+	assert.Equal(t, "accessreq: note: 6 values from the server did not match the spec and were left out: "+
+		"approvalIds, clientMetadata.attempt (--debug logs each response)\n", r.errOut)
+
+	srv.SetDeviations(fake.Deviations{})
+	r = cli(t, "status", "--all", "-o", "ndjson")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Empty(t, r.errOut, "nothing to say when every value matched")
+}
+
+// A total that is lower than the rows already seen (the count lags, or the server lies) never
+// makes the hint say a negative number of rows is left.
+func TestStatusOnePageHintSurvivesATotalThatIsTooLow(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(30, "id-alice", time.Now())
+	srv.SetDeviations(fake.Deviations{ClaimedTotal: 5})
+	r := cli(t, "status", "--limit", "10", "--offset", "10", "--count")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, "showing 10 from offset 10; more may exist: use --all for every match, or --offset 20 for the next page\n", r.errOut)
+}
