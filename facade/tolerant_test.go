@@ -191,12 +191,13 @@ func TestPrefetchReachesRowsAddedDuringTheListing(t *testing.T) {
 // TestPrefetchPlansByTheWindowNotTheClaimedTotal: a claimed total of 2^31-1 over 255 real items.
 // Not parallel: it measures the process's allocations.
 func TestPrefetchPlansByTheWindowNotTheClaimedTotal(t *testing.T) {
-	e := newEnv(t).lax()
-	p := &pager{total: 255, failAt: -1, end400: true, claim: strconv.Itoa(math.MaxInt32)}
-	e.handle("GET /access-request-status", p.ServeHTTP)
-	c := e.client(facade.WithoutRetries())
 	for _, size := range []int{250, 1} {
-		p.requests.Store(0)
+		// A server of its own per size: requests the previous listing cancelled may still
+		// reach a shared one after its count was reset.
+		e := newEnv(t).lax()
+		p := &pager{total: 255, failAt: -1, end400: true, claim: strconv.Itoa(math.MaxInt32)}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		c := e.client(facade.WithoutRetries())
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
