@@ -2,9 +2,12 @@ package facade
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 )
 
 // GetConfig reads the tenant's access request configuration (getAccessRequestConfig).
@@ -13,14 +16,9 @@ import (
 // favour of its v2026 API, which this package does not cover yet. It still answers; use it
 // knowing it may be withdrawn, or call the v2026 endpoint through your own client.
 func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
-	var out Config
-	_, err := c.call(ctx, "getAccessRequestConfig", &out, func(ctx context.Context) (*http.Response, error) {
+	return c.configCall(ctx, "getAccessRequestConfig", func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetAccessRequestConfig(ctx)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
 }
 
 // SetConfig replaces the tenant's access request configuration and returns it as stored
@@ -31,8 +29,10 @@ func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
 // and its nested settings, as raw JSON, and are sent back byte for byte (insignificant white
 // space aside): a Config read with GetConfig, or decoded with encoding/json from the server's
 // own JSON, is written back whole. So is a known setting whose value had a shape the spec does
-// not give it (GetConfig set it aside there, with a Warning), unless the field has been given
-// a non-zero value since; to drop such a value, delete its key.
+// not give it: the models' decoder (encoding/json's as well as GetConfig's) leaves the field
+// zero and keeps the value, as sent, in AdditionalProperties under the field's name, and
+// GetConfig and SetConfig report it as a Warning. It is sent back unless the field has been
+// given a non-zero value since; to drop such a value, delete its key.
 //
 // Deprecated: the vendor deprecated the beta setAccessRequestConfig operation on 2026-02-26 in
 // favour of its v2026 API, which this package does not cover yet. It still answers; use it
@@ -46,14 +46,54 @@ func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
 		return nil, err
 	}
 	unshadow(reflect.ValueOf(&cfg).Elem())
-	var out Config
-	_, err := c.call(ctx, "setAccessRequestConfig", &out, func(ctx context.Context) (*http.Response, error) {
+	return c.configCall(ctx, "setAccessRequestConfig", func(ctx context.Context) (*http.Response, error) {
 		return c.api.SetAccessRequestConfig(ctx, cfg)
 	})
-	if err != nil {
+}
+
+// configCall runs a configuration operation and reports, as Warnings, the known settings whose
+// value the models' own decoder set aside in AdditionalProperties (see setAside).
+func (c *Client) configCall(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) (*Config, error) {
+	var out Config
+	if _, err := c.call(ctx, op, &out, send); err != nil {
 		return nil, err
 	}
+	var warnings []Warning
+	setAside(reflect.ValueOf(out), "", &warnings)
+	for i := range warnings {
+		warnings[i].Operation = op
+	}
+	c.warnAll(ctx, op, warnings)
 	return &out, nil
+}
+
+// setAside appends a Warning for every value kept, at any depth of a configuration, in
+// AdditionalProperties under the name of a declared field: the generated decoder keeps a
+// value there when it does not decode into its field, so that it is written back as sent.
+func setAside(v reflect.Value, path string, out *[]Warning) {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	f := fieldsOf(v.Type())
+	for _, name := range slices.Sorted(maps.Keys(f.byName)) {
+		setAside(v.Field(f.byName[name]), join(path, name), out)
+	}
+	if f.extra < 0 {
+		return
+	}
+	extra := v.Field(f.extra).Interface().(map[string]json.RawMessage)
+	for _, name := range sortedKeys(extra) {
+		if i, known := f.byName[name]; known {
+			raw := extra[name]
+			*out = append(*out, Warning{Item: -1, Path: join(path, name), Raw: raw, Problem: problem(raw, v.Field(i).Type())})
+		}
+	}
 }
 
 // UpdateConfig reads the configuration, lets change edit it, and writes it back. When change

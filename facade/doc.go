@@ -63,8 +63,9 @@
 //     created; the error says the server accepted the call); a body that is not JSON, or whose
 //     top level has the wrong shape. A body that matches the spec is decoded in one pass.
 //   - Unknown data is kept: enum values the spec lacks come through as sent, and configuration
-//     settings the spec lacks (at any depth) are kept in AdditionalProperties and written back
-//     by SetConfig and UpdateConfig, so a read-modify-write never resets them.
+//     settings the spec lacks (at any depth), and known ones in a shape the spec does not give
+//     them, are kept in AdditionalProperties (by encoding/json too) and written back by
+//     SetConfig and UpdateConfig, so a read-modify-write never resets them.
 //   - End of a listing: a short page, or a 400 for the offset right after a full page (some
 //     tenants answer "offset invalid" instead of an empty page). X-Total-Count is reported and
 //     shapes prefetching, but never ends a listing: a total that is too low loses nothing, and

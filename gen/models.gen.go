@@ -1585,7 +1585,8 @@ type CancelAccessRequestJSONRequestBody = CancelAccessRequest
 type CloseAccessRequestJSONRequestBody = CloseAccessRequest
 
 // UnmarshalJSON decodes the declared properties of
-// Config and keeps every other key, as sent, in AdditionalProperties.
+// Config and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
 func (a *Config) UnmarshalJSON(b []byte) error {
 	var object map[string]json.RawMessage
 	if err := json.Unmarshal(b, &object); err != nil {
@@ -1593,40 +1594,46 @@ func (a *Config) UnmarshalJSON(b []byte) error {
 	}
 	var decoded Config
 	if raw, ok := object["approvalReminderAndEscalationConfig"]; ok {
-		if err := json.Unmarshal(raw, &decoded.ApprovalReminderAndEscalationConfig); err != nil {
-			return fmt.Errorf("approvalReminderAndEscalationConfig: %w", err)
+		if err := json.Unmarshal(raw, &decoded.ApprovalReminderAndEscalationConfig); err == nil {
+			delete(object, "approvalReminderAndEscalationConfig")
+		} else {
+			decoded.ApprovalReminderAndEscalationConfig = Config{}.ApprovalReminderAndEscalationConfig // set aside below, as sent
 		}
-		delete(object, "approvalReminderAndEscalationConfig")
 	}
 	if raw, ok := object["approvalsMustBeExternal"]; ok {
-		if err := json.Unmarshal(raw, &decoded.ApprovalsMustBeExternal); err != nil {
-			return fmt.Errorf("approvalsMustBeExternal: %w", err)
+		if err := json.Unmarshal(raw, &decoded.ApprovalsMustBeExternal); err == nil {
+			delete(object, "approvalsMustBeExternal")
+		} else {
+			decoded.ApprovalsMustBeExternal = Config{}.ApprovalsMustBeExternal // set aside below, as sent
 		}
-		delete(object, "approvalsMustBeExternal")
 	}
 	if raw, ok := object["autoApprovalEnabled"]; ok {
-		if err := json.Unmarshal(raw, &decoded.AutoApprovalEnabled); err != nil {
-			return fmt.Errorf("autoApprovalEnabled: %w", err)
+		if err := json.Unmarshal(raw, &decoded.AutoApprovalEnabled); err == nil {
+			delete(object, "autoApprovalEnabled")
+		} else {
+			decoded.AutoApprovalEnabled = Config{}.AutoApprovalEnabled // set aside below, as sent
 		}
-		delete(object, "autoApprovalEnabled")
 	}
 	if raw, ok := object["entitlementRequestConfig"]; ok {
-		if err := json.Unmarshal(raw, &decoded.EntitlementRequestConfig); err != nil {
-			return fmt.Errorf("entitlementRequestConfig: %w", err)
+		if err := json.Unmarshal(raw, &decoded.EntitlementRequestConfig); err == nil {
+			delete(object, "entitlementRequestConfig")
+		} else {
+			decoded.EntitlementRequestConfig = Config{}.EntitlementRequestConfig // set aside below, as sent
 		}
-		delete(object, "entitlementRequestConfig")
 	}
 	if raw, ok := object["reauthorizationEnabled"]; ok {
-		if err := json.Unmarshal(raw, &decoded.ReauthorizationEnabled); err != nil {
-			return fmt.Errorf("reauthorizationEnabled: %w", err)
+		if err := json.Unmarshal(raw, &decoded.ReauthorizationEnabled); err == nil {
+			delete(object, "reauthorizationEnabled")
+		} else {
+			decoded.ReauthorizationEnabled = Config{}.ReauthorizationEnabled // set aside below, as sent
 		}
-		delete(object, "reauthorizationEnabled")
 	}
 	if raw, ok := object["requestOnBehalfOfConfig"]; ok {
-		if err := json.Unmarshal(raw, &decoded.RequestOnBehalfOfConfig); err != nil {
-			return fmt.Errorf("requestOnBehalfOfConfig: %w", err)
+		if err := json.Unmarshal(raw, &decoded.RequestOnBehalfOfConfig); err == nil {
+			delete(object, "requestOnBehalfOfConfig")
+		} else {
+			decoded.RequestOnBehalfOfConfig = Config{}.RequestOnBehalfOfConfig // set aside below, as sent
 		}
-		delete(object, "requestOnBehalfOfConfig")
 	}
 	for name, raw := range object {
 		var value json.RawMessage
@@ -1666,7 +1673,8 @@ func (a Config) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the declared properties of
-// ApprovalReminderAndEscalationConfig and keeps every other key, as sent, in AdditionalProperties.
+// ApprovalReminderAndEscalationConfig and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
 func (a *ApprovalReminderAndEscalationConfig) UnmarshalJSON(b []byte) error {
 	var object map[string]json.RawMessage
 	if err := json.Unmarshal(b, &object); err != nil {
@@ -1674,28 +1682,32 @@ func (a *ApprovalReminderAndEscalationConfig) UnmarshalJSON(b []byte) error {
 	}
 	var decoded ApprovalReminderAndEscalationConfig
 	if raw, ok := object["daysBetweenReminders"]; ok {
-		if err := json.Unmarshal(raw, &decoded.DaysBetweenReminders); err != nil {
-			return fmt.Errorf("daysBetweenReminders: %w", err)
+		if err := json.Unmarshal(raw, &decoded.DaysBetweenReminders); err == nil {
+			delete(object, "daysBetweenReminders")
+		} else {
+			decoded.DaysBetweenReminders = ApprovalReminderAndEscalationConfig{}.DaysBetweenReminders // set aside below, as sent
 		}
-		delete(object, "daysBetweenReminders")
 	}
 	if raw, ok := object["daysUntilEscalation"]; ok {
-		if err := json.Unmarshal(raw, &decoded.DaysUntilEscalation); err != nil {
-			return fmt.Errorf("daysUntilEscalation: %w", err)
+		if err := json.Unmarshal(raw, &decoded.DaysUntilEscalation); err == nil {
+			delete(object, "daysUntilEscalation")
+		} else {
+			decoded.DaysUntilEscalation = ApprovalReminderAndEscalationConfig{}.DaysUntilEscalation // set aside below, as sent
 		}
-		delete(object, "daysUntilEscalation")
 	}
 	if raw, ok := object["fallbackApproverRef"]; ok {
-		if err := json.Unmarshal(raw, &decoded.FallbackApproverRef); err != nil {
-			return fmt.Errorf("fallbackApproverRef: %w", err)
+		if err := json.Unmarshal(raw, &decoded.FallbackApproverRef); err == nil {
+			delete(object, "fallbackApproverRef")
+		} else {
+			decoded.FallbackApproverRef = ApprovalReminderAndEscalationConfig{}.FallbackApproverRef // set aside below, as sent
 		}
-		delete(object, "fallbackApproverRef")
 	}
 	if raw, ok := object["maxReminders"]; ok {
-		if err := json.Unmarshal(raw, &decoded.MaxReminders); err != nil {
-			return fmt.Errorf("maxReminders: %w", err)
+		if err := json.Unmarshal(raw, &decoded.MaxReminders); err == nil {
+			delete(object, "maxReminders")
+		} else {
+			decoded.MaxReminders = ApprovalReminderAndEscalationConfig{}.MaxReminders // set aside below, as sent
 		}
-		delete(object, "maxReminders")
 	}
 	for name, raw := range object {
 		var value json.RawMessage
@@ -1735,7 +1747,8 @@ func (a ApprovalReminderAndEscalationConfig) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the declared properties of
-// EntitlementRequestConfig and keeps every other key, as sent, in AdditionalProperties.
+// EntitlementRequestConfig and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
 func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
 	var object map[string]json.RawMessage
 	if err := json.Unmarshal(b, &object); err != nil {
@@ -1743,28 +1756,32 @@ func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
 	}
 	var decoded EntitlementRequestConfig
 	if raw, ok := object["allowEntitlementRequest"]; ok {
-		if err := json.Unmarshal(raw, &decoded.AllowEntitlementRequest); err != nil {
-			return fmt.Errorf("allowEntitlementRequest: %w", err)
+		if err := json.Unmarshal(raw, &decoded.AllowEntitlementRequest); err == nil {
+			delete(object, "allowEntitlementRequest")
+		} else {
+			decoded.AllowEntitlementRequest = EntitlementRequestConfig{}.AllowEntitlementRequest // set aside below, as sent
 		}
-		delete(object, "allowEntitlementRequest")
 	}
 	if raw, ok := object["deniedCommentsRequired"]; ok {
-		if err := json.Unmarshal(raw, &decoded.DeniedCommentsRequired); err != nil {
-			return fmt.Errorf("deniedCommentsRequired: %w", err)
+		if err := json.Unmarshal(raw, &decoded.DeniedCommentsRequired); err == nil {
+			delete(object, "deniedCommentsRequired")
+		} else {
+			decoded.DeniedCommentsRequired = EntitlementRequestConfig{}.DeniedCommentsRequired // set aside below, as sent
 		}
-		delete(object, "deniedCommentsRequired")
 	}
 	if raw, ok := object["grantRequestApprovalSchemes"]; ok {
-		if err := json.Unmarshal(raw, &decoded.GrantRequestApprovalSchemes); err != nil {
-			return fmt.Errorf("grantRequestApprovalSchemes: %w", err)
+		if err := json.Unmarshal(raw, &decoded.GrantRequestApprovalSchemes); err == nil {
+			delete(object, "grantRequestApprovalSchemes")
+		} else {
+			decoded.GrantRequestApprovalSchemes = EntitlementRequestConfig{}.GrantRequestApprovalSchemes // set aside below, as sent
 		}
-		delete(object, "grantRequestApprovalSchemes")
 	}
 	if raw, ok := object["requestCommentsRequired"]; ok {
-		if err := json.Unmarshal(raw, &decoded.RequestCommentsRequired); err != nil {
-			return fmt.Errorf("requestCommentsRequired: %w", err)
+		if err := json.Unmarshal(raw, &decoded.RequestCommentsRequired); err == nil {
+			delete(object, "requestCommentsRequired")
+		} else {
+			decoded.RequestCommentsRequired = EntitlementRequestConfig{}.RequestCommentsRequired // set aside below, as sent
 		}
-		delete(object, "requestCommentsRequired")
 	}
 	for name, raw := range object {
 		var value json.RawMessage
@@ -1804,7 +1821,8 @@ func (a EntitlementRequestConfig) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the declared properties of
-// IdentityRef and keeps every other key, as sent, in AdditionalProperties.
+// IdentityRef and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
 func (a *IdentityRef) UnmarshalJSON(b []byte) error {
 	var object map[string]json.RawMessage
 	if err := json.Unmarshal(b, &object); err != nil {
@@ -1812,28 +1830,32 @@ func (a *IdentityRef) UnmarshalJSON(b []byte) error {
 	}
 	var decoded IdentityRef
 	if raw, ok := object["email"]; ok {
-		if err := json.Unmarshal(raw, &decoded.Email); err != nil {
-			return fmt.Errorf("email: %w", err)
+		if err := json.Unmarshal(raw, &decoded.Email); err == nil {
+			delete(object, "email")
+		} else {
+			decoded.Email = IdentityRef{}.Email // set aside below, as sent
 		}
-		delete(object, "email")
 	}
 	if raw, ok := object["id"]; ok {
-		if err := json.Unmarshal(raw, &decoded.Id); err != nil {
-			return fmt.Errorf("id: %w", err)
+		if err := json.Unmarshal(raw, &decoded.Id); err == nil {
+			delete(object, "id")
+		} else {
+			decoded.Id = IdentityRef{}.Id // set aside below, as sent
 		}
-		delete(object, "id")
 	}
 	if raw, ok := object["name"]; ok {
-		if err := json.Unmarshal(raw, &decoded.Name); err != nil {
-			return fmt.Errorf("name: %w", err)
+		if err := json.Unmarshal(raw, &decoded.Name); err == nil {
+			delete(object, "name")
+		} else {
+			decoded.Name = IdentityRef{}.Name // set aside below, as sent
 		}
-		delete(object, "name")
 	}
 	if raw, ok := object["type"]; ok {
-		if err := json.Unmarshal(raw, &decoded.Type); err != nil {
-			return fmt.Errorf("type: %w", err)
+		if err := json.Unmarshal(raw, &decoded.Type); err == nil {
+			delete(object, "type")
+		} else {
+			decoded.Type = IdentityRef{}.Type // set aside below, as sent
 		}
-		delete(object, "type")
 	}
 	for name, raw := range object {
 		var value json.RawMessage
@@ -1873,7 +1895,8 @@ func (a IdentityRef) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the declared properties of
-// RequestOnBehalfOfConfig and keeps every other key, as sent, in AdditionalProperties.
+// RequestOnBehalfOfConfig and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
 func (a *RequestOnBehalfOfConfig) UnmarshalJSON(b []byte) error {
 	var object map[string]json.RawMessage
 	if err := json.Unmarshal(b, &object); err != nil {
@@ -1881,16 +1904,18 @@ func (a *RequestOnBehalfOfConfig) UnmarshalJSON(b []byte) error {
 	}
 	var decoded RequestOnBehalfOfConfig
 	if raw, ok := object["allowRequestOnBehalfOfAnyoneByAnyone"]; ok {
-		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfAnyoneByAnyone); err != nil {
-			return fmt.Errorf("allowRequestOnBehalfOfAnyoneByAnyone: %w", err)
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfAnyoneByAnyone); err == nil {
+			delete(object, "allowRequestOnBehalfOfAnyoneByAnyone")
+		} else {
+			decoded.AllowRequestOnBehalfOfAnyoneByAnyone = RequestOnBehalfOfConfig{}.AllowRequestOnBehalfOfAnyoneByAnyone // set aside below, as sent
 		}
-		delete(object, "allowRequestOnBehalfOfAnyoneByAnyone")
 	}
 	if raw, ok := object["allowRequestOnBehalfOfEmployeeByManager"]; ok {
-		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfEmployeeByManager); err != nil {
-			return fmt.Errorf("allowRequestOnBehalfOfEmployeeByManager: %w", err)
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfEmployeeByManager); err == nil {
+			delete(object, "allowRequestOnBehalfOfEmployeeByManager")
+		} else {
+			decoded.AllowRequestOnBehalfOfEmployeeByManager = RequestOnBehalfOfConfig{}.AllowRequestOnBehalfOfEmployeeByManager // set aside below, as sent
 		}
-		delete(object, "allowRequestOnBehalfOfEmployeeByManager")
 	}
 	for name, raw := range object {
 		var value json.RawMessage
