@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -320,4 +321,22 @@ func TestPrefetchStopsCleanlyOnBreakAndError(t *testing.T) {
 	}
 	assert.Equal(t, 2500, items, "everything before the failed page, in order")
 	assert.Equal(t, 1, errs)
+}
+
+// TestStatusBooleansKeepFalseInJSON: booleans where false is an answer (cancelable, forwarded,
+// existing) are encoded when false, so a status read and written out as JSON (the CLI's
+// "status -o json") says "not cancelable" instead of leaving the field out.
+func TestStatusBooleansKeepFalseInJSON(t *testing.T) {
+	in := `{"accessRequestId":"r1","state":"EXECUTING","cancelable":false,
+		"approvalDetails":[{"forwarded":false}],
+		"manualWorkItemDetails":[{"forwarded":false}],
+		"sodViolationContext":{"violationCheckResult":{"violationContexts":[{"conflictingAccessCriteria":
+			{"leftCriteria":{"criteriaList":[{"existing":false}]},"rightCriteria":{"criteriaList":[{"existing":false}]}}}]}}}`
+	var st facade.Status
+	require.NoError(t, json.Unmarshal([]byte(in), &st))
+	out, err := json.Marshal(st)
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(string(out), `"cancelable":false`), "%s", out)
+	assert.Equal(t, 2, strings.Count(string(out), `"forwarded":false`), "%s", out)
+	assert.Equal(t, 2, strings.Count(string(out), `"existing":false`), "%s", out)
 }

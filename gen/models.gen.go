@@ -771,7 +771,7 @@ type ApprovalStatus struct {
 	// Forwarded The approval was passed to another owner.
 	//
 	// Example: false
-	Forwarded bool `json:"forwarded,omitempty,omitzero"`
+	Forwarded bool `json:"forwarded"`
 
 	// Modified Last change.
 	//
@@ -1019,7 +1019,7 @@ type ManualWorkItemDetails struct {
 	// Forwarded The task was passed to another owner.
 	//
 	// Example: true
-	Forwarded bool `json:"forwarded,omitempty,omitzero"`
+	Forwarded bool `json:"forwarded"`
 
 	// Modified Last change.
 	//
@@ -1259,7 +1259,7 @@ type Status struct {
 	// Cancelable The request can still be cancelled.
 	//
 	// Example: true
-	Cancelable bool `json:"cancelable,omitempty,omitzero"`
+	Cancelable bool `json:"cancelable"`
 
 	// CancelledRequestDetails Who cancelled a request, when and why.
 	CancelledRequestDetails CancelledRequestDetails `json:"cancelledRequestDetails,omitempty,omitzero"`
@@ -1376,7 +1376,7 @@ type SodExemptCriteria struct {
 	// Existing The identity already has this access.
 	//
 	// Example: true
-	Existing bool `json:"existing,omitempty,omitzero"`
+	Existing bool `json:"existing"`
 
 	// Id Id of the access item.
 	//
