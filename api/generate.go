@@ -11,5 +11,6 @@ package api
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config server.yaml ../spec/access-requests.beta.yaml
 
 // The facade re-exports the models a user works with, under the generator's names, so that
-// nobody needs to import gen for ordinary work.
-//go:generate go run ../internal/reexport -in ../gen/models.gen.go -out ../facade/models.gen.go AccessRequest AccessRequestItem RequestType ItemType IdentityRequest IdentityItem AccountSelection AccountRef CreateResult RequestTracking Status State WorkItemState Config ExecutionStatus CompletionStatus
+// nobody needs to import gen for ordinary work: the request and result models, and every enum
+// a user meets reading a Status or a Config.
+//go:generate go run ../internal/reexport -in ../gen/models.gen.go -out ../facade/models.gen.go AccessRequest AccessRequestItem RequestType ItemType IdentityRequest IdentityItem AccountSelection AccountRef CreateResult RequestTracking Status State WorkItemState Config ExecutionStatus CompletionStatus PhaseState PhaseResult ApprovalScheme OwnerType ObjectType ReassignmentType PreApprovalDecision LocaleOrigin SodCheckState SodPolicyType

@@ -112,3 +112,147 @@ const (
 	CompletionStatusIncomplete CompletionStatus = "Incomplete"
 	CompletionStatusSuccess    CompletionStatus = "Success"
 )
+
+// PhaseState State of the phase.
+//
+// Example: COMPLETED
+type PhaseState = gen.PhaseState
+
+// Values of PhaseState.
+const (
+	PhaseStateCancelled   PhaseState = "CANCELLED"
+	PhaseStateCompleted   PhaseState = "COMPLETED"
+	PhaseStateExecuting   PhaseState = "EXECUTING"
+	PhaseStateNotExecuted PhaseState = "NOT_EXECUTED"
+	PhaseStatePending     PhaseState = "PENDING"
+)
+
+// PhaseResult Result of the phase, once finished.
+//
+// Example: SUCCESSFUL
+type PhaseResult = gen.PhaseResult
+
+// Values of PhaseResult.
+const (
+	PhaseResultFailed     PhaseResult = "FAILED"
+	PhaseResultSuccessful PhaseResult = "SUCCESSFUL"
+)
+
+// ApprovalScheme Who is responsible for an approval step.
+//
+// Example: MANAGER
+type ApprovalScheme = gen.ApprovalScheme
+
+// Values of ApprovalScheme.
+const (
+	ApprovalSchemeAccessProfileOwner ApprovalScheme = "ACCESS_PROFILE_OWNER"
+	ApprovalSchemeAppOwner           ApprovalScheme = "APP_OWNER"
+	ApprovalSchemeEntitlementOwner   ApprovalScheme = "ENTITLEMENT_OWNER"
+	ApprovalSchemeGovernanceGroup    ApprovalScheme = "GOVERNANCE_GROUP"
+	ApprovalSchemeManager            ApprovalScheme = "MANAGER"
+	ApprovalSchemeRoleOwner          ApprovalScheme = "ROLE_OWNER"
+	ApprovalSchemeSourceOwner        ApprovalScheme = "SOURCE_OWNER"
+)
+
+// OwnerType What kind of identity or group a reference names.
+type OwnerType = gen.OwnerType
+
+// Values of OwnerType.
+const (
+	OwnerTypeGovernanceGroup OwnerType = "GOVERNANCE_GROUP"
+	OwnerTypeIdentity        OwnerType = "IDENTITY"
+)
+
+// ObjectType Kind of object a reference points at.
+//
+// Example: IDENTITY
+type ObjectType = gen.ObjectType
+
+// Values of ObjectType.
+const (
+	ObjectTypeAccessProfile            ObjectType = "ACCESS_PROFILE"
+	ObjectTypeAccessRequestApproval    ObjectType = "ACCESS_REQUEST_APPROVAL"
+	ObjectTypeAccount                  ObjectType = "ACCOUNT"
+	ObjectTypeAccountActivity          ObjectType = "ACCOUNT_ACTIVITY"
+	ObjectTypeAccountCorrelationConfig ObjectType = "ACCOUNT_CORRELATION_CONFIG"
+	ObjectTypeApplication              ObjectType = "APPLICATION"
+	ObjectTypeCampaign                 ObjectType = "CAMPAIGN"
+	ObjectTypeCampaignFilter           ObjectType = "CAMPAIGN_FILTER"
+	ObjectTypeCertification            ObjectType = "CERTIFICATION"
+	ObjectTypeCluster                  ObjectType = "CLUSTER"
+	ObjectTypeConnectorSchema          ObjectType = "CONNECTOR_SCHEMA"
+	ObjectTypeEntitlement              ObjectType = "ENTITLEMENT"
+	ObjectTypeGovernanceGroup          ObjectType = "GOVERNANCE_GROUP"
+	ObjectTypeIdentity                 ObjectType = "IDENTITY"
+	ObjectTypeIdentityProfile          ObjectType = "IDENTITY_PROFILE"
+	ObjectTypeIdentityRequest          ObjectType = "IDENTITY_REQUEST"
+	ObjectTypeLifecycleState           ObjectType = "LIFECYCLE_STATE"
+	ObjectTypeMachineIdentity          ObjectType = "MACHINE_IDENTITY"
+	ObjectTypePasswordPolicy           ObjectType = "PASSWORD_POLICY"
+	ObjectTypeReportResult             ObjectType = "REPORT_RESULT"
+	ObjectTypeRole                     ObjectType = "ROLE"
+	ObjectTypeRule                     ObjectType = "RULE"
+	ObjectTypeSodPolicy                ObjectType = "SOD_POLICY"
+	ObjectTypeSodViolation             ObjectType = "SOD_VIOLATION"
+	ObjectTypeSource                   ObjectType = "SOURCE"
+	ObjectTypeTag                      ObjectType = "TAG"
+	ObjectTypeTagCategory              ObjectType = "TAG_CATEGORY"
+	ObjectTypeTaskResult               ObjectType = "TASK_RESULT"
+	ObjectTypeWorkgroup                ObjectType = "WORKGROUP"
+)
+
+// ReassignmentType How a work item came to its new owner.
+//
+// Example: AUTOMATIC_REASSIGNMENT
+type ReassignmentType = gen.ReassignmentType
+
+// Values of ReassignmentType.
+const (
+	ReassignmentTypeAutoEscalation        ReassignmentType = "AUTO_ESCALATION"
+	ReassignmentTypeAutomaticReassignment ReassignmentType = "AUTOMATIC_REASSIGNMENT"
+	ReassignmentTypeManualReassignment    ReassignmentType = "MANUAL_REASSIGNMENT"
+	ReassignmentTypeSelfReviewDelegation  ReassignmentType = "SELF_REVIEW_DELEGATION"
+)
+
+// PreApprovalDecision What was decided.
+//
+// Example: APPROVED
+type PreApprovalDecision = gen.PreApprovalDecision
+
+// Values of PreApprovalDecision.
+const (
+	PreApprovalDecisionApproved PreApprovalDecision = "APPROVED"
+	PreApprovalDecisionRejected PreApprovalDecision = "REJECTED"
+)
+
+// LocaleOrigin How the message's locale was chosen; more values may appear.
+//
+// Example: DEFAULT
+type LocaleOrigin = gen.LocaleOrigin
+
+// Values of LocaleOrigin.
+const (
+	LocaleOriginDefault LocaleOrigin = "DEFAULT"
+	LocaleOriginRequest LocaleOrigin = "REQUEST"
+)
+
+// SodCheckState Whether the check itself ran.
+//
+// Example: SUCCESS
+type SodCheckState = gen.SodCheckState
+
+// Values of SodCheckState.
+const (
+	SodCheckStateError   SodCheckState = "ERROR"
+	SodCheckStateSuccess SodCheckState = "SUCCESS"
+)
+
+// SodPolicyType Kind of object referred to.
+//
+// Example: SOD_POLICY
+type SodPolicyType = gen.SodPolicyType
+
+// Values of SodPolicyType.
+const (
+	SodPolicyTypeSodPolicy SodPolicyType = "SOD_POLICY"
+)

@@ -340,3 +340,26 @@ func TestStatusBooleansKeepFalseInJSON(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(string(out), `"forwarded":false`), "%s", out)
 	assert.Equal(t, 2, strings.Count(string(out), `"existing":false`), "%s", out)
 }
+
+// TestStatusEnumsReadWithoutGen: the enums met reading a status are named in this package, so
+// a user compares them without importing gen or writing the strings.
+func TestStatusEnumsReadWithoutGen(t *testing.T) {
+	in := `{"accessRequestId":"r1","state":"EXECUTING",
+		"accessRequestPhases":[{"state":"EXECUTING","result":"SUCCESSFUL"}],
+		"approvalDetails":[{"scheme":"MANAGER","errorMessages":[{"localeOrigin":"DEFAULT"}]}],
+		"manualWorkItemDetails":[{"forwardHistory":[{"reassignmentType":"MANUAL_REASSIGNMENT"}]}],
+		"requester":{"type":"IDENTITY"},
+		"preApprovalTriggerDetails":{"decision":"APPROVED"},
+		"sodViolationContext":{"state":"SUCCESS","violationCheckResult":{"violatedPolicies":[{"type":"SOD_POLICY"}]}}}`
+	var st facade.Status
+	require.NoError(t, json.Unmarshal([]byte(in), &st))
+	assert.Equal(t, facade.PhaseStateExecuting, st.AccessRequestPhases[0].State)
+	assert.Equal(t, facade.PhaseResultSuccessful, st.AccessRequestPhases[0].Result)
+	assert.Equal(t, facade.ApprovalSchemeManager, st.ApprovalDetails[0].Scheme)
+	assert.Equal(t, facade.ReassignmentTypeManualReassignment, st.ManualWorkItemDetails[0].ForwardHistory[0].ReassignmentType)
+	assert.Equal(t, facade.OwnerTypeIdentity, st.Requester.Type)
+	assert.Equal(t, facade.PreApprovalDecisionApproved, st.PreApprovalTriggerDetails.Decision)
+	assert.Equal(t, facade.SodCheckStateSuccess, st.SodViolationContext.State)
+	assert.Equal(t, facade.SodPolicyTypeSodPolicy, st.SodViolationContext.ViolationCheckResult.ViolatedPolicies[0].Type)
+	assert.Equal(t, facade.LocaleOriginDefault, st.ApprovalDetails[0].ErrorMessages[0].LocaleOrigin)
+}
