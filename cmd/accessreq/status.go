@@ -113,8 +113,10 @@ func (a *app) runStatus(ctx context.Context, f statusFlags) error {
 		bar.bar(n, total)
 	}
 	bar.end()
-	if ferr := w.end(); err == nil {
-		err = ferr
+	if err == nil || n > 0 { // a listing that failed before any row prints nothing on stdout
+		if ferr := w.end(); err == nil {
+			err = ferr
+		}
 	}
 	a.showTotal(f, s, w)
 	return err
@@ -124,8 +126,7 @@ func (a *app) runStatus(ctx context.Context, f statusFlags) error {
 func (a *app) statusPage(ctx context.Context, s *session, f statusFlags, w rowWriter) error {
 	page, err := s.c.ListStatusPage(ctx, f.q, f.offset)
 	if err != nil {
-		_ = w.end()
-		return err
+		return err // nothing on stdout: no empty array, no header
 	}
 	for _, st := range page.Items {
 		if err := w.row(st); err != nil {

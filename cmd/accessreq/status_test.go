@@ -108,6 +108,34 @@ func TestStatusAllPrintsWhatItGotBeforeTheError(t *testing.T) {
 	}
 }
 
+// A listing that fails before any row prints nothing on stdout (no "[]", no header): only the
+// error, so a script cannot take the output for an empty answer.
+func TestStatusThatFailsBeforeAnyRowPrintsNothing(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(3, "id-alice", time.Now())
+	front(t, srv, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		if r.URL.Path != "/beta/access-request-status" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"detailCode":"403 Forbidden","trackingId":"abc","messages":[{"text":"no"}]}`))
+		return true
+	})
+	for _, format := range []string{"json", "ndjson", "table", "csv"} {
+		for _, all := range []bool{false, true} {
+			args := []string{"status", "-o", format}
+			if all {
+				args = append(args, "--all")
+			}
+			r := cli(t, args...)
+			assert.Equal(t, exitAPI, r.code, args)
+			assert.Contains(t, r.errOut, "HTTP 403", args)
+			assert.Empty(t, r.out, args)
+		}
+	}
+}
+
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
