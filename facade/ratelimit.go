@@ -75,16 +75,34 @@ func (a *adaptiveLimit) wait(ctx context.Context) (time.Time, error) {
 		a.mu.Unlock()
 		return time.Time{}, errLocalLimit
 	}
+	var gap time.Duration
 	if a.perSecond > 0 {
-		a.next = at.Add(time.Duration(float64(time.Second) / a.perSecond))
+		gap = time.Duration(float64(time.Second) / a.perSecond)
+		a.next = at.Add(gap)
 	}
+	cut := a.cut
 	a.mu.Unlock()
 	if at.After(now) {
 		if err := a.sleep(ctx, at.Sub(now)); err != nil {
+			a.release(gap, cut)
 			return time.Time{}, err
 		}
 	}
 	return at, nil
+}
+
+// release gives back the slot of a caller that gave up waiting, so that callers who left do not
+// hold back those still there. A 429 since (a new episode) has set the schedule afresh: then
+// nothing is given back.
+func (a *adaptiveLimit) release(gap time.Duration, cut time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if gap > 0 && a.cut.Equal(cut) {
+		a.next = a.next.Add(-gap)
+		if now := a.now(); a.next.Before(now) {
+			a.next = now
+		}
+	}
 }
 
 // grow raises the paced rate for the time since it was last set (see adaptiveLimit).
