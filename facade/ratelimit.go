@@ -22,7 +22,8 @@ import (
 //     so a limit that was raised, or learned too low, is found again.
 //
 // 429s for requests sent before an episode began, or within a second of its start, are part
-// of it and move nothing further.
+// of it and move nothing further. A 429 before any request got through (another client of the
+// same tenant emptied its bucket) only pauses: the measure starts again after the pause.
 type adaptiveLimit struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
@@ -144,6 +145,13 @@ func (a *adaptiveLimit) observe(sent time.Time, limited bool, wait time.Duration
 	}
 	a.cut = now
 	if a.perSecond == 0 {
+		if a.accepted == 0 {
+			// Refused before anything got through (another client emptied the server's
+			// bucket): that measures nothing about the limit, so everyone waits out the
+			// pause and the measure starts again when requests resume.
+			a.start = a.next
+			return
+		}
 		a.ceiling = minPerSec
 		if elapsed := now.Sub(a.start).Seconds(); elapsed > 0 {
 			a.ceiling = max(float64(a.accepted)/elapsed, minPerSec)

@@ -180,3 +180,43 @@ func TestALearnedPausePastTheDeadlineFailsAtOnceWithoutRetrying(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Empty(t, clock.sleeps, "neither the pause nor a retry backoff was waited for")
 }
+
+// Callers that give up waiting (a cancelled context, an abandoned prefetch) must not keep
+// their slots: otherwise those still there wait for the ones who left, and a call with a
+// deadline is refused at once.
+func TestAdaptiveLimitGivesBackTheSlotsOfCallersWhoLeft(t *testing.T) {
+	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	a := newAdaptiveLimit(clock.now, func(context.Context, time.Duration) error { return context.Canceled })
+	a.perSecond, a.ceiling, a.raised = 1, 10, clock.now()
+	_, err := a.wait(context.Background()) // paced from now on: the next slot is 1 s away
+	assert.NoError(t, err)
+	for range 30 {
+		_, err := a.wait(context.Background())
+		assert.ErrorIs(t, err, context.Canceled)
+	}
+	assert.LessOrEqual(t, a.next.Sub(clock.now()), time.Second,
+		"30 callers that gave up still hold their slots")
+}
+
+// A 429 before anything got through (another client emptied the server's bucket) says nothing
+// about the limit: it must pause, not pace at the floor of one request every 10 s (a 40-page
+// listing against a 50/s bucket took 2 min instead of about a second).
+func TestAdaptiveLimitDoesNotLearnFromA429BeforeAnythingGotThrough(t *testing.T) {
+	a, clock := newTestLimit()
+	sent, err := a.wait(context.Background())
+	assert.NoError(t, err)
+	clock.advance(100 * time.Millisecond)
+	a.observe(sent, true, time.Second)
+	assert.Zero(t, a.rate(), "a 429 on the first request set a pace")
+	sent, err = a.wait(context.Background()) // waits out the pause
+	assert.NoError(t, err)
+	assert.Equal(t, []time.Duration{time.Second}, clock.sleeps)
+	// Once requests get through, the first real 429 is measured from the resume.
+	for range 50 {
+		clock.advance(20 * time.Millisecond)
+		a.observe(sent, false, 0)
+		sent, _ = a.wait(context.Background())
+	}
+	a.observe(sent, true, time.Second)
+	assert.InDelta(t, 50*firstCut, a.rate(), 5, "the ceiling is the rate let through since the resume")
+}
