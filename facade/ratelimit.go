@@ -40,6 +40,7 @@ type adaptiveLimit struct {
 	raised        time.Time // when perSecond was last set or raised
 	cut           time.Time // when the last episode began
 	next          time.Time // the earliest time the next request may leave
+	pauses        int       // how many times a 429 has pushed next back
 }
 
 // Constants of the learning rule; see adaptiveLimit.
@@ -81,11 +82,11 @@ func (a *adaptiveLimit) wait(ctx context.Context) (time.Time, error) {
 		gap = time.Duration(float64(time.Second) / a.perSecond)
 		a.next = at.Add(gap)
 	}
-	cut := a.cut
+	pauses := a.pauses
 	a.mu.Unlock()
 	if at.After(now) {
 		if err := a.sleep(ctx, at.Sub(now)); err != nil {
-			a.release(gap, cut)
+			a.release(gap, pauses)
 			return time.Time{}, err
 		}
 	}
@@ -93,12 +94,12 @@ func (a *adaptiveLimit) wait(ctx context.Context) (time.Time, error) {
 }
 
 // release gives back the slot of a caller that gave up waiting, so that callers who left do not
-// hold back those still there. A 429 since (a new episode) has set the schedule afresh: then
-// nothing is given back.
-func (a *adaptiveLimit) release(gap time.Duration, cut time.Time) {
+// hold back those still there. When a 429 has pushed the schedule back since, nothing is given
+// back: the pause it asked for stays whole.
+func (a *adaptiveLimit) release(gap time.Duration, pauses int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if gap > 0 && a.cut.Equal(cut) {
+	if gap > 0 && a.pauses == pauses {
 		a.next = a.next.Add(-gap)
 		if now := a.now(); a.next.Before(now) {
 			a.next = now
@@ -139,6 +140,7 @@ func (a *adaptiveLimit) observe(sent time.Time, limited bool, wait time.Duration
 	now := a.now()
 	if resume := now.Add(max(wait, resumeStep)); resume.After(a.next) {
 		a.next = resume
+		a.pauses++
 	}
 	if sent.Before(a.cut) || now.Sub(a.cut) < episode {
 		return // sent before this episode began, or soon after: part of it

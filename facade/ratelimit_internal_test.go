@@ -220,3 +220,18 @@ func TestAdaptiveLimitDoesNotLearnFromA429BeforeAnythingGotThrough(t *testing.T)
 	a.observe(sent, true, time.Second)
 	assert.InDelta(t, 50*firstCut, a.rate(), 5, "the ceiling is the rate let through since the resume")
 }
+
+// A caller that gives up does not shorten a pause a 429 asked for while it waited.
+func TestAdaptiveLimitKeepsAPauseWholeWhenAWaiterLeaves(t *testing.T) {
+	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	var a *adaptiveLimit
+	a = newAdaptiveLimit(clock.now, func(context.Context, time.Duration) error {
+		a.observe(clock.now(), true, 5*time.Second) // a 429 arrives while the caller waits
+		return context.Canceled
+	})
+	a.perSecond, a.ceiling, a.raised, a.next = 1, 10, clock.now(), clock.now().Add(time.Second)
+	a.cut = clock.now() // the 429 is part of the current episode: it pauses, it does not cut
+	_, err := a.wait(context.Background())
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 5*time.Second, a.next.Sub(clock.now()), "the pause was shortened")
+}
