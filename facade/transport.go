@@ -69,6 +69,12 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	call := callOf(ctx)
 	op := call.op
 	refreshed := false
+	if !idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody) {
+		// Every write of this API takes a body. Without one, net/http's HTTP/2 transport sends
+		// the request again by itself after a stream reset, without asking GetBody: nothing
+		// below could keep it to one send.
+		return nil, fmt.Errorf("accessrequests: %s: a %s request needs a body (every write of this API takes one): %w", op, req.Method, ErrInvalidInput)
+	}
 	getBody := req.GetBody
 	for attempt, sends := 1, 0; ; attempt, sends = attempt+1, sends+1 {
 		start := t.now()
