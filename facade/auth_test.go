@@ -131,6 +131,7 @@ func TestOptionsRefuseBadInput(t *testing.T) {
 		{"rate limit of zero", []facade.Option{facade.WithTenant("acme"), creds, facade.WithRateLimit(0, 1)}, "rate must be positive"},
 		{"password in a base URL with a query", []facade.Option{facade.WithBaseURL("https://u:" + testSecret + "@acme.api.identitynow.com/?x=1"), creds}, "must not have a query"},
 		{"password in a base URL that does not parse", []facade.Option{facade.WithBaseURL("https://u:" + testSecret + "@acme api/"), creds}, "not an absolute"},
+		{"password in a base URL without //", []facade.Option{facade.WithBaseURL("u:" + testSecret + "@acme.api.identitynow.com"), creds}, "xxxxx@acme.api.identitynow.com"},
 		{"password in a relative token URL", []facade.Option{facade.WithTenant("acme"), facade.WithTokenURL("//u:" + testSecret + "@tokens/t"), creds}, "not an absolute"},
 		{"header injection in the user agent", []facade.Option{facade.WithTenant("acme"), creds, facade.WithUserAgent("x\r\nEvil: 1")}, "line breaks"},
 	}

@@ -105,12 +105,14 @@ func WithBaseURL(raw string) Option {
 	}
 }
 
-// redactURL hides the password of a URL's user information, also in a URL that does not parse,
-// so that an error about the URL never carries it.
+// redactURL hides the password of a URL's user information, also in a URL that does not parse
+// or has no "//", so that an error about the URL never carries it.
 func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
 		return u.Redacted()
 	}
+	// Not parsed, or parsed as an opaque URL ("ann:pw@host" without "//" reads as the scheme
+	// "ann"), whose user information url.URL does not see: cut at the last "@".
 	if at := strings.LastIndex(raw, "@"); at >= 0 {
 		start := 0
 		if i := strings.Index(raw, "//"); i >= 0 && i < at {

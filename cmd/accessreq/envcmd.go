@@ -79,9 +79,10 @@ func orNone(v string) string {
 	return v
 }
 
-// withoutPassword hides the password of a URL's user information (a secret like any other).
+// withoutPassword hides the password of a URL's user information (a secret like any other),
+// also where url.Parse reads "user:pw@host" (no "//") as an opaque URL and sees no user.
 func withoutPassword(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
 		return u.Redacted()
 	}
 	if strings.Contains(raw, "@") {

@@ -157,6 +157,12 @@ func TestABaseURLPasswordIsNeverPrinted(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.Regexp(t, `base URL:\s+https://admin:xxxxx@acme\.api\.identitynow\.com\s+\(from SAIL_BASE_URL\)\n`, r.out)
 
+	t.Setenv(facade.EnvBaseURL, "admin:"+profileSecret+"@acme.api.identitynow.com")
+	r = cli(t, "env", "show")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.NotContains(t, r.out, profileSecret, "a URL without // is opaque to url.Parse: its user is not seen")
+	assert.Contains(t, r.out, "not a valid URL")
+
 	t.Setenv(facade.EnvBaseURL, "https://admin:"+profileSecret+"@acme.api.identitynow.com/?q=1")
 	r = cli(t, "close", "--dry-run", "ar-1")
 	assert.Equal(t, exitUsage, r.code)
