@@ -448,3 +448,13 @@ func TestAWriteWithoutABodyIsRefusedBeforeItLeaves(t *testing.T) {
 	assert.ErrorContains(t, err, "a POST request needs a body")
 	assert.Equal(t, 0, srv.Count("POST", "/access-requests/cancel", 0), "the bodiless POST went on the wire")
 }
+
+func TestTheShortestCredentialsThatCanBeScrubbedAreAccepted(t *testing.T) {
+	t.Parallel()
+	_, err := facade.New(facade.WithTenant("acme"), facade.WithClientCredentials("id", "sixteen-chars!!!"))
+	require.NoError(t, noteErr(err), "a 16-character secret is long enough")
+	_, err = facade.New(facade.WithTenant("acme"), facade.WithAccessToken("8-chars!"))
+	require.NoError(t, noteErr(err), "an 8-character token is long enough")
+	_, err = facade.New(facade.WithTenant("acme"), facade.WithAccessToken("7-chars"))
+	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput, "a 7-character token is not")
+}
