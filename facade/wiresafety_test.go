@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -457,4 +458,32 @@ func TestTheShortestCredentialsThatCanBeScrubbedAreAccepted(t *testing.T) {
 	require.NoError(t, noteErr(err), "an 8-character token is long enough")
 	_, err = facade.New(facade.WithTenant("acme"), facade.WithAccessToken("7-chars"))
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput, "a 7-character token is not")
+}
+
+func TestWhichStatusesAreRedirectsFailuresOrSuccesses(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		status   int
+		redirect bool
+		ok       bool
+	}{
+		{299, false, true},
+		{300, true, false},
+		{399, true, false},
+		{400, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t).lax()
+			e.handle("GET /access-request-config", reply(tc.status, configJSON, "Location", "https://elsewhere.example/x"))
+			_, err := e.client(facade.WithoutRetries()).GetConfig(context.Background())
+			if tc.ok {
+				require.NoError(t, noteErr(err))
+				return
+			}
+			require.Error(t, noteErr(err))
+			assert.Equal(t, tc.redirect, errors.Is(err, facade.ErrRedirect), "%v", err)
+		})
+	}
 }
