@@ -317,9 +317,9 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
 	t.Parallel()
 	sizes := []int{10000, 10001} // a multiple of the page size (250), and one more
-	if raceEnabled {
-		sizes = []int{1000, 1001}
-		t.Logf("under the race detector: %v statuses instead of 10,000 and 10,001", sizes)
+	if raceEnabled || testing.Short() {
+		sizes = []int{1000, 1001} // the same boundaries; -short is what mutation testing runs
+		t.Logf("under the race detector or -short: %v statuses instead of 10,000 and 10,001", sizes)
 	}
 	for _, n := range sizes {
 		for _, claim := range []int32{math.MaxInt32, 500} {
