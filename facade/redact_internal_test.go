@@ -9,6 +9,8 @@ func TestRedactURLHidesOnlyThePassword(t *testing.T) {
 		{"the last @ ends the user information", "https://a@b:pw%zz@host", "https://xxxxx@host"},
 		{"no scheme: everything before the @ goes", "ann:pw%zz@host", "xxxxx@host"},
 		{"a // after the @ is not the scheme's", "ann:pw%zz@host//path", "xxxxx@host//path"},
+		{"a scheme-relative URL keeps its //", "//ann:pw%zz@host", "//xxxxx@host"},
+		{"an empty user information is still marked as cut", "@host%zz", "xxxxx@host%zz"},
 		{"nothing to hide in a URL that does not parse", "https://acme%zz.example", "https://acme%zz.example"},
 	}
 	for _, tc := range cases {
