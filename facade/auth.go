@@ -28,16 +28,15 @@ type tokenFetcher func(ctx context.Context) (*oauth2.Token, error)
 // time, and callers that arrive during a fetch wait for its outcome, failure included, instead
 // of fetching again one after another.
 type tokenCache struct {
-	fetch   tokenFetcher
-	now     func() time.Time
-	static  bool      // a fixed token that cannot be refreshed
-	held    *scrubber // remembers every token obtained, for scrubbing error text
-	mu      sync.Mutex
-	tok     *oauth2.Token
-	expiry  time.Time     // tok's expiry on the client's clock; zero when it does not expire
-	leeway  time.Duration // how long before expiry tok is replaced
-	flight  *flight       // the fetch in progress, if any
-	fetches int
+	fetch  tokenFetcher
+	now    func() time.Time
+	static bool      // a fixed token that cannot be refreshed
+	held   *scrubber // remembers every token obtained, for scrubbing error text
+	mu     sync.Mutex
+	tok    *oauth2.Token
+	expiry time.Time     // tok's expiry on the client's clock; zero when it does not expire
+	leeway time.Duration // how long before expiry tok is replaced
+	flight *flight       // the fetch in progress, if any
 }
 
 // flight is one token fetch; its outcome is set before done is closed.
@@ -73,7 +72,6 @@ func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 		}
 		f := &flight{done: make(chan struct{})}
 		c.flight = f
-		c.fetches++
 		c.mu.Unlock()
 
 		tok, err := c.fetch(ctx)
