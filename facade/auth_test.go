@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,4 +253,49 @@ func TestSecretScanSeesLogsAndErrors(t *testing.T) {
 	assert.True(t, sawLog, "log lines reach the scan")
 	assert.True(t, sawErr, "error strings reach the scan")
 	assert.Positive(t, e.tokens.Load(), "a real token was issued and used")
+}
+
+type tokenFunc func() (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+// A token source of the user's may hand back anything: a token that cannot authenticate, or
+// cannot be kept out of error messages, is refused with the reason before any request is sent.
+func TestTokensFromASourceAreCheckedBeforeUse(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		tok  *oauth2.Token
+		want string // empty: accepted
+	}{
+		{"no token at all", nil, "returned no access token"},
+		{"an empty access token", &oauth2.Token{AccessToken: ""}, "returned no access token"},
+		{"one character too short", &oauth2.Token{AccessToken: "1234567"}, "7 characters long, too short"},
+		{"already expired", &oauth2.Token{AccessToken: tokenPrefix + "old", Expiry: time.Now().Add(-time.Minute)}, "already expired"},
+		{"the shortest accepted", &oauth2.Token{AccessToken: "12345678"}, ""},
+		{"no expiry", &oauth2.Token{AccessToken: tokenPrefix + "forever"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			var calls atomic.Int32
+			e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				reply(200, configJSON)(w, r)
+			})
+			c, err := facade.New(facade.WithBaseURL(e.srv.URL),
+				facade.WithTokenSource(tokenFunc(func() (*oauth2.Token, error) { return tc.tok, nil })))
+			require.NoError(t, err)
+			_, err = c.GetConfig(context.Background())
+			if tc.want == "" {
+				require.NoError(t, noteErr(err))
+				assert.Equal(t, int32(1), calls.Load())
+				return
+			}
+			require.ErrorIs(t, err, facade.ErrToken)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Zero(t, calls.Load(), "a request was sent with a token that was refused")
+		})
+	}
 }
