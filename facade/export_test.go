@@ -31,3 +31,6 @@ func BudgetAvailable(c *Client) int {
 	defer c.tr.budget.mu.Unlock()
 	return c.tr.budget.available
 }
+
+// FastUnmarshal exposes the clean-path decoder to the differential tests.
+var FastUnmarshal = fastUnmarshal

@@ -1,0 +1,217 @@
+package facade_test
+
+// The clean path decodes with github.com/goccy/go-json and falls back to encoding/json on any
+// error or panic (see decodeBody). These tests hold the fast decoder to encoding/json: whatever
+// body it accepts, encoding/json accepts too, into an equal value. A body it refuses costs a
+// second decode, never a different result.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
+)
+
+// decodedTypes are the types the client decodes responses into.
+var decodedTypes = []reflect.Type{
+	reflect.TypeFor[[]facade.Status](),
+	reflect.TypeFor[facade.Config](),
+	reflect.TypeFor[facade.CreateResult](),
+}
+
+// fastAgrees decodes body into every decoded type with the fast decoder and with encoding/json.
+// Where the fast decoder succeeds, encoding/json must succeed with an equal value. It reports
+// how many types the fast decoder took.
+func fastAgrees(t *testing.T, body []byte) (took int) {
+	t.Helper()
+	for _, typ := range decodedTypes {
+		fast := reflect.New(typ)
+		if !facade.FastUnmarshal(body, fast.Interface()) {
+			continue
+		}
+		took++
+		std := reflect.New(typ)
+		if err := json.Unmarshal(body, std.Interface()); err != nil {
+			t.Fatalf("into %v the fast decoder accepts %q, encoding/json does not: %v", typ, snip(body), err)
+		}
+		if !reflect.DeepEqual(fast.Interface(), std.Interface()) {
+			t.Fatalf("into %v the decoders differ on %q:\nfast %#v\nstd  %#v", typ, snip(body), fast.Elem(), std.Elem())
+		}
+	}
+	return took
+}
+
+func snip(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}
+
+// hostileBodies are bodies on which JSON decoders are known to part ways.
+func hostileBodies() []string {
+	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
+	return []string{
+		`[{"ACCESSREQUESTID":"x","Cancelable":true,"accessrequestid":"y"}]`, // case-insensitive names
+		`[{"id":"a","id":"b"}]`,                     // duplicate names: the last wins
+		`[{"clientMetadata":{"k":"1","k":"2"}}]`,    // duplicate map keys
+		"[{\"id\":\"a\xffb\",\"name\":\"\xc3\"}]",   // invalid UTF-8
+		`[{"id":"\ud800","name":"\udc00\ud83d\ude00"}]`, // lone surrogates, a pair
+		"[{\"id\":\"a\tb\"}]",                       // a raw control character
+		"[{\"id\":\"a\x00b\"}]",                     // a raw NUL
+		`[{"id":"a"}] x`,                            // trailing garbage
+		`[{"id":"a"}][]`,                            // two values
+		"\xef\xbb\xbf[]",                            // a byte order mark
+		`[{"id":"a"`,                                // truncated
+		`[{"created":"2026-01-02T03:04:05+70:00"}]`, // an offset time.Time refuses
+		`[{"created":"2026-01-02T03:04:05.123456789123Z"}]`,
+		`[{"created":"2026-01-02t03:04:05z"}]`,
+		`[{"created":12345}]`,
+		`[{"cancelable":"yes","id":"after"}]`, // wrong shape, then more
+		`[{"attributesHash":9223372036854775808}]`,
+		`[{"attributesHash":1.5}]`,
+		`[{"attributesHash":1e2}]`,
+		`[{"attributesHash":-0}]`,
+		`[{"attributesHash":01}]`,
+		`[{"attributesHash":"1"}]`,
+		`{"approvalReminderAndEscalationConfig":{"maxReminders":3000000000}}`,
+		`{"approvalReminderAndEscalationConfig":{"maxReminders":3,"extra":[1, 2]},"newKey":{"a" : null}}`,
+		`{"approvalReminderAndEscalationConfig":null,"autoApprovalEnabled":null}`,
+		`{"newRequests":[{"accessRequestIds":["a"]}],"unknown":1}`,
+		`{"newRequests":null}`,
+		`[{"zzz":` + deep + `}]`,
+		`[{"clientMetadata":null,"approvalDetails":null,"requester":null}]`,
+		`[{"\u0069d":"escaped name","n\u0061me":"x"}]`,
+		"[{\"\u212ad\":\"kelvin\"}]", // K (Kelvin sign) folds to k in encoding/json's matching
+		`null`, `[]`, `{}`, `""`, `0`, `true`, ``, ` `,
+		`[null,{"id":"a"},null]`,
+		`[{"id":"a","approvalIds":"x,y","sodViolationContext":{"violationCheckResult":{"message":[{"text":"t"}]}}}]`,
+	}
+}
+
+// TestFastDecodeAgreesOnHostileBodies: on every body above, for every type the client decodes,
+// the fast decoder either refuses or gives encoding/json's value; decodeBody never panics.
+func TestFastDecodeAgreesOnHostileBodies(t *testing.T) {
+	t.Parallel()
+	took := 0
+	for _, body := range hostileBodies() {
+		took += fastAgrees(t, []byte(body))
+	}
+	if took == 0 {
+		t.Fatal("the fast decoder took none of the bodies: nothing was compared")
+	}
+}
+
+// bodyRecorder keeps a copy of every response body that passes through it.
+type bodyRecorder struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (r *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	r.mu.Lock()
+	r.bodies = append(r.bodies, body)
+	r.mu.Unlock()
+	return resp, nil
+}
+
+// TestFastDecodeAgreesOnTheFakesDeviations: every body the fake tenant serves, as the spec says
+// and with every deviation it knows, is decoded alike by both decoders into every type; the
+// deviations (fields of other shapes) make the fast decoder refuse and the fallback decide.
+func TestFastDecodeAgreesOnTheFakesDeviations(t *testing.T) {
+	t.Parallel()
+	for _, dev := range []fake.Deviations{{}, {EndOffset400: true, UnknownFields: true, OtherShapes: true}} {
+		srv := fake.NewServer()
+		t.Cleanup(srv.Close)
+		srv.SeedStatuses(600, fake.CallerID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		srv.SetDeviations(dev)
+		rec := &bodyRecorder{next: http.DefaultTransport.(*http.Transport).Clone()}
+		c := fakeClient(t, srv, facade.WithHTTPClient(&http.Client{Transport: rec}))
+		n := 0
+		for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
+			require.NoError(t, noteErr(err))
+			n++
+		}
+		require.Equal(t, 600, n)
+		_, err := c.GetConfig(context.Background())
+		require.NoError(t, noteErr(err))
+
+		took, refused := 0, 0
+		for _, body := range rec.bodies {
+			var page []facade.Status
+			if !facade.FastUnmarshal(body, &page) && json.Unmarshal(body, &[]json.RawMessage{}) == nil {
+				refused++ // a list the fast decoder would not take into statuses
+			}
+			took += fastAgrees(t, body)
+		}
+		if took == 0 {
+			t.Fatalf("%+v: the fast decoder took none of %d bodies", dev, len(rec.bodies))
+		}
+		if dev.OtherShapes && refused == 0 {
+			t.Fatalf("%+v: the fast decoder took every page, fields of other shapes included", dev)
+		}
+		if !dev.OtherShapes && refused != 0 {
+			t.Fatalf("%+v: the fast decoder refused %d pages that match the spec", dev, refused)
+		}
+	}
+}
+
+// FuzzFastDecodeAgrees: for any body, the fast decoder refuses it or decodes it as encoding/json
+// does, into every type the client decodes. Seeds: the bodies above, FuzzDecodeStatus's seeds
+// and its committed corpus.
+func FuzzFastDecodeAgrees(f *testing.F) {
+	for _, b := range hostileBodies() {
+		f.Add(b)
+	}
+	for _, b := range []string{
+		`[{"id":"a","state":"EXECUTING","created":"2026-01-02T03:04:05Z","cancelable":true}]`,
+		`[{"attributesHash":2843118224,"clientMetadata":{"k":"v"},"errorMessages":[[{"text":"x","localeOrigin":null}]]}]`,
+		`[{"state":"SOMETHING_NEW","type":null,"sodViolationContext":null}]`,
+	} {
+		f.Add(b)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzDecodeStatus", "*"))
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if s, ok := strings.CutPrefix(line, "string("); ok {
+				body, err := strconv.Unquote(strings.TrimSuffix(s, ")"))
+				if err != nil {
+					f.Fatalf("%s: %v", name, err)
+				}
+				f.Add(body)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		fastAgrees(t, []byte(body))
+	})
+}
