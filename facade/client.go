@@ -499,22 +499,47 @@ func decodeJSON(resp *http.Response, out any, critical []string) ([]Warning, err
 	if resp.ContentLength > maxResponseBody {
 		return nil, fmt.Errorf("body is larger than %d bytes", maxResponseBody)
 	}
-	data, err := readBounded(resp.Body, maxResponseBody, resp.ContentLength)
+	held := bodyBuffers.Get().(*[]byte)
+	data, err := readBoundedInto((*held)[:0], resp.Body, maxResponseBody, resp.ContentLength)
 	if err != nil {
+		bodyBuffers.Put(held)
 		return nil, err
 	}
-	return decodeBody(data, out, critical...)
+	warnings, err := decodeBody(data, out, critical...)
+	if cap(data) <= maxPooledBody {
+		*held = data[:0]
+	}
+	bodyBuffers.Put(held)
+	return warnings, err
 }
+
+// bodyBuffers holds the buffers successful bodies are read into, for the next response: a
+// page of statuses is a third of a megabyte, read for every page. Nothing decoded refers to
+// the buffer (both decoders copy every string and raw value out of it;
+// TestABodyBufferIsReusedWithoutAliasing), so it is reused as soon as the body is decoded.
+// A buffer larger than maxPooledBody is left to the collector.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 1 << 20
 
 // readBounded reads all of r, failing once it passes limit bytes. Its buffer starts at the
 // declared length (when known) and otherwise doubles up to limit+1, so a hostile body costs at
 // most about twice the limit in allocations.
 func readBounded(r io.Reader, limit int, declared int64) ([]byte, error) {
+	return readBoundedInto(nil, r, limit, declared)
+}
+
+// readBoundedInto is readBounded reading into buf (from its start) when buf has room for the
+// size it would start with.
+func readBoundedInto(buf []byte, r io.Reader, limit int, declared int64) ([]byte, error) {
 	size := 4 << 10
 	if declared > 0 {
 		size = int(declared) + 1 // +1 so that EOF is seen without growing
 	}
-	buf := make([]byte, 0, min(size, limit+1))
+	if size = min(size, limit+1); cap(buf) < size {
+		buf = make([]byte, 0, size)
+	}
+	buf = buf[:0]
 	for {
 		if len(buf) == cap(buf) {
 			if len(buf) > limit {

@@ -116,3 +116,50 @@ func BenchmarkDecodePage(b *testing.B) {
 		})
 	}
 }
+
+// TestABodyBufferIsReusedWithoutAliasing: the buffer a body is read into goes back to a pool
+// and is overwritten by the next body, so nothing decoded may refer to it: not the strings and
+// raw values of a clean page or of the configuration's unknown settings, not the raw values of
+// warnings. Each result is compared after the next body was read into the same buffer.
+func TestABodyBufferIsReusedWithoutAliasing(t *testing.T) {
+	clean := string(cleanPage())
+	other := strings.NewReplacer("ar-", "xx-", "Role", "Xxxx", "sync", "xxxx", "role-", "xxxx-").Replace(clean)
+	odd := strings.Replace(clean, `"approvalDetails":[]`, `"approvalDetails":"none"`, 1)
+	config := `{"approvalsMustBeExternal":true,"futureTopLevel":{"mode":"strict"},"entitlementRequestConfig":{"futureNested":["a"]}}`
+	decode := func(body string, out any) []Warning {
+		t.Helper()
+		warnings, err := decodeJSON(response(200, "application/json", body), out, statusIdentity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return warnings
+	}
+	for _, body := range []string{clean, odd, config} {
+		var got, want any = new([]Status), new([]Status)
+		if body == config {
+			got, want = new(Config), new(Config)
+		}
+		warnings := decode(body, got)
+		raws := make([]string, len(warnings))
+		for i, w := range warnings {
+			raws[i] = string(w.Raw)
+		}
+		wantWarnings, err := decodeBody([]byte(body), want, statusIdentity...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decode(other, new([]Status)) // into the same buffer, over the body above
+		decode(other, new([]Status))
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("a value decoded from %.40q changed when the buffer was reused", body)
+		}
+		if len(warnings) != len(wantWarnings) {
+			t.Fatalf("%d warnings, want %d", len(warnings), len(wantWarnings))
+		}
+		for i, w := range warnings {
+			if string(w.Raw) != raws[i] || string(w.Raw) != string(wantWarnings[i].Raw) {
+				t.Fatalf("warning %d's raw value changed to %s when the buffer was reused", i, w.Raw)
+			}
+		}
+	}
+}

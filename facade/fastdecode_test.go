@@ -67,17 +67,17 @@ func hostileBodies() []string {
 	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
 	return []string{
 		`[{"ACCESSREQUESTID":"x","Cancelable":true,"accessrequestid":"y"}]`, // case-insensitive names
-		`[{"id":"a","id":"b"}]`,                     // duplicate names: the last wins
-		`[{"clientMetadata":{"k":"1","k":"2"}}]`,    // duplicate map keys
-		"[{\"id\":\"a\xffb\",\"name\":\"\xc3\"}]",   // invalid UTF-8
+		`[{"id":"a","id":"b"}]`,                         // duplicate names: the last wins
+		`[{"clientMetadata":{"k":"1","k":"2"}}]`,        // duplicate map keys
+		"[{\"id\":\"a\xffb\",\"name\":\"\xc3\"}]",       // invalid UTF-8
 		`[{"id":"\ud800","name":"\udc00\ud83d\ude00"}]`, // lone surrogates, a pair
-		"[{\"id\":\"a\tb\"}]",                       // a raw control character
-		"[{\"id\":\"a\x00b\"}]",                     // a raw NUL
-		`[{"id":"a"}] x`,                            // trailing garbage
-		`[{"id":"a"}][]`,                            // two values
-		"\xef\xbb\xbf[]",                            // a byte order mark
-		`[{"id":"a"`,                                // truncated
-		`[{"created":"2026-01-02T03:04:05+70:00"}]`, // an offset time.Time refuses
+		"[{\"id\":\"a\tb\"}]",                           // a raw control character
+		"[{\"id\":\"a\x00b\"}]",                         // a raw NUL
+		`[{"id":"a"}] x`,                                // trailing garbage
+		`[{"id":"a"}][]`,                                // two values
+		"\xef\xbb\xbf[]",                                // a byte order mark
+		`[{"id":"a"`,                                    // truncated
+		`[{"created":"2026-01-02T03:04:05+70:00"}]`,     // an offset time.Time refuses
 		`[{"created":"2026-01-02T03:04:05.123456789123Z"}]`,
 		`[{"created":"2026-01-02t03:04:05z"}]`,
 		`[{"created":12345}]`,
