@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -48,11 +49,14 @@ func TestAPageThatMatchesTheSpecIsDecodedOnce(t *testing.T) {
 		}
 	})
 	t.Logf("a page of %d statuses: %.0f allocations with json.Unmarshal, %.0f with the fast decoder, %.0f with decodeBody", MaxPageSize, std, fast, tolerant)
-	if tolerant != fast {
-		t.Fatalf("decodeBody allocates %.0f times, one fast decode %.0f: the normal path does extra work", tolerant, fast)
-	}
 	if fast >= std {
 		t.Fatalf("the fast decoder allocates %.0f times, json.Unmarshal %.0f", fast, std)
+	}
+	if underRace && math.Abs(tolerant-fast) <= fast/50 {
+		return // the fast decoder's pools drop objects at random under the race detector
+	}
+	if tolerant != fast {
+		t.Fatalf("decodeBody allocates %.0f times, one fast decode %.0f: the normal path does extra work", tolerant, fast)
 	}
 }
 
