@@ -16,8 +16,8 @@ import (
 // favour of its v2026 API, which this package does not cover yet. It still answers; use it
 // knowing it may be withdrawn, or call the v2026 endpoint through your own client.
 func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
-	return c.configCall(ctx, "getAccessRequestConfig", func(ctx context.Context) (*http.Response, error) {
-		return c.api.GetAccessRequestConfig(ctx)
+	return c.configCall(ctx, "getAccessRequestConfig", func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodGet, c.urls.config, nil)
 	})
 }
 
@@ -46,16 +46,20 @@ func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
 		return nil, err
 	}
 	unshadow(reflect.ValueOf(&cfg).Elem())
-	return c.configCall(ctx, "setAccessRequestConfig", func(ctx context.Context) (*http.Response, error) {
-		return c.api.SetAccessRequestConfig(ctx, cfg)
+	body, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("accessrequests: setAccessRequestConfig: %w", err)
+	}
+	return c.configCall(ctx, "setAccessRequestConfig", func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodPut, c.urls.config, body)
 	})
 }
 
 // configCall runs a configuration operation and reports, as Warnings, the known settings whose
 // value the models' own decoder set aside in AdditionalProperties (see setAside).
-func (c *Client) configCall(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) (*Config, error) {
+func (c *Client) configCall(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*Config, error) {
 	var out Config
-	if _, err := c.call(ctx, op, &out, send); err != nil {
+	if _, err := c.call(ctx, op, &out, build); err != nil {
 		return nil, err
 	}
 	var warnings []Warning
