@@ -63,12 +63,42 @@ func (c *Client) configCall(ctx context.Context, op string, build func(context.C
 		return nil, err
 	}
 	var warnings []Warning
-	setAside(reflect.ValueOf(out), "", &warnings)
+	if anySetAside(reflect.ValueOf(out)) {
+		setAside(reflect.ValueOf(out), "", &warnings)
+	}
 	for i := range warnings {
 		warnings[i].Operation = op
 	}
 	c.warnAll(ctx, op, warnings)
 	return &out, nil
+}
+
+// anySetAside reports whether setAside would find anything, without allocating: a settled
+// configuration (unknown settings included) costs no path or sorted list.
+func anySetAside(v reflect.Value) bool {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return false
+	}
+	f := fieldsOf(v.Type())
+	if f.extra >= 0 {
+		for name := range v.Field(f.extra).Interface().(map[string]json.RawMessage) {
+			if _, known := f.byName[name]; known {
+				return true
+			}
+		}
+	}
+	for _, i := range f.byName {
+		if anySetAside(v.Field(i)) {
+			return true
+		}
+	}
+	return false
 }
 
 // setAside appends a Warning for every value kept, at any depth of a configuration, in

@@ -3,10 +3,14 @@ package facade
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,4 +209,40 @@ func TestAWriteHasNoGetBody(t *testing.T) {
 	var sent gen.CancelAccessRequest
 	require.NoError(t, json.Unmarshal(body, &sent))
 	assert.Equal(t, "ar-1", sent.AccountActivityId)
+}
+
+// failing fails every request with a transport error that is not a refused dial, after
+// reporting the headers written when headers is set.
+type failing struct {
+	headers bool
+	calls   atomic.Int64
+}
+
+func (f *failing) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.calls.Add(1)
+	if tr := httptrace.ContextClientTrace(r.Context()); f.headers && tr != nil && tr.WroteHeaders != nil {
+		tr.WroteHeaders()
+	}
+	return nil, errors.New("connection reset by peer")
+}
+
+// TestAWriteIsSentAgainOnlyWhileItsHeadersWereNotWritten: the "may it have reached the server?"
+// signal on its own. A write that failed before its headers were written is sent again; one
+// that failed after is not, and ends in ErrOutcomeUnknown.
+func TestAWriteIsSentAgainOnlyWhileItsHeadersWereNotWritten(t *testing.T) {
+	for _, tc := range []struct {
+		headers bool
+		calls   int64
+	}{{false, int64(DefaultRetryPolicy().MaxAttempts)}, {true, 1}} {
+		t.Run(fmt.Sprintf("headers written: %v", tc.headers), func(t *testing.T) {
+			rt := &failing{headers: tc.headers}
+			c, err := New(WithBaseURL("https://acme.api.identitynow.com"), WithAccessToken("test-token-0123456789"),
+				WithHTTPClient(&http.Client{Transport: rt}), WithClock(time.Now, func(context.Context, time.Duration) error { return nil }))
+			require.NoError(t, err)
+			err = c.Cancel(context.Background(), "ar-1", "x")
+			require.Error(t, err)
+			assert.Equal(t, tc.headers, errors.Is(err, ErrOutcomeUnknown))
+			assert.Equal(t, tc.calls, rt.calls.Load())
+		})
+	}
 }
