@@ -221,7 +221,7 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 // headers are written (to the connection's buffer, or as HTTP/2 HEADERS), the server may hold
 // a request to act on. Before that it holds at most part of the request head, on which it
 // cannot act. WroteHeaders is the one hook used: with WroteHeaderField, net/http copies every
-// header value for the trace (8 more allocations a call). One allocation holds the trace and
+// header value for the trace. One allocation holds the trace and
 // its flag; the hook is the other.
 type writeTrace struct {
 	trace httptrace.ClientTrace
