@@ -34,8 +34,9 @@ func defaultTransport() http.RoundTripper {
 }
 
 // transport sends every request of a Client, its own and those made through Generated (as the
-// generated client's HttpRequestDoer): it authenticates, rate-limits, retries and logs them. A response it returns is the last one received, body unread, so the
-// caller can build a typed error from it.
+// generated client's HttpRequestDoer): it authenticates, rate-limits, retries and logs them. A
+// response it returns is the last one received, body unread, so the caller can build a typed
+// error from it.
 type transport struct {
 	hc        *http.Client
 	tokens    *tokenCache
@@ -163,8 +164,8 @@ func (t *transport) mayRetry(attempt int) bool {
 	return attempt < t.policy.MaxAttempts && t.budget.take()
 }
 
-// send makes one attempt. wrote reports whether any of a write may have reached the network;
-// tok is the token the attempt used.
+// send makes one attempt. wrote reports whether a write may have reached the server (see
+// writeTrace); tok is the token the attempt used.
 func (t *transport) send(ctx context.Context, call *callState, req *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
 	left, err := t.waitTurn(ctx)
 	if err != nil {
@@ -221,8 +222,8 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 // headers are written (to the connection's buffer, or as HTTP/2 HEADERS), the server may hold
 // a request to act on. Before that it holds at most part of the request head, on which it
 // cannot act. WroteHeaders is the one hook used: with WroteHeaderField, net/http copies every
-// header value for the trace. One allocation holds the trace and
-// its flag; the hook is the other.
+// header value for the trace. One allocation holds the trace and its flag; the hook is the
+// other.
 type writeTrace struct {
 	trace httptrace.ClientTrace
 	wrote atomic.Bool
