@@ -2,6 +2,8 @@ package facade
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -25,9 +27,12 @@ func (c *Client) Cancel(ctx context.Context, accessRequestID, comment string) er
 	if err := p.err(op); err != nil {
 		return err
 	}
-	body := gen.CancelAccessRequest{AccountActivityId: accessRequestID, Comment: comment}
-	_, err := c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
-		return c.api.CancelAccessRequest(ctx, body)
+	body, err := json.Marshal(gen.CancelAccessRequest{AccountActivityId: accessRequestID, Comment: comment})
+	if err != nil {
+		return fmt.Errorf("accessrequests: %s: %w", op, err)
+	}
+	_, err = c.call(ctx, op, nil, func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodPost, c.urls.cancel, body)
 	})
 	return err
 }

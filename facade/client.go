@@ -39,10 +39,10 @@ const maxResponseBody = 16 << 20
 // Client calls the beta access-request operations of one tenant. It is safe for concurrent use;
 // make one and share it, so that goroutines share its token, rate limiter and retry budget.
 type Client struct {
-	api    *gen.Client
 	raw    *gen.ClientWithResponses
 	tr     *transport
 	apiURL string
+	urls   endpoints
 
 	onWarning func(Warning)
 	warnMu    sync.Mutex
@@ -325,12 +325,13 @@ func New(opts ...Option) (*Client, error) {
 	if o.limiter == nil {
 		tr.adapt = newAdaptiveLimit(o.now, o.sleep)
 	}
-	apiURL := o.root.JoinPath("beta").String()
-	api, err := gen.NewClient(apiURL, gen.WithHTTPClient(tr))
+	api := o.root.JoinPath("beta")
+	apiURL := api.String()
+	raw, err := gen.NewClientWithResponses(apiURL, gen.WithHTTPClient(tr))
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
-	return &Client{api: api, raw: &gen.ClientWithResponses{ClientInterface: api}, tr: tr, apiURL: apiURL, onWarning: o.onWarning}, nil
+	return &Client{raw: raw, tr: tr, apiURL: apiURL, urls: newEndpoints(api), onWarning: o.onWarning}, nil
 }
 
 func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {
@@ -427,22 +428,22 @@ func (c *Client) BaseURL() string { return c.apiURL }
 // raw: errors are not turned into *APIError.
 func (c *Client) Generated() *gen.ClientWithResponses { return c.raw }
 
-// call runs one operation, between the hooks: send makes the request; a 2xx body is decoded
+// call runs one operation, between the hooks: build makes its request; a 2xx body is decoded
 // into out (when out is not nil); anything else becomes a typed error. Values in the body that
 // do not match the spec are reported (see Warning) and do not fail the call.
-func (c *Client) call(ctx context.Context, op string, out any, send func(context.Context) (*http.Response, error)) (*http.Response, error) {
-	resp, _, err := c.callWarn(ctx, op, out, nil, send)
+func (c *Client) call(ctx context.Context, op string, out any, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
+	resp, _, err := c.callWarn(ctx, op, out, nil, build)
 	return resp, err
 }
 
 // callWarn is call that also returns the warnings. A warning at one of the critical paths
 // fails the call instead (see decodeBody).
-func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (resp *http.Response, warnings []Warning, err error) {
+func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, build func(context.Context) (*http.Request, error)) (resp *http.Response, warnings []Warning, err error) {
 	if ctx == nil {
 		return nil, nil, fmt.Errorf("accessrequests: %s: nil context", op)
 	}
-	err = c.observe(ctx, op, func(ctx context.Context) error {
-		resp, warnings, err = c.exchange(ctx, op, out, critical, send)
+	err = c.observe(ctx, op, func(ctx context.Context, call *callState) error {
+		resp, warnings, err = c.exchange(ctx, call, out, critical, build)
 		return err
 	})
 	c.warnAll(ctx, op, warnings)
@@ -450,8 +451,13 @@ func (c *Client) callWarn(ctx context.Context, op string, out any, critical []st
 }
 
 // exchange sends one operation's request and reads its answer.
-func (c *Client) exchange(ctx context.Context, op string, out any, critical []string, send func(context.Context) (*http.Response, error)) (*http.Response, []Warning, error) {
-	resp, err := send(ctx)
+func (c *Client) exchange(ctx context.Context, call *callState, out any, critical []string, build func(context.Context) (*http.Request, error)) (*http.Response, []Warning, error) {
+	op := call.op
+	req, err := build(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
+	}
+	resp, err := c.tr.do(req, call)
 	if err != nil {
 		return nil, nil, wrapTransportError(op, err)
 	}

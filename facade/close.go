@@ -2,6 +2,7 @@ package facade
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -82,12 +83,14 @@ func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*C
 			return res, err
 		}
 		chunk := req.IDs[start:min(start+MaxCloseIDs, len(req.IDs))]
-		body := gen.CloseAccessRequest{AccessRequestIds: chunk, ExecutionStatus: req.ExecutionStatus,
-			CompletionStatus: req.CompletionStatus, Message: req.Message}
-		res.Calls++
-		_, err := c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
-			return c.api.CloseAccessRequest(ctx, body)
-		})
+		body, err := json.Marshal(gen.CloseAccessRequest{AccessRequestIds: chunk, ExecutionStatus: req.ExecutionStatus,
+			CompletionStatus: req.CompletionStatus, Message: req.Message})
+		if err == nil {
+			res.Calls++
+			_, err = c.call(ctx, op, nil, func(ctx context.Context) (*http.Request, error) {
+				return newRequest(ctx, http.MethodPost, c.urls.close, body)
+			})
+		}
 		if err != nil {
 			res.Failed = append(res.Failed, chunk...)
 			res.NotSent = append(res.NotSent, req.IDs[start+len(chunk):]...)

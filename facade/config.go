@@ -16,8 +16,8 @@ import (
 // favour of its v2026 API, which this package does not cover yet. It still answers; use it
 // knowing it may be withdrawn, or call the v2026 endpoint through your own client.
 func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
-	return c.configCall(ctx, "getAccessRequestConfig", func(ctx context.Context) (*http.Response, error) {
-		return c.api.GetAccessRequestConfig(ctx)
+	return c.configCall(ctx, "getAccessRequestConfig", func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodGet, c.urls.config, nil)
 	})
 }
 
@@ -46,25 +46,59 @@ func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
 		return nil, err
 	}
 	unshadow(reflect.ValueOf(&cfg).Elem())
-	return c.configCall(ctx, "setAccessRequestConfig", func(ctx context.Context) (*http.Response, error) {
-		return c.api.SetAccessRequestConfig(ctx, cfg)
+	body, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("accessrequests: setAccessRequestConfig: %w", err)
+	}
+	return c.configCall(ctx, "setAccessRequestConfig", func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodPut, c.urls.config, body)
 	})
 }
 
 // configCall runs a configuration operation and reports, as Warnings, the known settings whose
 // value the models' own decoder set aside in AdditionalProperties (see setAside).
-func (c *Client) configCall(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) (*Config, error) {
+func (c *Client) configCall(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*Config, error) {
 	var out Config
-	if _, err := c.call(ctx, op, &out, send); err != nil {
+	if _, err := c.call(ctx, op, &out, build); err != nil {
 		return nil, err
 	}
 	var warnings []Warning
-	setAside(reflect.ValueOf(out), "", &warnings)
+	if anySetAside(reflect.ValueOf(out)) {
+		setAside(reflect.ValueOf(out), "", &warnings)
+	}
 	for i := range warnings {
 		warnings[i].Operation = op
 	}
 	c.warnAll(ctx, op, warnings)
 	return &out, nil
+}
+
+// anySetAside reports whether setAside would find anything, without allocating: a settled
+// configuration (unknown settings included) costs no path or sorted list.
+func anySetAside(v reflect.Value) bool {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return false
+	}
+	f := fieldsOf(v.Type())
+	if f.extra >= 0 {
+		for name := range v.Field(f.extra).Interface().(map[string]json.RawMessage) {
+			if _, known := f.byName[name]; known {
+				return true
+			}
+		}
+	}
+	for _, i := range f.byName {
+		if anySetAside(v.Field(i)) {
+			return true
+		}
+	}
+	return false
 }
 
 // setAside appends a Warning for every value kept, at any depth of a configuration, in

@@ -3,6 +3,7 @@ package facade
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,10 +29,13 @@ func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, 
 	if err := ValidateAccessRequest(req, c.tr.now()); err != nil {
 		return nil, err
 	}
-	body := inUTC(req)
+	body, err := json.Marshal(inUTC(req))
+	if err != nil {
+		return nil, fmt.Errorf("accessrequests: %s: %w", op, err)
+	}
 	var out CreateResult
-	_, _, err := c.callWarn(ctx, op, &out, createdIdentity, func(ctx context.Context) (*http.Response, error) {
-		return c.api.CreateAccessRequest(ctx, body)
+	_, _, err = c.callWarn(ctx, op, &out, createdIdentity, func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodPost, c.urls.create, body)
 	})
 	if err != nil {
 		return nil, err

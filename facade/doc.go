@@ -38,9 +38,9 @@
 //     Callers waiting on a token fetch share its outcome, failure included.
 //   - Safety of writes: a POST goes on the wire once per attempt, over HTTP/1.1 and HTTP/2
 //     alike, and is sent again only when the server cannot have acted on it (a 429, or a
-//     connection that failed before the request was written). When the server may have acted
-//     (the connection or stream failed after sending, the context ended, or the answer was 408,
-//     any 5xx or a redirect) the error matches ErrOutcomeUnknown. A 2xx whose body cannot be
+//     connection that failed before the request's headers were written). When the server may
+//     have acted (the connection or stream failed after sending, the context ended, or the
+//     answer was 408, any 5xx or a redirect) the error matches ErrOutcomeUnknown. A 2xx whose body cannot be
 //     decoded gives a *ResponseError whose Accepted method reports true: the call succeeded;
 //     for a write, do not resubmit.
 //   - Redirects are never followed, on the API or the token endpoint: they end in a

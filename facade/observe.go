@@ -96,29 +96,16 @@ func WithHooks(h Hooks) Option {
 	}
 }
 
-// callState is what the transport learns about one operation: carried in the request's context
-// because the generated client stands between the facade and the transport.
+// callState is what the transport learns about one operation. A request made through Generated
+// gets one of its own, named "request".
 type callState struct {
 	op       string
 	attempts int
 	status   int
 }
 
-type callKey struct{}
-
-func withCall(ctx context.Context, c *callState) context.Context {
-	return context.WithValue(ctx, callKey{}, c)
-}
-
-func callOf(ctx context.Context) *callState {
-	if c, ok := ctx.Value(callKey{}).(*callState); ok {
-		return c
-	}
-	return &callState{op: "request"}
-}
-
 // observe runs send as one operation, between the operation hooks.
-func (c *Client) observe(ctx context.Context, op string, send func(context.Context) error) error {
+func (c *Client) observe(ctx context.Context, op string, send func(context.Context, *callState) error) error {
 	h := c.tr.hooks
 	state := &callState{op: op}
 	start := c.tr.now()
@@ -127,7 +114,7 @@ func (c *Client) observe(ctx context.Context, op string, send func(context.Conte
 			ctx = hctx
 		}
 	}
-	err := send(withCall(ctx, state))
+	err := send(ctx, state)
 	if h.OperationDone != nil {
 		h.OperationDone(ctx, Operation{Name: op, Attempts: state.attempts, Status: state.status,
 			Duration: c.tr.now().Sub(start), Outcome: outcomeOf(err), Err: err})

@@ -124,8 +124,8 @@ type dialFailsAfterHeaders struct{ calls atomic.Int64 }
 
 func (d *dialFailsAfterHeaders) RoundTrip(r *http.Request) (*http.Response, error) {
 	d.calls.Add(1)
-	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteHeaderField != nil {
-		tr.WroteHeaderField("Host", []string{r.Host})
+	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteHeaders != nil {
+		tr.WroteHeaders()
 	}
 	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 }

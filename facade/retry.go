@@ -16,8 +16,9 @@ import (
 //
 // Whatever the policy, a request is only sent again when that cannot make it act twice: a 429
 // (the server did not act) for any method; a 5xx or a network error only for GET and PUT; a POST
-// after a network error only when the request never left the machine. The same rule holds below
-// the policy, inside net/http's transports. Waiting on the client's own rate limiter is not a
+// after a network error only when its headers were never written (the server cannot act on part
+// of a request head). Below the policy, net/http's transports cannot send a POST again by
+// themselves: its request has no GetBody. Waiting on the client's own rate limiter is not a
 // retry and spends no budget.
 type RetryPolicy struct {
 	// MaxAttempts is the most times one call is sent, the first included; 1 turns retries off.

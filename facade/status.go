@@ -140,31 +140,6 @@ func typedOrRaw(p *problems, name string, n int, raw string, render func() (stri
 	return s
 }
 
-func (l *listing) params(offset int) *gen.ListAccessRequestStatusParams {
-	str := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	q := l.q
-	limit, off := int32(q.pageSize()), int32(offset)
-	p := &gen.ListAccessRequestStatusParams{
-		RequestedFor: str(q.RequestedFor), RequestedBy: str(q.RequestedBy),
-		RegardingIdentity: str(q.RegardingIdentity), AssignedTo: str(q.AssignedTo),
-		Filters: str(l.filters), Sorters: str(l.sorters), Limit: &limit, Offset: &off,
-	}
-	if q.Count {
-		t := true
-		p.Count = &t
-	}
-	if q.OnlyExecuting {
-		s := gen.RequestStateFilterExecuting
-		p.RequestState = &s
-	}
-	return p
-}
-
 // ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus).
 // A value of the wrong shape in an item's information is reported in the page's Warnings; an
 // accessRequestId, accountActivityItemId, id or state of the wrong shape fails the page instead
@@ -187,8 +162,8 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 	}
 	q := l.q
 	var items []Status
-	resp, warnings, err := c.callWarn(ctx, op, &items, statusIdentity, func(ctx context.Context) (*http.Response, error) {
-		return c.api.ListAccessRequestStatus(ctx, l.params(offset))
+	resp, warnings, err := c.callWarn(ctx, op, &items, statusIdentity, func(ctx context.Context) (*http.Request, error) {
+		return newRequest(ctx, http.MethodGet, l.pageURL(c.urls.status, offset), nil)
 	})
 	if err != nil {
 		return nil, err

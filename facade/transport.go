@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
-	"net/textproto"
 	"sync/atomic"
 	"time"
 
@@ -34,9 +33,10 @@ func defaultTransport() http.RoundTripper {
 	return t
 }
 
-// transport is the generated client's HttpRequestDoer: it authenticates, rate-limits, retries
-// and logs every request. A response it returns is the last one received, body unread, so the
-// caller can build a typed error from it.
+// transport sends every request of a Client, its own and those made through Generated (as the
+// generated client's HttpRequestDoer): it authenticates, rate-limits, retries and logs them. A
+// response it returns is the last one received, body unread, so the caller can build a typed
+// error from it.
 type transport struct {
 	hc        *http.Client
 	tokens    *tokenCache
@@ -59,26 +59,36 @@ type transport struct {
 // so it is not retried.
 var errLocalLimit = fmt.Errorf("the client's rate limit would hold this call past its deadline: %w", context.DeadlineExceeded)
 
-// errMaySendTwice is what a transport gets when it asks to rewind the body of a write that may
-// already have reached the server, to send it again by itself (HTTP/2 does after a stream reset).
-var errMaySendTwice = errors.New("the stream or connection failed after the write was sent; net/http would have sent it again, and it was not")
-
-// Do sends req, retrying as the policy allows.
+// Do sends req, retrying as the policy allows. It is the generated client's HttpRequestDoer,
+// for requests made through Generated.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
+	return t.do(req, &callState{op: "request"})
+}
+
+// do sends req as one operation's request (call), retrying as the policy allows.
+func (t *transport) do(req *http.Request, call *callState) (*http.Response, error) {
 	ctx := req.Context()
-	call := callOf(ctx)
 	op := call.op
 	refreshed := false
-	if !idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody) {
+	write := !idempotent(req.Method)
+	if write && (req.Body == nil || req.Body == http.NoBody) {
 		// Every write of this API takes a body. Without one, net/http's HTTP/2 transport sends
 		// the request again by itself after a stream reset, without asking GetBody: nothing
 		// below could keep it to one send.
 		return nil, fmt.Errorf("accessrequests: %s: a %s request needs a body (every write of this API takes one): %w", op, req.Method, ErrInvalidInput)
 	}
 	getBody := req.GetBody
+	if write {
+		// net/http's transports rewind a body through GetBody to send a request again by
+		// themselves, below this loop: HTTP/2 also after a stream reset (PROTOCOL_ERROR,
+		// REFUSED_STREAM) that may follow the server acting on it. A write offers no GetBody,
+		// so whether it is sent again is decided here alone, where the rule below holds. (A
+		// 307 or 308 answer to it is then returned as it is, and becomes a RedirectError.)
+		req.GetBody = nil
+	}
 	for attempt, sends := 1, 0; ; attempt, sends = attempt+1, sends+1 {
 		start := t.now()
-		resp, wrote, tok, err := t.send(ctx, req, getBody, attempt, sends > 0)
+		resp, wrote, tok, err := t.send(ctx, call, req, getBody, attempt, sends > 0)
 		report := func(why RetryReason) { t.report(ctx, call, req.Method, attempt, t.now().Sub(start), resp, err, why) }
 		if errors.Is(err, errLocalLimit) {
 			report(RetryNone)
@@ -87,7 +97,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			if ctx.Err() != nil {
 				report(RetryNone)
-				if !idempotent(req.Method) && wrote {
+				if write && wrote {
 					// The caller gave up after the write went out: it may have been acted on.
 					return nil, &OutcomeUnknownError{Operation: op, Err: ctx.Err()}
 				}
@@ -98,7 +108,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 				report(RetryNone)
 				return nil, err
 			}
-			if !idempotent(req.Method) && !neverSent(err, wrote) {
+			if write && !neverSent(err, wrote) {
 				report(RetryNone)
 				return nil, &OutcomeUnknownError{Operation: op, Err: err}
 			}
@@ -154,9 +164,9 @@ func (t *transport) mayRetry(attempt int) bool {
 	return attempt < t.policy.MaxAttempts && t.budget.take()
 }
 
-// send makes one attempt. wrote reports whether any of the request may have reached the
-// network; tok is the token the attempt used.
-func (t *transport) send(ctx context.Context, orig *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
+// send makes one attempt. wrote reports whether a write may have reached the server (see
+// writeTrace); tok is the token the attempt used.
+func (t *transport) send(ctx context.Context, call *callState, req *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
 	left, err := t.waitTurn(ctx)
 	if err != nil {
 		return nil, false, nil, err
@@ -165,10 +175,9 @@ func (t *transport) send(ctx context.Context, orig *http.Request, getBody func()
 	if err != nil {
 		return nil, false, nil, err
 	}
-	// The request was made by the generated client for this call alone, so it is reused
-	// rather than cloned: the previous attempt's response was closed before a retry, and a
-	// retry gets a fresh copy of the body.
-	req := orig
+	// The request was made for this call alone, so it is reused rather than cloned: the
+	// previous attempt's response was closed before a retry, and a retry gets a fresh copy of
+	// the body.
 	if resend && getBody != nil {
 		body, berr := getBody()
 		if berr != nil {
@@ -182,38 +191,17 @@ func (t *transport) send(ctx context.Context, orig *http.Request, getBody func()
 	if req.Header.Get("Accept") == "" {
 		req.Header["Accept"] = acceptJSON
 	}
-	var sent, answered, interim atomic.Bool
-	if idempotent(req.Method) {
-		sent.Store(true) // never consulted: a read or a PUT may be sent again either way
-	} else {
-		// Whether any byte may have left decides if a failed POST may be sent again.
-		trace := &httptrace.ClientTrace{
-			WroteHeaderField:     func(string, []string) { sent.Store(true) },
-			GotFirstResponseByte: func() { answered.Store(true) },
-			Got1xxResponse:       func(int, textproto.MIMEHeader) error { interim.Store(true); return nil },
-		}
-		req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
-		// net/http's transports rewind the body through GetBody to send a request again by
-		// themselves: HTTP/1.1 when a reused connection failed before anything was written,
-		// HTTP/2 also after a stream reset (PROTOCOL_ERROR, REFUSED_STREAM) that may follow the
-		// server acting on it. The first is safe, the second is not, so below the attempt loop
-		// a write is rewound only while nothing of it has been written. Once a final answer
-		// came, the only caller left is http.Client building a 307/308 redirect, which
-		// CheckRedirect then refuses: nothing is sent. (An interim 1xx answer is not final: a
-		// stream reset may still follow it.)
-		if getBody != nil {
-			req.GetBody = func() (io.ReadCloser, error) {
-				if sent.Load() && (!answered.Load() || interim.Load()) {
-					return nil, errMaySendTwice
-				}
-				return getBody()
-			}
-		}
+	var sent *writeTrace
+	if !idempotent(req.Method) {
+		sent = newWriteTrace()
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &sent.trace))
 	}
 
 	start := t.now()
 	resp, err = t.hc.Do(req)
-	wrote = sent.Load()
+	if sent != nil {
+		wrote = sent.wrote.Load()
+	}
 	if err == nil && t.adapt != nil {
 		t.learn(left, resp)
 	}
@@ -225,9 +213,26 @@ func (t *transport) send(ctx context.Context, orig *http.Request, getBody func()
 		level = slog.LevelInfo
 	}
 	if t.log.Enabled(ctx, level) {
-		t.logAttempt(ctx, level, req, attempt, t.now().Sub(start), resp, err)
+		t.logAttempt(ctx, call, level, req, attempt, t.now().Sub(start), resp, err)
 	}
 	return resp, wrote, tok, err
+}
+
+// writeTrace tells whether an attempt of a write may have reached the server: once its
+// headers are written (to the connection's buffer, or as HTTP/2 HEADERS), the server may hold
+// a request to act on. Before that it holds at most part of the request head, on which it
+// cannot act. WroteHeaders is the one hook used: with WroteHeaderField, net/http copies every
+// header value for the trace. One allocation holds the trace and its flag; the hook is the
+// other.
+type writeTrace struct {
+	trace httptrace.ClientTrace
+	wrote atomic.Bool
+}
+
+func newWriteTrace() *writeTrace {
+	w := &writeTrace{}
+	w.trace.WroteHeaders = func() { w.wrote.Store(true) }
+	return w
 }
 
 var acceptJSON = []string{"application/json"}
@@ -283,9 +288,9 @@ func (t *transport) learn(sent time.Time, resp *http.Response) {
 }
 
 // logAttempt logs one attempt: never a header, a token or a secret.
-func (t *transport) logAttempt(ctx context.Context, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error) {
+func (t *transport) logAttempt(ctx context.Context, call *callState, level slog.Level, req *http.Request, attempt int, d time.Duration, resp *http.Response, err error) {
 	attrs := []slog.Attr{
-		slog.String("op", callOf(ctx).op),
+		slog.String("op", call.op),
 		slog.String("method", req.Method),
 		slog.String("path", req.URL.Path),
 		slog.Int("attempt", attempt),

@@ -1,0 +1,40 @@
+package facade
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestOnlyAConfigWithAValueSetAsideIsWalkedForWarnings: GetConfig looks for values the models'
+// decoder set aside at any depth, and a configuration with none (unknown settings included)
+// costs no allocation to check.
+func TestOnlyAConfigWithAValueSetAsideIsWalkedForWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       bool
+	}{
+		{"nothing set aside", `{"approvalsMustBeExternal":true,"approvalReminderAndEscalationConfig":{"daysUntilEscalation":2}}`, false},
+		{"unknown settings only, at two depths", `{"futureSetting":1,"approvalReminderAndEscalationConfig":{"futureNested":"x"}}`, false},
+		{"a top-level setting of another shape", `{"approvalsMustBeExternal":"yes"}`, true},
+		{"a nested setting of another shape only", `{"approvalReminderAndEscalationConfig":{"daysUntilEscalation":"two"}}`, true},
+		{"a setting in another section of another shape only", `{"entitlementRequestConfig":{"futureNested":1,"allowEntitlementRequest":"maybe"}}`, true},
+		{"a setting two levels down of another shape only", `{"approvalReminderAndEscalationConfig":{"fallbackApproverRef":{"future":1,"name":7}}}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cfg Config
+			require.NoError(t, json.Unmarshal([]byte(tc.body), &cfg))
+			v := reflect.ValueOf(cfg)
+			assert.Equal(t, tc.want, anySetAside(v))
+			var warnings []Warning
+			setAside(v, "", &warnings)
+			assert.Equal(t, tc.want, len(warnings) > 0, "anySetAside agrees with setAside: %v", warnings)
+			if !tc.want {
+				assert.Zero(t, testing.AllocsPerRun(20, func() { anySetAside(v) }))
+			}
+		})
+	}
+}
