@@ -108,7 +108,8 @@ func TestAdaptiveLimitCutsOncePerEpisode(t *testing.T) {
 	for _, at := range sent {
 		a.observe(at, true, time.Second)
 	}
-	assert.InDelta(t, 100.0/1.05*firstCut, a.rate(), 0.5, "one cut for the eight")
+	// The last second before the 429s held the answers at 50 ms to 1 s: 96 of them.
+	assert.InDelta(t, 96*firstCut, a.rate(), 0.1, "one cut for the eight")
 
 	// A 429 for a request sent after the episode, more than a second later, cuts again: to
 	// a fraction of the pace that was refused, when the client kept to the pace.
@@ -234,4 +235,108 @@ func TestAdaptiveLimitKeepsAPauseWholeWhenAWaiterLeaves(t *testing.T) {
 	_, err := a.wait(context.Background())
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 5*time.Second, a.next.Sub(clock.now()), "the pause was shortened")
+}
+
+// bucketRate separates a token bucket's rate from its burst with two runs that each began with
+// the bucket full and ended at its first refusal.
+func TestBucketRate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n1     int
+		t1     float64
+		n2     int
+		t2     float64
+		want   float64
+		reason string
+	}{
+		{"burst of 10 at 50/s", 15, 0.1, 160, 3.0, 50, "(160-15)/(3.0-0.1)"},
+		{"burst of 10 at 50/s, a short second run", 15, 0.1, 70, 1.2, 50, "(70-15)/(1.2-0.1)"},
+		{"no burst", 5, 0.1, 150, 3.0, 50, "(150-5)/(2.9)"},
+		{"the second run as short as the first", 15, 0.1, 15, 0.1, 150, "nothing to separate: all of n2 over t2"},
+		{"the second run shorter than the first", 30, 0.5, 20, 0.2, 100, "all of n2 over t2"},
+		{"the second run let through fewer", 30, 0.1, 20, 1.0, 20, "all of n2 over t2"},
+		{"the second run let through as many", 20, 0.1, 20, 1.0, 20, "all of n2 over t2, not none"},
+		{"a shorter second run that let through more", 10, 1.0, 40, 0.5, 80, "all of n2 over t2"},
+		{"never above all of n2 over t2", 100, 1.9, 110, 2.0, 55, "(110-100)/0.1 = 100 is more than 110/2"},
+		{"a first run at once", 10, 0, 110, 2.0, 50, "(110-10)/2.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := bucketRate(tc.n1, tc.t1, tc.n2, tc.t2)
+			assert.InDelta(t, tc.want, got, 0.01, tc.reason)
+		})
+	}
+}
+
+func TestRecentAnswersRate(t *testing.T) {
+	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	every := func(from, step time.Duration, n int) []time.Time {
+		var out []time.Time
+		for i := range n {
+			out = append(out, at(from+time.Duration(i)*step))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name       string
+		answers    []time.Time
+		start, now time.Time
+		want       float64
+	}{
+		{"nothing answered", nil, t0, at(time.Second), 0},
+		{"a run shorter than a second: since start", every(20*time.Millisecond, 20*time.Millisecond, 10), t0, at(200 * time.Millisecond), 50},
+		{"a stall, then a burst: the last second only", append(every(0, time.Second, 4), every(4050*time.Millisecond, 50*time.Millisecond, 20)...), t0, at(5 * time.Second), 20},
+		{"answers before start are not counted", every(0, 10*time.Millisecond, 50), at(500 * time.Millisecond), at(time.Second), 0},
+		{"more answers than kept: over the ones kept", every(500*time.Millisecond, time.Millisecond, 300), t0, at(800 * time.Millisecond), 1000},
+		{"now itself", nil, t0, t0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r recentAnswers
+			for _, a := range tc.answers {
+				r.add(a)
+			}
+			assert.InDelta(t, tc.want, r.rate(tc.start, tc.now), 0.01)
+		})
+	}
+}
+
+// testBucket is a server's token bucket on the manual clock.
+type testBucket struct {
+	perSec, burst, tokens float64
+	last                  time.Time
+}
+
+func (b *testBucket) take(now time.Time) bool {
+	if b.last.IsZero() {
+		b.tokens = b.burst
+	}
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.perSec)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true
+	}
+	return false
+}
+
+// After the second episode the pace is the server's rate with its burst taken out, not the
+// rate let through since the pause (which counts the burst again: 70 per second here).
+func TestAdaptiveLimitTakesTheBurstOutOfTheSecondEstimate(t *testing.T) {
+	a, clock := newTestLimit()
+	server := &testBucket{perSec: 50, burst: 10}
+	// The client sends one request every 10 ms when nothing holds it back: 100 per second,
+	// twice the server's rate. The first 429 comes after about 20 answers in 0.2 s.
+	for range 1000 {
+		sent, err := a.wait(context.Background())
+		require.NoError(t, err)
+		ok := server.take(clock.now())
+		clock.advance(10 * time.Millisecond)
+		a.observe(sent, !ok, time.Second)
+		if a.firm {
+			break
+		}
+	}
+	require.True(t, a.firm, "a second episode")
+	assert.InEpsilon(t, 50, a.ceiling, 0.1)
+	assert.InEpsilon(t, 50*laterCut, a.rate(), 0.1)
 }
