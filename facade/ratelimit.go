@@ -21,9 +21,9 @@ import (
 //     measure it (see bucketRate: the first run and the one since the last pause, the burst
 //     taken out), and never above the paced rate that was refused: a firm figure;
 //   - after the first episode the pace starts at 70% of the ceiling and closes half the gap to
-//     90% of it every second, then rises by 5% a second; after a later one it starts at 95%
-//     of the firm ceiling and rises by 0.5% a second, so a limit that was raised, or learned
-//     too low, is found again.
+//     90% of it every second, then (once within 1% of it) rises by 5% a second; after a later
+//     one it starts at 95% of the firm ceiling and rises by 0.5% a second, so a limit that was
+//     raised, or learned too low, is found again.
 //
 // 429s for requests sent before an episode began, or within a second of its start, are part
 // of it and move nothing further. A 429 before any request got through (another client of the
@@ -123,7 +123,8 @@ func (a *adaptiveLimit) grow(now time.Time) {
 		return
 	}
 	a.raised = now
-	if target := plateau * a.ceiling; a.perSecond < target {
+	// Halving the gap never closes it: within 1% of the plateau, the pace has reached it.
+	if target := plateau * a.ceiling; a.perSecond < 0.99*target {
 		a.perSecond = target - (target-a.perSecond)*math.Pow(0.5, dt)
 		return
 	}

@@ -152,6 +152,14 @@ func TestAdaptiveLimitRisesWithout429s(t *testing.T) {
 	clock.advance(10 * time.Second)
 	send(t, a, clock, 0, false, 0)
 	assert.Greater(t, a.rate(), learned)
+
+	// The first ceiling is only what the client itself reached (a stalled client reaches
+	// little): without a 429 the pace goes on rising past 90% of it, and past it.
+	for range 40 {
+		clock.advance(500 * time.Millisecond)
+		a.rate()
+	}
+	assert.Greater(t, a.rate(), a.ceiling, "the pace stopped below the first ceiling")
 }
 
 func TestAdaptiveLimitRefusesAWaitPastTheDeadline(t *testing.T) {
