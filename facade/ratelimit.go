@@ -21,9 +21,10 @@ import (
 //     measure it (see bucketRate: the first run and the one since the last pause, the burst
 //     taken out), and never above the paced rate that was refused: a firm figure;
 //   - after the first episode the pace starts at 70% of the ceiling and closes half the gap to
-//     90% of it every second, then (once within 1% of it) rises by 5% a second; after a later
+//     90% of it every second, then (once within 1% of it) rises by 1% a second; after a later
 //     one it starts at 95% of the firm ceiling and rises by 0.5% a second, so a limit that was
-//     raised, or learned too low, is found again.
+//     raised, or learned too low, is found again. The rises are slow because each refusal
+//     costs a whole second of pause (Retry-After is whole seconds).
 //
 // 429s for requests sent before an episode began, or within a second of its start, are part
 // of it and move nothing further. A 429 before any request got through (another client of the
@@ -57,7 +58,7 @@ const (
 	firstCut   = 0.7   // of the rough ceiling, after the first episode
 	laterCut   = 0.95  // of the firm ceiling, after each later one
 	plateau    = 0.9   // of the ceiling: the pace closes half the gap to it every second
-	roughRise  = 0.05  // per second above the plateau, while the ceiling is rough
+	roughRise  = 0.01  // per second above the plateau, while the ceiling is rough
 	firmRise   = 0.005 // per second above the plateau, once it is firm
 	minPerSec  = 0.1   // never slower than one request every 10 s
 	maxPerSec  = 1e4   // above this, pacing is not worth doing

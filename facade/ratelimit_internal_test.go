@@ -155,7 +155,7 @@ func TestAdaptiveLimitRisesWithout429s(t *testing.T) {
 
 	// The first ceiling is only what the client itself reached (a stalled client reaches
 	// little): without a 429 the pace goes on rising past 90% of it, and past it.
-	for range 40 {
+	for range 60 {
 		clock.advance(500 * time.Millisecond)
 		a.rate()
 	}
