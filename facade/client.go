@@ -98,7 +98,13 @@ func WithBaseURL(raw string) Option {
 		if u.RawQuery != "" || u.Fragment != "" {
 			return fmt.Errorf("WithBaseURL: %q must not have a query or fragment", redactURL(raw))
 		}
-		u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/beta")
+		// Trimmed as written (escaped), so that a segment such as "a%2Fb" stays one segment.
+		escaped := strings.TrimSuffix(strings.TrimSuffix(u.EscapedPath(), "/"), "/beta")
+		if u.Path, err = url.PathUnescape(escaped); err != nil {
+			return fmt.Errorf("WithBaseURL: %q has an invalid path", redactURL(raw))
+		}
+		u.RawPath = escaped
+		u.ForceQuery = false // "https://host/?": no query, and none added to the requests' own
 		u.User = nil
 		o.root = u
 		return nil

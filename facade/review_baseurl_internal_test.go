@@ -1,0 +1,40 @@
+package facade
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestABaseURLIsRequestedAsWritten: the URLs a client requests keep the base URL's escaped
+// path segments whether or not it ends in /beta, and an empty query ("https://host/?") adds
+// nothing to them: a listing's parameters stay its query (before, "a%2Fb/beta" was requested
+// as "a/b/beta", and "/?" made "access-request-status??limit=250&…", whose limit and offset
+// the server does not see).
+func TestABaseURLIsRequestedAsWritten(t *testing.T) {
+	for _, tc := range []struct{ base, path string }{
+		{"https://gw.example.com/a%2Fb/beta", "/a%2Fb/beta/access-request-status"},
+		{"https://gw.example.com/a%2Fb/beta/", "/a%2Fb/beta/access-request-status"},
+		{"https://gw.example.com/a%2Fb", "/a%2Fb/beta/access-request-status"},
+		{"https://gw.example.com/a%20b/beta", "/a%20b/beta/access-request-status"},
+		{"https://gw.example.com/?", "/beta/access-request-status"},
+		{"https://gw.example.com/sail/beta?", "/sail/beta/access-request-status"},
+	} {
+		t.Run(tc.base, func(t *testing.T) {
+			rt := &capture{status: 200, body: `[]`}
+			c, err := New(WithBaseURL(tc.base), WithAccessToken("test-token-0123456789"), WithoutRetries(),
+				WithHTTPClient(&http.Client{Transport: rt}))
+			require.NoError(t, err)
+			for _, err := range c.ListStatus(context.Background(), ListStatusParams{PageSize: 7}) {
+				require.NoError(t, err)
+			}
+			got, _ := rt.last(t)
+			assert.Equal(t, tc.path, got.URL.EscapedPath())
+			assert.Equal(t, "7", got.URL.Query().Get("limit"), "the query %q", got.URL.RawQuery)
+			assert.Equal(t, "0", got.URL.Query().Get("offset"), "the query %q", got.URL.RawQuery)
+		})
+	}
+}
