@@ -200,7 +200,7 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 	start := t.now()
 	resp, err = t.hc.Do(req)
 	if sent != nil {
-		wrote = sent.wrote.Load()
+		wrote = sent.mayHaveReached()
 	}
 	if err == nil && t.adapt != nil {
 		t.learn(left, resp)
@@ -221,18 +221,29 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 // writeTrace tells whether an attempt of a write may have reached the server: once its
 // headers are written (to the connection's buffer, or as HTTP/2 HEADERS), the server may hold
 // a request to act on. Before that it holds at most part of the request head, on which it
-// cannot act. WroteHeaders is the one hook used: with WroteHeaderField, net/http copies every
-// header value for the trace. One allocation holds the trace and its flag; the hook is the
-// other.
+// cannot act. WroteHeaders is the signal; with WroteHeaderField, net/http would copy every
+// header value for the trace. The absence of that signal is trusted only from a transport that
+// reports its progress: net/http's transports call GetConn before they use a connection (HTTP/1
+// for every request, HTTP/2 for every stream). A transport that reported nothing (a caller's
+// RoundTripper that sends under a context of its own, or one that is not net/http's) may have
+// written the request, so it is taken to have (TestAWriteThroughATransportThatDoesNotTraceIsNeverSentTwice).
 type writeTrace struct {
-	trace httptrace.ClientTrace
-	wrote atomic.Bool
+	trace   httptrace.ClientTrace
+	started atomic.Bool // GetConn was called: the transport reports its progress
+	wrote   atomic.Bool // WroteHeaders was called
 }
 
 func newWriteTrace() *writeTrace {
 	w := &writeTrace{}
+	w.trace.GetConn = func(string) { w.started.Store(true) }
 	w.trace.WroteHeaders = func() { w.wrote.Store(true) }
 	return w
+}
+
+// mayHaveReached reports whether the server may hold the whole request head: its headers were
+// written, or the transport never said how far it got.
+func (w *writeTrace) mayHaveReached() bool {
+	return w.wrote.Load() || !w.started.Load()
 }
 
 var acceptJSON = []string{"application/json"}
