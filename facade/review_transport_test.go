@@ -2,7 +2,10 @@ package facade_test
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/binary"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -49,4 +52,74 @@ func TestAWriteThroughATransportThatDoesNotTraceIsNeverSentTwice(t *testing.T) {
 	err = noteErr(c.Cancel(context.Background(), "ar-1", "no longer needed"))
 	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
 	assert.Equal(t, int64(1), acted.Load(), "the cancel reached the server once")
+}
+
+// goAwayAfterActing is an HTTP/2 server written frame by frame, as a gateway may behave: it
+// reads each request whole, acts on it, then sends GOAWAY naming no stream as processed (the
+// frame net/http's client answers by sending the request again on a new connection, when it
+// can rewind its body), and keeps the connection open until the client leaves.
+func goAwayAfterActing(ln net.Listener, acted *atomic.Int64) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer conn.Close()
+			preface := make([]byte, len("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+			if _, err := io.ReadFull(conn, preface); err != nil {
+				return
+			}
+			frame := func(typ, flags byte, stream uint32, payload []byte) {
+				h := []byte{byte(len(payload) >> 16), byte(len(payload) >> 8), byte(len(payload)), typ, flags, 0, 0, 0, 0}
+				binary.BigEndian.PutUint32(h[5:], stream)
+				_, _ = conn.Write(append(h, payload...))
+			}
+			frame(0x4, 0, 0, nil) // SETTINGS
+			head := make([]byte, 9)
+			for {
+				if _, err := io.ReadFull(conn, head); err != nil {
+					return
+				}
+				payload := make([]byte, int(head[0])<<16|int(head[1])<<8|int(head[2]))
+				if _, err := io.ReadFull(conn, payload); err != nil {
+					return
+				}
+				typ, flags := head[3], head[4]
+				switch {
+				case typ == 0x4 && flags&0x1 == 0: // SETTINGS: acknowledge
+					frame(0x4, 0x1, 0, nil)
+				case typ == 0x0 && flags&0x1 != 0: // the request's last DATA: act, then GOAWAY
+					acted.Add(1)
+					frame(0x7, 0, 0, make([]byte, 8)) // last stream 0, NO_ERROR
+				}
+			}
+		}()
+	}
+}
+
+// TestAWriteMetByGoAwayAfterActingIsSentOnce: over TLS and HTTP/2, a server that acts on a
+// write and then sends GOAWAY as though it had not: net/http would send the request again on a
+// new connection if it could rewind the body; a write offers no GetBody, so it is sent once and
+// ends in ErrOutcomeUnknown. (With GetBody left on the request, the same call is acted on twice.)
+func TestAWriteMetByGoAwayAfterActingIsSentOnce(t *testing.T) {
+	t.Parallel()
+	certs := httptest.NewUnstartedServer(http.NotFoundHandler())
+	certs.EnableHTTP2 = true
+	certs.StartTLS()
+	t.Cleanup(certs.Close)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: certs.TLS.Certificates, NextProtos: []string{"h2"}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	var acted atomic.Int64
+	go goAwayAfterActing(ln, &acted)
+
+	c, err := facade.New(facade.WithBaseURL("https://"+ln.Addr().String()), facade.WithAccessToken("test-token-0123456789"),
+		facade.WithHTTPClient(certs.Client()), facade.WithClock(time.Now, func(context.Context, time.Duration) error { return nil }))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = noteErr(c.Cancel(ctx, "ar-1", "no longer needed"))
+	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
+	assert.Equal(t, int64(1), acted.Load(), "the cancel was acted on once")
 }
