@@ -99,7 +99,12 @@ func WithBaseURL(raw string) Option {
 			return fmt.Errorf("WithBaseURL: %q must not have a query or fragment", redactURL(raw))
 		}
 		// Trimmed as written (escaped), so that a segment such as "a%2Fb" stays one segment.
-		escaped := strings.TrimSuffix(strings.TrimSuffix(u.EscapedPath(), "/"), "/beta")
+		escaped := strings.TrimSuffix(u.EscapedPath(), "/")
+		if i := strings.LastIndex(escaped, "/"); i >= 0 {
+			if last, err := url.PathUnescape(escaped[i+1:]); err == nil && last == "beta" {
+				escaped = escaped[:i]
+			}
+		}
 		if u.Path, err = url.PathUnescape(escaped); err != nil {
 			return fmt.Errorf("WithBaseURL: %q has an invalid path", redactURL(raw))
 		}

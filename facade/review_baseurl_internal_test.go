@@ -20,6 +20,7 @@ func TestABaseURLIsRequestedAsWritten(t *testing.T) {
 		{"https://gw.example.com/a%2Fb/beta/", "/a%2Fb/beta/access-request-status"},
 		{"https://gw.example.com/a%2Fb", "/a%2Fb/beta/access-request-status"},
 		{"https://gw.example.com/a%20b/beta", "/a%20b/beta/access-request-status"},
+		{"https://gw.example.com/%62eta", "/beta/access-request-status"},
 		{"https://gw.example.com/?", "/beta/access-request-status"},
 		{"https://gw.example.com/sail/beta?", "/sail/beta/access-request-status"},
 	} {
