@@ -123,3 +123,45 @@ func TestAWriteMetByGoAwayAfterActingIsSentOnce(t *testing.T) {
 	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
 	assert.Equal(t, int64(1), acted.Load(), "the cancel was acted on once")
 }
+
+// TestAWriteOnAReusedConnectionDroppedAfterActingIsSentOnce: over HTTP/1.1 keep-alive, a
+// write that goes out on a connection a read used before, and whose connection the server
+// drops after acting on it, is sent once and ends in ErrOutcomeUnknown (net/http re-sends a
+// request on a reused connection that failed only when it can rewind the body and the request
+// is replayable); a read after it opens a new connection and succeeds.
+func TestAWriteOnAReusedConnectionDroppedAfterActingIsSentOnce(t *testing.T) {
+	t.Parallel()
+	var acted, conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{}`)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		acted.Add(1)
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS() // HTTP/1.1 only: EnableHTTP2 is not set
+	t.Cleanup(srv.Close)
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-0123456789"),
+		facade.WithHTTPClient(srv.Client()), facade.WithClock(time.Now, func(context.Context, time.Duration) error { return nil }))
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = c.GetConfig(ctx)
+	require.NoError(t, noteErr(err))
+	err = noteErr(c.Cancel(ctx, "ar-1", "no longer needed"))
+	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
+	assert.Equal(t, int64(1), acted.Load(), "the cancel was acted on once")
+	assert.Equal(t, int64(1), conns.Load(), "the cancel went out on the read's connection")
+	_, err = c.GetConfig(ctx)
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, int64(2), conns.Load())
+}
