@@ -101,6 +101,22 @@ func hostileBodies() []string {
 		`[null,{"id":"a"},null]`,
 		`{"\`, `[{"\`, `[{"id\`, `[{"\u`, `[{"approvalIds":["a","b"],"\`, // dangling escapes in names (goccy/go-json#604)
 		`[{"id":"a","approvalIds":"x,y","sodViolationContext":{"violationCheckResult":{"message":[{"text":"t"}]}}}]`,
+		// review r41: a name given twice (maps, structs and slices of structs merge in encoding/json)
+		`[{"clientMetadata":{"k":"v"},"clientMetadata":{"j":"w"}}]`,
+		`[{"requester":{"id":"a","name":"n"},"requester":{"id":"b"}}]`,
+		`[{"approvalIds":["a","b"],"approvalIds":["c"]}]`,
+		`[{"id":"a","id":null}]`,
+		`[{"requester":{"id":"a"},"requester":null}]`,
+		`[{"clientMetadata":{"k":"v"},"clientMetadata":null}]`,
+		`[{"approvalIds":["a"],"approvalIds":null}]`,
+		`[{"created":"2026-01-02T03:04:05Z","created":null}]`,
+		`[{"sodViolationContext":{"violationCheckResult":{"message":[{"text":"x"}]}},"sodViolationContext":{"state":"SUCCESS"}}]`,
+		`[{"sodViolationContext":{"violationCheckResult":{"message":[{"text":"x"}]}},"sodViolationContext":{"violationCheckResult":{"message":null}}}]`,
+		`[{"requester":{"id":"a","name":"n"},"REQUESTER":{"id":"b"}}]`,
+		`[{"approvalDetails":[{"approvalId":"x","status":"PENDING"}],"approvalDetails":[{"approvalId":"y"}]}]`,
+		`[{"errorMessages":[[{"text":"a","locale":"en"}]],"errorMessages":[[{"text":"b"}]]}]`,
+		`{"newRequests":[{"accessRequestIds":["a"],"id":"x"}],"newRequests":[{"id":"y"}]}`,
+		`{"existingRequests":[{"attributesHash":5,"id":"x"}],"existingRequests":[{"id":"y"}]}`,
 		// review r41: empty vs absent, null inside containers, numbers into the one integer
 		// (existingRequests[].attributesHash), invalid JSON inside skipped values, escaped and folded names
 		`[{"clientMetadata":{},"id":"a"}]`,
