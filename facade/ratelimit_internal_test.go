@@ -3,6 +3,7 @@ package facade
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"testing"
@@ -347,4 +348,33 @@ func TestAdaptiveLimitTakesTheBurstOutOfTheSecondEstimate(t *testing.T) {
 	require.True(t, a.firm, "a second episode")
 	assert.InEpsilon(t, 50, a.ceiling, 0.1)
 	assert.InEpsilon(t, 50*laterCut, a.rate(), 0.1)
+}
+
+// The pace is raised at most every tenth of a second, and a pace within 1% of the plateau has
+// reached it: from there it rises by the slow rate instead of halving a gap that never closes.
+func TestAdaptiveLimitGrowthAtItsThresholds(t *testing.T) {
+	const ceiling = 100.0
+	atPlateau := 0.99 * plateau * ceiling
+	cases := []struct {
+		name      string
+		start     float64
+		after     time.Duration
+		wantPace  float64
+		wantRaise bool
+	}{
+		{"just under a tenth of a second: not yet", 50, 99 * time.Millisecond, 50, false},
+		{"a tenth of a second: raised", 50, 100 * time.Millisecond, plateau*ceiling - (plateau*ceiling-50)*math.Pow(0.5, 0.1), true},
+		{"exactly 1% under the plateau: rises slowly", atPlateau, time.Second, atPlateau * (1 + roughRise), true},
+		{"more than 1% under the plateau: halves the gap", 80, time.Second, plateau*ceiling - (plateau*ceiling-80)/2, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, clock := newTestLimit()
+			a.ceiling, a.perSecond, a.raised = ceiling, tc.start, clock.now()
+			clock.advance(tc.after)
+			a.grow(clock.now())
+			assert.InDelta(t, tc.wantPace, a.perSecond, 1e-9)
+			assert.Equal(t, tc.wantRaise, a.raised.Equal(clock.now()), "whether the time of the last raise moved")
+		})
+	}
 }
