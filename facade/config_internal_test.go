@@ -38,3 +38,28 @@ func TestOnlyAConfigWithAValueSetAsideIsWalkedForWarnings(t *testing.T) {
 		})
 	}
 }
+
+// catchAllFirst is a model whose catch-all is its first field, as the generator writes it for
+// a schema that has no properties of its own before it.
+type catchAllFirst struct {
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
+	Name                 string                     `json:"name"`
+}
+
+// The walks over values set aside find the catch-all wherever it is in the struct, first
+// field included.
+func TestACatchAllInTheFirstFieldIsFound(t *testing.T) {
+	v := catchAllFirst{AdditionalProperties: map[string]json.RawMessage{"name": json.RawMessage(`7`), "future": json.RawMessage(`1`)}}
+	assert.True(t, anySetAside(reflect.ValueOf(v)))
+	var warnings []Warning
+	setAside(reflect.ValueOf(v), "", &warnings)
+	require.Len(t, warnings, 1)
+	assert.Equal(t, "name", warnings[0].Path)
+
+	// Once the caller sets the field, the stale value set aside for it is dropped on write.
+	v.Name = "set"
+	p := &v
+	unshadow(reflect.ValueOf(p))
+	assert.NotContains(t, p.AdditionalProperties, "name")
+	assert.Contains(t, p.AdditionalProperties, "future")
+}

@@ -304,6 +304,7 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 	var paths []string
 	for _, w := range warned {
 		paths = append(paths, w.Operation+" "+w.Path)
+		assert.Equal(t, -1, w.Item, "a configuration is not a list: %s", w.Path)
 	}
 	assert.ElementsMatch(t, []string{
 		"getAccessRequestConfig autoApprovalEnabled", "getAccessRequestConfig approvalReminderAndEscalationConfig.maxReminders",
