@@ -378,3 +378,35 @@ func TestAdaptiveLimitGrowthAtItsThresholds(t *testing.T) {
 		})
 	}
 }
+
+// A 429 exactly one episode after the last cut begins a new episode; and a pace refused before
+// a single answer got through since the pause is the ceiling as it stands, not a measure of
+// the server (nothing since the pause measured anything).
+func TestAdaptiveLimitASecondEpisodeAtExactlyASecond(t *testing.T) {
+	a, clock := newTestLimit()
+	for range 100 {
+		send(t, a, clock, 10*time.Millisecond, false, 0)
+	}
+	send(t, a, clock, 0, true, time.Second) // the first episode
+	require.False(t, a.firm)
+	pace, cut1 := a.rate(), a.cut
+	// The next request waits out the pause, exactly one episode, and is refused at once.
+	send(t, a, clock, 0, true, time.Second)
+	assert.Equal(t, episode, a.cut.Sub(cut1), "the cut moved to the second 429, one episode on")
+	assert.True(t, a.firm, "a 429 an episode after the cut is a new episode")
+	assert.InDelta(t, pace*laterCut, a.rate(), 1e-9, "the refused pace is the ceiling")
+}
+
+// A pace refused a while after the pause, with nothing let through since, is the ceiling: with
+// no answer since the pause there is nothing to measure the server's rate by.
+func TestAdaptiveLimitARefusalWithNothingThroughSinceThePause(t *testing.T) {
+	a, clock := newTestLimit()
+	for range 100 {
+		send(t, a, clock, 10*time.Millisecond, false, 0)
+	}
+	send(t, a, clock, 0, true, time.Second)
+	pace := a.rate()
+	send(t, a, clock, 200*time.Millisecond, true, time.Second)
+	require.True(t, a.firm, "a new episode")
+	assert.InDelta(t, pace*laterCut, a.rate(), 1e-9, "the refused pace is the ceiling, not half of it")
+}
