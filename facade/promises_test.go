@@ -503,3 +503,22 @@ func TestWithTokenURLTakesAnAbsoluteURL(t *testing.T) {
 		}
 	}
 }
+
+// TestTheDefaultBackoffStartsAtHalfASecondAndDoubles: without a Retry-After, the default policy
+// waits a random time in the upper half of a window of 500 ms, then 1 s, then 2 s (the
+// documented DefaultRetryPolicy), so a failing server is not hammered and a caller is not held
+// for long.
+func TestTheDefaultBackoffStartsAtHalfASecondAndDoubles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("GET /access-request-config", sequence(
+		reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
+	_, err := e.client().GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	waits := e.clock.Waits()
+	require.Len(t, waits, 3)
+	for i, window := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second} {
+		assert.GreaterOrEqual(t, waits[i], window/2, "retry %d", i+1)
+		assert.LessOrEqual(t, waits[i], window, "retry %d", i+1)
+	}
+}
