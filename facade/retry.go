@@ -39,7 +39,9 @@ type RetryPolicy struct {
 // retryCost is what one retry takes from the budget.
 const retryCost = 5
 
-// DefaultRetryPolicy is what New uses unless told otherwise.
+// DefaultRetryPolicy is what New uses unless told otherwise: at most 4 attempts; backoff waits
+// drawn from the upper half of a window of 500 ms that doubles with each retry up to 20 s; a
+// server's Retry-After honoured up to 60 s; a retry budget of 500.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
 		MaxAttempts:   4,
