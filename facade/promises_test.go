@@ -522,3 +522,21 @@ func TestTheDefaultBackoffStartsAtHalfASecondAndDoubles(t *testing.T) {
 		assert.LessOrEqual(t, waits[i], window, "retry %d", i+1)
 	}
 }
+
+// TestAZeroMaxDelayKeepsEveryWaitAtTheBaseDelay: MaxDelay 0 means the window does not grow, not
+// that retries come at once.
+func TestAZeroMaxDelayKeepsEveryWaitAtTheBaseDelay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("GET /access-request-config", sequence(
+		reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
+	policy := facade.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: 0, MaxRetryAfter: time.Minute}
+	_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	waits := e.clock.Waits()
+	require.Len(t, waits, 2)
+	for i, w := range waits {
+		assert.GreaterOrEqual(t, w, 500*time.Millisecond, "retry %d", i+1)
+		assert.LessOrEqual(t, w, time.Second, "retry %d", i+1)
+	}
+}

@@ -25,7 +25,7 @@ type RetryPolicy struct {
 	MaxAttempts int
 	// BaseDelay is the wait before the first retry; each further retry doubles it, with jitter.
 	BaseDelay time.Duration
-	// MaxDelay caps one computed backoff wait.
+	// MaxDelay caps one computed backoff wait; 0 keeps every wait at BaseDelay (no doubling).
 	MaxDelay time.Duration
 	// MaxRetryAfter caps a server's Retry-After: a longer one is not waited for, and the 429 is
 	// returned at once as an *APIError with its RetryAfter set.

@@ -1,0 +1,39 @@
+package facade
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// A body quoted in an error is cut at maxSnippet bytes, marked as cut only when it was, and
+// never ends in half a character.
+func TestSnippetCutsAtTheLimitOnACharacterBoundary(t *testing.T) {
+	euro := "€" // three bytes
+	cases := []struct {
+		name, body, want string
+	}{
+		{"shorter than the limit", "short", "short"},
+		{"exactly the limit: not cut", strings.Repeat("a", maxSnippet), strings.Repeat("a", maxSnippet)},
+		{"one byte over: cut and marked", strings.Repeat("a", maxSnippet+1), strings.Repeat("a", maxSnippet) + "…"},
+		{"a character across the limit is left out whole",
+			strings.Repeat("a", maxSnippet-1) + euro + "tail", strings.Repeat("a", maxSnippet-1) + "…"},
+		{"a character ending at the limit is kept",
+			strings.Repeat("a", maxSnippet-3) + euro + "tail", strings.Repeat("a", maxSnippet-3) + euro + "…"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := snippet([]byte(tc.body))
+			if got != tc.want {
+				t.Errorf("snippet(%d bytes) = %q…%q (%d bytes), want %q…%q (%d bytes)", len(tc.body),
+					head(got), tail(got), len(got), head(tc.want), tail(tc.want), len(tc.want))
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("not valid UTF-8")
+			}
+		})
+	}
+}
+
+func head(s string) string { return s[:min(len(s), 8)] }
+func tail(s string) string { return s[max(0, len(s)-8):] }
