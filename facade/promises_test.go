@@ -540,3 +540,20 @@ func TestAZeroMaxDelayKeepsEveryWaitAtTheBaseDelay(t *testing.T) {
 		assert.LessOrEqual(t, w, time.Second, "retry %d", i+1)
 	}
 }
+
+// TestTheSmallestBaseDelaysWork: a window of a nanosecond or two still gives a wait in its
+// upper half (a draw over an empty range would panic).
+func TestTheSmallestBaseDelaysWork(t *testing.T) {
+	t.Parallel()
+	for _, base := range []time.Duration{time.Nanosecond, 2 * time.Nanosecond} {
+		e := newEnv(t).lax()
+		e.handle("GET /access-request-config", sequence(reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
+		policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: base, MaxDelay: base, MaxRetryAfter: time.Minute}
+		_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
+		require.NoError(t, noteErr(err))
+		waits := e.clock.Waits()
+		require.Len(t, waits, 1)
+		assert.GreaterOrEqual(t, waits[0], base/2)
+		assert.LessOrEqual(t, waits[0], base)
+	}
+}

@@ -37,3 +37,18 @@ func TestSnippetCutsAtTheLimitOnACharacterBoundary(t *testing.T) {
 
 func head(s string) string { return s[:min(len(s), 8)] }
 func tail(s string) string { return s[max(0, len(s)-8):] }
+
+// A field name is letters, digits, '_' and '.', and nothing else: each range is checked at both
+// ends and just past them.
+func TestFieldNamesAreLettersDigitsUnderscoreAndDot(t *testing.T) {
+	for _, ok := range []string{"a", "z", "A", "Z", "0", "9", "_", ".", "requestedFor.id", "created9_Z"} {
+		if !validFieldName(ok) {
+			t.Errorf("validFieldName(%q) = false, want true", ok)
+		}
+	}
+	for _, bad := range []string{"", "and", "AND", "`", "{", "@", "[", "/", ":", "a b", "a-b", "é"} {
+		if validFieldName(bad) {
+			t.Errorf("validFieldName(%q) = true, want false", bad)
+		}
+	}
+}
