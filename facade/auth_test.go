@@ -32,6 +32,24 @@ func TestTokenEndpointFailuresSayWhich(t *testing.T) {
 			_, _ = io.WriteString(w, "<html>bad gateway</html>")
 			return true
 		}},
+		{name: "endpoint failing with exactly 500", secret: testSecret, want: "token endpoint failed", reply: func(_ int64, w http.ResponseWriter) bool {
+			writeJSON(w, 500, map[string]any{"error": "server_error"})
+			return true
+		}},
+		// x/oauth2 turns an OAuth error body into a RetrieveError whatever the status: with a
+		// 2xx that is an answer that is not a token; past 2xx, a refusal.
+		{name: "200 with an OAuth error", secret: testSecret, want: "answer is not a token", reply: func(_ int64, w http.ResponseWriter) bool {
+			writeJSON(w, 200, map[string]any{"error": "temporarily_unavailable"})
+			return true
+		}},
+		{name: "299 with an OAuth error", secret: testSecret, want: "answer is not a token", reply: func(_ int64, w http.ResponseWriter) bool {
+			writeJSON(w, 299, map[string]any{"error": "temporarily_unavailable"})
+			return true
+		}},
+		{name: "300 with an OAuth error", secret: testSecret, want: "token endpoint refused the request", reply: func(_ int64, w http.ResponseWriter) bool {
+			writeJSON(w, 300, map[string]any{"error": "temporarily_unavailable"})
+			return true
+		}},
 		{name: "HTML instead of a token", secret: testSecret, want: "answer is not a usable token", reply: func(_ int64, w http.ResponseWriter) bool {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = io.WriteString(w, "<html>login page</html>")
@@ -195,6 +213,8 @@ func TestNewFromEnvNamesWhatIsMissing(t *testing.T) {
 	_, err := facade.NewFromEnv()
 	require.Error(t, noteErr(err))
 	assert.Equal(t, "accessrequests: missing environment variables: SAIL_BASE_URL, SAIL_CLIENT_ID, SAIL_CLIENT_SECRET", err.Error())
+	assert.ErrorIs(t, err, facade.ErrInvalidInput, "missing settings are invalid input")
+	assert.NotErrorIs(t, err, facade.ErrToken, "and nothing else")
 
 	t.Setenv(facade.EnvBaseURL, "https://acme.api.identitynow.com")
 	t.Setenv(facade.EnvClientID, testClientID)

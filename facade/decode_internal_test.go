@@ -222,3 +222,47 @@ func TestABodyOfExactlyTheLargestSizeIsRead(t *testing.T) {
 		}
 	}
 }
+
+// A warning says what was expected in the words a reader knows, for every kind of field.
+func TestWarningsNameTheKindThatWasExpected(t *testing.T) {
+	cases := []struct {
+		field, value, want string
+	}{
+		{"name", `5`, "got number 5, want string"},
+		{"requester", `"me"`, `want object`},
+		{"clientMetadata", `[1]`, "got array, want object"},
+		{"approvalDetails", `{}`, "got object, want array"},
+		{"cancelable", `"yes"`, "want boolean"},
+		{"created", `true`, "want an RFC 3339 date-time"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.field, func(t *testing.T) {
+			body := `[{"accessRequestId":"ar-1","accountActivityItemId":"aa-1","id":"r","state":"EXECUTING","` + tc.field + `":` + tc.value + `}]`
+			var out []Status
+			warnings, err := decodeBody([]byte(body), &out, "accessRequestId")
+			if err != nil || len(out) != 1 {
+				t.Fatalf("decodeBody: %v, %d items", err, len(out))
+			}
+			if len(warnings) != 1 || !strings.Contains(warnings[0].Problem, tc.want) || warnings[0].Path != tc.field {
+				t.Errorf("warnings = %+v, want one at %s saying %q", warnings, tc.field, tc.want)
+			}
+		})
+	}
+}
+
+// A map is read key by key: one value of the wrong shape is reported and left out, and the
+// other keys are kept.
+func TestAMapKeepsItsOtherKeysWhenOneValueIsOdd(t *testing.T) {
+	body := `[{"accessRequestId":"ar-1","accountActivityItemId":"aa-1","id":"r","state":"EXECUTING","clientMetadata":{"app":"sync","n":5}}]`
+	var out []Status
+	warnings, err := decodeBody([]byte(body), &out, "accessRequestId")
+	if err != nil || len(out) != 1 {
+		t.Fatalf("decodeBody: %v, %d items", err, len(out))
+	}
+	if got := out[0].ClientMetadata["app"]; got != "sync" {
+		t.Errorf(`clientMetadata["app"] = %q, want "sync"`, got)
+	}
+	if len(warnings) != 1 || warnings[0].Path != "clientMetadata.n" {
+		t.Errorf("warnings = %+v, want one at clientMetadata.n", warnings)
+	}
+}
