@@ -78,3 +78,18 @@ func TestARedirectErrorNamesTheLibraryOnce(t *testing.T) {
 	tok := (&facade.RedirectError{Operation: "token", StatusCode: 302, Location: "https://elsewhere.example/"}).Error()
 	assert.True(t, strings.HasPrefix(tok, "token: the server redirected"), tok)
 }
+
+// The status is said once, whatever the detail code looks like.
+func TestAnAPIErrorSaysTheStatusOnce(t *testing.T) {
+	for detail, want := range map[string]string{
+		"":                           "accessrequests: getAccessRequestConfig: HTTP 404",
+		"404":                        "accessrequests: getAccessRequestConfig: HTTP 404",
+		"404 Not found":              "accessrequests: getAccessRequestConfig: HTTP 404 Not found",
+		"404.1 Not found":            "accessrequests: getAccessRequestConfig: HTTP 404.1 Not found",
+		"Not found":                  "accessrequests: getAccessRequestConfig: HTTP 404 Not found",
+		"4040 another status's code": "accessrequests: getAccessRequestConfig: HTTP 404 4040 another status's code",
+	} {
+		e := &facade.APIError{Operation: "getAccessRequestConfig", StatusCode: 404, DetailCode: detail}
+		assert.Equal(t, want, e.Error(), "detail code %q", detail)
+	}
+}

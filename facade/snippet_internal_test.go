@@ -1,8 +1,10 @@
 package facade
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -49,6 +51,32 @@ func TestFieldNamesAreLettersDigitsUnderscoreAndDot(t *testing.T) {
 	for _, bad := range []string{"", "and", "AND", "`", "{", "@", "[", "/", ":", "a b", "a-b", "é"} {
 		if validFieldName(bad) {
 			t.Errorf("validFieldName(%q) = true, want false", bad)
+		}
+	}
+}
+
+// wantKind names every kind a model field can have, at the edges of the integer kinds too.
+func TestWantKindNamesEveryKind(t *testing.T) {
+	cases := map[reflect.Type]string{
+		reflect.TypeFor[time.Time]():         "an RFC 3339 date-time",
+		reflect.TypeFor[*time.Time]():        "an RFC 3339 date-time",
+		reflect.TypeFor[struct{}]():          "object",
+		reflect.TypeFor[map[string]string](): "object",
+		reflect.TypeFor[[]string]():          "array",
+		reflect.TypeFor[[2]int]():            "array",
+		reflect.TypeFor[string]():            "string",
+		reflect.TypeFor[bool]():              "boolean",
+		reflect.TypeFor[int]():               "integer (int)",
+		reflect.TypeFor[*int32]():            "integer (int32)",
+		reflect.TypeFor[uint64]():            "integer (uint64)",
+		reflect.TypeFor[float32]():           "number",
+		reflect.TypeFor[float64]():           "number",
+		reflect.TypeFor[uintptr]():           "uintptr",
+		reflect.TypeFor[any]():               "interface",
+	}
+	for typ, want := range cases {
+		if got := wantKind(typ); got != want {
+			t.Errorf("wantKind(%v) = %q, want %q", typ, got, want)
 		}
 	}
 }
