@@ -241,3 +241,27 @@ func TestTheSeedsMixedBodyIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "requestedFor must be absent when requestedForWithRequestedItems is used")
 	assert.Contains(t, err.Error(), "requestedItems must be absent when requestedForWithRequestedItems is used")
 }
+
+// The two forms of a request never appear together: a flat request sends no per-identity list,
+// and a per-identity request sends neither requestedFor nor requestedItems, not even empty.
+func TestTheFlatAndPerIdentityFormsAreNeverSentTogether(t *testing.T) {
+	t.Parallel()
+	flat, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+	require.NoError(t, err)
+	body, err := json.Marshal(flat)
+	require.NoError(t, err)
+	assert.NotContains(t, string(body), "requestedForWithRequestedItems")
+	assert.Nil(t, flat.RequestedForWithRequestedItems)
+
+	per, err := facade.NewGrant().ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "role-1")).Build()
+	require.NoError(t, err)
+	body, err = json.Marshal(per)
+	require.NoError(t, err)
+	var top map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &top))
+	assert.NotContains(t, top, "requestedFor")
+	assert.NotContains(t, top, "requestedItems")
+	assert.Contains(t, top, "requestedForWithRequestedItems")
+	assert.Nil(t, per.RequestedFor)
+	assert.Nil(t, per.RequestedItems)
+}
