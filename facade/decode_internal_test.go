@@ -266,3 +266,25 @@ func TestAMapKeepsItsOtherKeysWhenOneValueIsOdd(t *testing.T) {
 		t.Errorf("warnings = %+v, want one at clientMetadata.n", warnings)
 	}
 }
+
+// Walking a body that is an object (not a list) reports its warnings with Item -1, and keeps
+// the names the model does not know in its catch-all, also when that is the first field.
+func TestTheWalkOfAnObjectKeepsUnknownSettings(t *testing.T) {
+	var st Status
+	warnings, err := decodeBody([]byte(`{"accessRequestId":"ar-1","name":5}`), &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || warnings[0].Item != -1 || warnings[0].Path != "name" || st.AccessRequestId != "ar-1" {
+		t.Errorf("warnings = %+v, status %+v; want one at name with Item -1", warnings, st)
+	}
+
+	var first catchAllFirst
+	warnings, err = decodeBody([]byte(`{"name":7,"future":1}`), &first)
+	if err != nil || len(warnings) != 1 {
+		t.Fatalf("decodeBody: %v, warnings %+v (the walk must have run)", err, warnings)
+	}
+	if got := string(first.AdditionalProperties["future"]); got != "1" {
+		t.Errorf("future = %q, want it kept in a catch-all that is the first field", got)
+	}
+}

@@ -557,3 +557,46 @@ func TestTheSmallestBaseDelaysWork(t *testing.T) {
 		assert.LessOrEqual(t, waits[0], base)
 	}
 }
+
+// TestA401DoesNotUseUpAnAttempt: the token refresh after a 401 is not a retry, so the policy's
+// attempts are all still there for what follows.
+func TestA401DoesNotUseUpAnAttempt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("GET /access-request-config", sequence(
+		reply(401, `{"error":"expired"}`), reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
+	policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Second, MaxRetryAfter: time.Minute, Budget: 100}
+	_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	assert.EqualValues(t, 3, e.api.Load())
+}
+
+// TestOnlyAnswersBelow400EarnTheBudgetBack: a success earns a unit of the retry budget back; a
+// 400 is not a success.
+func TestOnlyAnswersBelow400EarnTheBudgetBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("GET /access-request-config", sequence(reply(503, `{"detailCode":"503"}`), reply(400, `{"detailCode":"400"}`), reply(200, configJSON)))
+	policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Second, MaxRetryAfter: time.Minute, Budget: 100}
+	c := e.client(facade.WithRetryPolicy(policy))
+	_, err := c.GetConfig(context.Background()) // 503, then 400
+	require.ErrorIs(t, err, facade.ErrBadRequest)
+	assert.Equal(t, 100-facade.RetryCost, facade.BudgetAvailable(c), "the retry spent, the 400 earned nothing")
+	_, err = c.GetConfig(context.Background()) // 200
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, 100-facade.RetryCost+1, facade.BudgetAvailable(c), "the success earned a unit back")
+}
+
+// TestRequestsAskForJSON: every request says it accepts JSON, unless the caller said otherwise.
+func TestRequestsAskForJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var accept string
+	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		accept = r.Header.Get("Accept")
+		reply(200, configJSON)(w, r)
+	})
+	_, err := e.client().GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, "application/json", accept)
+}
