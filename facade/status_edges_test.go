@@ -109,7 +109,22 @@ func TestPrefetchDoesNotAskPastTheClaimedTotalAhead(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	p := &pager{total: 300, failAt: -1, claim: "500"} // the server claims 500 and has 300
-	e.handle("GET /access-request-status", p.ServeHTTP)
+	// The short page at 250 is held back a while (or until a request past it arrives), so that a
+	// request the client should not have sent reaches the server before the listing ends.
+	past := make(chan struct{})
+	var once sync.Once
+	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+		switch off, _ := strconv.Atoi(r.URL.Query().Get("offset")); {
+		case off >= 500:
+			once.Do(func() { close(past) })
+		case off == 250:
+			select {
+			case <-past:
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		p.ServeHTTP(w, r)
+	})
 	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true, Prefetch: 4}, 0)
 	require.NoError(t, noteErr(err))
 	assert.Len(t, got, 300)
