@@ -93,3 +93,57 @@ func TestAnAPIErrorSaysTheStatusOnce(t *testing.T) {
 		assert.Equal(t, want, e.Error(), "detail code %q", detail)
 	}
 }
+
+// An answer of 400 or more is logged at info level; anything below it at debug level only.
+func TestAttemptsAreLoggedAtInfoFrom400(t *testing.T) {
+	t.Parallel()
+	for status, wantLevel := range map[int]string{200: "level=DEBUG", 399: "level=DEBUG", 400: "level=INFO"} {
+		e := newEnv(t).lax()
+		body := configJSON
+		if status >= 300 {
+			body = `{"detailCode":"x"}`
+		}
+		e.handle("GET /access-request-config", reply(status, body))
+		_, _ = e.client(facade.WithoutRetries()).GetConfig(context.Background())
+		var line string
+		for _, l := range strings.Split(e.logs.String(), "\n") {
+			if strings.Contains(l, "accessrequests: response") && strings.Contains(l, "status="+strconv.Itoa(status)) {
+				line = l
+			}
+		}
+		assert.Contains(t, line, wantLevel, "HTTP %d: %q", status, line)
+	}
+}
+
+// A warning about an item says which, the first one included.
+func TestAWarningNamesItsItemFromTheFirst(t *testing.T) {
+	for item, want := range map[int]string{
+		-1: "listAccessRequestStatus: requester.type: got number 1, want string",
+		0:  "listAccessRequestStatus: item [0].requester.type: got number 1, want string",
+		3:  "listAccessRequestStatus: item [3].requester.type: got number 1, want string",
+	} {
+		w := facade.Warning{Operation: "listAccessRequestStatus", Item: item, Path: "requester.type", Problem: "got number 1, want string"}
+		assert.Equal(t, want, w.String())
+	}
+}
+
+// A policy of one attempt (no retries) is a valid policy.
+func TestAPolicyOfOneAttemptIsValid(t *testing.T) {
+	_, err := facade.New(facade.WithBaseURL("https://acme.api.identitynow.com"), facade.WithAccessToken(tokenPrefix+"static"),
+		facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 1}))
+	require.NoError(t, err)
+	_, err = facade.New(facade.WithBaseURL("https://acme.api.identitynow.com"), facade.WithAccessToken(tokenPrefix+"static"),
+		facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 0}))
+	require.ErrorContains(t, err, "RetryPolicy.MaxAttempts must be at least 1")
+}
+
+// The real wait returns the context's error for a wait of zero once the context has ended,
+// every time (a timer of zero racing the context would not).
+func TestSleepOfZeroOnAnEndedContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 50 {
+		require.ErrorIs(t, facade.Sleep(ctx, 0), context.Canceled)
+	}
+	require.NoError(t, facade.Sleep(context.Background(), 0))
+}
