@@ -35,20 +35,20 @@ func realisticStatus(i int) facade.Status {
 	id := fmt.Sprintf("2c9180835d2e5168%s%08d", idMark, i)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second)
 	return facade.Status{
-		Id: id, AccessRequestId: id, AccountActivityItemId: id, Name: "Engineering tools " + id[24:],
+		ID: id, AccessRequestID: id, AccountActivityItemID: id, Name: "Engineering tools " + id[24:],
 		Description: "Grants the engineering tools.", Created: at, Modified: at.Add(time.Minute),
 		State: facade.StateExecuting, RequestType: facade.RequestTypeGrant, Type: facade.ItemTypeRole,
 		Cancelable: true, PrivilegeLevel: "High",
-		Requester:      gen.AccessItemRequester{Id: id, Name: "William Wilson", Type: gen.OwnerTypeIdentity},
-		RequestedFor:   gen.AccessItemRequestedFor{Id: id, Name: "Jane Doe", Type: gen.OwnerTypeIdentity},
+		Requester:      gen.AccessItemRequester{ID: id, Name: "William Wilson", Type: gen.OwnerTypeIdentity},
+		RequestedFor:   gen.AccessItemRequestedFor{ID: id, Name: "Jane Doe", Type: gen.OwnerTypeIdentity},
 		ClientMetadata: map[string]string{"ticket": "CHG-" + id[24:]},
 		AccessRequestPhases: []gen.AccessRequestPhases{
 			{Name: "APPROVAL_PHASE", State: "COMPLETED", Result: "SUCCESSFUL", Started: at, Finished: at.Add(time.Second), PhaseReference: "approvalDetails"},
 			{Name: "PROVISIONING_PHASE", State: "EXECUTING", Started: at.Add(time.Second), PhaseReference: "manualWorkItemDetails"},
 		},
-		ApprovalDetails: []gen.ApprovalStatus{{ApprovalId: id, Comment: "approved", Modified: at,
-			CurrentOwner: gen.AccessItemReviewedBy{Id: id, Name: "Manager", Type: gen.OwnerTypeIdentity}}},
-		ApprovalIds: []string{id},
+		ApprovalDetails: []gen.ApprovalStatus{{ApprovalID: id, Comment: "approved", Modified: at,
+			CurrentOwner: gen.AccessItemReviewedBy{ID: id, Name: "Manager", Type: gen.OwnerTypeIdentity}}},
+		ApprovalIDs: []string{id},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Cancel cancels a pending access request that has not passed its approval step
-// (cancelAccessRequest). accessRequestID is the request's id, as in Status.AccessRequestId and
+// (cancelAccessRequest). accessRequestID is the request's id, as in Status.AccessRequestID and
 // CreateResult (the API calls it accountActivityId in this one body); both it and comment are
 // required and checked before anything is sent. An unknown id gives an error matching
 // ErrNotFound.
@@ -27,7 +27,7 @@ func (c *Client) Cancel(ctx context.Context, accessRequestID, comment string) er
 	if err := p.err(op); err != nil {
 		return err
 	}
-	body, err := json.Marshal(gen.CancelAccessRequest{AccountActivityId: accessRequestID, Comment: comment})
+	body, err := json.Marshal(gen.CancelAccessRequest{AccountActivityID: accessRequestID, Comment: comment})
 	if err != nil {
 		return fmt.Errorf("accessrequests: %s: %w", op, err)
 	}

@@ -109,7 +109,7 @@ func grantRequest() facade.AccessRequest {
 	return facade.AccessRequest{
 		RequestType:    facade.RequestTypeGrant,
 		RequestedFor:   []string{"id-1"},
-		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeRole, Id: "role-1"}},
+		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeRole, ID: "role-1"}},
 	}
 }
 

@@ -83,7 +83,7 @@ func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*C
 			return res, err
 		}
 		chunk := req.IDs[start:min(start+MaxCloseIDs, len(req.IDs))]
-		body, err := json.Marshal(gen.CloseAccessRequest{AccessRequestIds: chunk, ExecutionStatus: req.ExecutionStatus,
+		body, err := json.Marshal(gen.CloseAccessRequest{AccessRequestIDs: chunk, ExecutionStatus: req.ExecutionStatus,
 			CompletionStatus: req.CompletionStatus, Message: req.Message})
 		if err == nil {
 			res.Calls++

@@ -78,14 +78,14 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 		entries := req.RequestedForWithRequestedItems
 		identities = len(entries)
 		for i, e := range entries {
-			if strings.TrimSpace(e.IdentityId) == "" {
+			if strings.TrimSpace(e.IdentityID) == "" {
 				p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].identityId", i), "is required")
 			}
 			if len(e.RequestedItems) == 0 {
 				p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems", i), "must have at least one item")
 			}
 			for j, it := range e.RequestedItems {
-				items = append(items, itemView{outer: i, inner: j, perIdentity: true, id: it.Id,
+				items = append(items, itemView{outer: i, inner: j, perIdentity: true, id: it.ID,
 					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
@@ -104,7 +104,7 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 			p.add("requestedItems", "must have at least one item")
 		} else {
 			for j, it := range req.RequestedItems {
-				items = append(items, itemView{inner: j, id: it.Id,
+				items = append(items, itemView{inner: j, id: it.ID,
 					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
 			}
 		}

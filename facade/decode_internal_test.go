@@ -78,7 +78,7 @@ func TestAFastDecoderThatFailsOrPanicsFallsBackToEncodingJSON(t *testing.T) {
 	for name, broken := range map[string]func([]byte, any) error{
 		"panics": func([]byte, any) error { panic("fast decoder bug") },
 		"fails after filling part": func(_ []byte, v any) error {
-			*v.(*[]Status) = []Status{{Id: "half", Description: "filled by a failed attempt"}}
+			*v.(*[]Status) = []Status{{ID: "half", Description: "filled by a failed attempt"}}
 			return errors.New("fast decoder error")
 		},
 	} {
@@ -275,7 +275,7 @@ func TestTheWalkOfAnObjectKeepsUnknownSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(warnings) != 1 || warnings[0].Item != -1 || warnings[0].Path != "name" || st.AccessRequestId != "ar-1" {
+	if len(warnings) != 1 || warnings[0].Item != -1 || warnings[0].Path != "name" || st.AccessRequestID != "ar-1" {
 		t.Errorf("warnings = %+v, status %+v; want one at name with Item -1", warnings, st)
 	}
 

@@ -21,7 +21,7 @@
 //		if err != nil {
 //			log.Fatal(err)
 //		}
-//		st, err := c.Wait(ctx, res.NewRequests[0].AccessRequestIds[0], facade.WaitParams{})
+//		st, err := c.Wait(ctx, res.NewRequests[0].AccessRequestIDs[0], facade.WaitParams{})
 //		fmt.Println(st.State, err)
 //	}
 //

@@ -114,7 +114,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 			t.Run("create", func(t *testing.T) {
 				rt.body = `{"newRequests":[],"existingRequests":[]}`
 				req := AccessRequest{RequestedFor: []string{"id-1"}, RequestedItems: []AccessRequestItem{
-					{Type: ItemTypeRole, Id: "role-1", Comment: `a "quoted" <comment> & more`, RemoveDate: when}}}
+					{Type: ItemTypeRole, ID: "role-1", Comment: `a "quoted" <comment> & more`, RemoveDate: when}}}
 				_, err := c.Create(ctx, req)
 				require.NoError(t, err)
 				want, err := gen.NewCreateAccessRequestRequest(server, inUTC(req))
@@ -124,7 +124,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 			t.Run("cancel", func(t *testing.T) {
 				rt.body = `{}`
 				require.NoError(t, c.Cancel(ctx, "ar-1", "no longer needed"))
-				want, err := gen.NewCancelAccessRequestRequest(server, gen.CancelAccessRequest{AccountActivityId: "ar-1", Comment: "no longer needed"})
+				want, err := gen.NewCancelAccessRequestRequest(server, gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "no longer needed"})
 				require.NoError(t, err)
 				same(t, want)
 			})
@@ -132,7 +132,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				rt.body = `{}`
 				_, err := c.CloseRequests(ctx, CloseRequestsParams{IDs: []string{"a", "b"}, ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
 				require.NoError(t, err)
-				want, err := gen.NewCloseAccessRequestRequest(server, gen.CloseAccessRequest{AccessRequestIds: []string{"a", "b"},
+				want, err := gen.NewCloseAccessRequestRequest(server, gen.CloseAccessRequest{AccessRequestIDs: []string{"a", "b"},
 					ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
 				require.NoError(t, err)
 				same(t, want)
@@ -201,14 +201,14 @@ func TestAWriteHasNoGetBody(t *testing.T) {
 	got, _ := rt.last(t)
 	assert.Nil(t, got.GetBody, "the facade's write")
 
-	resp, err := c.Generated().CancelAccessRequest(context.Background(), gen.CancelAccessRequest{AccountActivityId: "ar-1", Comment: "x"})
+	resp, err := c.Generated().CancelAccessRequest(context.Background(), gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "x"})
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	got, body := rt.last(t)
 	assert.Nil(t, got.GetBody, "a write through Generated")
 	var sent gen.CancelAccessRequest
 	require.NoError(t, json.Unmarshal(body, &sent))
-	assert.Equal(t, "ar-1", sent.AccountActivityId)
+	assert.Equal(t, "ar-1", sent.AccountActivityID)
 }
 
 // failing fails every request with a transport error that is not a refused dial, after

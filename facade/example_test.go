@@ -193,7 +193,7 @@ func ExampleClient_Create() {
 		log.Fatal(err)
 	}
 	for _, t := range res.NewRequests {
-		fmt.Println("for", t.RequestedFor, "created", len(t.AccessRequestIds), "request(s)")
+		fmt.Println("for", t.RequestedFor, "created", len(t.AccessRequestIDs), "request(s)")
 	}
 	fmt.Println("already pending:", len(res.ExistingRequests))
 	// Output:

@@ -95,8 +95,8 @@ func FuzzInformationalField(f *testing.F) {
 			t.Fatalf("%s = %s: %d items, want 3", path, value, len(out))
 		}
 		for i, s := range out {
-			if s.AccessRequestId != fmt.Sprintf("ar-%d", i) || s.AccountActivityItemId != fmt.Sprintf("aa-%d", i) ||
-				s.Id != fmt.Sprintf("role-%d", i) || s.State != StateExecuting {
+			if s.AccessRequestID != fmt.Sprintf("ar-%d", i) || s.AccountActivityItemID != fmt.Sprintf("aa-%d", i) ||
+				s.ID != fmt.Sprintf("role-%d", i) || s.State != StateExecuting {
 				t.Fatalf("%s = %s: item %d lost its identity: %+v", path, value, i, s)
 			}
 		}

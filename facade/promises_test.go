@@ -203,7 +203,7 @@ func TestDedupeSkipsRepeatedEntries(t *testing.T) {
 			e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 				var items []facade.Status
 				for _, id := range pages[r.URL.Query().Get("offset")] {
-					items = append(items, facade.Status{AccessRequestId: id, AccountActivityItemId: id})
+					items = append(items, facade.Status{AccessRequestID: id, AccountActivityItemID: id})
 				}
 				reply(200, mustJSON(items))(w, r)
 			})
@@ -211,7 +211,7 @@ func TestDedupeSkipsRepeatedEntries(t *testing.T) {
 			require.NoError(t, noteErr(err))
 			var ids []string
 			for _, s := range got {
-				ids = append(ids, s.AccessRequestId)
+				ids = append(ids, s.AccessRequestID)
 			}
 			assert.Equal(t, tc.want, ids)
 		})
@@ -233,8 +233,8 @@ func TestCreateSendsDatesInUTC(t *testing.T) {
 	paris := time.FixedZone("CEST", 2*3600)
 	start := e.clock.Now().Add(48 * time.Hour).In(paris)
 	remove := start.Add(24 * time.Hour)
-	perID := []facade.IdentityRequest{{IdentityId: "id-2", RequestedItems: []facade.IdentityItem{
-		{Type: facade.ItemTypeRole, Id: "role-2", StartDate: start, RemoveDate: remove}}}}
+	perID := []facade.IdentityRequest{{IdentityID: "id-2", RequestedItems: []facade.IdentityItem{
+		{Type: facade.ItemTypeRole, ID: "role-2", StartDate: start, RemoveDate: remove}}}}
 	for name, req := range map[string]facade.AccessRequest{
 		"requestedItems": func() facade.AccessRequest {
 			r := grantRequest()
@@ -306,7 +306,7 @@ func TestPrefetchStopsAtARepeatedPage(t *testing.T) {
 	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 		items := make([]facade.Status, 10)
 		for i := range items {
-			items[i] = facade.Status{AccessRequestId: fmt.Sprintf("same-%d", i)}
+			items[i] = facade.Status{AccessRequestID: fmt.Sprintf("same-%d", i)}
 		}
 		reply(200, mustJSON(items), "X-Total-Count", "40")(w, r)
 	})
@@ -324,11 +324,11 @@ func TestBlankIDsAreRefusedBeforeSending(t *testing.T) {
 	c := e.client()
 	ctx := context.Background()
 	blankItem := grantRequest()
-	blankItem.RequestedItems[0].Id = " \t"
+	blankItem.RequestedItems[0].ID = " \t"
 	blankFor := grantRequest()
 	blankFor.RequestedFor = []string{"  "}
 	blankIdentity := facade.AccessRequest{RequestedForWithRequestedItems: []facade.IdentityRequest{
-		{IdentityId: " ", RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeRole, Id: "r"}}}}}
+		{IdentityID: " ", RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeRole, ID: "r"}}}}}
 	blankComment := grantRequest()
 	blankComment.RequestType = facade.RequestTypeRevoke
 	blankComment.RequestedItems[0].Comment = "  "

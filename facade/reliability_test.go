@@ -45,7 +45,7 @@ func TestSoakListingUnder429And503(t *testing.T) {
 	n := 0
 	for s, err := range c.ListStatus(ctx, facade.ListStatusParams{PageSize: 100}) {
 		require.NoError(t, noteErr(err))
-		unique[s.AccessRequestId] = true
+		unique[s.AccessRequestID] = true
 		n++
 	}
 	assert.Equal(t, 10000, n)
@@ -156,7 +156,7 @@ func TestHostileResponsesEndInAResultOrATypedError(t *testing.T) {
 		items := make([]facade.Status, n)
 		for i := range items {
 			id := fmt.Sprintf("ar-%05d", from+i)
-			items[i].AccessRequestId = id
+			items[i].AccessRequestID = id
 		}
 		return mustJSON(items)
 	}

@@ -80,7 +80,7 @@ func (b *RequestBuilder) Metadata(key, value string) *RequestBuilder {
 // ForIdentity gives one identity its own items, with account selection where it has several
 // accounts on a source (the per-identity form; grants only).
 func (b *RequestBuilder) ForIdentity(identityID string, items ...ItemSpec) *RequestBuilder {
-	entry := IdentityRequest{IdentityId: identityID, RequestedItems: []IdentityItem{}}
+	entry := IdentityRequest{IdentityID: identityID, RequestedItems: []IdentityItem{}}
 	for j, it := range items {
 		if it.assignmentID != "" || it.native != "" {
 			b.problems.add(fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", len(b.perIdentity), j),
@@ -184,25 +184,25 @@ func OnAccount(nativeIdentity string) ItemOption {
 // Accounts selects, for the per-identity form, which accounts on a source receive the item.
 func Accounts(sourceID string, accounts ...AccountRef) ItemOption {
 	return func(it *ItemSpec) {
-		it.accounts = append(it.accounts, AccountSelection{SourceId: sourceID, Accounts: append([]AccountRef(nil), accounts...)})
+		it.accounts = append(it.accounts, AccountSelection{SourceID: sourceID, Accounts: append([]AccountRef(nil), accounts...)})
 	}
 }
 
 // Account names one account for Accounts: its native identity and, when known, its uuid.
 func Account(nativeIdentity, uuid string) AccountRef {
-	return AccountRef{NativeIdentity: nativeIdentity, AccountUuid: uuid}
+	return AccountRef{NativeIdentity: nativeIdentity, AccountUUID: uuid}
 }
 
 func (it ItemSpec) item() AccessRequestItem {
 	return AccessRequestItem{
-		Type: it.typ, Id: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
-		ClientMetadata: maps.Clone(it.meta), AssignmentId: it.assignmentID, NativeIdentity: it.native,
+		Type: it.typ, ID: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
+		ClientMetadata: maps.Clone(it.meta), AssignmentID: it.assignmentID, NativeIdentity: it.native,
 	}
 }
 
 func (it ItemSpec) dtoRef() IdentityItem {
 	return IdentityItem{
-		Type: it.typ, Id: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
+		Type: it.typ, ID: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
 		ClientMetadata: maps.Clone(it.meta), AccountSelection: append([]AccountSelection(nil), it.accounts...),
 	}
 }

@@ -225,7 +225,7 @@ func (c *Client) ListStatus(ctx context.Context, q ListStatusParams) iter.Seq2[S
 			}
 			for _, s := range page.Items {
 				if seen != nil {
-					key := s.AccessRequestId + "/" + s.AccountActivityItemId
+					key := s.AccessRequestID + "/" + s.AccountActivityItemID
 					if seen[key] {
 						continue
 					}
@@ -390,7 +390,7 @@ func pageKey(items []Status) string {
 		return ""
 	}
 	key := func(s Status) string {
-		return s.AccessRequestId + "/" + s.AccountActivityItemId + "/" + s.Id
+		return s.AccessRequestID + "/" + s.AccountActivityItemID + "/" + s.ID
 	}
 	return fmt.Sprintf("%d|%s|%s", len(items), key(items[0]), key(items[len(items)-1]))
 }

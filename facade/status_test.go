@@ -57,7 +57,7 @@ func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	items := []facade.Status{}
 	for i := offset; i < min(offset+limit, total); i++ {
 		id := fmt.Sprintf("ar-%06d", i)
-		items = append(items, facade.Status{AccessRequestId: id, AccountActivityItemId: id})
+		items = append(items, facade.Status{AccessRequestID: id, AccountActivityItemID: id})
 	}
 	if q.Get("count") == "true" {
 		w.Header().Set("X-Total-Count", cmp.Or(p.claim, strconv.Itoa(total)))
@@ -85,7 +85,7 @@ func TestListStatusVisitsEveryPageOnce(t *testing.T) {
 				require.NoError(t, noteErr(err))
 				require.Len(t, got, total)
 				for i, s := range got {
-					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId)
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID)
 				}
 				var want []int
 				for off := 0; off < total || off == 0; off += 250 {
@@ -164,7 +164,7 @@ func TestListStatusGuardsAgainstALyingServer(t *testing.T) {
 	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		id := "same"
-		reply(200, mustJSON([]facade.Status{{AccessRequestId: id}}), "X-Total-Count", "1000000")(w, r)
+		reply(200, mustJSON([]facade.Status{{AccessRequestID: id}}), "X-Total-Count", "1000000")(w, r)
 	})
 	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 1, Count: true}, 0)
 	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
@@ -197,7 +197,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 				var body gen.CloseAccessRequest
 				require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
 				mu.Lock()
-				sizes = append(sizes, len(body.AccessRequestIds))
+				sizes = append(sizes, len(body.AccessRequestIDs))
 				n := len(sizes)
 				mu.Unlock()
 				if n == tc.failChunk {
@@ -279,7 +279,7 @@ func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {
 			i := 0
 			for s, err := range e.client().ListStatus(context.Background(), facade.ListStatusParams{Prefetch: n}) {
 				require.NoError(t, noteErr(err))
-				require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId, "items come in order")
+				require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID, "items come in order")
 				page := i / 250
 				for _, off := range p.asked() {
 					require.LessOrEqual(t, off/250, page+n, "at most %d pages are fetched ahead of the one being read", n)

@@ -43,7 +43,7 @@ func TestOneOddFieldDoesNotFailThePage(t *testing.T) {
 	require.NoError(t, noteErr(err))
 	require.Len(t, page.Items, 3, "every item is kept")
 	for i, s := range page.Items {
-		assert.Equal(t, fmt.Sprintf("ar-%d", i), s.AccessRequestId)
+		assert.Equal(t, fmt.Sprintf("ar-%d", i), s.AccessRequestID)
 		require.NotEmpty(t, s.State)
 	}
 	assert.Equal(t, "SOMETHING_NEW", string(page.Items[2].State), "an enum value the spec lacks is kept as sent")
@@ -151,7 +151,7 @@ func TestAnEndAnswered400NeverFailsACompleteListing(t *testing.T) {
 				require.NoError(t, noteErr(err))
 				require.Equal(t, total, len(got))
 				for i, s := range got {
-					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestId)
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID)
 				}
 			})
 		}
@@ -343,10 +343,10 @@ func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
 					unique := map[string]bool{}
 					for st, err := range c.ListStatus(context.Background(), q) {
 						require.NoError(t, noteErr(err))
-						require.NotEmpty(t, st.AccessRequestId)
+						require.NotEmpty(t, st.AccessRequestID)
 						require.NotEmpty(t, st.State)
 						require.Len(t, facade.SodMessages(st), 1, "the vendor's list-shaped message is read")
-						unique[st.AccessRequestId] = true
+						unique[st.AccessRequestID] = true
 					}
 					assert.Equal(t, n, len(unique), "every status, once")
 					assert.EqualValues(t, 2*n, warnings.Load(), "approvalIds and clientMetadata.attempt, per status")

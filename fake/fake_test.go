@@ -90,7 +90,7 @@ func grant(identities []string, items ...gen.AccessRequestItem) facade.AccessReq
 }
 
 func role(id string) gen.AccessRequestItem {
-	return gen.AccessRequestItem{Type: gen.ItemTypeRole, Id: id}
+	return gen.AccessRequestItem{Type: gen.ItemTypeRole, ID: id}
 }
 
 func contractConfig(t *testing.T, p protocol) {
@@ -126,14 +126,14 @@ func contractCreateCancelClose(t *testing.T, p protocol) {
 	assert.Empty(t, again.NewRequests)
 	require.Len(t, again.ExistingRequests, 1, "a pending duplicate is reported, not created")
 
-	first := res.NewRequests[0].AccessRequestIds[0]
+	first := res.NewRequests[0].AccessRequestIDs[0]
 	require.NoError(t, c.Cancel(ctx, first, "no longer needed"))
 	st, _ := srv.Status(first)
 	assert.Equal(t, facade.StateCancelled, st.State)
 	assert.ErrorIs(t, c.Cancel(ctx, "no-such-id", "x"), facade.ErrNotFound)
 	assert.ErrorIs(t, c.Cancel(ctx, first, "again"), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
 
-	ids := res.NewRequests[1].AccessRequestIds
+	ids := res.NewRequests[1].AccessRequestIDs
 	out, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess, Message: "done"})
 	require.NoError(t, err)
 	assert.Equal(t, ids, out.Accepted)
@@ -147,15 +147,15 @@ func contractPerIdentityFormAndRevoke(t *testing.T, p protocol) {
 	srv, c, _ := tenantOver(t, p)
 	ctx := context.Background()
 	_, err := c.Create(ctx, facade.AccessRequest{RequestType: facade.RequestTypeGrant, RequestedForWithRequestedItems: []facade.IdentityRequest{{
-		IdentityId: alice,
-		RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeEntitlement, Id: "ent-1",
-			AccountSelection: []facade.AccountSelection{{SourceId: "src-1", Accounts: []facade.AccountRef{{NativeIdentity: "CN=alice"}}}}}},
+		IdentityID: alice,
+		RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeEntitlement, ID: "ent-1",
+			AccountSelection: []facade.AccountSelection{{SourceID: "src-1", Accounts: []facade.AccountRef{{NativeIdentity: "CN=alice"}}}}}},
 	}}})
 	require.NoError(t, err)
 
 	_, err = c.Create(ctx, facade.AccessRequest{RequestType: facade.RequestTypeRevoke, RequestedFor: []string{alice},
-		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeEntitlement, Id: "ent-1", Comment: "left the team",
-			AssignmentId: "assign-1", NativeIdentity: "CN=alice"}}})
+		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeEntitlement, ID: "ent-1", Comment: "left the team",
+			AssignmentID: "assign-1", NativeIdentity: "CN=alice"}}})
 	require.NoError(t, err)
 	require.Len(t, srv.Statuses(), 2)
 	assert.Equal(t, facade.RequestTypeRevoke, srv.Statuses()[1].RequestType)
@@ -178,7 +178,7 @@ func contractListing(t *testing.T, p protocol) {
 	all, err := c.CollectStatus(ctx, facade.ListStatusParams{RequestedFor: alice, PageSize: 250}, 0)
 	require.NoError(t, err)
 	require.Len(t, all, 600)
-	assert.Equal(t, ids[599], all[599].AccessRequestId)
+	assert.Equal(t, ids[599], all[599].AccessRequestID)
 
 	newest, err := c.ListStatusPage(ctx, facade.ListStatusParams{Sorters: []facade.SortKey{facade.Desc(facade.SortCreated)}, PageSize: 1}, 0)
 	require.NoError(t, err)

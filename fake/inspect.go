@@ -29,16 +29,16 @@ func (s *Server) SeedStatuses(n int, identity string, from time.Time) []string {
 	for i := range n {
 		st := t.newStatusLocked(identity, item{id: fmt.Sprintf("role-%06d", i), typ: string(gen.ItemTypeRole)},
 			gen.RequestTypeGrant, nil, from.Add(time.Duration(i)*time.Second).UTC())
-		ids = append(ids, st.AccessRequestId)
+		ids = append(ids, st.AccessRequestID)
 	}
 	return ids
 }
 
-// AddStatus stores a status as given (it must have an AccessRequestId), for tests that need
+// AddStatus stores a status as given (it must have an AccessRequestID), for tests that need
 // particular values.
 func (s *Server) AddStatus(st gen.Status) {
-	if st.AccessRequestId == "" {
-		st.AccessRequestId = s.newID()
+	if st.AccessRequestID == "" {
+		st.AccessRequestID = s.newID()
 	}
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()

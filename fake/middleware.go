@@ -433,7 +433,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	origin := gen.LocaleOriginDefault
 	writeJSON(w, status, gen.ErrorResponse{
 		DetailCode: code,
-		TrackingId: strconv.FormatInt(time.Now().UnixNano(), 16),
+		TrackingID: strconv.FormatInt(time.Now().UnixNano(), 16),
 		Messages:   []gen.ErrorMessage{{Locale: "en-US", LocaleOrigin: origin, Text: msg}},
 	})
 }

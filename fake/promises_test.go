@@ -360,7 +360,7 @@ func TestFakeKeepsTheRequestersComment(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, status, string(resp))
 	comments := map[string]string{}
 	for _, st := range w.srv.Statuses() {
-		comments[st.RequestedFor.Id+" "+st.Id] = st.RequesterComment.Comment
+		comments[st.RequestedFor.ID+" "+st.ID] = st.RequesterComment.Comment
 	}
 	assert.Equal(t, map[string]string{alice + " role-1": "for the audit", alice + " role-2": "",
 		bob + " role-1": "for the audit", bob + " role-2": ""}, comments)
@@ -395,14 +395,14 @@ func TestFakeEndOffset400SparesTheFirstPage(t *testing.T) {
 func TestFakeAssignedToMatchesTheApprovalsOwner(t *testing.T) {
 	t.Parallel()
 	w := newWire(t)
-	w.srv.AddStatus(gen.Status{RequestedFor: gen.AccessItemRequestedFor{Id: alice},
-		ApprovalDetails: []gen.ApprovalStatus{{CurrentOwner: gen.AccessItemReviewedBy{Id: bob}}}})
-	w.srv.AddStatus(gen.Status{AccessRequestId: "ar-unowned", RequestedFor: gen.AccessItemRequestedFor{Id: alice},
+	w.srv.AddStatus(gen.Status{RequestedFor: gen.AccessItemRequestedFor{ID: alice},
+		ApprovalDetails: []gen.ApprovalStatus{{CurrentOwner: gen.AccessItemReviewedBy{ID: bob}}}})
+	w.srv.AddStatus(gen.Status{AccessRequestID: "ar-unowned", RequestedFor: gen.AccessItemRequestedFor{ID: alice},
 		ApprovalDetails: []gen.ApprovalStatus{{}}})
 	sts := w.srv.Statuses()
 	require.Len(t, sts, 2)
-	assert.Len(t, sts[0].AccessRequestId, 32, "AddStatus gives an id when there is none")
-	assert.Equal(t, "ar-unowned", sts[1].AccessRequestId, "and keeps the one given")
-	assert.Equal(t, []string{sts[0].AccessRequestId}, w.list(url.Values{"assigned-to": {bob}}))
+	assert.Len(t, sts[0].AccessRequestID, 32, "AddStatus gives an id when there is none")
+	assert.Equal(t, "ar-unowned", sts[1].AccessRequestID, "and keeps the one given")
+	assert.Equal(t, []string{sts[0].AccessRequestID}, w.list(url.Values{"assigned-to": {bob}}))
 	assert.Equal(t, []string{}, w.list(url.Values{"assigned-to": {alice}}))
 }

@@ -75,7 +75,7 @@ func me(v string) string {
 
 func (q *query) match(s *gen.Status) bool {
 	p := q.p
-	forID, byID := s.RequestedFor.Id, s.Requester.Id
+	forID, byID := s.RequestedFor.ID, s.Requester.ID
 	switch {
 	case p.RequestedFor != nil && forID != me(*p.RequestedFor):
 		return false
@@ -99,7 +99,7 @@ func (q *query) match(s *gen.Status) bool {
 // assignedTo reports whether identity owns one of the status's pending approvals.
 func assignedTo(s *gen.Status, identity string) bool {
 	for _, a := range s.ApprovalDetails {
-		if a.CurrentOwner.Id != "" && a.CurrentOwner.Id == identity {
+		if a.CurrentOwner.ID != "" && a.CurrentOwner.ID == identity {
 			return true
 		}
 	}
@@ -110,9 +110,9 @@ func matchCondition(s *gen.Status, c filter.Condition) bool {
 	var value string // empty: the field is absent (null)
 	switch c.Field {
 	case "accessRequestId":
-		value = s.AccessRequestId
+		value = s.AccessRequestID
 	case "accountActivityItemId":
-		value = s.AccountActivityItemId
+		value = s.AccountActivityItemID
 	case "created":
 		if !s.Created.IsZero() {
 			value = s.Created.UTC().Format(time.RFC3339Nano)
@@ -169,7 +169,7 @@ func (q *query) sort(list []*gen.Status) {
 			case "modified":
 				c = compareTime(a.Modified, b.Modified)
 			case "accountActivityItemId":
-				c = cmp.Compare(a.AccountActivityItemId, b.AccountActivityItemId)
+				c = cmp.Compare(a.AccountActivityItemID, b.AccountActivityItemID)
 			case "name":
 				c = cmp.Compare(a.Name, b.Name)
 			}

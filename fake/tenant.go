@@ -86,13 +86,13 @@ func (t *tenant) CreateAccessRequest(ctx context.Context, req server.CreateAcces
 		}
 		for _, e := range body.RequestedForWithRequestedItems {
 			for _, it := range e.RequestedItems {
-				add(e.IdentityId, item{id: it.Id, typ: string(it.Type), comment: it.Comment, meta: maps.Clone(it.ClientMetadata), start: it.StartDate, remove: it.RemoveDate})
+				add(e.IdentityID, item{id: it.ID, typ: string(it.Type), comment: it.Comment, meta: maps.Clone(it.ClientMetadata), start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
 	} else {
 		for _, identity := range body.RequestedFor {
 			for _, it := range body.RequestedItems {
-				add(identity, item{id: it.Id, typ: string(it.Type), comment: it.Comment, meta: maps.Clone(it.ClientMetadata), start: it.StartDate, remove: it.RemoveDate})
+				add(identity, item{id: it.ID, typ: string(it.Type), comment: it.Comment, meta: maps.Clone(it.ClientMetadata), start: it.StartDate, remove: it.RemoveDate})
 			}
 		}
 	}
@@ -108,13 +108,13 @@ func (t *tenant) CreateAccessRequest(ctx context.Context, req server.CreateAcces
 	for _, identity := range order {
 		var fresh, existing gen.RequestTracking
 		for _, it := range perIdentity[identity] {
-			details := gen.RequestedItemDetails{Id: it.id, Type: gen.ItemType(it.typ)}
+			details := gen.RequestedItemDetails{ID: it.id, Type: gen.ItemType(it.typ)}
 			if s := t.pendingLocked(identity, it.id, kind); s != nil {
-				appendTracking(&existing, identity, details, s.AccessRequestId)
+				appendTracking(&existing, identity, details, s.AccessRequestID)
 				continue
 			}
 			s := t.newStatusLocked(identity, it, kind, body.ClientMetadata, now)
-			appendTracking(&fresh, identity, details, s.AccessRequestId)
+			appendTracking(&fresh, identity, details, s.AccessRequestID)
 		}
 		for _, tr := range []struct {
 			list *[]gen.RequestTracking
@@ -161,9 +161,9 @@ func checkLimits(kind gen.RequestType, identities []string, items map[string][]i
 func appendTracking(tr *gen.RequestTracking, identity string, d gen.RequestedItemDetails, id string) {
 	tr.RequestedFor = identity
 	tr.RequestedItemsDetails = append(tr.RequestedItemsDetails, d)
-	tr.AccessRequestIds = append(tr.AccessRequestIds, id)
+	tr.AccessRequestIDs = append(tr.AccessRequestIDs, id)
 	h := fnv.New32a()
-	for _, v := range tr.AccessRequestIds {
+	for _, v := range tr.AccessRequestIDs {
 		_, _ = h.Write([]byte(v))
 	}
 	tr.AttributesHash = int64(h.Sum32()) // may exceed int32, as the vendor's do
@@ -172,8 +172,8 @@ func appendTracking(tr *gen.RequestTracking, identity string, d gen.RequestedIte
 // pendingLocked finds an executing request of the same kind for the same identity and item.
 func (t *tenant) pendingLocked(identity, itemID string, kind gen.RequestType) *gen.Status {
 	for _, s := range t.statuses {
-		if s.State == gen.StateExecuting && s.RequestedFor.Id == identity &&
-			s.Id == itemID && s.RequestType == kind {
+		if s.State == gen.StateExecuting && s.RequestedFor.ID == identity &&
+			s.ID == itemID && s.RequestType == kind {
 			return s
 		}
 	}
@@ -189,17 +189,17 @@ func (t *tenant) newStatusLocked(identity string, it item, kind gen.RequestType,
 		merged[k] = v
 	}
 	s := &gen.Status{
-		Id:                    it.id,
+		ID:                    it.id,
 		Name:                  displayName(it.typ, it.id),
 		Type:                  gen.ItemType(it.typ),
 		State:                 gen.StateExecuting,
 		RequestType:           kind,
 		Created:               now,
 		Cancelable:            true,
-		AccessRequestId:       t.newID(),
-		AccountActivityItemId: t.newID(),
-		Requester:             gen.AccessItemRequester{Type: gen.OwnerTypeIdentity, Id: CallerID, Name: "Fake Caller"},
-		RequestedFor:          gen.AccessItemRequestedFor{Type: gen.OwnerTypeIdentity, Id: identity, Name: "Identity " + short(identity)},
+		AccessRequestID:       t.newID(),
+		AccountActivityItemID: t.newID(),
+		Requester:             gen.AccessItemRequester{Type: gen.OwnerTypeIdentity, ID: CallerID, Name: "Fake Caller"},
+		RequestedFor:          gen.AccessItemRequestedFor{Type: gen.OwnerTypeIdentity, ID: identity, Name: "Identity " + short(identity)},
 		StartDate:             it.start,
 		RemoveDate:            it.remove,
 		ClientMetadata:        merged,
@@ -213,32 +213,32 @@ func (t *tenant) newStatusLocked(identity string, it item, kind gen.RequestType,
 
 func (t *tenant) insertLocked(s *gen.Status) {
 	t.statuses = append(t.statuses, s)
-	t.byID[s.AccessRequestId] = s
+	t.byID[s.AccessRequestID] = s
 }
 
 // CancelAccessRequest moves a cancelable request to CANCELLED.
 func (t *tenant) CancelAccessRequest(_ context.Context, req server.CancelAccessRequestRequestObject) (server.CancelAccessRequestResponseObject, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s, ok := t.byID[req.Body.AccountActivityId]
+	s, ok := t.byID[req.Body.AccountActivityID]
 	if !ok {
-		return server.CancelAccessRequest404JSONResponse{NotFoundJSONResponse: notFound("no access request " + req.Body.AccountActivityId)}, nil
+		return server.CancelAccessRequest404JSONResponse{NotFoundJSONResponse: notFound("no access request " + req.Body.AccountActivityID)}, nil
 	}
 	if !s.Cancelable {
-		return nil, badRequest("access request %s can no longer be cancelled (state %s)", req.Body.AccountActivityId, s.State)
+		return nil, badRequest("access request %s can no longer be cancelled (state %s)", req.Body.AccountActivityID, s.State)
 	}
 	now := t.now().UTC()
 	s.State, s.Cancelable, s.Modified = gen.StateCancelled, false, now
 	s.CancelledRequestDetails = gen.CancelledRequestDetails{
 		Comment: req.Body.Comment, Modified: now,
-		Owner: gen.Owner{Type: gen.OwnerTypeIdentity, Id: CallerID, Name: "Fake Caller"},
+		Owner: gen.Owner{Type: gen.OwnerTypeIdentity, ID: CallerID, Name: "Fake Caller"},
 	}
 	return server.CancelAccessRequest202JSONResponse{}, nil
 }
 
 // CloseAccessRequest moves every named request to the final state the statuses ask for.
 func (t *tenant) CloseAccessRequest(_ context.Context, req server.CloseAccessRequestRequestObject) (server.CloseAccessRequestResponseObject, error) {
-	ids := req.Body.AccessRequestIds
+	ids := req.Body.AccessRequestIDs
 	if len(ids) == 0 || len(ids) > 500 {
 		return nil, badRequest("accessRequestIds must hold between 1 and 500 ids, got %d", len(ids))
 	}
@@ -335,7 +335,7 @@ func badRequestBody(msg string) server.BadRequestJSONResponse {
 func errorBody(code, msg string) gen.ErrorResponse {
 	origin := gen.LocaleOriginDefault
 	return gen.ErrorResponse{
-		DetailCode: code, TrackingId: fmt.Sprintf("%x", time.Now().UnixNano()),
+		DetailCode: code, TrackingID: fmt.Sprintf("%x", time.Now().UnixNano()),
 		Messages: []gen.ErrorMessage{{Locale: "en-US", LocaleOrigin: origin, Text: msg}},
 	}
 }

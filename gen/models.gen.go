@@ -469,10 +469,10 @@ type AcceptedBody = map[string]interface{}
 
 // AccessItemRequester The identity that asked for an item.
 type AccessItemRequester struct {
-	// Id Id of the identity.
+	// ID Id of the identity.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20648
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -485,10 +485,10 @@ type AccessItemRequester struct {
 
 // AccessItemReviewedBy The identity that reviewed an item.
 type AccessItemReviewedBy struct {
-	// Id Id of the identity.
+	// ID Id of the identity.
 	//
 	// Example: 2c3780a46faadee4016fb4e018c20652
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -554,10 +554,10 @@ type Config struct {
 
 // AccessRequestItem One role, access profile or entitlement to grant or revoke.
 type AccessRequestItem struct {
-	// AssignmentId For revokes, the assignment to remove when there are several.
+	// AssignmentID For revokes, the assignment to remove when there are several.
 	//
 	// Example: ee48a191c00d49bf9264eb0a4fc3a9fc
-	AssignmentId string `json:"assignmentId,omitempty,omitzero"`
+	AssignmentID string `json:"assignmentId,omitempty,omitzero"`
 
 	// ClientMetadata Caller-defined strings kept with this item.
 	//
@@ -569,10 +569,10 @@ type AccessRequestItem struct {
 	// Example: Needed for the quarterly close.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// Id Id of the access item.
+	// ID Id of the access item.
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
-	Id string `json:"id"`
+	ID string `json:"id"`
 
 	// NativeIdentity For revokes, the account to remove access from when there are several.
 	//
@@ -651,10 +651,10 @@ type CreateResult struct {
 
 // RequestTracking Where one identity's part of a submitted request went.
 type RequestTracking struct {
-	// AccessRequestIds Ids of the access requests created or found.
+	// AccessRequestIDs Ids of the access requests created or found.
 	//
 	// Example: ["5d3118c518a44ec7805450d53479ccdb"]
-	AccessRequestIds []string `json:"accessRequestIds,omitempty,omitzero"`
+	AccessRequestIDs []string `json:"accessRequestIds,omitempty,omitzero"`
 
 	// AttributesHash Hash the server uses to spot duplicate requests.
 	//
@@ -679,10 +679,10 @@ type RequestType string
 
 // AccountRef One account picked for a requested item.
 type AccountRef struct {
-	// AccountUuid The account's uuid on its source, if it has one.
+	// AccountUUID The account's uuid on its source, if it has one.
 	//
 	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
-	AccountUuid string `json:"accountUuid,omitempty,omitzero"`
+	AccountUUID string `json:"accountUuid,omitempty,omitzero"`
 
 	// NativeIdentity The account's native identity on its source.
 	//
@@ -752,10 +752,10 @@ type ApprovalScheme string
 
 // ApprovalStatus One approval step of a requested item.
 type ApprovalStatus struct {
-	// ApprovalId Id of the approval.
+	// ApprovalID Id of the approval.
 	//
 	// Example: 2c9180877b2b6ea4017b2c545f971429
-	ApprovalId string `json:"approvalId,omitempty,omitzero"`
+	ApprovalID string `json:"approvalId,omitempty,omitzero"`
 
 	// Comment The approver's comment.
 	//
@@ -799,10 +799,10 @@ type ApprovalStatus struct {
 
 // ApprovalOriginalOwner The first owner, when the approval was forwarded.
 type ApprovalOriginalOwner struct {
-	// Id Id of the owner.
+	// ID Id of the owner.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20642
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -815,10 +815,10 @@ type ApprovalOriginalOwner struct {
 
 // CancelAccessRequest Which request to cancel, and why.
 type CancelAccessRequest struct {
-	// AccountActivityId Id of the account activity behind the request.
+	// AccountActivityID Id of the account activity behind the request.
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
-	AccountActivityId string `json:"accountActivityId"`
+	AccountActivityID string `json:"accountActivityId"`
 
 	// Comment Why the request is cancelled.
 	//
@@ -844,10 +844,10 @@ type CancelledRequestDetails struct {
 
 // CloseAccessRequest Which requests to close, and how they should end.
 type CloseAccessRequest struct {
-	// AccessRequestIds Ids of the requests to close.
+	// AccessRequestIDs Ids of the requests to close.
 	//
 	// Example: ["2c90ad2a70ace7d50170acf22ca90010"]
-	AccessRequestIds []string `json:"accessRequestIds"`
+	AccessRequestIDs []string `json:"accessRequestIds"`
 
 	// CompletionStatus Completion state to end in.
 	//
@@ -893,10 +893,10 @@ type Comment struct {
 
 // CommentAuthor Who wrote it.
 type CommentAuthor struct {
-	// Id Id of the identity.
+	// ID Id of the identity.
 	//
 	// Example: 2c9180847e25f377017e2ae8cae4650b
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -970,10 +970,10 @@ type ErrorResponse struct {
 	// Messages Localized reasons.
 	Messages []ErrorMessage `json:"messages,omitempty,omitzero"`
 
-	// TrackingId Id to quote to the vendor's support.
+	// TrackingID Id to quote to the vendor's support.
 	//
 	// Example: e7eab60924f64aa284175b9fa3309599
-	TrackingId string `json:"trackingId,omitempty,omitzero"`
+	TrackingID string `json:"trackingId,omitempty,omitzero"`
 }
 
 // IdentityRef An identity with its name and email.
@@ -983,10 +983,10 @@ type IdentityRef struct {
 	// Example: alison.ferguso@example.com
 	Email string `json:"email,omitempty,omitzero"`
 
-	// Id Id of the identity.
+	// ID Id of the identity.
 	//
 	// Example: 5168015d32f890ca15812c9180835d2e
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -1037,10 +1037,10 @@ type ManualWorkItemDetails struct {
 
 // WorkItemCurrentOwner Who holds the task now.
 type WorkItemCurrentOwner struct {
-	// Id Id of the owner.
+	// ID Id of the owner.
 	//
 	// Example: 2c3780a46faadee4016fb4e018c20652
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -1053,10 +1053,10 @@ type WorkItemCurrentOwner struct {
 
 // WorkItemOriginalOwner The first owner, when the task was forwarded.
 type WorkItemOriginalOwner struct {
-	// Id Id of the owner.
+	// ID Id of the owner.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20642
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -1074,10 +1074,10 @@ type WorkItemState string
 
 // Owner An identity that owns something.
 type Owner struct {
-	// Id Id of the identity.
+	// ID Id of the identity.
 	//
 	// Example: 2c9180a46faadee4016fb4e018c20639
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -1151,15 +1151,15 @@ type RequestOnBehalfOfConfig struct {
 
 // RequestedAccountRef An account an item was requested on.
 type RequestedAccountRef struct {
-	// AccountId The account's native identity.
+	// AccountID The account's native identity.
 	//
 	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
-	AccountId string `json:"accountId,omitempty,omitzero"`
+	AccountID string `json:"accountId,omitempty,omitzero"`
 
-	// AccountUuid The account's uuid on its source.
+	// AccountUUID The account's uuid on its source.
 	//
 	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
-	AccountUuid string `json:"accountUuid,omitempty,omitzero"`
+	AccountUUID string `json:"accountUuid,omitempty,omitzero"`
 
 	// Name Display name of the account.
 	//
@@ -1179,10 +1179,10 @@ type RequestedAccountRef struct {
 
 // IdentityRequest One identity and the items requested for it.
 type IdentityRequest struct {
-	// IdentityId Id of the identity.
+	// IdentityID Id of the identity.
 	//
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
-	IdentityId string `json:"identityId"`
+	IdentityID string `json:"identityId"`
 
 	// RequestedItems Items for this identity.
 	RequestedItems []IdentityItem `json:"requestedItems"`
@@ -1190,10 +1190,10 @@ type IdentityRequest struct {
 
 // RequestedItemDetails An item named in a tracking entry.
 type RequestedItemDetails struct {
-	// Id Id of the access item.
+	// ID Id of the access item.
 	//
 	// Example: 779c6fd7171540bba1184e5946112c28
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Type The kind of access an item grants.
 	Type ItemType `json:"type,omitempty,omitzero"`
@@ -1214,10 +1214,10 @@ type IdentityItem struct {
 	// Example: Needed for the quarterly close.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// Id Id of the access item.
+	// ID Id of the access item.
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
-	Id string `json:"id"`
+	ID string `json:"id"`
 
 	// RemoveDate When the access should end, in UTC and in the future.
 	//
@@ -1235,26 +1235,26 @@ type IdentityItem struct {
 
 // Status Status of one item requested for one identity.
 type Status struct {
-	// AccessRequestId Id of the access request (the account activity).
+	// AccessRequestID Id of the access request (the account activity).
 	//
 	// Example: 2b838de9-db9b-abcf-e646-d4f274ad4238
-	AccessRequestId string `json:"accessRequestId,omitempty,omitzero"`
+	AccessRequestID string `json:"accessRequestId,omitempty,omitzero"`
 
 	// AccessRequestPhases The phases so far, in order.
 	AccessRequestPhases []AccessRequestPhases `json:"accessRequestPhases,omitempty,omitzero"`
 
-	// AccountActivityItemId Id of the account activity item.
+	// AccountActivityItemID Id of the account activity item.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
-	AccountActivityItemId string `json:"accountActivityItemId,omitempty,omitzero"`
+	AccountActivityItemID string `json:"accountActivityItemId,omitempty,omitzero"`
 
 	// ApprovalDetails Each approval step.
 	ApprovalDetails []ApprovalStatus `json:"approvalDetails,omitempty,omitzero"`
 
-	// ApprovalIds Ids of the approvals.
+	// ApprovalIDs Ids of the approvals.
 	//
 	// Example: ["85f0cf482dd44327b593624c07906c21","fa57e1bfa36f41ee85e33ee59fcbeac5"]
-	ApprovalIds []string `json:"approvalIds,omitempty,omitzero"`
+	ApprovalIDs []string `json:"approvalIds,omitempty,omitzero"`
 
 	// Cancelable The request can still be cancelled.
 	//
@@ -1282,10 +1282,10 @@ type Status struct {
 	// ErrorMessages Errors raised while approving or provisioning, grouped per failure.
 	ErrorMessages []ErrorMessageList `json:"errorMessages,omitempty,omitzero"`
 
-	// Id Id of the requested item.
+	// ID Id of the requested item.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// ManualWorkItemDetails Manual provisioning tasks.
 	ManualWorkItemDetails []ManualWorkItemDetails `json:"manualWorkItemDetails,omitempty,omitzero"`
@@ -1352,10 +1352,10 @@ type Status struct {
 
 // AccessItemRequestedFor The identity the item was requested for.
 type AccessItemRequestedFor struct {
-	// Id Id of the identity.
+	// ID Id of the identity.
 	//
 	// Example: 2c9180835d191a86015d28455b4b232a
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Display name.
 	//
@@ -1378,10 +1378,10 @@ type SodExemptCriteria struct {
 	// Example: true
 	Existing bool `json:"existing"`
 
-	// Id Id of the access item.
+	// ID Id of the access item.
 	//
 	// Example: 2c918085771e9d3301773b3cb66f6398
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Name of the access item.
 	//
@@ -1396,10 +1396,10 @@ type SodExemptCriteria struct {
 
 // SodPolicy A separation-of-duties policy.
 type SodPolicy struct {
-	// Id Id of the policy.
+	// ID Id of the policy.
 	//
 	// Example: 0f11f2a4-7c94-4bf3-a2bd-742580fe3bde
-	Id string `json:"id,omitempty,omitzero"`
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Name Name of the policy.
 	//
@@ -1476,10 +1476,10 @@ type SodViolationContextCheckCompleted struct {
 	// Example: SUCCESS
 	State SodCheckState `json:"state,omitempty,omitzero"`
 
-	// Uuid Id of the check.
+	// UUID Id of the check.
 	//
 	// Example: f73d16e9-a038-46c5-b217-1246e15fdbdd
-	Uuid string `json:"uuid,omitempty,omitzero"`
+	UUID string `json:"uuid,omitempty,omitzero"`
 
 	// ViolationCheckResult Outcome of a separation-of-duties check.
 	ViolationCheckResult SodViolationCheckResult `json:"violationCheckResult,omitempty,omitzero"`
@@ -1495,10 +1495,10 @@ type AccountSelection struct {
 	// Accounts Accounts on that source that should receive the item.
 	Accounts []AccountRef `json:"accounts,omitempty,omitzero"`
 
-	// SourceId Id of the source.
+	// SourceID Id of the source.
 	//
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
-	SourceId string `json:"sourceId,omitempty,omitzero"`
+	SourceID string `json:"sourceId,omitempty,omitzero"`
 }
 
 // UnauthorizedBody Body of a 401 answer.
@@ -1837,10 +1837,10 @@ func (a *IdentityRef) UnmarshalJSON(b []byte) error {
 		}
 	}
 	if raw, ok := object["id"]; ok {
-		if err := json.Unmarshal(raw, &decoded.Id); err == nil {
+		if err := json.Unmarshal(raw, &decoded.ID); err == nil {
 			delete(object, "id")
 		} else {
-			decoded.Id = IdentityRef{}.Id // set aside below, as sent
+			decoded.ID = IdentityRef{}.ID // set aside below, as sent
 		}
 	}
 	if raw, ok := object["name"]; ok {

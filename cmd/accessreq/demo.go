@@ -74,9 +74,9 @@ func (a *app) demo(ctx context.Context) error {
 	}
 	var aliceIDs []string
 	for _, t := range res.NewRequests {
-		fmt.Fprintf(out, "   new requests for %s: %v\n", t.RequestedFor, t.AccessRequestIds)
+		fmt.Fprintf(out, "   new requests for %s: %v\n", t.RequestedFor, t.AccessRequestIDs)
 		if t.RequestedFor == demoAlice {
-			aliceIDs = t.AccessRequestIds
+			aliceIDs = t.AccessRequestIDs
 		}
 	}
 	again, err := c.Create(ctx, grant)

@@ -122,7 +122,7 @@ func TestGrantRevokeCancel(t *testing.T) {
 	r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
 	require.Equal(t, exitOK, r.code, r.errOut)
 
-	id := srv.Statuses()[0].AccessRequestId
+	id := srv.Statuses()[0].AccessRequestID
 	r = cli(t, "cancel", id, "--comment", "not needed")
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)

@@ -76,8 +76,8 @@ func TestStatusFlagBoundaries(t *testing.T) {
 func TestTableShowsTheItemNameOrElseItsID(t *testing.T) {
 	var b bytes.Buffer
 	w := &tableWriter{w: &b}
-	require.NoError(t, w.row(facade.Status{AccessRequestId: "ar-1", Id: "item-1", Name: "Payments role"}))
-	require.NoError(t, w.row(facade.Status{AccessRequestId: "ar-2", Id: "item-2"}))
+	require.NoError(t, w.row(facade.Status{AccessRequestID: "ar-1", ID: "item-1", Name: "Payments role"}))
+	require.NoError(t, w.row(facade.Status{AccessRequestID: "ar-2", ID: "item-2"}))
 	require.NoError(t, w.end())
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	require.Len(t, lines, 3, b.String())
@@ -198,7 +198,7 @@ func TestGrantTwiceSaysAlreadyPending(t *testing.T) {
 	srv := tenant(t)
 	r := cli(t, "grant", "--for", "id-a", "--role", "r1")
 	require.Equal(t, exitOK, r.code, r.errOut)
-	id := srv.Statuses()[0].AccessRequestId
+	id := srv.Statuses()[0].AccessRequestID
 	assert.Equal(t, "new\tfor id-a\t"+id+"\n", r.out)
 	r = cli(t, "grant", "--for", "id-a", "--role", "r1")
 	require.Equal(t, exitOK, r.code, r.errOut)

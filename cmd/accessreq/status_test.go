@@ -54,7 +54,7 @@ func TestStatusAllInEveryFormat(t *testing.T) {
 	var got []facade.Status
 	require.NoError(t, json.Unmarshal([]byte(r.out), &got))
 	require.Len(t, got, 260)
-	assert.Equal(t, ids[259], got[0].AccessRequestId)
+	assert.Equal(t, ids[259], got[0].AccessRequestID)
 	assert.Equal(t, "total: 260\n", r.errOut, "the total goes to stderr so stdout stays JSON")
 
 	r = cli(t, "status", "--all", "-o", "ndjson", "--limit", "100")
@@ -63,7 +63,7 @@ func TestStatusAllInEveryFormat(t *testing.T) {
 	require.Len(t, lines, 260)
 	var one facade.Status
 	require.NoError(t, json.Unmarshal([]byte(lines[259]), &one))
-	assert.Equal(t, ids[259], one.AccessRequestId)
+	assert.Equal(t, ids[259], one.AccessRequestID)
 
 	r = cli(t, "status", "--all", "-o", "csv")
 	require.Equal(t, exitOK, r.code, r.errOut)

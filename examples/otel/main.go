@@ -41,7 +41,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ids := res.NewRequests[0].AccessRequestIds
+	ids := res.NewRequests[0].AccessRequestIDs
 	if _, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted,
 		CompletionStatus: facade.CompletionStatusSuccess}); err != nil {
 		log.Fatal(err)
