@@ -22,8 +22,8 @@ generate:
 ## check-generate: fail when gen/ or go.mod differ from what generation and tidy produce
 check-generate: generate
 	$(GO) mod tidy
-	git diff --exit-code -- gen facade/models.gen.go go.mod go.sum
-	@test -z "$$(git status --porcelain -- gen facade/models.gen.go go.mod go.sum)" || { git status --porcelain -- gen facade/models.gen.go go.mod go.sum; echo "untracked generated files"; exit 1; }
+	git diff --exit-code -- gen facade/models.gen.go fake/models.gen.go go.mod go.sum
+	@test -z "$$(git status --porcelain -- gen facade/models.gen.go fake/models.gen.go go.mod go.sum)" || { git status --porcelain -- gen facade/models.gen.go fake/models.gen.go go.mod go.sum; echo "untracked generated files"; exit 1; }
 
 ## test: the whole suite with the race detector
 test:

@@ -162,6 +162,8 @@ func TestOptionsRefuseBadInput(t *testing.T) {
 			assert.Nil(t, c)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), testSecret)
+			assert.ErrorIs(t, err, facade.ErrInvalidInput, "every refusal of New is invalid input, as a ValidationError is")
+			assert.Equal(t, 1, strings.Count(err.Error(), "accessrequests:"), "the prefix once: %s", err)
 		})
 	}
 }

@@ -10,24 +10,31 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
+// CancelParams names the request Cancel cancels, and why. Both fields are required.
+type CancelParams struct {
+	// ID is the request's id, as in Status.AccessRequestID and CreateResult. (The API calls
+	// it the account activity's id in this one body.)
+	ID string
+	// Comment says why the request is cancelled; the server records it.
+	Comment string
+}
+
 // Cancel cancels a pending access request that has not passed its approval step
-// (cancelAccessRequest). accessRequestID is the request's id, as in Status.AccessRequestID and
-// CreateResult (the API calls it accountActivityId in this one body); both it and comment are
-// required and checked before anything is sent. An unknown id gives an error matching
-// ErrNotFound.
-func (c *Client) Cancel(ctx context.Context, accessRequestID, comment string) error {
+// (cancelAccessRequest). Both fields of p are checked before anything is sent. An unknown id
+// gives an error matching ErrNotFound.
+func (c *Client) Cancel(ctx context.Context, p CancelParams) error {
 	const op = "cancelAccessRequest"
-	var p problems
-	if strings.TrimSpace(accessRequestID) == "" {
-		p.add("accountActivityId", "is required")
+	var bad problems
+	if strings.TrimSpace(p.ID) == "" {
+		bad.add("accountActivityId", "is required") // the body's name for ID
 	}
-	if strings.TrimSpace(comment) == "" {
-		p.add("comment", "is required")
+	if strings.TrimSpace(p.Comment) == "" {
+		bad.add("comment", "is required")
 	}
-	if err := p.err(op); err != nil {
+	if err := bad.err(op); err != nil {
 		return err
 	}
-	body, err := json.Marshal(gen.CancelAccessRequest{AccountActivityID: accessRequestID, Comment: comment})
+	body, err := json.Marshal(gen.CancelAccessRequest{AccountActivityID: p.ID, Comment: p.Comment})
 	if err != nil {
 		return fmt.Errorf("accessrequests: %s: %w", op, err)
 	}

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 
-	"github.com/sailkit/accessrequests/gen"
+	"github.com/sailkit/accessrequests/gen/client"
 )
 
 // Version is this library's version, sent in the User-Agent header.
@@ -39,7 +39,7 @@ const maxResponseBody = 16 << 20
 // Client calls the beta access-request operations of one tenant. It is safe for concurrent use;
 // make one and share it, so that goroutines share its token, rate limiter and retry budget.
 type Client struct {
-	raw    *gen.ClientWithResponses
+	raw    *client.ClientWithResponses
 	tr     *transport
 	apiURL string
 	urls   endpoints
@@ -285,7 +285,9 @@ const vendorRateLimit = rate.Limit(10)
 func WithVendorRateLimit() Option { return WithRateLimit(vendorRateLimit, 10) }
 
 // New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
-// authenticate (WithClientCredentials, WithTokenSource or WithAccessToken).
+// authenticate (WithClientCredentials, WithTokenSource or WithAccessToken). Every error it
+// returns (a bad option, options that contradict each other, plain http off loopback) matches
+// ErrInvalidInput: nothing is sent before a client exists.
 //
 // Unless WithRateLimit or WithVendorRateLimit is given, the client learns the server's rate
 // limit: after a 429 all its goroutines wait out the Retry-After together, and from then on
@@ -300,14 +302,14 @@ func New(opts ...Option) (*Client, error) {
 			continue
 		}
 		if err := opt(o); err != nil {
-			return nil, fmt.Errorf("accessrequests: %w", err)
+			return nil, &configError{err}
 		}
 	}
 	if o.root == nil {
-		return nil, errors.New("accessrequests: no tenant: use WithTenant or WithBaseURL")
+		return nil, &configError{errors.New("no tenant: use WithTenant or WithBaseURL")}
 	}
 	if err := checkScheme(o.root, o.allowHTTP); err != nil {
-		return nil, err
+		return nil, &configError{err}
 	}
 	if o.hc == nil {
 		o.hc = &http.Client{Timeout: 60 * time.Second, Transport: defaultTransport()}
@@ -323,7 +325,7 @@ func New(opts ...Option) (*Client, error) {
 	scrub := newScrubber(o.clientID, o.secret)
 	tokens, err := o.tokenCache(scrub)
 	if err != nil {
-		return nil, err
+		return nil, &configError{err}
 	}
 	ua := "accessrequests-go/" + Version
 	if o.uaSuffix != "" {
@@ -338,7 +340,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	api := o.root.JoinPath("beta")
 	apiURL := api.String()
-	raw, err := gen.NewClientWithResponses(apiURL, gen.WithHTTPClient(tr))
+	raw, err := client.NewClientWithResponses(apiURL, client.WithHTTPClient(tr))
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
@@ -354,9 +356,9 @@ func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {
 	}
 	switch {
 	case n == 0:
-		return nil, errors.New("accessrequests: no credentials: use WithClientCredentials, WithTokenSource or WithAccessToken")
+		return nil, errors.New("no credentials: use WithClientCredentials, WithTokenSource or WithAccessToken")
 	case n > 1:
-		return nil, errors.New("accessrequests: more than one way to authenticate was given; choose one")
+		return nil, errors.New("more than one way to authenticate was given; choose one")
 	}
 	c := &tokenCache{now: o.now, held: scrub}
 	switch {
@@ -392,7 +394,7 @@ func checkScheme(u *url.URL, allowHTTP bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("accessrequests: refusing plain http to %s: tokens would travel unencrypted (use https, or WithInsecureHTTP on a trusted network)", host)
+	return fmt.Errorf("refusing plain http to %s: tokens would travel unencrypted (use https, or WithInsecureHTTP on a trusted network)", host)
 }
 
 // NewFromEnv makes a Client from SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET, then
@@ -417,6 +419,14 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	return New(append([]Option{WithBaseURL(base), WithClientCredentials(id, secret)}, opts...)...)
 }
 
+// configError is an option or combination of options New refuses: nothing was sent, and it
+// matches ErrInvalidInput like every other refusal before a request leaves.
+type configError struct{ err error }
+
+func (e *configError) Error() string        { return "accessrequests: " + e.err.Error() }
+func (e *configError) Unwrap() error        { return e.err }
+func (e *configError) Is(target error) bool { return target == ErrInvalidInput }
+
 // MissingEnvError names the environment variables NewFromEnv needed and did not find. It
 // matches ErrInvalidInput.
 type MissingEnvError struct {
@@ -437,7 +447,7 @@ func (c *Client) BaseURL() string { return c.apiURL }
 // Generated returns the generated client, sending through this Client's authentication,
 // retries, rate limit and logging, for anything the facade does not cover. Its responses are
 // raw: errors are not turned into *APIError.
-func (c *Client) Generated() *gen.ClientWithResponses { return c.raw }
+func (c *Client) Generated() *client.ClientWithResponses { return c.raw }
 
 // call runs one operation, between the hooks: build makes its request; a 2xx body is decoded
 // into out (when out is not nil); anything else becomes a typed error. Values in the body that

@@ -135,7 +135,9 @@ func TestRetryRules(t *testing.T) {
 		return err
 	}
 	create := func(c *facade.Client) error { _, err := c.Create(context.Background(), grantRequest()); return err }
-	cancel := func(c *facade.Client) error { return c.Cancel(context.Background(), "ar-1", "mistake") }
+	cancel := func(c *facade.Client) error {
+		return c.Cancel(context.Background(), facade.CancelParams{ID: "ar-1", Comment: "mistake"})
+	}
 	httpDate := time.Date(2026, 6, 1, 12, 0, 7, 0, time.UTC).Format(http.TimeFormat) // fake clock + 7s
 
 	cases := []retryCase{
@@ -269,7 +271,7 @@ func TestErrorSentinels(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			e.handle("POST /access-requests/cancel", reply(tc.status, tc.body, "Retry-After", "1"))
-			err := noteErr(e.client(facade.WithoutRetries()).Cancel(context.Background(), "ar-1", "why"))
+			err := noteErr(e.client(facade.WithoutRetries()).Cancel(context.Background(), facade.CancelParams{ID: "ar-1", Comment: "why"}))
 			for _, s := range all {
 				assert.Equal(t, s == tc.sentinel, errors.Is(err, s), "errors.Is(err, %v)", s)
 			}
@@ -371,7 +373,7 @@ func TestNothingIsSentForInvalidInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
-	err := noteErr(c.Cancel(context.Background(), " ", ""))
+	err := noteErr(c.Cancel(context.Background(), facade.CancelParams{ID: " ", Comment: ""}))
 	require.ErrorIs(t, err, facade.ErrInvalidInput)
 	var ve *facade.ValidationError
 	require.ErrorAs(t, err, &ve)
@@ -401,7 +403,7 @@ func TestAnErrorPageEchoingTheRequestDoesNotLeakTheToken(t *testing.T) {
 	_, err := c.GetConfig(context.Background())
 	require.ErrorIs(t, noteErr(err), facade.ErrServer)
 	assert.Contains(t, err.Error(), "Authorization: Bearer [redacted]")
-	err = noteErr(c.Cancel(context.Background(), "ar-1", "c"))
+	err = noteErr(c.Cancel(context.Background(), facade.CancelParams{ID: "ar-1", Comment: "c"}))
 	require.ErrorIs(t, err, facade.ErrBadRequest)
 	assert.NotContains(t, err.Error(), tokenPrefix)
 	var apiErr *facade.APIError

@@ -26,7 +26,7 @@ const (
 // not decode gives a *ResponseError whose Accepted method reports true.
 func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, error) {
 	const op = "createAccessRequest"
-	if err := ValidateAccessRequest(req, c.tr.now()); err != nil {
+	if err := validateAccessRequest(req, c.tr.now()).err(op); err != nil {
 		return nil, err
 	}
 	body, err := json.Marshal(inUTC(req))
@@ -52,8 +52,12 @@ var createdIdentity = []string{
 }
 
 // ValidateAccessRequest checks req against the rules the server documents, as of now, and
-// returns a *ValidationError listing every broken rule, or nil.
+// returns a *ValidationError listing every broken rule, or nil. Create runs the same checks.
 func ValidateAccessRequest(req AccessRequest, now time.Time) error {
+	return validateAccessRequest(req, now).checkErr("createAccessRequest")
+}
+
+func validateAccessRequest(req AccessRequest, now time.Time) problems {
 	var p problems
 	kind := cmp.Or(req.RequestType, RequestTypeGrant)
 	switch kind {
@@ -133,7 +137,7 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 			p.add("requestedItems", "may hold at most %d entitlement for REVOKE_ACCESS, got %d", MaxRevokeEntitlements, entitlements)
 		}
 	}
-	return p.err("createAccessRequest")
+	return p
 }
 
 // itemView is what the rules need of either kind of requested item. Its field name is only
@@ -189,7 +193,7 @@ func inUTC(req AccessRequest) AccessRequest {
 		if t.IsZero() {
 			return t
 		}
-		return t.UTC()
+		return t.UTC().Truncate(time.Millisecond) // the vendor's dates go to the millisecond
 	}
 	if req.RequestedItems != nil {
 		items := append([]AccessRequestItem(nil), req.RequestedItems...)

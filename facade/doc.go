@@ -25,10 +25,12 @@
 //		fmt.Println(st.State, err)
 //	}
 //
-// The types a call takes and returns (Status, Config, AccessRequest, CreateResult, and their
-// enums such as State and ItemType) are the generated models, re-exported here under the
-// generator's names, so a program never needs to import the gen package. Observe every call
-// with WithHooks.
+// The types a call takes and returns (Status, Config, AccessRequest, CreateResult, every model
+// their fields reach, and enums such as State and ItemType) are the generated models, named
+// here as aliases, so a program never needs to import the gen package. Each alias's
+// documentation lists the model's fields ("go doc facade.Status"); package gen shows the same
+// fields with an example value each. A few fields are pointers because zero and absent differ:
+// Ptr fills them. Observe every call with WithHooks.
 //
 // What a Client promises:
 //
@@ -56,8 +58,8 @@
 //     response that is information rather than identity, never fails the call or the page. It
 //     is left empty, the rest of its item is kept, and it is reported as a Warning holding the
 //     raw value (StatusPage.Warnings, WithWarningHandler) plus one warn-level log line per call.
-//     What still fails, and why: a status whose accessRequestId, accountActivityItemId, id or
-//     state has the wrong shape (it could not be waited on, cancelled, closed or told from
+//     What still fails, and why: a status whose AccessRequestID, AccountActivityItemID, ID or
+//     State has the wrong shape (it could not be waited on, cancelled, closed or told from
 //     another, and a guessed state could pass for final); a createAccessRequest answer whose
 //     request lists, identities or ids do not decode (the caller could not follow up what was
 //     created; the error says the server accepted the call); a body that is not JSON, or whose

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sailkit/accessrequests/gen"
+	genclient "github.com/sailkit/accessrequests/gen/client"
 )
 
 // capture answers every request with status and body, keeping what it was sent.
@@ -117,14 +118,14 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 					{Type: ItemTypeRole, ID: "role-1", Comment: `a "quoted" <comment> & more`, RemoveDate: when}}}
 				_, err := c.Create(ctx, req)
 				require.NoError(t, err)
-				want, err := gen.NewCreateAccessRequestRequest(server, inUTC(req))
+				want, err := genclient.NewCreateAccessRequestRequest(server, inUTC(req))
 				require.NoError(t, err)
 				same(t, want)
 			})
 			t.Run("cancel", func(t *testing.T) {
 				rt.body = `{}`
-				require.NoError(t, c.Cancel(ctx, "ar-1", "no longer needed"))
-				want, err := gen.NewCancelAccessRequestRequest(server, gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "no longer needed"})
+				require.NoError(t, c.Cancel(ctx, CancelParams{ID: "ar-1", Comment: "no longer needed"}))
+				want, err := genclient.NewCancelAccessRequestRequest(server, gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "no longer needed"})
 				require.NoError(t, err)
 				same(t, want)
 			})
@@ -132,7 +133,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				rt.body = `{}`
 				_, err := c.CloseRequests(ctx, CloseRequestsParams{IDs: []string{"a", "b"}, ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
 				require.NoError(t, err)
-				want, err := gen.NewCloseAccessRequestRequest(server, gen.CloseAccessRequest{AccessRequestIDs: []string{"a", "b"},
+				want, err := genclient.NewCloseAccessRequestRequest(server, gen.CloseAccessRequest{AccessRequestIDs: []string{"a", "b"},
 					ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
 				require.NoError(t, err)
 				same(t, want)
@@ -141,7 +142,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				rt.body = `{}`
 				_, err := c.GetConfig(ctx)
 				require.NoError(t, err)
-				want, err := gen.NewGetAccessRequestConfigRequest(server)
+				want, err := genclient.NewGetAccessRequestConfigRequest(server)
 				require.NoError(t, err)
 				same(t, want)
 			})
@@ -151,7 +152,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation = new(int32)
 				_, err := c.SetConfig(ctx, cfg)
 				require.NoError(t, err)
-				want, err := gen.NewSetAccessRequestConfigRequest(server, cfg)
+				want, err := genclient.NewSetAccessRequestConfigRequest(server, cfg)
 				require.NoError(t, err)
 				same(t, want)
 			})
@@ -166,7 +167,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				for _, offset := range []int{0, 250, 2147483647} {
 					l, err := q.prepare(offset)
 					require.NoError(t, err)
-					want, err := gen.NewListAccessRequestStatusRequest(server, genParams(l, offset))
+					want, err := genclient.NewListAccessRequestStatusRequest(server, genParams(l, offset))
 					require.NoError(t, err)
 					got, err := newRequest(ctx, http.MethodGet, l.pageURL(c.urls.status, offset), nil)
 					require.NoError(t, err)
@@ -181,7 +182,7 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				require.NoError(t, err)
 				l, err := q.prepare(500)
 				require.NoError(t, err)
-				want, err := gen.NewListAccessRequestStatusRequest(server, genParams(l, 500))
+				want, err := genclient.NewListAccessRequestStatusRequest(server, genParams(l, 500))
 				require.NoError(t, err)
 				same(t, want)
 			})
@@ -197,7 +198,7 @@ func TestAWriteHasNoGetBody(t *testing.T) {
 	c, err := New(WithBaseURL("https://acme.api.identitynow.com"), WithAccessToken("test-token-0123456789"),
 		WithHTTPClient(&http.Client{Transport: rt}))
 	require.NoError(t, err)
-	require.NoError(t, c.Cancel(context.Background(), "ar-1", "x"))
+	require.NoError(t, c.Cancel(context.Background(), CancelParams{ID: "ar-1", Comment: "x"}))
 	got, _ := rt.last(t)
 	assert.Nil(t, got.GetBody, "the facade's write")
 
@@ -245,7 +246,7 @@ func TestAWriteIsSentAgainOnlyWhileItsHeadersWereNotWritten(t *testing.T) {
 			c, err := New(WithBaseURL("https://acme.api.identitynow.com"), WithAccessToken("test-token-0123456789"),
 				WithHTTPClient(&http.Client{Transport: rt}), WithClock(time.Now, func(context.Context, time.Duration) error { return nil }))
 			require.NoError(t, err)
-			err = c.Cancel(context.Background(), "ar-1", "x")
+			err = c.Cancel(context.Background(), CancelParams{ID: "ar-1", Comment: "x"})
 			require.Error(t, err)
 			assert.Equal(t, tc.headers || !tc.traced, errors.Is(err, ErrOutcomeUnknown))
 			assert.Equal(t, tc.calls, rt.calls.Load())

@@ -66,7 +66,7 @@ type Message struct {
 // errors.Is and the sentinels (ErrNotFound, ErrRateLimited, ...).
 type APIError struct {
 	StatusCode int           // HTTP status
-	Operation  string        // operationId, e.g. "createAccessRequest"
+	Operation  string        // the operation's name in the spec, e.g. "createAccessRequest"
 	DetailCode string        // the vendor's fine-grained code, e.g. "400.1 Bad Request Content"
 	TrackingID string        // quote this to the vendor's support
 	Messages   []Message     // localized reasons
@@ -230,7 +230,7 @@ func deref(s *string) string {
 // ResponseError is a response whose body could not be read or decoded. When Accepted reports
 // true the server took the call (2xx): do not send a write again.
 type ResponseError struct {
-	Operation  string // operationId of the call
+	Operation  string // the name in the spec of the call
 	StatusCode int    // the status the server answered with
 	Err        error  // what went wrong reading or decoding the body
 }
@@ -259,7 +259,7 @@ func (e *ResponseError) Is(target error) bool { return target == ErrUndecodable 
 // OutcomeUnknownError is a write whose request may have reached the server before the
 // connection failed. It was not retried, since it could act twice.
 type OutcomeUnknownError struct {
-	Operation string // operationId of the write
+	Operation string // the name in the spec of the write
 	Err       error  // the transport error that cut the exchange short
 }
 
@@ -280,7 +280,7 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 // for the same host even from https to http) would carry them elsewhere. It matches ErrRedirect,
 // and for a write also ErrOutcomeUnknown, since a server may act before redirecting (303).
 type RedirectError struct {
-	Operation  string // operationId of the call, or "token" for the token endpoint
+	Operation  string // the name in the spec of the call, or "token" for the token endpoint
 	StatusCode int    // the redirect status, e.g. 302 or 307
 	Location   string // where the server pointed, credentials removed
 
@@ -304,10 +304,13 @@ func (e *RedirectError) Is(target error) bool {
 	return target == ErrRedirect || target == ErrOutcomeUnknown && e.write
 }
 
-// ValidationError lists every rule a request broke; nothing was sent.
+// ValidationError lists every rule a request broke. From a call, nothing was sent; from a
+// builder's Build or ValidateAccessRequest, no call was made.
 type ValidationError struct {
-	Operation string       // operationId of the call that was not made
+	Operation string       // the name in the spec of the call whose input broke the rules
 	Problems  []FieldError // every broken rule, in field order
+
+	checkOnly bool // from a check made before any call, not from a call refused
 }
 
 // FieldError is one broken rule, naming the field.
@@ -321,6 +324,9 @@ func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		parts[i] = p.Field + " " + p.Rule
+	}
+	if e.checkOnly {
+		return fmt.Sprintf("accessrequests: invalid input for %s: %s", e.Operation, strings.Join(parts, "; "))
 	}
 	return fmt.Sprintf("accessrequests: %s: invalid input, nothing was sent: %s", e.Operation, strings.Join(parts, "; "))
 }
@@ -340,4 +346,12 @@ func (p problems) err(op string) error {
 		return nil
 	}
 	return &ValidationError{Operation: op, Problems: p}
+}
+
+// checkErr is err for a check made before any call (a builder, ValidateAccessRequest).
+func (p problems) checkErr(op string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Operation: op, Problems: p, checkOnly: true}
 }

@@ -54,7 +54,7 @@ func TestErrorKindsAtTheEdgesOfTheirStatusRanges(t *testing.T) {
 			}
 			assert.Equal(t, want, apiErr.RetryAfter, "Retry-After kept for the caller")
 
-			err = c.Cancel(context.Background(), "2c9180835d2e5168015d32f890ca1581", "no longer needed")
+			err = c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d2e5168015d32f890ca1581", Comment: "no longer needed"})
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.unknown, errors.Is(err, facade.ErrOutcomeUnknown), "write: outcome unknown")
 			assert.Equal(t, tc.unknown, apiErr.OutcomeUnknown())

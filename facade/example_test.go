@@ -60,7 +60,7 @@ func ExampleAPIError() {
 		log.Fatal(err)
 	}
 
-	err = c.Cancel(context.Background(), "2c9180835d2e5168015d32f890ca1581", "requested by mistake")
+	err = c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d2e5168015d32f890ca1581", Comment: "requested by mistake"})
 	if errors.Is(err, facade.ErrNotFound) {
 		var apiErr *facade.APIError
 		errors.As(err, &apiErr)
@@ -141,7 +141,7 @@ func ExampleNewGrant() {
 	fmt.Println(err)
 	// Output:
 	// new requests: 2
-	// accessrequests: createAccessRequest: invalid input, nothing was sent: requestedItems[0].comment is required for REVOKE_ACCESS
+	// accessrequests: invalid input for createAccessRequest: requestedItems[0].comment is required for REVOKE_ACCESS
 }
 
 // Close any number of requests; the result accounts for every id, even when a call fails.
@@ -215,7 +215,7 @@ func ExampleNewRevoke() {
 	}
 	fmt.Println(req.RequestType, req.RequestedItems[0].Type, req.RequestedItems[0].Comment)
 	// Output:
-	// accessrequests: createAccessRequest: invalid input, nothing was sent: requestedItems[0].comment is required for REVOKE_ACCESS
+	// accessrequests: invalid input for createAccessRequest: requestedItems[0].comment is required for REVOKE_ACCESS
 	// REVOKE_ACCESS ROLE Left the payments team
 }
 
@@ -226,7 +226,7 @@ func ExampleClient_Cancel() {
 	ctx := context.Background()
 	ids := srv.SeedStatuses(1, "2c9180835d191a86015d28455b4b00a1", time.Now())
 
-	if err := c.Cancel(ctx, ids[0], "Requested by mistake"); err != nil {
+	if err := c.Cancel(ctx, facade.CancelParams{ID: ids[0], Comment: "Requested by mistake"}); err != nil {
 		log.Fatal(err)
 	}
 	st, err := c.Wait(ctx, ids[0], facade.WaitParams{})
@@ -246,13 +246,15 @@ func ExampleClient_UpdateConfig() {
 	cfg, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
 		cfg.AutoApprovalEnabled = true
 		cfg.EntitlementRequestConfig.RequestCommentsRequired = true
+		cfg.ApprovalReminderAndEscalationConfig.MaxReminders = facade.Ptr[int32](3)
 		return nil
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(cfg.AutoApprovalEnabled, cfg.EntitlementRequestConfig.RequestCommentsRequired)
-	// Output: true true
+	fmt.Println(cfg.AutoApprovalEnabled, cfg.EntitlementRequestConfig.RequestCommentsRequired,
+		*cfg.ApprovalReminderAndEscalationConfig.MaxReminders)
+	// Output: true true 3
 }
 
 // Wait until a request reaches a final state, polling with a growing interval.
@@ -290,7 +292,7 @@ func ExampleFilters() {
 	_, err = facade.Filters(facade.AccessRequestID().IsNull())
 	fmt.Println(err)
 	// Output:
-	// accessRequestId in ("2c91808a","odd \"id\"") and created ge 2026-03-01T00:00:00Z <nil>
+	// accessRequestId in ("2c91808a","odd \"id\"") and created ge 2026-03-01T00:00:00.000Z <nil>
 	// accessrequests: filter accessRequestId: operator "isnull" is not supported (supported: eq, in, ge, gt, le, lt, ne, sw)
 }
 

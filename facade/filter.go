@@ -26,10 +26,11 @@ type FilterField struct {
 	checked bool
 }
 
-// AccessRequestID filters on accessRequestId (eq, ne, gt, ge, lt, le, sw, in).
+// AccessRequestID filters on the request's id, Status.AccessRequestID (eq, ne, gt, ge, lt, le,
+// sw, in).
 func AccessRequestID() FilterField { return FilterField{name: "accessRequestId", checked: true} }
 
-// AccountActivityItemID filters on accountActivityItemId (eq, ne, gt, ge, lt, le, sw, in,
+// AccountActivityItemID filters on Status.AccountActivityItemID (eq, ne, gt, ge, lt, le, sw, in,
 // isnull).
 func AccountActivityItemID() FilterField {
 	return FilterField{name: "accountActivityItemId", checked: true}
@@ -74,13 +75,25 @@ func (f FilterField) IsNull() Condition { return f.cond("isnull") }
 type CreatedField struct{}
 
 // Created filters on the created date (eq, ne, gt, ge, lt, le, in with times; sw with a
-// prefix such as "2026-03"; isnull).
+// prefix such as "2026-03"; isnull). Times are sent in UTC to the millisecond, as the API keeps
+// them; a finer time is rounded so that a range means what it says (Ge and Lt round it up, Gt
+// and Le down), and cut for Eq, Ne and In.
 func Created() CreatedField { return CreatedField{} }
+
+// wireTime is how the vendor writes a date: UTC, to the millisecond.
+const wireTime = "2006-01-02T15:04:05.000Z07:00"
 
 func (CreatedField) cond(op string, ts ...time.Time) Condition {
 	vals := make([]string, len(ts))
 	for i, t := range ts {
-		vals[i] = t.UTC().Format(time.RFC3339Nano)
+		t = t.UTC()
+		ms := t.Truncate(time.Millisecond)
+		if ms.Before(t) && (op == "ge" || op == "lt") {
+			// Dates are kept to the millisecond: "at or after 12:00:00.0005" is "at or after
+			// 12:00:00.001", and "before 12:00:00.0005" is "before 12:00:00.001".
+			ms = ms.Add(time.Millisecond)
+		}
+		vals[i] = ms.Format(wireTime)
 	}
 	return Condition{field: "created", op: op, values: vals, checked: true}
 }
@@ -201,7 +214,7 @@ func Filters(conds ...Condition) (string, error) {
 
 // SortKey is one key of ListStatusParams.Sorters.
 type SortKey struct {
-	Field string // created, modified, accountActivityItemId or name
+	Field string // one of the Sort constants
 	Desc  bool   // descending order
 }
 
@@ -257,5 +270,5 @@ func ParseSorters(s string) ([]SortKey, error) {
 }
 
 // DefaultSorters is used when a ListStatusParams names none: creation order, ties broken by
-// accountActivityItemId, so offset paging sees a stable order.
-const DefaultSorters = "created,accountActivityItemId"
+// the account activity item's id, so offset paging sees a stable order.
+const DefaultSorters = SortCreated + "," + SortAccountActivityItemID

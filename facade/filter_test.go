@@ -22,10 +22,10 @@ func TestFiltersRender(t *testing.T) {
 		{"one id", []facade.Condition{facade.AccessRequestID().Eq("2c91")}, `accessRequestId eq "2c91"`},
 		{"several ids", []facade.Condition{facade.AccessRequestID().In("a", "b")}, `accessRequestId in ("a","b")`},
 		{"no account activity item", []facade.Condition{facade.AccountActivityItemID().IsNull()}, `accountActivityItemId isnull`},
-		{"created after, in UTC", []facade.Condition{facade.Created().Gt(day)}, `created gt 2026-02-28T23:00:00Z`},
+		{"created after, in UTC", []facade.Condition{facade.Created().Gt(day)}, `created gt 2026-02-28T23:00:00.000Z`},
 		{"created in a month", []facade.Condition{facade.Created().Sw("2026-03")}, `created sw "2026-03"`},
 		{"combined with and", []facade.Condition{facade.AccessRequestID().Sw("2c"), facade.Created().Le(day)},
-			`accessRequestId sw "2c" and created le 2026-02-28T23:00:00Z`},
+			`accessRequestId sw "2c" and created le 2026-02-28T23:00:00.000Z`},
 		{"a quote cannot end the value", []facade.Condition{facade.AccessRequestID().Eq(`x" or name eq "y`)},
 			`accessRequestId eq "x\" or name eq \"y"`},
 		{"a backslash cannot escape the closing quote", []facade.Condition{facade.AccessRequestID().Eq(`x\`)}, `accessRequestId eq "x\\"`},
@@ -132,4 +132,34 @@ func FuzzFilterBuilder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Dates go on the wire as the vendor writes them (UTC, milliseconds), and a time finer than a
+// millisecond is rounded so that each operator keeps its meaning over dates the API stores to
+// the millisecond.
+func TestCreatedConditionsSendMillisecondsAndKeepTheirMeaning(t *testing.T) {
+	t.Parallel()
+	fine := time.Date(2026, 3, 1, 12, 0, 0, 500_400, time.FixedZone("X", 3600)) // 11:00:00.0005004Z
+	exact := time.Date(2026, 3, 1, 12, 0, 0, 7_000_000, time.FixedZone("X", 3600))
+	cases := []struct {
+		cond facade.Condition
+		want string
+	}{
+		{facade.Created().Ge(fine), `created ge 2026-03-01T11:00:00.001Z`},
+		{facade.Created().Gt(fine), `created gt 2026-03-01T11:00:00.000Z`},
+		{facade.Created().Le(fine), `created le 2026-03-01T11:00:00.000Z`},
+		{facade.Created().Lt(fine), `created lt 2026-03-01T11:00:00.001Z`},
+		{facade.Created().Eq(fine), `created eq 2026-03-01T11:00:00.000Z`},
+		{facade.Created().Ne(fine), `created ne 2026-03-01T11:00:00.000Z`},
+		{facade.Created().In(fine, exact), `created in (2026-03-01T11:00:00.000Z,2026-03-01T11:00:00.007Z)`},
+		{facade.Created().Ge(exact), `created ge 2026-03-01T11:00:00.007Z`},
+		{facade.Created().Lt(exact), `created lt 2026-03-01T11:00:00.007Z`},
+	}
+	for _, tc := range cases {
+		got, err := facade.Filters(tc.cond)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, got)
+		_, err = filter.Parse(got)
+		assert.NoError(t, err, "the grammar reads %s", got)
+	}
 }

@@ -4,14 +4,18 @@ package facade
 
 import "github.com/sailkit/accessrequests/gen"
 
-// AccessRequest A request to change access. Use either requestedFor with requestedItems, or (for grants)
-// requestedForWithRequestedItems alone.
+// AccessRequest is a request to change access. Use either requestedFor with requestedItems, or (for
+// grants) requestedForWithRequestedItems alone.
+//
+// Its fields:
+//   - ClientMetadata (map[string]string) holds caller-defined strings kept with the request.
+//   - RequestType (RequestType) is what the request does to the identities' access; empty when the server sends null or leaves it out.
+//   - RequestedFor ([]string) lists the ids of the identities the request is for.
+//   - RequestedForWithRequestedItems ([]IdentityRequest) lists per-identity items with account selection; grants only.
+//   - RequestedItems ([]AccessRequestItem) lists the items to grant or revoke for every identity in requestedFor.
 type AccessRequest = gen.AccessRequest
 
-// AccessRequestItem One role, access profile or entitlement to grant or revoke.
-type AccessRequestItem = gen.AccessRequestItem
-
-// RequestType What the request does to the identities' access; null when unknown.
+// RequestType is what the request does to the identities' access; empty when the server sends null or leaves it out.
 //
 // Example: GRANT_ACCESS
 type RequestType = gen.RequestType
@@ -23,7 +27,40 @@ const (
 	RequestTypeRevoke RequestType = "REVOKE_ACCESS"
 )
 
-// ItemType The kind of access an item grants.
+// IdentityRequest is one identity and the items requested for it.
+//
+// Its fields:
+//   - IdentityID (string) is the identity's id.
+//   - RequestedItems ([]IdentityItem) lists the items for this identity.
+type IdentityRequest = gen.IdentityRequest
+
+// IdentityItem is one item in the per-identity request form, with optional account selection.
+//
+// Its fields:
+//   - AccountSelection ([]AccountSelection) picks the accounts that get the item, when the identity has several on a source.
+//   - ClientMetadata (map[string]string) holds caller-defined strings kept with this item.
+//   - Comment (string) is the justification for this item.
+//   - ID (string) is the access item's id.
+//   - RemoveDate (time.Time) is when the access should end, in UTC and in the future.
+//   - StartDate (time.Time) is when the access should start, in UTC.
+//   - Type (ItemType) is the kind of access an item grants.
+type IdentityItem = gen.IdentityItem
+
+// AccountSelection names the accounts picked on one source.
+//
+// Its fields:
+//   - Accounts ([]AccountRef) lists the accounts on that source that should receive the item.
+//   - SourceID (string) is the source's id.
+type AccountSelection = gen.AccountSelection
+
+// AccountRef is one account picked for a requested item.
+//
+// Its fields:
+//   - AccountUUID (string) is the account's UUID on its source, if it has one.
+//   - NativeIdentity (string) is the account's native identity on its source.
+type AccountRef = gen.AccountRef
+
+// ItemType is the kind of access an item grants.
 type ItemType = gen.ItemType
 
 // Values of ItemType.
@@ -33,28 +70,98 @@ const (
 	ItemTypeRole          ItemType = "ROLE"
 )
 
-// IdentityRequest One identity and the items requested for it.
-type IdentityRequest = gen.IdentityRequest
+// AccessRequestItem is one role, access profile or entitlement to grant or revoke.
+//
+// Its fields:
+//   - AssignmentID (string) is, for revokes, the assignment to remove when there are several.
+//   - ClientMetadata (map[string]string) holds caller-defined strings kept with this item.
+//   - Comment (string) is the justification; some configurations need one, revokes always do.
+//   - ID (string) is the access item's id.
+//   - NativeIdentity (string) is, for revokes, the account to remove access from when there are several.
+//   - RemoveDate (time.Time) is when the access should end, in UTC and in the future.
+//   - StartDate (time.Time) is when the access should start, in UTC.
+//   - Type (ItemType) is the kind of access an item grants.
+type AccessRequestItem = gen.AccessRequestItem
 
-// IdentityItem One item in the per-identity request form, with optional account selection.
-type IdentityItem = gen.IdentityItem
-
-// AccountSelection The accounts picked on one source.
-type AccountSelection = gen.AccountSelection
-
-// AccountRef One account picked for a requested item.
-type AccountRef = gen.AccountRef
-
-// CreateResult What became of a submitted request.
+// CreateResult says what became of a submitted request.
+//
+// Its fields:
+//   - ExistingRequests ([]RequestTracking) lists requests that were already pending for the same identity and item.
+//   - NewRequests ([]RequestTracking) lists the requests created by this call.
 type CreateResult = gen.CreateResult
 
-// RequestTracking Where one identity's part of a submitted request went.
+// RequestTracking says where one identity's part of a submitted request went.
+//
+// Its fields:
+//   - AccessRequestIDs ([]string) lists the ids of the access requests created or found.
+//   - AttributesHash (int64) is the hash the server uses to spot duplicate requests.
+//   - RequestedFor (string) is the identity's id.
+//   - RequestedItemsDetails ([]RequestedItemDetails) lists the items concerned.
 type RequestTracking = gen.RequestTracking
 
-// Status Status of one item requested for one identity.
+// RequestedItemDetails is an item named in a tracking entry.
+//
+// Its fields:
+//   - ID (string) is the access item's id.
+//   - Type (ItemType) is the kind of access an item grants.
+type RequestedItemDetails = gen.RequestedItemDetails
+
+// Status is the status of one item requested for one identity: one row of the status listing.
+//
+// Its fields:
+//   - AccessRequestID (string) is the access request's id (its account activity's id).
+//   - AccessRequestPhases ([]AccessRequestPhases) lists the phases so far, in order.
+//   - AccountActivityItemID (string) is the account activity item's id.
+//   - ApprovalDetails ([]ApprovalStatus) lists each approval step.
+//   - ApprovalIDs ([]string) lists the ids of the approvals.
+//   - Cancelable (bool) is true while the request can still be cancelled.
+//   - CancelledRequestDetails (CancelledRequestDetails) says who cancelled a request, when and why.
+//   - ClientMetadata (map[string]string) holds the caller-defined strings sent with the request.
+//   - Created (time.Time) is when the request was made.
+//   - Description (string) is the item's description.
+//   - ErrorMessages ([]ErrorMessageList) lists the errors raised while approving or provisioning, grouped per failure.
+//   - ID (string) is the requested item's id.
+//   - ManualWorkItemDetails ([]ManualWorkItemDetails) lists the manual provisioning tasks.
+//   - Modified (time.Time) is when it last changed.
+//   - Name (string) is the item's display name.
+//   - PreApprovalTriggerDetails (PreApprovalTriggerDetails) is the decision of a pre-approval trigger.
+//   - PrivilegeLevel (string) is the privilege level of the item.
+//   - ProvisioningDetails (ProvisioningDetails) points to more detail on provisioning.
+//   - RemoveDate (time.Time) is when the access is due to end.
+//   - RequestType (RequestType) is what the request does to the identities' access; empty when the server sends null or leaves it out.
+//   - RequestedAccounts ([]RequestedAccountRef) lists the accounts the item was requested on.
+//   - RequestedFor (AccessItemRequestedFor) is the identity the item was requested for.
+//   - Requester (AccessItemRequester) is the identity that asked for an item.
+//   - RequesterComment (AuthoredComment) is a comment with its author and time.
+//   - SodViolationContext (SodViolationContextCheckCompleted) is a finished separation-of-duties check.
+//   - StartDate (time.Time) is when the access starts.
+//   - State (State) is where a requested item stands.
+//   - Type (ItemType) is the kind of access an item grants.
 type Status = gen.Status
 
-// State Where a requested item stands.
+// AccessRequestPhases is one phase a request went through.
+//
+// Its fields:
+//   - Finished (time.Time) is when the phase ended.
+//   - Name (string) is the phase's name.
+//   - PhaseReference (string) names the field of the status holding this phase's detail.
+//   - Result (PhaseResult) is the result of the phase, once finished.
+//   - Started (time.Time) is when the phase began.
+//   - State (PhaseState) is the state of the phase.
+type AccessRequestPhases = gen.AccessRequestPhases
+
+// PhaseResult is the result of the phase, once finished.
+//
+// Example: SUCCESSFUL
+type PhaseResult = gen.PhaseResult
+
+// Values of PhaseResult.
+const (
+	PhaseResultFailed     PhaseResult = "FAILED"
+	PhaseResultSuccessful PhaseResult = "SUCCESSFUL"
+)
+
+// State is where a requested item stands.
 //
 // Example: EXECUTING
 type State = gen.State
@@ -72,48 +179,7 @@ const (
 	StateTerminated                      State = "TERMINATED"
 )
 
-// WorkItemState State of an approval or work item.
-//
-// Example: PENDING
-type WorkItemState = gen.WorkItemState
-
-// Values of WorkItemState.
-const (
-	WorkItemStateApproved  WorkItemState = "APPROVED"
-	WorkItemStateArchived  WorkItemState = "ARCHIVED"
-	WorkItemStateCancelled WorkItemState = "CANCELLED"
-	WorkItemStateExpired   WorkItemState = "EXPIRED"
-	WorkItemStatePending   WorkItemState = "PENDING"
-	WorkItemStateRejected  WorkItemState = "REJECTED"
-)
-
-// Config The tenant's access request settings.
-type Config = gen.Config
-
-// ExecutionStatus Execution state to end in.
-//
-// Example: Terminated
-type ExecutionStatus = gen.ExecutionStatus
-
-// Values of ExecutionStatus.
-const (
-	ExecutionStatusCompleted  ExecutionStatus = "Completed"
-	ExecutionStatusTerminated ExecutionStatus = "Terminated"
-)
-
-// CompletionStatus Completion state to end in.
-//
-// Example: Failure
-type CompletionStatus = gen.CompletionStatus
-
-// Values of CompletionStatus.
-const (
-	CompletionStatusFailure    CompletionStatus = "Failure"
-	CompletionStatusIncomplete CompletionStatus = "Incomplete"
-	CompletionStatusSuccess    CompletionStatus = "Success"
-)
-
-// PhaseState State of the phase.
+// PhaseState is the state of the phase.
 //
 // Example: COMPLETED
 type PhaseState = gen.PhaseState
@@ -127,18 +193,66 @@ const (
 	PhaseStatePending     PhaseState = "PENDING"
 )
 
-// PhaseResult Result of the phase, once finished.
+// ApprovalStatus is one approval step of a requested item.
 //
-// Example: SUCCESSFUL
-type PhaseResult = gen.PhaseResult
+// Its fields:
+//   - ApprovalID (string) is the approval's id.
+//   - Comment (string) is the approver's comment.
+//   - CurrentOwner (AccessItemReviewedBy) is the identity that reviewed an item.
+//   - ErrorMessages ([]ErrorMessage) lists the errors raised by this step.
+//   - Forwarded (bool) is true when the approval was passed to another owner.
+//   - Modified (time.Time) is when it last changed.
+//   - OriginalOwner (ApprovalOriginalOwner) is the first owner, when the approval was forwarded.
+//   - RemoveDate (time.Time) is when the granted access ends.
+//   - Scheme (ApprovalScheme) names who is responsible for an approval step.
+//   - Status (WorkItemState) is the state of an approval or work item.
+type ApprovalStatus = gen.ApprovalStatus
 
-// Values of PhaseResult.
+// AccessItemReviewedBy is the identity that reviewed an item.
+//
+// Its fields:
+//   - ID (string) is the identity's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type AccessItemReviewedBy = gen.AccessItemReviewedBy
+
+// OwnerType is the kind of identity or group a reference names.
+type OwnerType = gen.OwnerType
+
+// Values of OwnerType.
 const (
-	PhaseResultFailed     PhaseResult = "FAILED"
-	PhaseResultSuccessful PhaseResult = "SUCCESSFUL"
+	OwnerTypeGovernanceGroup OwnerType = "GOVERNANCE_GROUP"
+	OwnerTypeIdentity        OwnerType = "IDENTITY"
 )
 
-// ApprovalScheme Who is responsible for an approval step.
+// ErrorMessage is a message in one locale.
+//
+// Its fields:
+//   - Locale (string) is the BCP 47 tag of the message's language.
+//   - LocaleOrigin (LocaleOrigin) is how the message's locale was chosen; more values may appear.
+//   - Text (string) is the message.
+type ErrorMessage = gen.ErrorMessage
+
+// LocaleOrigin is how the message's locale was chosen; more values may appear.
+//
+// Example: DEFAULT
+type LocaleOrigin = gen.LocaleOrigin
+
+// Values of LocaleOrigin.
+const (
+	LocaleOriginDefault LocaleOrigin = "DEFAULT"
+	LocaleOriginRequest LocaleOrigin = "REQUEST"
+)
+
+// ApprovalOriginalOwner is the first owner, when the approval was forwarded.
+//
+// Its fields:
+//   - ID (string) is the owner's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type ApprovalOriginalOwner = gen.ApprovalOriginalOwner
+
+// ApprovalScheme names who is responsible for an approval step.
 //
 // Example: MANAGER
 type ApprovalScheme = gen.ApprovalScheme
@@ -154,16 +268,127 @@ const (
 	ApprovalSchemeSourceOwner        ApprovalScheme = "SOURCE_OWNER"
 )
 
-// OwnerType What kind of identity or group a reference names.
-type OwnerType = gen.OwnerType
+// WorkItemState is the state of an approval or work item.
+//
+// Example: PENDING
+type WorkItemState = gen.WorkItemState
 
-// Values of OwnerType.
+// Values of WorkItemState.
 const (
-	OwnerTypeGovernanceGroup OwnerType = "GOVERNANCE_GROUP"
-	OwnerTypeIdentity        OwnerType = "IDENTITY"
+	WorkItemStateApproved  WorkItemState = "APPROVED"
+	WorkItemStateArchived  WorkItemState = "ARCHIVED"
+	WorkItemStateCancelled WorkItemState = "CANCELLED"
+	WorkItemStateExpired   WorkItemState = "EXPIRED"
+	WorkItemStatePending   WorkItemState = "PENDING"
+	WorkItemStateRejected  WorkItemState = "REJECTED"
 )
 
-// ObjectType Kind of object a reference points at.
+// CancelledRequestDetails says who cancelled a request, when and why.
+//
+// Its fields:
+//   - Comment (string) is the canceller's comment.
+//   - Modified (time.Time) is when it was cancelled.
+//   - Owner (Owner) is an identity that owns something.
+type CancelledRequestDetails = gen.CancelledRequestDetails
+
+// Owner is an identity that owns something.
+//
+// Its fields:
+//   - ID (string) is the identity's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type Owner = gen.Owner
+
+// ErrorMessageList holds messages about one failure, one per locale.
+type ErrorMessageList = gen.ErrorMessageList
+
+// ManualWorkItemDetails is a manual provisioning task of a requested item.
+//
+// Its fields:
+//   - CurrentOwner (WorkItemCurrentOwner) is who holds the task now.
+//   - ForwardHistory ([]ApprovalForwardHistory) lists every forwarding, oldest first.
+//   - Forwarded (bool) is true when the task was passed to another owner.
+//   - Modified (time.Time) is when it last changed.
+//   - OriginalOwner (WorkItemOriginalOwner) is the first owner, when the task was forwarded.
+//   - Status (WorkItemState) is the state of an approval or work item.
+type ManualWorkItemDetails = gen.ManualWorkItemDetails
+
+// WorkItemCurrentOwner is who holds the task now.
+//
+// Its fields:
+//   - ID (string) is the owner's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type WorkItemCurrentOwner = gen.WorkItemCurrentOwner
+
+// ApprovalForwardHistory is one forwarding of a work item.
+//
+// Its fields:
+//   - Comment (string) says why it was forwarded.
+//   - ForwarderName (string) is who forwarded it.
+//   - Modified (time.Time) is when it was forwarded.
+//   - NewApproverName (string) is the new approver.
+//   - OldApproverName (string) is the previous approver.
+//   - ReassignmentType (ReassignmentType) is how a work item came to its new owner.
+type ApprovalForwardHistory = gen.ApprovalForwardHistory
+
+// ReassignmentType is how a work item came to its new owner.
+//
+// Example: AUTOMATIC_REASSIGNMENT
+type ReassignmentType = gen.ReassignmentType
+
+// Values of ReassignmentType.
+const (
+	ReassignmentTypeAutoEscalation        ReassignmentType = "AUTO_ESCALATION"
+	ReassignmentTypeAutomaticReassignment ReassignmentType = "AUTOMATIC_REASSIGNMENT"
+	ReassignmentTypeManualReassignment    ReassignmentType = "MANUAL_REASSIGNMENT"
+	ReassignmentTypeSelfReviewDelegation  ReassignmentType = "SELF_REVIEW_DELEGATION"
+)
+
+// WorkItemOriginalOwner is the first owner, when the task was forwarded.
+//
+// Its fields:
+//   - ID (string) is the owner's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type WorkItemOriginalOwner = gen.WorkItemOriginalOwner
+
+// PreApprovalTriggerDetails is the decision of a pre-approval trigger.
+//
+// Its fields:
+//   - Comment (string) is the decision's comment.
+//   - Decision (PreApprovalDecision) is what was decided.
+//   - Reviewer (string) is who decided.
+type PreApprovalTriggerDetails = gen.PreApprovalTriggerDetails
+
+// PreApprovalDecision is what was decided.
+//
+// Example: APPROVED
+type PreApprovalDecision = gen.PreApprovalDecision
+
+// Values of PreApprovalDecision.
+const (
+	PreApprovalDecisionApproved PreApprovalDecision = "APPROVED"
+	PreApprovalDecisionRejected PreApprovalDecision = "REJECTED"
+)
+
+// ProvisioningDetails points to more detail on provisioning.
+//
+// Its fields:
+//   - OrderedSubPhaseReferences (string) lists, comma-separated, the fields holding sub-phase detail.
+type ProvisioningDetails = gen.ProvisioningDetails
+
+// RequestedAccountRef is an account an item was requested on.
+//
+// Its fields:
+//   - AccountID (string) is the account's native identity.
+//   - AccountUUID (string) is the account's UUID on its source.
+//   - Name (string) is the account's display name.
+//   - SourceName (string) is the name of the account's source.
+//   - Type (ObjectType) is the kind of object a reference points at.
+type RequestedAccountRef = gen.RequestedAccountRef
+
+// ObjectType is the kind of object a reference points at.
 //
 // Example: IDENTITY
 type ObjectType = gen.ObjectType
@@ -201,42 +426,100 @@ const (
 	ObjectTypeWorkgroup                ObjectType = "WORKGROUP"
 )
 
-// ReassignmentType How a work item came to its new owner.
+// AccessItemRequestedFor is the identity the item was requested for.
 //
-// Example: AUTOMATIC_REASSIGNMENT
-type ReassignmentType = gen.ReassignmentType
+// Its fields:
+//   - ID (string) is the identity's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type AccessItemRequestedFor = gen.AccessItemRequestedFor
 
-// Values of ReassignmentType.
+// AccessItemRequester is the identity that asked for an item.
+//
+// Its fields:
+//   - ID (string) is the identity's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type AccessItemRequester = gen.AccessItemRequester
+
+// AuthoredComment is a comment with its author and time.
+//
+// Its fields:
+//   - Author (CommentAuthor) is who wrote it.
+//   - Comment (string) is the comment's text.
+//   - Created (time.Time) is when it was written.
+type AuthoredComment = gen.AuthoredComment
+
+// CommentAuthor is who wrote it.
+//
+// Its fields:
+//   - ID (string) is the identity's id.
+//   - Name (string) is the display name.
+//   - Type (OwnerType) is the kind of identity or group a reference names.
+type CommentAuthor = gen.CommentAuthor
+
+// SodViolationContext is one policy that would be violated, and the access in conflict.
+//
+// Its fields:
+//   - ConflictingAccessCriteria (ConflictingAccessCriteria) holds the two sides of the conflict.
+//   - Policy (SodPolicy) is a separation-of-duties policy.
+type SodViolationContext = gen.SodViolationContext
+
+// ConflictingAccessCriteria holds the two sides of the conflict.
+//
+// Its fields:
+//   - LeftCriteria (ConflictingAccessLeft) is the access on the left side.
+//   - RightCriteria (ConflictingAccessRight) is the access on the right side.
+type ConflictingAccessCriteria = gen.ConflictingAccessCriteria
+
+// ConflictingAccessLeft is the access on the left side.
+//
+// Its fields:
+//   - CriteriaList ([]SodExemptCriteria) lists the access items.
+type ConflictingAccessLeft = gen.ConflictingAccessLeft
+
+// SodExemptCriteria is one access item on a side of a policy.
+//
+// Its fields:
+//   - Existing (bool) is true when the identity already has this access.
+//   - ID (string) is the access item's id.
+//   - Name (string) is the access item's name.
+//   - Type (ObjectType) is the kind of object a reference points at.
+type SodExemptCriteria = gen.SodExemptCriteria
+
+// ConflictingAccessRight is the access on the right side.
+//
+// Its fields:
+//   - CriteriaList ([]SodExemptCriteria) lists the access items.
+type ConflictingAccessRight = gen.ConflictingAccessRight
+
+// SodPolicy is a separation-of-duties policy.
+//
+// Its fields:
+//   - ID (string) is the policy's id.
+//   - Name (string) is the policy's name.
+//   - Type (SodPolicyType) is the kind of object referred to.
+type SodPolicy = gen.SodPolicy
+
+// SodPolicyType is the kind of object referred to.
+//
+// Example: SOD_POLICY
+type SodPolicyType = gen.SodPolicyType
+
+// Values of SodPolicyType.
 const (
-	ReassignmentTypeAutoEscalation        ReassignmentType = "AUTO_ESCALATION"
-	ReassignmentTypeAutomaticReassignment ReassignmentType = "AUTOMATIC_REASSIGNMENT"
-	ReassignmentTypeManualReassignment    ReassignmentType = "MANUAL_REASSIGNMENT"
-	ReassignmentTypeSelfReviewDelegation  ReassignmentType = "SELF_REVIEW_DELEGATION"
+	SodPolicyTypeSodPolicy SodPolicyType = "SOD_POLICY"
 )
 
-// PreApprovalDecision What was decided.
+// SodViolationContextCheckCompleted is a finished separation-of-duties check.
 //
-// Example: APPROVED
-type PreApprovalDecision = gen.PreApprovalDecision
+// Its fields:
+//   - State (SodCheckState) says whether the check itself ran.
+//   - UUID (string) is the check's id.
+//   - ViolationCheckResult (SodViolationCheckResult) is the outcome of a separation-of-duties check.
+type SodViolationContextCheckCompleted = gen.SodViolationContextCheckCompleted
 
-// Values of PreApprovalDecision.
-const (
-	PreApprovalDecisionApproved PreApprovalDecision = "APPROVED"
-	PreApprovalDecisionRejected PreApprovalDecision = "REJECTED"
-)
-
-// LocaleOrigin How the message's locale was chosen; more values may appear.
-//
-// Example: DEFAULT
-type LocaleOrigin = gen.LocaleOrigin
-
-// Values of LocaleOrigin.
-const (
-	LocaleOriginDefault LocaleOrigin = "DEFAULT"
-	LocaleOriginRequest LocaleOrigin = "REQUEST"
-)
-
-// SodCheckState Whether the check itself ran.
+// SodCheckState says whether the check itself ran.
 //
 // Example: SUCCESS
 type SodCheckState = gen.SodCheckState
@@ -247,12 +530,87 @@ const (
 	SodCheckStateSuccess SodCheckState = "SUCCESS"
 )
 
-// SodPolicyType Kind of object referred to.
+// SodViolationCheckResult is the outcome of a separation-of-duties check.
 //
-// Example: SOD_POLICY
-type SodPolicyType = gen.SodPolicyType
+// Its fields:
+//   - ClientMetadata (map[string]string) holds the caller-defined strings of the request.
+//   - Message (*SodViolationMessage) says why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+//   - ViolatedPolicies ([]SodPolicy) lists the violated policies.
+//   - ViolationContexts ([]SodViolationContext) lists each violated policy with its conflict.
+type SodViolationCheckResult = gen.SodViolationCheckResult
 
-// Values of SodPolicyType.
+// SodViolationMessage says why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+type SodViolationMessage = gen.SodViolationMessage
+
+// Config holds the tenant's access request settings.
+//
+// Its fields:
+//   - ApprovalReminderAndEscalationConfig (ApprovalReminderAndEscalationConfig) holds the reminders and escalation of approvals that wait too long.
+//   - ApprovalsMustBeExternal (bool) is true when approvals happen outside the product.
+//   - AutoApprovalEnabled (bool) is true when requests by an approver for themselves are approved at once.
+//   - EntitlementRequestConfig (EntitlementRequestConfig) holds the settings for entitlement requests.
+//   - ReauthorizationEnabled (bool) is true when approvers must sign in again to approve.
+//   - RequestOnBehalfOfConfig (RequestOnBehalfOfConfig) says who may request access for someone else.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type Config = gen.Config
+
+// ApprovalReminderAndEscalationConfig holds the reminders and escalation of approvals that wait too long.
+//
+// Its fields:
+//   - DaysBetweenReminders (*int32) is the number of days between reminders.
+//   - DaysUntilEscalation (*int32) is the number of days before an approval escalates.
+//   - FallbackApproverRef (IdentityRef) is an identity with its name and email.
+//   - MaxReminders (*int32) is the most reminders sent before escalation.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type ApprovalReminderAndEscalationConfig = gen.ApprovalReminderAndEscalationConfig
+
+// IdentityRef is an identity with its name and email.
+//
+// Its fields:
+//   - Email (string) is the email address.
+//   - ID (string) is the identity's id.
+//   - Name (string) is the display name.
+//   - Type (string) is the kind of object referred to.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type IdentityRef = gen.IdentityRef
+
+// EntitlementRequestConfig holds the settings for entitlement requests.
+//
+// Its fields:
+//   - AllowEntitlementRequest (bool) is true when entitlements may be requested.
+//   - DeniedCommentsRequired (bool) is true when denials need a comment.
+//   - GrantRequestApprovalSchemes (string) lists the approvers, comma-separated, in order.
+//   - RequestCommentsRequired (bool) is true when requests need a comment.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type EntitlementRequestConfig = gen.EntitlementRequestConfig
+
+// RequestOnBehalfOfConfig says who may request access for someone else.
+//
+// Its fields:
+//   - AllowRequestOnBehalfOfAnyoneByAnyone (bool) is true when anyone may request for anyone.
+//   - AllowRequestOnBehalfOfEmployeeByManager (bool) is true when managers may request for their reports.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type RequestOnBehalfOfConfig = gen.RequestOnBehalfOfConfig
+
+// ExecutionStatus is the execution state to end in.
+//
+// Example: Terminated
+type ExecutionStatus = gen.ExecutionStatus
+
+// Values of ExecutionStatus.
 const (
-	SodPolicyTypeSodPolicy SodPolicyType = "SOD_POLICY"
+	ExecutionStatusCompleted  ExecutionStatus = "Completed"
+	ExecutionStatusTerminated ExecutionStatus = "Terminated"
+)
+
+// CompletionStatus is the completion state to end in.
+//
+// Example: Failure
+type CompletionStatus = gen.CompletionStatus
+
+// Values of CompletionStatus.
+const (
+	CompletionStatusFailure    CompletionStatus = "Failure"
+	CompletionStatusIncomplete CompletionStatus = "Incomplete"
+	CompletionStatusSuccess    CompletionStatus = "Success"
 )

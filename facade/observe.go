@@ -31,7 +31,7 @@ type Hooks struct {
 
 // Attempt describes one HTTP attempt of an operation.
 type Attempt struct {
-	Operation string        // operationId, such as "listAccessRequestStatus"
+	Operation string        // the operation's name in the spec, such as "listAccessRequestStatus"
 	Number    int           // 1 for the first attempt; a resend after a 401 keeps its number
 	Method    string        // HTTP method
 	Status    int           // HTTP status, or 0 when no response arrived
@@ -53,7 +53,7 @@ const (
 
 // Operation describes one finished operation.
 type Operation struct {
-	Name     string        // operationId, such as "createAccessRequest"
+	Name     string        // the operation's name in the spec, such as "createAccessRequest"
 	Attempts int           // HTTP attempts made; 0 when nothing was sent (no token, say)
 	Status   int           // the last HTTP status, or 0 when none arrived
 	Duration time.Duration // from OperationStart to the end, waits between attempts included

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -171,4 +173,54 @@ func TestWithHooksNeedsAHook(t *testing.T) {
 	t.Parallel()
 	_, err := facade.New(facade.WithTenant("acme"), facade.WithAccessToken(tokenPrefix+"fixed"), facade.WithHooks(facade.Hooks{}))
 	require.ErrorContains(t, noteErr(err), "WithHooks: no hook is set")
+}
+
+// A call stopped before its request was handed to the HTTP client made no HTTP attempt: no
+// Attempt hook fires and the operation reports 0 attempts, as Operation.Attempts documents.
+func TestHooksCountNoAttemptForACallStoppedBeforeSending(t *testing.T) {
+	t.Parallel()
+	t.Run("the client's own rate limit refuses a wait past the deadline", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		e.handle("GET /access-request-config", reply(200, configJSON))
+		rec := &recorder{}
+		c := e.client(facade.WithHooks(rec.hooks()), facade.WithRateLimit(rate.Every(time.Hour), 1))
+		_, err := c.GetConfig(context.Background()) // spends the one token of the burst
+		require.NoError(t, noteErr(err))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err = c.GetConfig(ctx) // the next token comes in an hour, past the deadline
+		require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
+
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		require.Len(t, rec.done, 2)
+		assert.Len(t, rec.attempts, 1, "only the first call made an HTTP attempt")
+		assert.Equal(t, 0, rec.done[1].Attempts)
+		assert.Equal(t, facade.OutcomeFailure, rec.done[1].Outcome)
+		assert.Equal(t, int64(1), e.api.Load(), "the refused call reached no server")
+	})
+	t.Run("the token endpoint refuses the credentials", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		e.mu.Lock()
+		e.tokenReply = func(_ int64, w http.ResponseWriter) bool {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid_client"}`))
+			return true
+		}
+		e.mu.Unlock()
+		rec := &recorder{}
+		_, err := e.client(facade.WithHooks(rec.hooks())).GetConfig(context.Background())
+		var te *facade.TokenError
+		require.ErrorAs(t, noteErr(err), &te)
+
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		assert.Empty(t, rec.attempts)
+		require.Len(t, rec.done, 1)
+		assert.Equal(t, 0, rec.done[0].Attempts)
+		assert.Equal(t, int64(0), e.api.Load())
+	})
 }

@@ -333,8 +333,8 @@ func TestBlankIDsAreRefusedBeforeSending(t *testing.T) {
 	blankComment.RequestType = facade.RequestTypeRevoke
 	blankComment.RequestedItems[0].Comment = "  "
 	for name, call := range map[string]func() error{
-		"cancel id":      func() error { return c.Cancel(ctx, "  ", "mistake") },
-		"cancel comment": func() error { return c.Cancel(ctx, "ar-1", "\t") },
+		"cancel id":      func() error { return c.Cancel(ctx, facade.CancelParams{ID: "  ", Comment: "mistake"}) },
+		"cancel comment": func() error { return c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "\t"}) },
 		"close id": func() error {
 			_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{"ar-1", " "}})
 			return err

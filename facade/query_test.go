@@ -26,7 +26,7 @@ func TestStatusQuerySendsTheSameFiltersAndSortersOnEveryPage(t *testing.T) {
 				Filters: []facade.Condition{facade.AccessRequestID().Sw("ar-"), facade.Created().Lt(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))},
 				Sorters: []facade.SortKey{facade.Desc(facade.SortModified), facade.Asc(facade.SortName)},
 			},
-			wantFilters: `accessRequestId sw "ar-" and created lt 2027-01-01T00:00:00Z`,
+			wantFilters: `accessRequestId sw "ar-" and created lt 2027-01-01T00:00:00.000Z`,
 			wantSorters: "-modified,name",
 		},
 		{

@@ -1,7 +1,6 @@
 package facade
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -116,13 +115,8 @@ func (b *RequestBuilder) buildAt(now time.Time) (AccessRequest, error) {
 			req.RequestedItems = append(req.RequestedItems, it.item())
 		}
 	}
-	if err := ValidateAccessRequest(req, now); err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			p = append(p, ve.Problems...)
-		}
-	}
-	if err := p.err("createAccessRequest"); err != nil {
+	p = append(p, validateAccessRequest(req, now)...)
+	if err := p.checkErr("createAccessRequest"); err != nil {
 		return AccessRequest{}, err
 	}
 	return inUTC(req), nil
@@ -172,7 +166,7 @@ func ItemMetadata(key, value string) ItemOption {
 	}
 }
 
-// Assignment picks the assignment to revoke when the identity has several (assignmentId).
+// Assignment picks, by its id, the assignment to revoke when the identity has several.
 func Assignment(id string) ItemOption { return func(it *ItemSpec) { it.assignmentID = id } }
 
 // OnAccount picks the account, by native identity, when the identity has several

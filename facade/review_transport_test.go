@@ -49,7 +49,7 @@ func TestAWriteThroughATransportThatDoesNotTraceIsNeverSentTwice(t *testing.T) {
 		facade.WithHTTPClient(&http.Client{Transport: detached{srv.Client().Transport}}),
 		facade.WithClock(time.Now, func(context.Context, time.Duration) error { return nil }))
 	require.NoError(t, err)
-	err = noteErr(c.Cancel(context.Background(), "ar-1", "no longer needed"))
+	err = noteErr(c.Cancel(context.Background(), facade.CancelParams{ID: "ar-1", Comment: "no longer needed"}))
 	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
 	assert.Equal(t, int64(1), acted.Load(), "the cancel reached the server once")
 }
@@ -119,7 +119,7 @@ func TestAWriteMetByGoAwayAfterActingIsSentOnce(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = noteErr(c.Cancel(ctx, "ar-1", "no longer needed"))
+	err = noteErr(c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "no longer needed"}))
 	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
 	assert.Equal(t, int64(1), acted.Load(), "the cancel was acted on once")
 }
@@ -157,7 +157,7 @@ func TestAWriteOnAReusedConnectionDroppedAfterActingIsSentOnce(t *testing.T) {
 	ctx := context.Background()
 	_, err = c.GetConfig(ctx)
 	require.NoError(t, noteErr(err))
-	err = noteErr(c.Cancel(ctx, "ar-1", "no longer needed"))
+	err = noteErr(c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "no longer needed"}))
 	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
 	assert.Equal(t, int64(1), acted.Load(), "the cancel was acted on once")
 	assert.Equal(t, int64(1), conns.Load(), "the cancel went out on the read's connection")

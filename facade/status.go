@@ -44,7 +44,7 @@ type ListStatusParams struct {
 	Sorters    []SortKey
 	RawSorters string
 
-	// Dedupe makes ListStatus skip a status whose accessRequestId and accountActivityItemId it
+	// Dedupe makes ListStatus skip a status whose AccessRequestID and AccountActivityItemID it
 	// has already yielded: offset paging over a set that changes between pages can repeat
 	// entries. It remembers every key yielded, so memory grows with the listing.
 	Dedupe bool
@@ -142,7 +142,7 @@ func typedOrRaw(p *problems, name string, n int, raw string, render func() (stri
 
 // ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus).
 // A value of the wrong shape in an item's information is reported in the page's Warnings; an
-// accessRequestId, accountActivityItemId, id or state of the wrong shape fails the page instead
+// AccessRequestID, AccountActivityItemID, ID or State of the wrong shape fails the page instead
 // (the item could not be told apart or followed up). Some tenants answer 400 for an offset at or past
 // the end: ListStatusPage returns that error as is, while ListStatusPages and ListStatus read it
 // as the end of the listing.

@@ -90,9 +90,15 @@ func (t *transport) do(req *http.Request, call *callState) (*http.Response, erro
 		start := t.now()
 		resp, wrote, tok, err := t.send(ctx, call, req, getBody, attempt, sends > 0)
 		report := func(why RetryReason) { t.report(ctx, call, req.Method, attempt, t.now().Sub(start), resp, err, why) }
-		if errors.Is(err, errLocalLimit) {
-			report(RetryNone)
-			return nil, err
+		var ns *notSentError
+		if errors.As(err, &ns) {
+			// Nothing went out: the rate limit or the token stopped this attempt before the
+			// request was handed to the HTTP client. It is no HTTP attempt, so no Attempt hook
+			// fires and the operation's Attempts do not count it.
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, ns.err
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -159,6 +165,13 @@ func (t *transport) do(req *http.Request, call *callState) (*http.Response, erro
 	}
 }
 
+// notSentError carries the error that stopped an attempt before its request was handed to the
+// HTTP client (the rate limit's wait, the token): the server saw nothing of it.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
 // mayRetry reports whether another attempt is allowed, spending budget for it.
 func (t *transport) mayRetry(attempt int) bool {
 	return attempt < t.policy.MaxAttempts && t.budget.take()
@@ -169,11 +182,11 @@ func (t *transport) mayRetry(attempt int) bool {
 func (t *transport) send(ctx context.Context, call *callState, req *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
 	left, err := t.waitTurn(ctx)
 	if err != nil {
-		return nil, false, nil, err
+		return nil, false, nil, &notSentError{err}
 	}
 	tok, err = t.tokens.token(ctx)
 	if err != nil {
-		return nil, false, nil, err
+		return nil, false, nil, &notSentError{err}
 	}
 	// The request was made for this call alone, so it is reused rather than cloned: the
 	// previous attempt's response was closed before a retry, and a retry gets a fresh copy of

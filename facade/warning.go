@@ -16,7 +16,7 @@ import (
 // empty, and Raw holds the value exactly as the server sent it. Warnings come with each
 // StatusPage, go to the handler set by WithWarningHandler, and are logged at warn level.
 type Warning struct {
-	Operation string          // operationId of the call whose response carried the value
+	Operation string          // the name in the spec of the call whose response carried the value
 	Item      int             // index of the item in its page; -1 when the response is not a list
 	Path      string          // JSON path within the item (or response), e.g. "requester.type"
 	Raw       json.RawMessage // the value as the server sent it

@@ -52,7 +52,7 @@ var writes = []struct {
 		return err
 	}},
 	{"cancel", "/access-requests/cancel", func(ctx context.Context, c *facade.Client, id string) error {
-		return c.Cancel(ctx, id, "no longer needed")
+		return c.Cancel(ctx, facade.CancelParams{ID: id, Comment: "no longer needed"})
 	}},
 	{"close", "/access-requests/close", func(ctx context.Context, c *facade.Client, id string) error {
 		_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{id}})
@@ -112,7 +112,7 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 			return err
 		}, facade.ErrRedirect},
 		{"API write 307", fake.Faults{RedirectAPITo: location}, func(c *facade.Client) error {
-			return c.Cancel(context.Background(), "2c9180835d191a86015d28455b4b00a1", "x")
+			return c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d191a86015d28455b4b00a1", Comment: "x"})
 		}, facade.ErrOutcomeUnknown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func ExampleNewServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := c.Cancel(context.Background(), ids[0], "no longer needed"); err != nil {
+	if err := c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "no longer needed"}); err != nil {
 		log.Fatal(err)
 	}
 	st, _ := srv.Status(ids[0])

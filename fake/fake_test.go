@@ -127,11 +127,11 @@ func contractCreateCancelClose(t *testing.T, p protocol) {
 	require.Len(t, again.ExistingRequests, 1, "a pending duplicate is reported, not created")
 
 	first := res.NewRequests[0].AccessRequestIDs[0]
-	require.NoError(t, c.Cancel(ctx, first, "no longer needed"))
+	require.NoError(t, c.Cancel(ctx, facade.CancelParams{ID: first, Comment: "no longer needed"}))
 	st, _ := srv.Status(first)
 	assert.Equal(t, facade.StateCancelled, st.State)
-	assert.ErrorIs(t, c.Cancel(ctx, "no-such-id", "x"), facade.ErrNotFound)
-	assert.ErrorIs(t, c.Cancel(ctx, first, "again"), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
+	assert.ErrorIs(t, c.Cancel(ctx, facade.CancelParams{ID: "no-such-id", Comment: "x"}), facade.ErrNotFound)
+	assert.ErrorIs(t, c.Cancel(ctx, facade.CancelParams{ID: first, Comment: "again"}), facade.ErrBadRequest, "a cancelled request cannot be cancelled again")
 
 	ids := res.NewRequests[1].AccessRequestIDs
 	out, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusCompleted, CompletionStatus: facade.CompletionStatusSuccess, Message: "done"})

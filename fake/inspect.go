@@ -36,7 +36,7 @@ func (s *Server) SeedStatuses(n int, identity string, from time.Time) []string {
 
 // AddStatus stores a status as given (it must have an AccessRequestID), for tests that need
 // particular values.
-func (s *Server) AddStatus(st gen.Status) {
+func (s *Server) AddStatus(st Status) {
 	if st.AccessRequestID == "" {
 		st.AccessRequestID = s.newID()
 	}
@@ -46,7 +46,7 @@ func (s *Server) AddStatus(st gen.Status) {
 }
 
 // Statuses returns a copy of every stored status, in creation order.
-func (s *Server) Statuses() []gen.Status {
+func (s *Server) Statuses() []Status {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	out := make([]gen.Status, len(s.state.statuses))
@@ -57,7 +57,7 @@ func (s *Server) Statuses() []gen.Status {
 }
 
 // Status returns the status of one access request.
-func (s *Server) Status(accessRequestID string) (gen.Status, bool) {
+func (s *Server) Status(accessRequestID string) (Status, bool) {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	st, ok := s.state.byID[accessRequestID]
@@ -76,7 +76,7 @@ func (s *Server) Creates() int {
 }
 
 // Config returns the stored access request configuration.
-func (s *Server) Config() gen.Config {
+func (s *Server) Config() Config {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	return s.state.config

@@ -205,7 +205,7 @@ func (t *tenant) newStatusLocked(identity string, it item, kind gen.RequestType,
 		ClientMetadata:        merged,
 	}
 	if it.comment != "" {
-		s.RequesterComment = gen.Comment{Comment: it.comment, Created: now}
+		s.RequesterComment = gen.AuthoredComment{Comment: it.comment, Created: now}
 	}
 	t.insertLocked(s)
 	return s

@@ -464,1106 +464,1107 @@ func (e RequestStateFilter) Valid() bool {
 	}
 }
 
-// AcceptedBody Body of a 202 answer; normally empty.
+// AcceptedBody is the body of a 202 answer; normally empty.
 type AcceptedBody = map[string]interface{}
 
-// AccessItemRequester The identity that asked for an item.
+// AccessItemRequester is the identity that asked for an item.
 type AccessItemRequester struct {
-	// ID Id of the identity.
+	// ID is the identity's id.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20648
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: William Wilson
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// AccessItemReviewedBy The identity that reviewed an item.
+// AccessItemReviewedBy is the identity that reviewed an item.
 type AccessItemReviewedBy struct {
-	// ID Id of the identity.
+	// ID is the identity's id.
 	//
 	// Example: 2c3780a46faadee4016fb4e018c20652
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: Allen Albertson
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// AccessRequest A request to change access. Use either requestedFor with requestedItems, or (for grants)
-// requestedForWithRequestedItems alone.
+// AccessRequest is a request to change access. Use either requestedFor with requestedItems, or (for
+// grants) requestedForWithRequestedItems alone.
 type AccessRequest struct {
-	// ClientMetadata Caller-defined strings kept with the request.
+	// ClientMetadata holds caller-defined strings kept with the request.
 	//
-	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
+	// Example: {"changeTicket":"CHG0031337","requestedAppName":"test-app"}
 	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
-	// RequestType What the request does to the identities' access; null when unknown.
+	// RequestType is what the request does to the identities' access; empty when the server sends null or leaves it out.
 	//
 	// Example: GRANT_ACCESS
 	RequestType RequestType `json:"requestType,omitempty,omitzero"`
 
-	// RequestedFor Ids of the identities the request is for.
+	// RequestedFor lists the ids of the identities the request is for.
 	//
 	// Example: ["2c918084660f45d6016617daa9210584"]
 	RequestedFor []string `json:"requestedFor,omitempty,omitzero"`
 
-	// RequestedForWithRequestedItems Per-identity items with account selection; grants only.
+	// RequestedForWithRequestedItems lists per-identity items with account selection; grants only.
 	RequestedForWithRequestedItems []IdentityRequest `json:"requestedForWithRequestedItems,omitempty,omitzero"`
 
-	// RequestedItems Items to grant or revoke for every identity in requestedFor.
+	// RequestedItems lists the items to grant or revoke for every identity in requestedFor.
 	RequestedItems []AccessRequestItem `json:"requestedItems,omitempty,omitzero"`
 }
 
-// Config The tenant's access request settings.
+// Config holds the tenant's access request settings.
 type Config struct {
-	// ApprovalReminderAndEscalationConfig Reminders and escalation of approvals that wait too long.
+	// ApprovalReminderAndEscalationConfig holds the reminders and escalation of approvals that wait too long.
 	ApprovalReminderAndEscalationConfig ApprovalReminderAndEscalationConfig `json:"approvalReminderAndEscalationConfig,omitempty,omitzero"`
 
-	// ApprovalsMustBeExternal Approvals happen outside the product.
+	// ApprovalsMustBeExternal is true when approvals happen outside the product.
 	//
 	// Example: true
 	ApprovalsMustBeExternal bool `json:"approvalsMustBeExternal"`
 
-	// AutoApprovalEnabled Requests by an approver for themselves are approved at once.
+	// AutoApprovalEnabled is true when requests by an approver for themselves are approved at once.
 	//
 	// Example: true
 	AutoApprovalEnabled bool `json:"autoApprovalEnabled"`
 
-	// EntitlementRequestConfig Settings for entitlement requests.
+	// EntitlementRequestConfig holds the settings for entitlement requests.
 	EntitlementRequestConfig EntitlementRequestConfig `json:"entitlementRequestConfig"`
 
-	// ReauthorizationEnabled Approvers must sign in again to approve.
+	// ReauthorizationEnabled is true when approvers must sign in again to approve.
 	//
 	// Example: true
 	ReauthorizationEnabled bool `json:"reauthorizationEnabled"`
 
-	// RequestOnBehalfOfConfig Who may request access for someone else.
+	// RequestOnBehalfOfConfig says who may request access for someone else.
 	RequestOnBehalfOfConfig RequestOnBehalfOfConfig    `json:"requestOnBehalfOfConfig"`
 	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
-// AccessRequestItem One role, access profile or entitlement to grant or revoke.
+// AccessRequestItem is one role, access profile or entitlement to grant or revoke.
 type AccessRequestItem struct {
-	// AssignmentID For revokes, the assignment to remove when there are several.
+	// AssignmentID is, for revokes, the assignment to remove when there are several.
 	//
 	// Example: ee48a191c00d49bf9264eb0a4fc3a9fc
 	AssignmentID string `json:"assignmentId,omitempty,omitzero"`
 
-	// ClientMetadata Caller-defined strings kept with this item.
+	// ClientMetadata holds caller-defined strings kept with this item.
 	//
-	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
+	// Example: {"changeTicket":"CHG0031337","requestedAppName":"test-app"}
 	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
-	// Comment Justification; some configurations need one, revokes always do.
+	// Comment is the justification; some configurations need one, revokes always do.
 	//
 	// Example: Needed for the quarterly close.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// ID Id of the access item.
+	// ID is the access item's id.
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
 	ID string `json:"id"`
 
-	// NativeIdentity For revokes, the account to remove access from when there are several.
+	// NativeIdentity is, for revokes, the account to remove access from when there are several.
 	//
 	// Example: CN=User db3377de14bf,OU=YOURCONTAINER, DC=YOURDOMAIN
 	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
 
-	// RemoveDate When the access should end, in UTC and in the future.
+	// RemoveDate is when the access should end, in UTC and in the future.
 	//
 	// Example: 2020-07-11T21:23:15.000Z
 	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
-	// StartDate When the access should start, in UTC.
+	// StartDate is when the access should start, in UTC.
 	//
 	// Example: 2020-06-12T21:22:23.000Z
 	StartDate time.Time `json:"startDate,omitempty,omitzero"`
 
-	// Type The kind of access an item grants.
+	// Type is the kind of access an item grants.
 	Type ItemType `json:"type"`
 }
 
-// AccessRequestPhases One phase a request went through.
+// AccessRequestPhases is one phase a request went through.
 type AccessRequestPhases struct {
-	// Finished When the phase ended.
+	// Finished is when the phase ended.
 	//
 	// Example: 2020-07-12T00:00:00Z
 	Finished time.Time `json:"finished,omitempty,omitzero"`
 
-	// Name Name of the phase.
+	// Name is the phase's name.
 	//
 	// Example: APPROVAL_PHASE
 	Name string `json:"name,omitempty,omitzero"`
 
-	// PhaseReference Field of the status holding this phase's detail.
+	// PhaseReference names the field of the status holding this phase's detail.
 	//
 	// Example: approvalDetails
 	PhaseReference string `json:"phaseReference,omitempty,omitzero"`
 
-	// Result Result of the phase, once finished.
+	// Result is the result of the phase, once finished.
 	//
 	// Example: SUCCESSFUL
 	Result PhaseResult `json:"result,omitempty,omitzero"`
 
-	// Started When the phase began.
+	// Started is when the phase began.
 	//
 	// Example: 2020-07-11T00:00:00Z
 	Started time.Time `json:"started,omitempty,omitzero"`
 
-	// State State of the phase.
+	// State is the state of the phase.
 	//
 	// Example: COMPLETED
 	State PhaseState `json:"state,omitempty,omitzero"`
 }
 
-// PhaseResult Result of the phase, once finished.
+// PhaseResult is the result of the phase, once finished.
 //
 // Example: SUCCESSFUL
 type PhaseResult string
 
-// PhaseState State of the phase.
+// PhaseState is the state of the phase.
 //
 // Example: COMPLETED
 type PhaseState string
 
-// CreateResult What became of a submitted request.
+// CreateResult says what became of a submitted request.
 type CreateResult struct {
-	// ExistingRequests Requests that were already pending for the same identity and item.
+	// ExistingRequests lists requests that were already pending for the same identity and item.
 	//
 	// Example: [{"accessRequestIds":["5d3118c518a44ec7805450d53479ccdc"],"attributesHash":2843118224,"requestedFor":"899fd612ecfc4cf3bf48f14d0afdef89","requestedItemsDetails":[{"id":"779c6fd7171540bbc1184e5946112c28","type":"ROLE"}]}]
 	ExistingRequests []RequestTracking `json:"existingRequests,omitempty,omitzero"`
 
-	// NewRequests Requests created by this call.
+	// NewRequests lists the requests created by this call.
 	//
 	// Example: [{"accessRequestIds":["5d3118c518a44ec7805450d53479ccdb"],"attributesHash":-1928438224,"requestedFor":"899fd612ecfc4cf3bf48f14d0afdef89","requestedItemsDetails":[{"id":"779c6fd7171540bba1184e5946112c28","type":"ENTITLEMENT"}]}]
 	NewRequests []RequestTracking `json:"newRequests,omitempty,omitzero"`
 }
 
-// RequestTracking Where one identity's part of a submitted request went.
+// RequestTracking says where one identity's part of a submitted request went.
 type RequestTracking struct {
-	// AccessRequestIDs Ids of the access requests created or found.
+	// AccessRequestIDs lists the ids of the access requests created or found.
 	//
 	// Example: ["5d3118c518a44ec7805450d53479ccdb"]
 	AccessRequestIDs []string `json:"accessRequestIds,omitempty,omitzero"`
 
-	// AttributesHash Hash the server uses to spot duplicate requests.
+	// AttributesHash is the hash the server uses to spot duplicate requests.
 	//
 	// Example: -1928438224
 	AttributesHash int64 `json:"attributesHash,omitempty,omitzero"`
 
-	// RequestedFor Id of the identity.
+	// RequestedFor is the identity's id.
 	//
 	// Example: 2c918084660f45d6016617daa9210584
 	RequestedFor string `json:"requestedFor,omitempty,omitzero"`
 
-	// RequestedItemsDetails The items concerned.
+	// RequestedItemsDetails lists the items concerned.
 	//
 	// Example: [{"id":"779c6fd7171540bba1184e5946112c28","type":"ENTITLEMENT"}]
 	RequestedItemsDetails []RequestedItemDetails `json:"requestedItemsDetails,omitempty,omitzero"`
 }
 
-// RequestType What the request does to the identities' access; null when unknown.
+// RequestType is what the request does to the identities' access; empty when the server sends null or leaves it out.
 //
 // Example: GRANT_ACCESS
 type RequestType string
 
-// AccountRef One account picked for a requested item.
+// AccountRef is one account picked for a requested item.
 type AccountRef struct {
-	// AccountUUID The account's uuid on its source, if it has one.
+	// AccountUUID is the account's UUID on its source, if it has one.
 	//
 	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
 	AccountUUID string `json:"accountUuid,omitempty,omitzero"`
 
-	// NativeIdentity The account's native identity on its source.
+	// NativeIdentity is the account's native identity on its source.
 	//
 	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
 	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
 }
 
-// ApprovalForwardHistory One forwarding of a work item.
+// ApprovalForwardHistory is one forwarding of a work item.
 type ApprovalForwardHistory struct {
-	// Comment Why it was forwarded.
+	// Comment says why it was forwarded.
 	//
 	// Example: On leave.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// ForwarderName Who forwarded it.
+	// ForwarderName is who forwarded it.
 	//
 	// Example: William Wilson
 	ForwarderName string `json:"forwarderName,omitempty,omitzero"`
 
-	// Modified When it was forwarded.
+	// Modified is when it was forwarded.
 	//
 	// Example: 2019-08-23T18:52:57.398Z
 	Modified time.Time `json:"modified,omitempty,omitzero"`
 
-	// NewApproverName New approver.
+	// NewApproverName is the new approver.
 	//
 	// Example: Al Volta
 	NewApproverName string `json:"newApproverName,omitempty,omitzero"`
 
-	// OldApproverName Previous approver.
+	// OldApproverName is the previous approver.
 	//
 	// Example: Frank Mir
 	OldApproverName string `json:"oldApproverName,omitempty,omitzero"`
 
-	// ReassignmentType How a work item came to its new owner.
+	// ReassignmentType is how a work item came to its new owner.
 	//
 	// Example: AUTOMATIC_REASSIGNMENT
 	ReassignmentType ReassignmentType `json:"reassignmentType,omitempty,omitzero"`
 }
 
-// ApprovalReminderAndEscalationConfig Reminders and escalation of approvals that wait too long.
+// ApprovalReminderAndEscalationConfig holds the reminders and escalation of approvals that wait too long.
 type ApprovalReminderAndEscalationConfig struct {
-	// DaysBetweenReminders Days between reminders.
+	// DaysBetweenReminders is the number of days between reminders.
 	//
 	// Example: 0
 	DaysBetweenReminders *int32 `json:"daysBetweenReminders,omitempty"`
 
-	// DaysUntilEscalation Days before an approval escalates.
+	// DaysUntilEscalation is the number of days before an approval escalates.
 	//
 	// Example: 0
 	DaysUntilEscalation *int32 `json:"daysUntilEscalation,omitempty"`
 
-	// FallbackApproverRef An identity with its name and email.
+	// FallbackApproverRef is an identity with its name and email.
 	FallbackApproverRef IdentityRef `json:"fallbackApproverRef,omitempty,omitzero"`
 
-	// MaxReminders Most reminders sent before escalation.
+	// MaxReminders is the most reminders sent before escalation.
 	//
 	// Example: 1
 	MaxReminders         *int32                     `json:"maxReminders,omitempty"`
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// ApprovalScheme Who is responsible for an approval step.
+// ApprovalScheme names who is responsible for an approval step.
 //
 // Example: MANAGER
 type ApprovalScheme string
 
-// ApprovalStatus One approval step of a requested item.
+// ApprovalStatus is one approval step of a requested item.
 type ApprovalStatus struct {
-	// ApprovalID Id of the approval.
+	// ApprovalID is the approval's id.
 	//
 	// Example: 2c9180877b2b6ea4017b2c545f971429
 	ApprovalID string `json:"approvalId,omitempty,omitzero"`
 
-	// Comment The approver's comment.
+	// Comment is the approver's comment.
 	//
 	// Example: Approved.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// CurrentOwner The identity that reviewed an item.
+	// CurrentOwner is the identity that reviewed an item.
 	CurrentOwner AccessItemReviewedBy `json:"currentOwner,omitempty,omitzero"`
 
-	// ErrorMessages Errors raised by this step.
+	// ErrorMessages lists the errors raised by this step.
 	ErrorMessages []ErrorMessage `json:"errorMessages,omitempty,omitzero"`
 
-	// Forwarded The approval was passed to another owner.
+	// Forwarded is true when the approval was passed to another owner.
 	//
 	// Example: false
 	Forwarded bool `json:"forwarded"`
 
-	// Modified Last change.
+	// Modified is when it last changed.
 	//
 	// Example: 2019-08-23T18:52:57.398Z
 	Modified time.Time `json:"modified,omitempty,omitzero"`
 
-	// OriginalOwner The first owner, when the approval was forwarded.
+	// OriginalOwner is the first owner, when the approval was forwarded.
 	OriginalOwner ApprovalOriginalOwner `json:"originalOwner,omitempty,omitzero"`
 
-	// RemoveDate When the granted access ends.
+	// RemoveDate is when the granted access ends.
 	//
 	// Example: 2020-07-11T00:00:00Z
 	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
-	// Scheme Who is responsible for an approval step.
+	// Scheme names who is responsible for an approval step.
 	//
 	// Example: MANAGER
 	Scheme ApprovalScheme `json:"scheme,omitempty,omitzero"`
 
-	// Status State of an approval or work item.
+	// Status is the state of an approval or work item.
 	//
 	// Example: PENDING
 	Status WorkItemState `json:"status,omitempty,omitzero"`
 }
 
-// ApprovalOriginalOwner The first owner, when the approval was forwarded.
+// ApprovalOriginalOwner is the first owner, when the approval was forwarded.
 type ApprovalOriginalOwner struct {
-	// ID Id of the owner.
+	// ID is the owner's id.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20642
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: Michael Michaels
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// CancelAccessRequest Which request to cancel, and why.
+// CancelAccessRequest names the request to cancel, and why.
 type CancelAccessRequest struct {
-	// AccountActivityID Id of the account activity behind the request.
+	// AccountActivityID is the id of the account activity behind the request (the request's id, as Status.AccessRequestID has it).
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
 	AccountActivityID string `json:"accountActivityId"`
 
-	// Comment Why the request is cancelled.
+	// Comment says why the request is cancelled.
 	//
 	// Example: Requested by mistake.
 	Comment string `json:"comment"`
 }
 
-// CancelledRequestDetails Who cancelled a request, when and why.
+// CancelledRequestDetails says who cancelled a request, when and why.
 type CancelledRequestDetails struct {
-	// Comment The canceller's comment.
+	// Comment is the canceller's comment.
 	//
 	// Example: No longer needed.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// Modified When it was cancelled.
+	// Modified is when it was cancelled.
 	//
 	// Example: 2019-12-20T09:17:12.192Z
 	Modified time.Time `json:"modified,omitempty,omitzero"`
 
-	// Owner An identity that owns something.
+	// Owner is an identity that owns something.
 	Owner Owner `json:"owner,omitempty,omitzero"`
 }
 
-// CloseAccessRequest Which requests to close, and how they should end.
+// CloseAccessRequest names the requests to close, and how they should end.
 type CloseAccessRequest struct {
-	// AccessRequestIDs Ids of the requests to close.
+	// AccessRequestIDs lists the ids of the requests to close.
 	//
 	// Example: ["2c90ad2a70ace7d50170acf22ca90010"]
 	AccessRequestIDs []string `json:"accessRequestIds"`
 
-	// CompletionStatus Completion state to end in.
+	// CompletionStatus is the completion state to end in.
 	//
 	// Example: Failure
 	CompletionStatus CompletionStatus `json:"completionStatus,omitempty,omitzero"`
 
-	// ExecutionStatus Execution state to end in.
+	// ExecutionStatus is the execution state to end in.
 	//
 	// Example: Terminated
 	ExecutionStatus ExecutionStatus `json:"executionStatus,omitempty,omitzero"`
 
-	// Message Note recorded on each closed request.
+	// Message is the note recorded on each closed request.
 	//
 	// Example: Closed by an administrator.
 	Message string `json:"message,omitempty,omitzero"`
 }
 
-// CompletionStatus Completion state to end in.
+// CompletionStatus is the completion state to end in.
 //
 // Example: Failure
 type CompletionStatus string
 
-// ExecutionStatus Execution state to end in.
+// ExecutionStatus is the execution state to end in.
 //
 // Example: Terminated
 type ExecutionStatus string
 
-// Comment A comment with its author and time.
-type Comment struct {
-	// Author Who wrote it.
+// AuthoredComment is a comment with its author and time.
+type AuthoredComment struct {
+	// Author is who wrote it.
 	Author CommentAuthor `json:"author,omitempty,omitzero"`
 
-	// Comment The comment.
+	// Comment is the comment's text.
 	//
 	// Example: Please grant this.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// Created When it was written.
+	// Created is when it was written.
 	//
 	// Example: 2017-07-11T18:45:37.098Z
 	Created time.Time `json:"created,omitempty,omitzero"`
 }
 
-// CommentAuthor Who wrote it.
+// CommentAuthor is who wrote it.
 type CommentAuthor struct {
-	// ID Id of the identity.
+	// ID is the identity's id.
 	//
 	// Example: 2c9180847e25f377017e2ae8cae4650b
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: john.doe
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// ObjectType Kind of object a reference points at.
+// ObjectType is the kind of object a reference points at.
 //
 // Example: IDENTITY
 type ObjectType string
 
-// EntitlementRequestConfig Settings for entitlement requests.
+// EntitlementRequestConfig holds the settings for entitlement requests.
 type EntitlementRequestConfig struct {
-	// AllowEntitlementRequest Entitlements may be requested.
+	// AllowEntitlementRequest is true when entitlements may be requested.
 	//
 	// Example: true
 	AllowEntitlementRequest bool `json:"allowEntitlementRequest"`
 
-	// DeniedCommentsRequired Denials need a comment.
+	// DeniedCommentsRequired is true when denials need a comment.
 	//
 	// Example: false
 	DeniedCommentsRequired bool `json:"deniedCommentsRequired"`
 
-	// GrantRequestApprovalSchemes Comma-separated approvers, in order.
+	// GrantRequestApprovalSchemes lists the approvers, comma-separated, in order.
 	//
 	// Example: entitlementOwner, sourceOwner, manager, workgroup:2c918084660f45d6016617daa9210584
 	GrantRequestApprovalSchemes string `json:"grantRequestApprovalSchemes,omitempty,omitzero"`
 
-	// RequestCommentsRequired Requests need a comment.
+	// RequestCommentsRequired is true when requests need a comment.
 	//
 	// Example: false
 	RequestCommentsRequired bool                       `json:"requestCommentsRequired"`
 	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
-// ErrorMessage A message in one locale.
+// ErrorMessage is a message in one locale.
 type ErrorMessage struct {
-	// Locale BCP 47 tag of the message's language.
+	// Locale is the BCP 47 tag of the message's language.
 	//
 	// Example: en-US
 	Locale string `json:"locale,omitempty,omitzero"`
 
-	// LocaleOrigin How the message's locale was chosen; more values may appear.
+	// LocaleOrigin is how the message's locale was chosen; more values may appear.
 	//
 	// Example: DEFAULT
 	LocaleOrigin LocaleOrigin `json:"localeOrigin,omitempty,omitzero"`
 
-	// Text The message.
+	// Text is the message.
 	//
 	// Example: The request was well formed but its content is not valid.
 	Text string `json:"text,omitempty,omitzero"`
 }
 
-// ErrorMessageList Messages about one failure, one per locale.
+// ErrorMessageList holds messages about one failure, one per locale.
 type ErrorMessageList = []ErrorMessage
 
-// ErrorResponse The vendor's common error body.
+// ErrorResponse is the vendor's common error body.
 type ErrorResponse struct {
-	// Causes Further detail on the reasons.
+	// Causes gives further detail on the reasons.
 	Causes []ErrorMessage `json:"causes,omitempty,omitzero"`
 
-	// DetailCode Fine-grained error code.
+	// DetailCode is the fine-grained error code.
 	//
 	// Example: 400.1 Bad Request Content
 	DetailCode string `json:"detailCode,omitempty,omitzero"`
 
-	// Messages Localized reasons.
+	// Messages lists the reasons, localized.
 	Messages []ErrorMessage `json:"messages,omitempty,omitzero"`
 
-	// TrackingID Id to quote to the vendor's support.
+	// TrackingID is the id to quote to the vendor's support.
 	//
 	// Example: e7eab60924f64aa284175b9fa3309599
 	TrackingID string `json:"trackingId,omitempty,omitzero"`
 }
 
-// IdentityRef An identity with its name and email.
+// IdentityRef is an identity with its name and email.
 type IdentityRef struct {
-	// Email Email address.
+	// Email is the email address.
 	//
 	// Example: alison.ferguso@example.com
 	Email string `json:"email,omitempty,omitzero"`
 
-	// ID Id of the identity.
+	// ID is the identity's id.
 	//
 	// Example: 5168015d32f890ca15812c9180835d2e
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: Alison Ferguso
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
+	// Type is the kind of object referred to.
 	//
 	// Example: IDENTITY
 	Type                 string                     `json:"type,omitempty,omitzero"`
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// ItemType The kind of access an item grants.
+// ItemType is the kind of access an item grants.
 type ItemType string
 
-// LocaleOrigin How the message's locale was chosen; more values may appear.
+// LocaleOrigin is how the message's locale was chosen; more values may appear.
 //
 // Example: DEFAULT
 type LocaleOrigin string
 
-// ManualWorkItemDetails A manual provisioning task of a requested item.
+// ManualWorkItemDetails is a manual provisioning task of a requested item.
 type ManualWorkItemDetails struct {
-	// CurrentOwner Who holds the task now.
+	// CurrentOwner is who holds the task now.
 	CurrentOwner WorkItemCurrentOwner `json:"currentOwner,omitempty,omitzero"`
 
-	// ForwardHistory Every forwarding, oldest first.
+	// ForwardHistory lists every forwarding, oldest first.
 	ForwardHistory []ApprovalForwardHistory `json:"forwardHistory,omitempty,omitzero"`
 
-	// Forwarded The task was passed to another owner.
+	// Forwarded is true when the task was passed to another owner.
 	//
 	// Example: true
 	Forwarded bool `json:"forwarded"`
 
-	// Modified Last change.
+	// Modified is when it last changed.
 	//
 	// Example: 2019-08-23T18:52:57.398Z
 	Modified time.Time `json:"modified,omitempty,omitzero"`
 
-	// OriginalOwner The first owner, when the task was forwarded.
+	// OriginalOwner is the first owner, when the task was forwarded.
 	OriginalOwner WorkItemOriginalOwner `json:"originalOwner,omitempty,omitzero"`
 
-	// Status State of an approval or work item.
+	// Status is the state of an approval or work item.
 	//
 	// Example: PENDING
 	Status WorkItemState `json:"status,omitempty,omitzero"`
 }
 
-// WorkItemCurrentOwner Who holds the task now.
+// WorkItemCurrentOwner is who holds the task now.
 type WorkItemCurrentOwner struct {
-	// ID Id of the owner.
+	// ID is the owner's id.
 	//
 	// Example: 2c3780a46faadee4016fb4e018c20652
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: Allen Albertson
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// WorkItemOriginalOwner The first owner, when the task was forwarded.
+// WorkItemOriginalOwner is the first owner, when the task was forwarded.
 type WorkItemOriginalOwner struct {
-	// ID Id of the owner.
+	// ID is the owner's id.
 	//
 	// Example: 2c7180a46faadee4016fb4e018c20642
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: Michael Michaels
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// WorkItemState State of an approval or work item.
+// WorkItemState is the state of an approval or work item.
 //
 // Example: PENDING
 type WorkItemState string
 
-// Owner An identity that owns something.
+// Owner is an identity that owns something.
 type Owner struct {
-	// ID Id of the identity.
+	// ID is the identity's id.
 	//
 	// Example: 2c9180a46faadee4016fb4e018c20639
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: Support
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// OwnerType What kind of identity or group a reference names.
+// OwnerType is the kind of identity or group a reference names.
 type OwnerType string
 
-// PreApprovalTriggerDetails The decision of a pre-approval trigger.
+// PreApprovalTriggerDetails is the decision of a pre-approval trigger.
 type PreApprovalTriggerDetails struct {
-	// Comment The decision's comment.
+	// Comment is the decision's comment.
 	//
 	// Example: Access is Approved
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// Decision What was decided.
+	// Decision is what was decided.
 	//
 	// Example: APPROVED
 	Decision PreApprovalDecision `json:"decision,omitempty,omitzero"`
 
-	// Reviewer Who decided.
+	// Reviewer is who decided.
 	//
 	// Example: John Doe
 	Reviewer string `json:"reviewer,omitempty,omitzero"`
 }
 
-// PreApprovalDecision What was decided.
+// PreApprovalDecision is what was decided.
 //
 // Example: APPROVED
 type PreApprovalDecision string
 
-// ProvisioningDetails Pointers to more detail on provisioning.
+// ProvisioningDetails points to more detail on provisioning.
 type ProvisioningDetails struct {
-	// OrderedSubPhaseReferences Comma-separated names of fields holding sub-phase detail.
+	// OrderedSubPhaseReferences lists, comma-separated, the fields holding sub-phase detail.
 	//
 	// Example: manualWorkItemDetails
 	OrderedSubPhaseReferences string `json:"orderedSubPhaseReferences,omitempty,omitzero"`
 }
 
-// RateLimitedBody Body of a 429 answer.
+// RateLimitedBody is the body of a 429 answer.
 type RateLimitedBody struct {
-	// Message Human-readable note about the limit.
+	// Message is a human-readable note about the limit.
 	//
 	// Example:  Rate Limit Exceeded
 	Message string `json:"message,omitempty,omitzero"`
 }
 
-// ReassignmentType How a work item came to its new owner.
+// ReassignmentType is how a work item came to its new owner.
 //
 // Example: AUTOMATIC_REASSIGNMENT
 type ReassignmentType string
 
-// RequestOnBehalfOfConfig Who may request access for someone else.
+// RequestOnBehalfOfConfig says who may request access for someone else.
 type RequestOnBehalfOfConfig struct {
-	// AllowRequestOnBehalfOfAnyoneByAnyone Anyone may request for anyone.
+	// AllowRequestOnBehalfOfAnyoneByAnyone is true when anyone may request for anyone.
 	//
 	// Example: true
 	AllowRequestOnBehalfOfAnyoneByAnyone bool `json:"allowRequestOnBehalfOfAnyoneByAnyone"`
 
-	// AllowRequestOnBehalfOfEmployeeByManager Managers may request for their reports.
+	// AllowRequestOnBehalfOfEmployeeByManager is true when managers may request for their reports.
 	//
 	// Example: true
 	AllowRequestOnBehalfOfEmployeeByManager bool                       `json:"allowRequestOnBehalfOfEmployeeByManager"`
 	AdditionalProperties                    map[string]json.RawMessage `json:"-"`
 }
 
-// RequestedAccountRef An account an item was requested on.
+// RequestedAccountRef is an account an item was requested on.
 type RequestedAccountRef struct {
-	// AccountID The account's native identity.
+	// AccountID is the account's native identity.
 	//
 	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
 	AccountID string `json:"accountId,omitempty,omitzero"`
 
-	// AccountUUID The account's uuid on its source.
+	// AccountUUID is the account's UUID on its source.
 	//
 	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
 	AccountUUID string `json:"accountUuid,omitempty,omitzero"`
 
-	// Name Display name of the account.
+	// Name is the account's display name.
 	//
 	// Example: Glen.067da3248e914
 	Name string `json:"name,omitempty,omitzero"`
 
-	// SourceName Name of the account's source.
+	// SourceName is the name of the account's source.
 	//
 	// Example: Multi Account AD source name
 	SourceName string `json:"sourceName,omitempty,omitzero"`
 
-	// Type Kind of object a reference points at.
+	// Type is the kind of object a reference points at.
 	//
 	// Example: IDENTITY
 	Type ObjectType `json:"type,omitempty,omitzero"`
 }
 
-// IdentityRequest One identity and the items requested for it.
+// IdentityRequest is one identity and the items requested for it.
 type IdentityRequest struct {
-	// IdentityID Id of the identity.
+	// IdentityID is the identity's id.
 	//
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
 	IdentityID string `json:"identityId"`
 
-	// RequestedItems Items for this identity.
+	// RequestedItems lists the items for this identity.
 	RequestedItems []IdentityItem `json:"requestedItems"`
 }
 
-// RequestedItemDetails An item named in a tracking entry.
+// RequestedItemDetails is an item named in a tracking entry.
 type RequestedItemDetails struct {
-	// ID Id of the access item.
+	// ID is the access item's id.
 	//
 	// Example: 779c6fd7171540bba1184e5946112c28
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Type The kind of access an item grants.
+	// Type is the kind of access an item grants.
 	Type ItemType `json:"type,omitempty,omitzero"`
 }
 
-// IdentityItem One item in the per-identity request form, with optional account selection.
+// IdentityItem is one item in the per-identity request form, with optional account selection.
 type IdentityItem struct {
-	// AccountSelection Which accounts get the item, when the identity has several on a source.
+	// AccountSelection picks the accounts that get the item, when the identity has several on a source.
 	AccountSelection []AccountSelection `json:"accountSelection,omitempty,omitzero"`
 
-	// ClientMetadata Caller-defined strings kept with this item.
+	// ClientMetadata holds caller-defined strings kept with this item.
 	//
-	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
+	// Example: {"changeTicket":"CHG0031337","requestedAppName":"test-app"}
 	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
-	// Comment Justification for this item.
+	// Comment is the justification for this item.
 	//
 	// Example: Needed for the quarterly close.
 	Comment string `json:"comment,omitempty,omitzero"`
 
-	// ID Id of the access item.
+	// ID is the access item's id.
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
 	ID string `json:"id"`
 
-	// RemoveDate When the access should end, in UTC and in the future.
+	// RemoveDate is when the access should end, in UTC and in the future.
 	//
 	// Example: 2020-07-11T21:23:15.000Z
 	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
-	// StartDate When the access should start, in UTC.
+	// StartDate is when the access should start, in UTC.
 	//
 	// Example: 2020-06-12T21:22:23.000Z
 	StartDate time.Time `json:"startDate,omitempty,omitzero"`
 
-	// Type The kind of access an item grants.
+	// Type is the kind of access an item grants.
 	Type ItemType `json:"type"`
 }
 
-// Status Status of one item requested for one identity.
+// Status is the status of one item requested for one identity: one row of the status listing.
 type Status struct {
-	// AccessRequestID Id of the access request (the account activity).
+	// AccessRequestID is the access request's id (its account activity's id).
 	//
 	// Example: 2b838de9-db9b-abcf-e646-d4f274ad4238
 	AccessRequestID string `json:"accessRequestId,omitempty,omitzero"`
 
-	// AccessRequestPhases The phases so far, in order.
+	// AccessRequestPhases lists the phases so far, in order.
 	AccessRequestPhases []AccessRequestPhases `json:"accessRequestPhases,omitempty,omitzero"`
 
-	// AccountActivityItemID Id of the account activity item.
+	// AccountActivityItemID is the account activity item's id.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
 	AccountActivityItemID string `json:"accountActivityItemId,omitempty,omitzero"`
 
-	// ApprovalDetails Each approval step.
+	// ApprovalDetails lists each approval step.
 	ApprovalDetails []ApprovalStatus `json:"approvalDetails,omitempty,omitzero"`
 
-	// ApprovalIDs Ids of the approvals.
+	// ApprovalIDs lists the ids of the approvals.
 	//
 	// Example: ["85f0cf482dd44327b593624c07906c21","fa57e1bfa36f41ee85e33ee59fcbeac5"]
 	ApprovalIDs []string `json:"approvalIds,omitempty,omitzero"`
 
-	// Cancelable The request can still be cancelled.
+	// Cancelable is true while the request can still be cancelled.
 	//
 	// Example: true
 	Cancelable bool `json:"cancelable"`
 
-	// CancelledRequestDetails Who cancelled a request, when and why.
+	// CancelledRequestDetails says who cancelled a request, when and why.
 	CancelledRequestDetails CancelledRequestDetails `json:"cancelledRequestDetails,omitempty,omitzero"`
 
-	// ClientMetadata Caller-defined strings sent with the request.
+	// ClientMetadata holds the caller-defined strings sent with the request.
 	//
 	// Example: {"key1":"value1","key2":"value2"}
 	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
-	// Created When the request was made.
+	// Created is when the request was made.
 	//
 	// Example: 2019-08-23T18:40:35.772Z
 	Created time.Time `json:"created,omitempty,omitzero"`
 
-	// Description Description of the item.
+	// Description is the item's description.
 	//
 	// Example: Grants the engineering tools.
 	Description string `json:"description,omitempty,omitzero"`
 
-	// ErrorMessages Errors raised while approving or provisioning, grouped per failure.
+	// ErrorMessages lists the errors raised while approving or provisioning, grouped per failure.
 	ErrorMessages []ErrorMessageList `json:"errorMessages,omitempty,omitzero"`
 
-	// ID Id of the requested item.
+	// ID is the requested item's id.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
 	ID string `json:"id,omitempty,omitzero"`
 
-	// ManualWorkItemDetails Manual provisioning tasks.
+	// ManualWorkItemDetails lists the manual provisioning tasks.
 	ManualWorkItemDetails []ManualWorkItemDetails `json:"manualWorkItemDetails,omitempty,omitzero"`
 
-	// Modified Last change.
+	// Modified is when it last changed.
 	//
 	// Example: 2019-08-23T18:52:59.162Z
 	Modified time.Time `json:"modified,omitempty,omitzero"`
 
-	// Name Display name of the item.
+	// Name is the item's display name.
 	//
 	// Example: AccessProfile1
 	Name string `json:"name,omitempty,omitzero"`
 
-	// PreApprovalTriggerDetails The decision of a pre-approval trigger.
+	// PreApprovalTriggerDetails is the decision of a pre-approval trigger.
 	PreApprovalTriggerDetails PreApprovalTriggerDetails `json:"preApprovalTriggerDetails,omitempty,omitzero"`
 
-	// PrivilegeLevel Privilege level of the item.
+	// PrivilegeLevel is the privilege level of the item.
 	//
 	// Example: High
 	PrivilegeLevel string `json:"privilegeLevel,omitempty,omitzero"`
 
-	// ProvisioningDetails Pointers to more detail on provisioning.
+	// ProvisioningDetails points to more detail on provisioning.
 	ProvisioningDetails ProvisioningDetails `json:"provisioningDetails,omitempty,omitzero"`
 
-	// RemoveDate When the access is due to end.
+	// RemoveDate is when the access is due to end.
 	//
 	// Example: 2019-10-23T00:00:00.000Z
 	RemoveDate time.Time `json:"removeDate,omitempty,omitzero"`
 
-	// RequestType What the request does to the identities' access; null when unknown.
+	// RequestType is what the request does to the identities' access; empty when the server sends null or leaves it out.
 	//
 	// Example: GRANT_ACCESS
 	RequestType RequestType `json:"requestType,omitempty,omitzero"`
 
-	// RequestedAccounts Accounts the item was requested on.
+	// RequestedAccounts lists the accounts the item was requested on.
 	RequestedAccounts []RequestedAccountRef `json:"requestedAccounts,omitempty,omitzero"`
 
-	// RequestedFor The identity the item was requested for.
+	// RequestedFor is the identity the item was requested for.
 	RequestedFor AccessItemRequestedFor `json:"requestedFor,omitempty,omitzero"`
 
-	// Requester The identity that asked for an item.
+	// Requester is the identity that asked for an item.
 	Requester AccessItemRequester `json:"requester,omitempty,omitzero"`
 
-	// RequesterComment A comment with its author and time.
-	RequesterComment Comment `json:"requesterComment,omitempty,omitzero"`
+	// RequesterComment is a comment with its author and time.
+	RequesterComment AuthoredComment `json:"requesterComment,omitempty,omitzero"`
 
-	// SodViolationContext A finished separation-of-duties check.
+	// SodViolationContext is a finished separation-of-duties check.
 	SodViolationContext SodViolationContextCheckCompleted `json:"sodViolationContext,omitempty,omitzero"`
 
-	// StartDate When the access starts.
+	// StartDate is when the access starts.
 	//
 	// Example: 2019-10-21T00:00:00.000Z
 	StartDate time.Time `json:"startDate,omitempty,omitzero"`
 
-	// State Where a requested item stands.
+	// State is where a requested item stands.
 	//
 	// Example: EXECUTING
 	State State `json:"state,omitempty,omitzero"`
 
-	// Type The kind of access an item grants.
+	// Type is the kind of access an item grants.
 	Type ItemType `json:"type,omitempty,omitzero"`
 }
 
-// AccessItemRequestedFor The identity the item was requested for.
+// AccessItemRequestedFor is the identity the item was requested for.
 type AccessItemRequestedFor struct {
-	// ID Id of the identity.
+	// ID is the identity's id.
 	//
 	// Example: 2c9180835d191a86015d28455b4b232a
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Display name.
+	// Name is the display name.
 	//
 	// Example: William Wilson
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type What kind of identity or group a reference names.
+	// Type is the kind of identity or group a reference names.
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
-// State Where a requested item stands.
+// State is where a requested item stands.
 //
 // Example: EXECUTING
 type State string
 
-// SodExemptCriteria One access item on a side of a policy.
+// SodExemptCriteria is one access item on a side of a policy.
 type SodExemptCriteria struct {
-	// Existing The identity already has this access.
+	// Existing is true when the identity already has this access.
 	//
 	// Example: true
 	Existing bool `json:"existing"`
 
-	// ID Id of the access item.
+	// ID is the access item's id.
 	//
 	// Example: 2c918085771e9d3301773b3cb66f6398
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Name of the access item.
+	// Name is the access item's name.
 	//
 	// Example: My HR Entitlement
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object a reference points at.
+	// Type is the kind of object a reference points at.
 	//
 	// Example: IDENTITY
 	Type ObjectType `json:"type,omitempty,omitzero"`
 }
 
-// SodPolicy A separation-of-duties policy.
+// SodPolicy is a separation-of-duties policy.
 type SodPolicy struct {
-	// ID Id of the policy.
+	// ID is the policy's id.
 	//
 	// Example: 0f11f2a4-7c94-4bf3-a2bd-742580fe3bde
 	ID string `json:"id,omitempty,omitzero"`
 
-	// Name Name of the policy.
+	// Name is the policy's name.
 	//
 	// Example: Business SOD Policy
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Type Kind of object referred to.
+	// Type is the kind of object referred to.
 	//
 	// Example: SOD_POLICY
 	Type SodPolicyType `json:"type,omitempty,omitzero"`
 }
 
-// SodPolicyType Kind of object referred to.
+// SodPolicyType is the kind of object referred to.
 //
 // Example: SOD_POLICY
 type SodPolicyType string
 
-// SodViolationCheckResult Outcome of a separation-of-duties check.
+// SodViolationCheckResult is the outcome of a separation-of-duties check.
 type SodViolationCheckResult struct {
-	// ClientMetadata Caller-defined strings of the request.
+	// ClientMetadata holds the caller-defined strings of the request.
 	//
-	// Example: {"requestedAppId":"2c91808f7892918f0178b78da4a305a1","requestedAppName":"test-app"}
+	// Example: {"changeTicket":"CHG0031337","requestedAppName":"test-app"}
 	ClientMetadata map[string]string `json:"clientMetadata,omitempty,omitzero"`
 
-	// Message Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+	// Message says why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
 	Message *SodViolationMessage `json:"message,omitempty"`
 
-	// ViolatedPolicies The violated policies.
+	// ViolatedPolicies lists the violated policies.
 	ViolatedPolicies []SodPolicy `json:"violatedPolicies,omitempty,omitzero"`
 
-	// ViolationContexts Each violated policy with its conflict.
+	// ViolationContexts lists each violated policy with its conflict.
 	ViolationContexts []SodViolationContext `json:"violationContexts,omitempty,omitzero"`
 }
 
-// SodViolationMessage Why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
+// SodViolationMessage says why the check failed. The schema the vendor publishes says one message; its own example, and servers serving it, send a list of messages. Both are accepted.
 type SodViolationMessage struct {
 	union json.RawMessage
 }
 
-// SodViolationContext One policy that would be violated, and the access in conflict.
+// SodViolationContext is one policy that would be violated, and the access in conflict.
 type SodViolationContext struct {
-	// ConflictingAccessCriteria The two sides of the conflict.
+	// ConflictingAccessCriteria holds the two sides of the conflict.
 	ConflictingAccessCriteria ConflictingAccessCriteria `json:"conflictingAccessCriteria,omitempty,omitzero"`
 
-	// Policy A separation-of-duties policy.
+	// Policy is a separation-of-duties policy.
 	Policy SodPolicy `json:"policy,omitempty,omitzero"`
 }
 
-// ConflictingAccessLeft Access on the left side.
+// ConflictingAccessLeft is the access on the left side.
 type ConflictingAccessLeft struct {
-	// CriteriaList The items.
+	// CriteriaList lists the access items.
 	CriteriaList []SodExemptCriteria `json:"criteriaList,omitempty,omitzero"`
 }
 
-// ConflictingAccessRight Access on the right side.
+// ConflictingAccessRight is the access on the right side.
 type ConflictingAccessRight struct {
-	// CriteriaList The items.
+	// CriteriaList lists the access items.
 	CriteriaList []SodExemptCriteria `json:"criteriaList,omitempty,omitzero"`
 }
 
-// ConflictingAccessCriteria The two sides of the conflict.
+// ConflictingAccessCriteria holds the two sides of the conflict.
 type ConflictingAccessCriteria struct {
-	// LeftCriteria Access on the left side.
+	// LeftCriteria is the access on the left side.
 	LeftCriteria ConflictingAccessLeft `json:"leftCriteria,omitempty,omitzero"`
 
-	// RightCriteria Access on the right side.
+	// RightCriteria is the access on the right side.
 	RightCriteria ConflictingAccessRight `json:"rightCriteria,omitempty,omitzero"`
 }
 
-// SodViolationContextCheckCompleted A finished separation-of-duties check.
+// SodViolationContextCheckCompleted is a finished separation-of-duties check.
 type SodViolationContextCheckCompleted struct {
-	// State Whether the check itself ran.
+	// State says whether the check itself ran.
 	//
 	// Example: SUCCESS
 	State SodCheckState `json:"state,omitempty,omitzero"`
 
-	// UUID Id of the check.
+	// UUID is the check's id.
 	//
 	// Example: f73d16e9-a038-46c5-b217-1246e15fdbdd
 	UUID string `json:"uuid,omitempty,omitzero"`
 
-	// ViolationCheckResult Outcome of a separation-of-duties check.
+	// ViolationCheckResult is the outcome of a separation-of-duties check.
 	ViolationCheckResult SodViolationCheckResult `json:"violationCheckResult,omitempty,omitzero"`
 }
 
-// SodCheckState Whether the check itself ran.
+// SodCheckState says whether the check itself ran.
 //
 // Example: SUCCESS
 type SodCheckState string
 
-// AccountSelection The accounts picked on one source.
+// AccountSelection names the accounts picked on one source.
 type AccountSelection struct {
-	// Accounts Accounts on that source that should receive the item.
+	// Accounts lists the accounts on that source that should receive the item.
 	Accounts []AccountRef `json:"accounts,omitempty,omitzero"`
 
-	// SourceID Id of the source.
+	// SourceID is the source's id.
 	//
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
 	SourceID string `json:"sourceId,omitempty,omitzero"`
 }
 
-// UnauthorizedBody Body of a 401 answer.
+// UnauthorizedBody is the body of a 401 answer.
 type UnauthorizedBody struct {
-	// Error Why the token was refused.
+	// Error says why the token was refused.
 	//
 	// Example: JWT validation failed: JWT is expired
 	Error string `json:"error,omitempty,omitzero"`
 }
 
-// Accepted Body of a 202 answer; normally empty.
+// Accepted is the body of a 202 answer; normally empty.
 type Accepted = AcceptedBody
 
-// BadRequest The vendor's common error body.
+// BadRequest is the vendor's common error body.
 type BadRequest = ErrorResponse
 
-// Forbidden The vendor's common error body.
+// Forbidden is the vendor's common error body.
 type Forbidden = ErrorResponse
 
-// InternalError The vendor's common error body.
+// InternalError is the vendor's common error body.
 type InternalError = ErrorResponse
 
-// NotFound The vendor's common error body.
+// NotFound is the vendor's common error body.
 type NotFound = ErrorResponse
 
-// TooManyRequests Body of a 429 answer.
+// TooManyRequests is the body of a 429 answer.
 type TooManyRequests = RateLimitedBody
 
-// Unauthorized Body of a 401 answer.
+// Unauthorized is the body of a 401 answer.
 type Unauthorized = UnauthorizedBody
 
 // ListAccessRequestStatusParams defines parameters for ListAccessRequestStatus.
 type ListAccessRequestStatusParams struct {
-	// RequestedFor Identity the requests were made for ("me" for the caller). Not with regarding-identity.
+	// RequestedFor keeps requests made for this identity ("me" for the caller). Not with regarding-identity.
 	RequestedFor *string `form:"requested-for,omitempty" json:"requested-for,omitempty"`
 
-	// RequestedBy Identity that made the requests ("me" for the caller). Not with regarding-identity.
+	// RequestedBy keeps requests made by this identity ("me" for the caller). Not with regarding-identity.
 	RequestedBy *string `form:"requested-by,omitempty" json:"requested-by,omitempty"`
 
-	// RegardingIdentity Identity that is either requester or target ("me" for the caller). Not with requested-for or requested-by.
+	// RegardingIdentity keeps requests this identity made or is the target of ("me" for the caller). Not with requested-for or requested-by.
 	RegardingIdentity *string `form:"regarding-identity,omitempty" json:"regarding-identity,omitempty"`
 
-	// AssignedTo Identity that owns the request's work item ("me" for the caller).
+	// AssignedTo keeps requests whose work item this identity owns ("me" for the caller).
 	AssignedTo *string `form:"assigned-to,omitempty" json:"assigned-to,omitempty"`
 
-	// Count When true, X-Total-Count carries the number of matches ignoring limit and offset.
+	// Count asks, when true, for X-Total-Count to carry the number of matches ignoring limit and offset.
 	Count *bool `form:"count,omitempty" json:"count,omitempty"`
 
-	// Limit Largest number of entries in one page.
+	// Limit is the largest number of entries in one page.
 	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Offset How many matching entries to skip; 0 when absent.
+	// Offset is how many matching entries to skip; 0 when absent.
 	Offset *int32 `form:"offset,omitempty" json:"offset,omitempty"`
 
-	// Filters Filter expression in the vendor's standard collection syntax, terms joined with "and".
-	// Fields and operators accepted: accessRequestId (eq, in, ge, gt, le, lt, ne, sw);
-	// accountActivityItemId (eq, in, ge, gt, le, lt, ne, isnull, sw); created (eq, in, ge,
-	// gt, le, lt, ne, isnull, sw).
+	// Filters is a filter expression in the vendor's standard collection syntax, terms joined with
+	// "and". Fields and their operators: the access request's id (eq, in, ge, gt, le, lt,
+	// ne, sw); the account activity item's id (eq, in, ge, gt, le, lt, ne, isnull, sw);
+	// created (eq, in, ge, gt, le, lt, ne, isnull, sw). The exact field names are in the
+	// parameter's example and in the facade's filter builders.
 	Filters *string `form:"filters,omitempty" json:"filters,omitempty"`
 
-	// Sorters Comma-separated sort keys, each optionally prefixed with "-" for descending. Keys
-	// accepted: created, modified, accountActivityItemId, name.
+	// Sorters lists sort keys, comma-separated, each optionally prefixed with "-" for descending:
+	// created, modified, name, or the account activity item's id.
 	Sorters *string `form:"sorters,omitempty" json:"sorters,omitempty"`
 
-	// RequestState Only entries in this state; EXECUTING is the one value the server accepts.
+	// RequestState keeps only entries in this state; EXECUTING is the one value the server accepts.
 	RequestState *RequestStateFilter `form:"request-state,omitempty" json:"request-state,omitempty"`
 }
 

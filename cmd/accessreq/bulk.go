@@ -278,7 +278,7 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 	}
 	if f.dryRun {
 		for _, id := range ids {
-			if err := s.c.Cancel(ctx, id, comment); err != nil {
+			if err := s.c.Cancel(ctx, facade.CancelParams{ID: id, Comment: comment}); err != nil {
 				return err
 			}
 		}
@@ -292,7 +292,7 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 	calls := 0
 	for i, id := range ids {
 		calls++
-		if err = s.c.Cancel(ctx, id, comment); err != nil {
+		if err = s.c.Cancel(ctx, facade.CancelParams{ID: id, Comment: comment}); err != nil {
 			o = outcomeOf(ids[:i], ids[i:i+1], ids[i+1:], err)
 			break
 		}

@@ -124,12 +124,12 @@ func (a *app) demo(ctx context.Context) error {
 	}
 
 	step(5, "Cancel Alice's role request")
-	if err := c.Cancel(ctx, aliceIDs[0], "Requested by mistake"); err != nil {
+	if err := c.Cancel(ctx, facade.CancelParams{ID: aliceIDs[0], Comment: "Requested by mistake"}); err != nil {
 		return err
 	}
 	st, _ := srv.Status(aliceIDs[0])
 	fmt.Fprintf(out, "   %s is now %s\n", aliceIDs[0], st.State)
-	err = c.Cancel(ctx, "no-such-request", "typo")
+	err = c.Cancel(ctx, facade.CancelParams{ID: "no-such-request", Comment: "typo"})
 	fmt.Fprintf(out, "   cancelling an unknown id: %v\n", err)
 
 	step(6, "Close Bob's earlier requests as completed")

@@ -49,7 +49,7 @@ func main() {
 	if _, err := c.Wait(ctx, ids[0], facade.WaitParams{Interval: time.Millisecond}); err != nil {
 		log.Fatal(err)
 	}
-	_ = c.Cancel(ctx, "no-such-request", "shows a failed operation")
+	_ = c.Cancel(ctx, facade.CancelParams{ID: "no-such-request", Comment: "shows a failed operation"})
 
 	for _, s := range spans.Ended() {
 		fmt.Printf("%s %s", s.Name(), s.Status().Code)

@@ -19,26 +19,26 @@ import (
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// GetAccessRequestConfig Get access request configuration
+	// GetAccessRequestConfig reads the access request configuration
 	// (GET /access-request-config)
 	//
 	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
 	GetAccessRequestConfig(w http.ResponseWriter, r *http.Request)
-	// SetAccessRequestConfig Update access request configuration
+	// SetAccessRequestConfig replaces the access request configuration
 	// (PUT /access-request-config)
 	//
 	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
 	SetAccessRequestConfig(w http.ResponseWriter, r *http.Request)
-	// ListAccessRequestStatus Access request status
+	// ListAccessRequestStatus lists the status of requested items
 	// (GET /access-request-status)
 	ListAccessRequestStatus(w http.ResponseWriter, r *http.Request, params ListAccessRequestStatusParams)
-	// CreateAccessRequest Submit access request
+	// CreateAccessRequest submits an access request
 	// (POST /access-requests)
 	CreateAccessRequest(w http.ResponseWriter, r *http.Request)
-	// CancelAccessRequest Cancel access request
+	// CancelAccessRequest cancels an access request
 	// (POST /access-requests/cancel)
 	CancelAccessRequest(w http.ResponseWriter, r *http.Request)
-	// CloseAccessRequest Close access request
+	// CloseAccessRequest closes access requests
 	// (POST /access-requests/close)
 	CloseAccessRequest(w http.ResponseWriter, r *http.Request)
 }
@@ -1006,26 +1006,26 @@ func (response CloseAccessRequest500JSONResponse) VisitCloseAccessRequestRespons
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// GetAccessRequestConfig Get access request configuration
+	// GetAccessRequestConfig reads the access request configuration
 	// (GET /access-request-config)
 	//
 	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
 	GetAccessRequestConfig(ctx context.Context, request GetAccessRequestConfigRequestObject) (GetAccessRequestConfigResponseObject, error)
-	// SetAccessRequestConfig Update access request configuration
+	// SetAccessRequestConfig replaces the access request configuration
 	// (PUT /access-request-config)
 	//
 	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
 	SetAccessRequestConfig(ctx context.Context, request SetAccessRequestConfigRequestObject) (SetAccessRequestConfigResponseObject, error)
-	// ListAccessRequestStatus Access request status
+	// ListAccessRequestStatus lists the status of requested items
 	// (GET /access-request-status)
 	ListAccessRequestStatus(ctx context.Context, request ListAccessRequestStatusRequestObject) (ListAccessRequestStatusResponseObject, error)
-	// CreateAccessRequest Submit access request
+	// CreateAccessRequest submits an access request
 	// (POST /access-requests)
 	CreateAccessRequest(ctx context.Context, request CreateAccessRequestRequestObject) (CreateAccessRequestResponseObject, error)
-	// CancelAccessRequest Cancel access request
+	// CancelAccessRequest cancels an access request
 	// (POST /access-requests/cancel)
 	CancelAccessRequest(ctx context.Context, request CancelAccessRequestRequestObject) (CancelAccessRequestResponseObject, error)
-	// CloseAccessRequest Close access request
+	// CloseAccessRequest closes access requests
 	// (POST /access-requests/close)
 	CloseAccessRequest(ctx context.Context, request CloseAccessRequestRequestObject) (CloseAccessRequestResponseObject, error)
 }
