@@ -236,13 +236,18 @@ func checkPatch(patch map[string]json.RawMessage, t reflect.Type, base map[strin
 }
 
 // mergeObjects applies patch onto base (RFC 7386 without its null): objects on both sides
-// merge member by member, anything else in patch replaces base's value. Neither map changes.
+// merge member by member, anything else in patch replaces base's value. Every value keeps its
+// JSON as written; only an object whose members change is written anew, its members in name
+// order. Neither map changes.
 func mergeObjects(base, patch map[string]json.RawMessage) map[string]json.RawMessage {
 	out := maps.Clone(base)
 	if out == nil {
 		out = map[string]json.RawMessage{}
 	}
 	for name, raw := range patch {
+		if sameJSON(raw, out[name]) {
+			continue
+		}
 		if isObject(raw) && isObject(out[name]) {
 			b, errB := objectOf(out[name])
 			p, errP := objectOf(raw)
@@ -256,6 +261,15 @@ func mergeObjects(base, patch map[string]json.RawMessage) map[string]json.RawMes
 		out[name] = raw
 	}
 	return out
+}
+
+// sameJSON reports whether a and b are the same JSON text, white space aside.
+func sameJSON(a, b json.RawMessage) bool {
+	if b == nil {
+		return false
+	}
+	var ca, cb bytes.Buffer
+	return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
 // allPaths lists the dotted paths of every member of obj, at any depth.
