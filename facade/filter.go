@@ -232,6 +232,16 @@ func CheckFilters(expr string) error {
 	return nil
 }
 
+// FilterOperators returns, for each field listAccessRequestStatus filters on, the operators
+// that field takes (a copy, for completion and help).
+func FilterOperators() map[string][]string {
+	out := make(map[string][]string, len(filter.Operators))
+	for f, ops := range filter.Operators {
+		out[f] = slices.Clone(ops)
+	}
+	return out
+}
+
 // SortKey is one key of ListStatusParams.Sorters.
 type SortKey struct {
 	Field string // created, modified, accountActivityItemId or name

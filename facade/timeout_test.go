@@ -49,7 +49,7 @@ func TestWithTimeoutEndsACallToAServerThatNeverAnswers(t *testing.T) {
 		return false
 	}
 	e2.mu.Unlock()
-	_, err = e2.client(facade.WithTimeout(50*time.Millisecond)).GetConfig(context.Background())
+	_, err = e2.client(facade.WithTimeout(50 * time.Millisecond)).GetConfig(context.Background())
 	require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
 	assert.Zero(t, e2.api.Load())
 }
