@@ -91,6 +91,10 @@ func TestFakeServesATenantThatStatusLists(t *testing.T) {
 	r = cli(t, "status")
 	assert.Equal(t, exitAPI, r.code, "without the certificate the fake is not trusted")
 	assert.Contains(t, r.errOut, "certificate")
+
+	for _, o := range outputs {
+		assert.NotContains(t, o, exports["SAIL_CLIENT_SECRET"], "the fake's secret is printed to be exported, and nowhere else")
+	}
 }
 
 func TestFakeOverPlainHTTPOnAChosenPort(t *testing.T) {
