@@ -46,6 +46,7 @@ type Client struct {
 
 	onWarning func(Warning)
 	warnMu    sync.Mutex
+	timeout   time.Duration // WithTimeout: the most one call may take; 0 for no limit
 }
 
 // Option configures a Client. Options check their input and return an error rather than panic.
@@ -68,6 +69,7 @@ type options struct {
 	sleep       func(context.Context, time.Duration) error
 	hooks       Hooks
 	onWarning   func(Warning)
+	timeout     time.Duration
 }
 
 var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -219,6 +221,24 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
+// WithTimeout gives every call of the client at most d to finish: the operation with its
+// retries and their waits, the wait for the rate limit, and the token request it may need, so
+// that a server which accepts a connection and never answers cannot hold a job for ever. A
+// call that runs out of time ends with an error matching context.DeadlineExceeded (and, for a
+// write that may have been sent, ErrOutcomeUnknown). Each page of a listing is a call of its own. Requests made
+// through Generated are not covered: give their context a deadline. Without this option a call
+// is bounded only by its context and, unless WithHTTPClient says otherwise, by a limit of 60
+// seconds per attempt.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("WithTimeout: the timeout must be positive, got %v", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
 // WithLogger logs each attempt (operation, method, path, status, attempt, duration) to l:
 // successes at debug level, failures at info or warn. Headers, tokens and secrets are never
 // logged.
@@ -344,7 +364,7 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
-	return &Client{raw: raw, tr: tr, apiURL: apiURL, urls: newEndpoints(api), onWarning: o.onWarning}, nil
+	return &Client{raw: raw, tr: tr, apiURL: apiURL, urls: newEndpoints(api), onWarning: o.onWarning, timeout: o.timeout}, nil
 }
 
 func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {
@@ -462,6 +482,11 @@ func (c *Client) call(ctx context.Context, op string, out any, build func(contex
 func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, build func(context.Context) (*http.Request, error)) (resp *http.Response, warnings []Warning, err error) {
 	if ctx == nil {
 		return nil, nil, fmt.Errorf("accessrequests: %s: nil context", op)
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 	}
 	err = c.observe(ctx, op, func(ctx context.Context, call *callState) error {
 		resp, warnings, err = c.exchange(ctx, call, out, critical, build)

@@ -2,6 +2,7 @@ package facade
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -210,6 +211,48 @@ func Filters(conds ...Condition) (string, error) {
 		parts[i] = c.String()
 	}
 	return strings.Join(parts, " and "), nil
+}
+
+// CheckFilters checks a filter expression in the vendor's syntax, as RawFilters sends it, against
+// what listAccessRequestStatus supports: every field must be one it filters on, every operator
+// one that field takes, with the number of values the operator needs, and no value may hold a
+// control character. The error names the field or operator and what is supported. An empty
+// expression is valid. RawFilters itself stays unchecked, for fields the vendor adds later.
+func CheckFilters(expr string) error {
+	if strings.TrimSpace(expr) == "" {
+		return nil
+	}
+	parsed, err := filter.Parse(expr)
+	if err != nil {
+		return fmt.Errorf("accessrequests: filter: %v: %w", err, ErrInvalidInput)
+	}
+	fields := slices.Sorted(maps.Keys(filter.Operators))
+	for _, c := range parsed {
+		if _, ok := filter.Operators[c.Field]; !ok {
+			hint := ""
+			for _, f := range fields {
+				if strings.EqualFold(f, c.Field) {
+					hint = fmt.Sprintf(" (did you mean %q?)", f)
+				}
+			}
+			return fmt.Errorf("accessrequests: filter field %q is not supported%s (supported: %s): %w", c.Field, hint, strings.Join(fields, ", "), ErrInvalidInput)
+		}
+		cond := Condition{field: c.Field, op: c.Op, values: c.Values, checked: true}
+		if err := cond.check(); err != nil {
+			return fmt.Errorf("accessrequests: %v: %w", err, ErrInvalidInput)
+		}
+	}
+	return nil
+}
+
+// FilterOperators returns, for each field listAccessRequestStatus filters on, the operators
+// that field takes (a copy, for completion and help).
+func FilterOperators() map[string][]string {
+	out := make(map[string][]string, len(filter.Operators))
+	for f, ops := range filter.Operators {
+		out[f] = slices.Clone(ops)
+	}
+	return out
 }
 
 // SortKey is one key of ListStatusParams.Sorters.

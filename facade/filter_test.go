@@ -163,3 +163,32 @@ func TestCreatedConditionsSendMillisecondsAndKeepTheirMeaning(t *testing.T) {
 		assert.NoError(t, err, "the grammar reads %s", got)
 	}
 }
+
+// CheckFilters takes an expression as RawFilters sends it and refuses, naming what is
+// supported, every field the listing does not filter on and every operator its field does not
+// take, before anything is sent.
+func TestCheckFiltersRefusesWhatTheListingDoesNotSupport(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{
+		"", "  ",
+		`accessRequestId eq "2c91"`,
+		`accountActivityItemId isnull and created gt 2026-01-01T00:00:00Z`,
+		`accessRequestId in ("a","b") and created sw "2026-03"`,
+		`created LE 2026-01-01T00:00:00Z`,
+	} {
+		assert.NoError(t, facade.CheckFilters(ok), "%q", ok)
+	}
+	for expr, want := range map[string]string{
+		`name eq "x"`:                       `filter field "name" is not supported (supported: accessRequestId, accountActivityItemId, created)`,
+		`accessrequestid eq "x"`:            `filter field "accessrequestid" is not supported (did you mean "accessRequestId"?)`,
+		`accessRequestId isnull`:            `filter accessRequestId: operator "isnull" is not supported (supported: eq, in, ge, gt, le, lt, ne, sw)`,
+		`created co "2026"`:                 `filter created: operator "co" is not supported`,
+		`accessRequestId eq "a" and x eq 1`: `filter field "x" is not supported`,
+		`accessRequestId eq`:                `filter: accessRequestId eq: expected a value`,
+		"accessRequestId eq \"a\x1bb\"":     `value contains a control character`,
+	} {
+		err := facade.CheckFilters(expr)
+		require.ErrorIs(t, err, facade.ErrInvalidInput, "%q", expr)
+		assert.Contains(t, err.Error(), want, "%q", expr)
+	}
+}

@@ -15,7 +15,9 @@ type Deviations struct {
 	EndOffset400 bool
 	// UnknownFields adds fields the spec lacks: to every status (a number, an object, a list),
 	// and to the configuration (UnknownConfigFields, at the top and nested), unless the stored
-	// configuration already has them. Statuses also carry enum values the spec lacks
+	// configuration already has them. Like a newer tenant, it then also stores the settings
+	// the spec lacks that a client writes, and serves them back as they were written (without
+	// it, the fake serves the spec's settings only). Statuses also carry enum values the spec lacks
 	// (requestType, type and requestedFor.type).
 	UnknownFields bool
 	// OtherShapes serves fields in shapes the spec does not give them: every status has a

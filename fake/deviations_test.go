@@ -2,6 +2,7 @@ package fake_test
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"net/http"
 	"strings"
@@ -64,6 +65,25 @@ func TestEachDeviationDoesWhatItSays(t *testing.T) {
 	assert.Equal(t, fake.UnknownConfigFields["futureTopLevel"], string(cfg.AdditionalProperties["futureTopLevel"]))
 	assert.Equal(t, fake.UnknownConfigFields["entitlementRequestConfig.futureNested"],
 		string(cfg.EntitlementRequestConfig.AdditionalProperties["futureNested"]))
+
+	// Settings the spec lacks that a client writes are stored and served back as written,
+	// one it changes included.
+	_, err = c.UpdateConfig(ctx, func(cfg *facade.Config) error {
+		cfg.AdditionalProperties["futureTopLevel"] = json.RawMessage(`7`)
+		cfg.AdditionalProperties["zzStored"] = json.RawMessage(`{"n":2.50}`)
+		cfg.EntitlementRequestConfig.AdditionalProperties["zzNested"] = json.RawMessage(`true`)
+		return nil
+	})
+	require.NoError(t, err)
+	cfg, err = c.GetConfig(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, `7`, string(cfg.AdditionalProperties["futureTopLevel"]))
+	assert.Equal(t, `{"n":2.50}`, string(cfg.AdditionalProperties["zzStored"]))
+	assert.Equal(t, `true`, string(cfg.EntitlementRequestConfig.AdditionalProperties["zzNested"]))
+	srv.SetDeviations(fake.Deviations{})
+	cfg, err = c.GetConfig(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, cfg.AdditionalProperties, "without the deviation, the spec's settings only")
 
 	var violations string
 	for _, v := range h.Violations() {

@@ -18,8 +18,10 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -50,6 +52,7 @@ type Server struct {
 	srv     *httptest.Server
 	client  *http.Client
 	pool    *x509.CertPool
+	certPEM []byte
 	harness *contract.Harness
 	cfg     config
 
@@ -69,6 +72,7 @@ type config struct {
 	seed             uint64
 	now              func() time.Time
 	tls              bool
+	listener         net.Listener
 }
 
 // Option configures a Server.
@@ -88,6 +92,10 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 // WithClock sets the fake's notion of now (default time.Now).
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
+// WithListener serves on l (for example a loopback port chosen by the user) instead of a
+// random loopback port; Close closes it.
+func WithListener(l net.Listener) Option { return func(c *config) { c.listener = l } }
+
 // NewServer starts a fake tenant on a loopback address. Close it when done.
 func NewServer(opts ...Option) *Server {
 	cfg := config{clientID: DefaultClientID, secret: DefaultClientSecret, tokenTTL: time.Hour, seed: 1, now: time.Now}
@@ -105,8 +113,13 @@ func NewServer(opts ...Option) *Server {
 		tokens: map[string]time.Time{},
 	}
 	s.state = newTenant(cfg.now, s.newID)
+	s.srv = httptest.NewUnstartedServer(s.handler())
+	if cfg.listener != nil {
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = cfg.listener
+	}
 	if !cfg.tls {
-		s.srv = httptest.NewServer(s.handler())
+		s.srv.Start()
 		s.URL, s.client = s.srv.URL, s.srv.Client()
 		return s
 	}
@@ -114,7 +127,7 @@ func NewServer(opts ...Option) *Server {
 	if err != nil {
 		panic("fake: cannot make a certificate: " + err.Error())
 	}
-	s.srv = httptest.NewUnstartedServer(s.handler())
+	s.certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsCfg.Certificates[0].Certificate[0]})
 	s.srv.Listener = &tlsListener{Listener: s.srv.Listener, cfg: tlsCfg}
 	s.srv.Config.Protocols = new(http.Protocols)
 	s.srv.Config.Protocols.SetHTTP1(true)

@@ -3,9 +3,11 @@ package fake
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -42,19 +44,51 @@ func newTenant(now func() time.Time, newID func() string) *tenant {
 	}
 }
 
-// GetAccessRequestConfig returns the stored configuration.
+// GetAccessRequestConfig returns the stored configuration: the settings the spec knows, and
+// with the UnknownFields deviation, as a newer tenant, also those it lacks.
 func (t *tenant) GetAccessRequestConfig(context.Context, server.GetAccessRequestConfigRequestObject) (server.GetAccessRequestConfigResponseObject, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.deviations.UnknownFields {
+		return configAnswer(t.config), nil
+	}
 	return server.GetAccessRequestConfig200JSONResponse(t.config), nil
 }
 
-// SetAccessRequestConfig stores and returns the configuration.
+// SetAccessRequestConfig stores and returns the configuration, as GetAccessRequestConfig does.
 func (t *tenant) SetAccessRequestConfig(_ context.Context, req server.SetAccessRequestConfigRequestObject) (server.SetAccessRequestConfigResponseObject, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.config = *req.Body
+	if t.deviations.UnknownFields {
+		return configAnswer(t.config), nil
+	}
 	return server.SetAccessRequestConfig200JSONResponse(t.config), nil
+}
+
+// configAnswer answers both configuration operations with the configuration, settings the
+// spec lacks included. The generated 200 responses are types of their own over gen.Config:
+// they lack its MarshalJSON, so they serve the spec's settings only (AdditionalProperties is
+// not encoded).
+type configAnswer gen.Config
+
+func (c configAnswer) write(w http.ResponseWriter) error {
+	body, err := json.Marshal(gen.Config(c))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(append(body, '\n'))
+	return err
+}
+
+func (c configAnswer) VisitGetAccessRequestConfigResponse(w http.ResponseWriter) error {
+	return c.write(w)
+}
+
+func (c configAnswer) VisitSetAccessRequestConfigResponse(w http.ResponseWriter) error {
+	return c.write(w)
 }
 
 // item is what the fake needs of a requested item in either request form.

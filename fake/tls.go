@@ -25,6 +25,10 @@ func WithTLS() Option { return func(c *config) { c.tls = true } }
 // building an *http.Client of your own.
 func (s *Server) CertPool() *x509.CertPool { return s.pool }
 
+// CertificatePEM returns the server's certificate, PEM-encoded (nil when it serves plain HTTP),
+// for a client in another process: write it to a file that client trusts.
+func (s *Server) CertificatePEM() []byte { return s.certPEM }
+
 // selfSigned makes a certificate for the loopback addresses and the pool that trusts it.
 func selfSigned() (*tls.Config, *x509.CertPool, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -3,7 +3,9 @@ package fake_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,6 +56,34 @@ func TestTLSServerSpeaksHTTP2AndIsTrustedByItsClient(t *testing.T) {
 	for _, r := range rec {
 		assert.Equal(t, "HTTP/2.0", r.Proto, "%s %s", r.Method, r.Path)
 	}
+}
+
+// A client in another process trusts the fake through its PEM certificate alone, on the
+// listener it was given.
+func TestTheCertificatePEMAndAGivenListenerServeAnotherClient(t *testing.T) {
+	t.Parallel()
+	plain := fake.NewServer()
+	defer plain.Close()
+	assert.Nil(t, plain.CertificatePEM(), "plain HTTP has no certificate")
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := fake.NewServer(fake.WithTLS(), fake.WithListener(l))
+	defer srv.Close()
+	assert.Equal(t, "https://"+l.Addr().String(), srv.URL)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(srv.CertificatePEM()))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true}}
+	defer hc.CloseIdleConnections()
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc))
+	require.NoError(t, err)
+	_, err = c.GetConfig(context.Background())
+	require.NoError(t, err)
+
+	untrusting := &http.Client{Transport: &http.Transport{}}
+	defer untrusting.CloseIdleConnections()
+	_, err = untrusting.Get(srv.URL + "/beta/access-request-config")
+	require.Error(t, err, "without the certificate the server is not trusted")
 }
 
 func TestResetFaultsSendTheCodeTheySay(t *testing.T) {

@@ -27,11 +27,13 @@ type bulkFlags struct {
 	yes       bool
 }
 
-func (f *bulkFlags) bind(c *cobra.Command, ids bool) {
+// bind adds the flags; with verb (the command's past tense, "closed"), those of a command that
+// takes ids.
+func (f *bulkFlags) bind(c *cobra.Command, ids bool, verb string) {
 	fl := c.Flags()
 	if ids {
 		fl.StringVar(&f.csvPath, "from-csv", "", `CSV with an access request id column (as exported from the admin UI); "-" for stdin`)
-		fl.StringVar(&f.remaining, "remaining", "", "write the ids to check or send again to this CSV file (a rerun closes nothing twice)")
+		fl.StringVar(&f.remaining, "remaining", "", "write the ids not "+verb+" (to check, or to send again with --from-csv) to this CSV file")
 	}
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print every call that would be sent (method, URL, body) and send nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, fmt.Sprintf("do not ask before changing more than %d items (required when stdin is not a terminal)", handful))
@@ -40,13 +42,22 @@ func (f *bulkFlags) bind(c *cobra.Command, ids bool) {
 // confirm asks on a terminal before more than a handful of things (what) are changed; without a
 // terminal it requires --yes.
 func (a *app) confirm(verb string, n int, what, tenant string, yes bool) error {
-	if yes || n <= handful {
+	if n <= handful {
+		return nil
+	}
+	return a.ask(fmt.Sprintf("%s %d %s on %s", verb, n, what, tenant), yes)
+}
+
+// ask asks on a terminal whether to do action (a phrase such as "close 6 access requests on
+// acme"); without a terminal it requires --yes. Only y or yes agrees.
+func (a *app) ask(action string, yes bool) error {
+	if yes {
 		return nil
 	}
 	if !a.inTerminal {
-		return usagef("refusing to %s %d %s on %s without confirmation: standard input is not a terminal, so add --yes", verb, n, what, tenant)
+		return usagef("refusing to %s without confirmation: standard input is not a terminal, so add --yes", action)
 	}
-	fmt.Fprintf(a.io.err, "%s %d %s on %s? [y/N] ", strings.ToUpper(verb[:1])+verb[1:], n, what, tenant)
+	fmt.Fprintf(a.io.err, "%s? [y/N] ", strings.ToUpper(action[:1])+action[1:])
 	answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
@@ -102,7 +113,7 @@ func (o outcome) print(w io.Writer, verb string, calls int) {
 		}
 		fmt.Fprintf(w, "%s (%d):\n", title, len(ids))
 		for _, id := range ids {
-			fmt.Fprintf(w, "  %s\n", id)
+			fmt.Fprintf(w, "  %s\n", clean(id))
 		}
 	}
 	list("outcome unknown: the call failed after it was sent and the server may have acted; check these before sending them again", o.unknown)
@@ -177,6 +188,9 @@ when neither is given. More than ` + fmt.Sprint(handful) + ` ids need a confirma
 
 The report lists the ids accepted, the ids whose call failed after it was sent (the server may
 have closed them: check them), and the ids never sent; --remaining FILE saves the last two.`,
+		Example: `  accessreq close --execution Completed --completion Success --message "Provisioned by hand" ID1 ID2
+  accessreq close --from-csv export.csv --remaining left.csv --yes
+  accessreq status --all -o ndjson --for ID | jq -r .accessRequestId | accessreq close --dry-run`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := facade.CloseRequestsParams{Message: message}
 			if err := setCloseStatuses(&req, execution, completion); err != nil {
@@ -185,7 +199,7 @@ have closed them: check them), and the ids never sent; --remaining FILE saves th
 			return a.runClose(cmd.Context(), f, req, args)
 		},
 	}
-	f.bind(c, true)
+	f.bind(c, true, "closed")
 	c.Flags().StringVar(&execution, "execution", "Terminated", "execution status: Terminated or Completed")
 	c.Flags().StringVar(&completion, "completion", "Failure", "completion status: Success, Incomplete or Failure")
 	c.Flags().StringVar(&message, "message", "", "note recorded on each request")
@@ -251,7 +265,13 @@ func (a *app) cancelCommand() *cobra.Command {
 call per id, stopping at the first failure.
 
 Ids come as for close: arguments, --from-csv FILE, or stdin one per line. More than ` + fmt.Sprint(handful) + ` ids
-need a confirmation on a terminal, or --yes.`,
+need a confirmation on a terminal, or --yes.
+
+The report lists the ids cancelled, the id whose call failed (refused, or sent with no answer:
+check it) and the ids never sent; --remaining FILE saves the ids not cancelled, which
+--from-csv reads back for a rerun.`,
+		Example: `  accessreq cancel --comment "Requested by mistake" 2c9180835d191a86015d28455b4b00a1
+  accessreq cancel --comment "Cleanup" --from-csv pending.csv --remaining left.csv --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(comment) == "" {
 				return usagef("--comment is required")
@@ -259,7 +279,7 @@ need a confirmation on a terminal, or --yes.`,
 			return a.runCancel(cmd.Context(), f, comment, args)
 		},
 	}
-	f.bind(c, true)
+	f.bind(c, true, "cancelled")
 	c.Flags().StringVar(&comment, "comment", "", "why the requests are cancelled (required)")
 	return c
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -34,9 +37,13 @@ func (a *app) session(dry bool) (*session, error) {
 	if err := s.missing(!dry); err != nil {
 		return nil, err
 	}
-	sess := &session{settings: s, totals: &totalObserver{next: http.DefaultTransport}}
+	tr, err := a.transport()
+	if err != nil {
+		return nil, err
+	}
+	sess := &session{settings: s, totals: &totalObserver{next: tr}}
 	opts := []facade.Option{facade.WithBaseURL(s.baseURL.value), facade.WithUserAgent("accessreq"),
-		facade.WithWarningHandler(a.setAside.add)}
+		facade.WithWarningHandler(a.setAside.add), facade.WithTimeout(a.timeout)}
 	if a.debug {
 		h := slog.NewTextHandler(a.io.err, &slog.HandlerOptions{Level: slog.LevelDebug})
 		opts = append(opts, facade.WithLogger(slog.New(h)))
@@ -54,6 +61,31 @@ func (a *app) session(dry bool) (*session, error) {
 		return nil, usagef("%v", err)
 	}
 	return sess, nil
+}
+
+// transport is what requests go through: net/http's default transport, trusting the
+// certificates of --ca-cert besides the system's when it is given.
+func (a *app) transport() (http.RoundTripper, error) {
+	if a.timeout <= 0 {
+		return nil, usagef("--timeout must be positive, got %v", a.timeout)
+	}
+	if a.caCert == "" {
+		return http.DefaultTransport, nil
+	}
+	pem, err := os.ReadFile(a.caCert)
+	if err != nil {
+		return nil, usagef("--ca-cert: %v", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, usagef("--ca-cert %s: no PEM certificate in the file", a.caCert)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr, nil
 }
 
 // dryRun is a transport that prints each request (method, URL, indented JSON body) and answers
@@ -74,14 +106,15 @@ func (d *dryRun) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	d.calls++
-	fmt.Fprintf(d.w, "call %d: %s %s\n", d.calls, req.Method, req.URL.Redacted())
+	fmt.Fprintf(d.w, "call %d: %s %s\n", d.calls, req.Method, clean(req.URL.Redacted()))
 	if len(body) > 0 {
 		var pretty bytes.Buffer
 		if json.Indent(&pretty, body, "", "  ") != nil {
 			pretty.Reset()
-			pretty.Write(body)
+			pretty.WriteString(clean(string(body)))
 		}
-		fmt.Fprintf(d.w, "%s\n", pretty.Bytes())
+		pretty.WriteByte('\n')
+		_, _ = (&jsonSafe{w: d.w}).Write(pretty.Bytes())
 	}
 	const status, answer = http.StatusAccepted, "{}" // only writes are dry-run
 	return &http.Response{
@@ -151,5 +184,5 @@ func (s *setAside) note(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "accessreq: note: %d values from the server did not match the spec and were left out: %s (--debug logs each response)\n",
-		s.n, strings.Join(s.paths, ", "))
+		s.n, clean(strings.Join(s.paths, ", ")))
 }

@@ -23,10 +23,11 @@ const (
 
 func (a *app) demoCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "demo",
-		Short: "Run the whole lifecycle against an in-memory fake tenant",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context()) },
+		Use:     "demo",
+		Short:   "Run the whole lifecycle against an in-memory fake tenant",
+		Example: "  accessreq demo\n  accessreq fake --tls    a fake tenant that stays up, for your own commands",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context()) },
 	}
 }
 
@@ -121,6 +122,9 @@ func (a *app) demo(ctx context.Context) error {
 		if err := table.row(st); err != nil {
 			return err
 		}
+	}
+	if err := table.end(); err != nil {
+		return err
 	}
 
 	step(5, "Cancel Alice's role request")

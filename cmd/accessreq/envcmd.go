@@ -11,18 +11,25 @@ import (
 
 func (a *app) envCommand() *cobra.Command {
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the environments of the sail CLI configuration file",
-		Args:  cobra.NoArgs,
-		RunE:  func(*cobra.Command, []string) error { return a.envList() },
+		Use:     "list",
+		Short:   "List the environments of the sail CLI configuration file",
+		Example: "  accessreq env list\n  accessreq env list --sail-config ./ci-config.yaml",
+		Args:    cobra.NoArgs,
+		RunE:    func(*cobra.Command, []string) error { return a.envList() },
 	}
 	show := &cobra.Command{
 		Use:   "show",
 		Short: "Show the settings a command would use and where each comes from (never the secret)",
-		Args:  cobra.NoArgs,
-		RunE:  func(*cobra.Command, []string) error { return a.envShow() },
+		Long: `Show prints the settings a command would use: the sail configuration file and environment,
+the base URL, the client id and whether a client secret is set, each with where it came from
+(a key of the file, the keyring, a SAIL_* variable or a flag). The secret is never printed.
+When the system keyring cannot be read (a server without a desktop session), it says so on
+one line and the other sources still apply.`,
+		Example: "  accessreq env show\n  accessreq env show --env sandbox",
+		Args:    cobra.NoArgs,
+		RunE:    func(*cobra.Command, []string) error { return a.envShow() },
 	}
-	return group("env", "Show the profiles read from the sail CLI configuration file", list, show)
+	return group("env", "Show the profiles read from the sail CLI configuration file", "  accessreq env show", list, show)
 }
 
 func (a *app) envList() error {
@@ -39,7 +46,7 @@ func (a *app) envList() error {
 		if name == s.active {
 			mark = "*"
 		}
-		fmt.Fprintf(a.io.out, "%s %s\n", mark, name)
+		fmt.Fprintf(a.io.out, "%s %s\n", mark, clean(name))
 	}
 	return nil
 }
@@ -51,8 +58,9 @@ func (a *app) envShow() error {
 	}
 	tw := tabwriter.NewWriter(a.io.out, 0, 4, 2, ' ', 0)
 	line := func(k, v, from string) {
+		v = clean(v)
 		if from != "" {
-			v += "\t(from " + from + ")"
+			v += "\t(from " + clean(from) + ")"
 		}
 		fmt.Fprintf(tw, "%s:\t%s\n", k, v)
 	}
@@ -69,6 +77,9 @@ func (a *app) envShow() error {
 		secret = "set, not shown"
 	}
 	line("client secret", secret, s.clientSecret.from)
+	if hint := s.keyringHint(); hint != "" {
+		line("keyring", hint, "")
+	}
 	return tw.Flush()
 }
 

@@ -53,6 +53,9 @@ func checkID(id string) string {
 	if id == "" {
 		return "the id is empty"
 	}
+	if strings.ContainsRune("=+-@", rune(id[0])) {
+		return fmt.Sprintf("id %q starts with %q, which no access request id does", id, id[0])
+	}
 	for _, r := range id {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`"',;`, r) {
 			return fmt.Sprintf("id %q contains %q, which no access request id has", id, r)

@@ -2,19 +2,20 @@
 // command line, through the facade package.
 //
 //	accessreq demo                         the whole lifecycle against an in-memory fake tenant
+//	accessreq fake [--tls]                 serve a fake tenant until interrupted; prints SAIL_* to export
 //	accessreq status [--all] [--output F]  list request statuses (table, json, ndjson, csv)
 //	accessreq grant  --for ID --role ID    submit a grant (also --access-profile, --entitlement)
 //	accessreq revoke --for ID --role ID --comment TEXT
 //	accessreq cancel --comment TEXT ID...  cancel requests (ids, --from-csv FILE or stdin)
 //	accessreq close  [--from-csv FILE] [ID...]
-//	accessreq config get | config set --file FILE
+//	accessreq config get | config set [--file FILE] [KEY=VALUE...]
 //	accessreq env list | env show          the profiles of the vendor's CLI configuration file
 //
 // Settings come from the vendor's CLI configuration file (~/.sailpoint/config.yaml, the
-// environment chosen with --env or its active one), then SAIL_BASE_URL, SAIL_CLIENT_ID and
-// SAIL_CLIENT_SECRET, then --base-url and --client-id. Exit codes: 0 done; 1 the API, the
-// network or the token endpoint failed; 2 nothing was sent (bad flags or input, or a declined
-// confirmation).
+// environment chosen with --env or its active one), then the system keyring (sail 2.x keeps
+// the client id and secret there), then SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET,
+// then --base-url and --client-id. Exit codes: 0 done; 1 the API, the network or the token
+// endpoint failed; 2 nothing was sent (bad flags or input, or a declined confirmation).
 package main
 
 import (
@@ -82,6 +83,10 @@ func (a *app) report(cmd string, err error) int {
 	if errors.As(err, &ue) || errors.As(err, &ie) || !a.started || errors.Is(err, facade.ErrInvalidInput) {
 		code = exitUsage
 	}
-	fmt.Fprintf(a.io.err, "%s: %s\n", cmd, strings.TrimPrefix(err.Error(), "accessrequests: "))
+	msg := strings.TrimPrefix(err.Error(), "accessrequests: ")
+	if errors.Is(err, context.DeadlineExceeded) { // the command line's own context has no deadline
+		msg += fmt.Sprintf(" (no answer within --timeout %v)", a.timeout)
+	}
+	fmt.Fprintf(a.io.err, "%s: %s\n", cmd, clean(msg))
 	return code
 }

@@ -27,8 +27,8 @@ import (
 //	      clientid: ...
 //	      clientsecret: ...
 //
-// Recent sail versions keep the client id and secret in the OS keyring instead, which accessreq
-// does not read: SAIL_CLIENT_ID and SAIL_CLIENT_SECRET supply them then.
+// sail 2.x keeps the client id and secret in the operating system's keyring instead (see
+// keyring.go), which accessreq reads after the file and before the SAIL_* variables.
 //
 // The YAML is read with go.yaml.in/yaml/v3, which was already in this module's graph (through
 // kin-openapi and oapi-codegen) and is the YAML organisation's maintained continuation of
@@ -63,6 +63,8 @@ type settings struct {
 	baseURL, clientID, clientSecret setting
 	environments                    []string // every environment in the file, sorted
 	active                          string   // the file's active environment
+	accounts                        []string // the environment's names as keyring accounts
+	keyringErr                      error    // the keyring could not be read (nil: read, or not needed)
 }
 
 // settings resolves the connection settings: the file's environment, then SAIL_* variables,
@@ -86,6 +88,7 @@ func (a *app) settings() (*settings, error) {
 	} else if a.envName != "" {
 		return nil, usagef("--env %s: no sail configuration file at %s", a.envName, path)
 	}
+	a.readKeyring(s)
 	s.overlay(&s.baseURL, os.Getenv(facade.EnvBaseURL), facade.EnvBaseURL)
 	s.overlay(&s.clientID, os.Getenv(facade.EnvClientID), facade.EnvClientID)
 	s.overlay(&s.clientSecret, os.Getenv(facade.EnvClientSecret), facade.EnvClientSecret)
@@ -103,10 +106,11 @@ func (s *settings) overlay(dst *setting, value, from string) {
 
 // pickEnvironment takes the named environment (or the active one) from the file.
 func (s *settings) pickEnvironment(cfg *vendorConfig, flagEnv string) error {
-	name, from := strings.ToLower(flagEnv), "--env"
-	if name == "" {
-		name, from = s.active, "activeenvironment"
+	written, from := flagEnv, "--env"
+	if written == "" {
+		written, from = cfg.ActiveEnvironment, "activeenvironment"
 	}
+	name := strings.ToLower(written)
 	if name == "" {
 		return nil
 	}
@@ -115,6 +119,10 @@ func (s *settings) pickEnvironment(cfg *vendorConfig, flagEnv string) error {
 		return usagef("%s %q: no such environment in %s (it has: %s)", from, name, s.file, strings.Join(s.environments, ", "))
 	}
 	s.env, s.envFrom = name, from
+	s.accounts = []string{written} // sail names the keyring's account after the environment as written
+	if name != written {
+		s.accounts = append(s.accounts, name)
+	}
 	key := "environments." + name
 	s.overlay(&s.baseURL, env.BaseURL, key+".baseurl")
 	s.overlay(&s.clientID, env.Pat.ClientID, key+".pat.clientid")
@@ -138,7 +146,7 @@ func (a *app) readVendorConfig() (*vendorConfig, string, error) {
 		return nil, path, nil
 	}
 	if err != nil {
-		return nil, path, usagef("--config: %v", err)
+		return nil, path, usagef("--sail-config: %v", err)
 	}
 	if len(data) > maxConfig {
 		return nil, path, usagef("%s: larger than %d bytes: not a sail configuration file", path, maxConfig)
@@ -194,6 +202,9 @@ func (s *settings) missing(needCredentials bool) error {
 		w := variable
 		if s.env != "" {
 			w += " or environments." + s.env + "." + key + " in " + s.file
+			if strings.HasPrefix(key, "pat.") {
+				w += " or the keyring"
+			}
 		}
 		return w
 	}
@@ -210,6 +221,9 @@ func (s *settings) missing(needCredentials bool) error {
 	if len(m) == 0 {
 		return nil
 	}
+	if hint := s.keyringHint(); hint != "" && needCredentials {
+		return usagef("missing %s (%s)", strings.Join(m, "; "), hint)
+	}
 	return usagef("missing %s", strings.Join(m, "; "))
 }
 
@@ -220,7 +234,7 @@ func (s *settings) tenant() string {
 		host = u.Host
 	}
 	if s.env != "" {
-		return fmt.Sprintf("%s (environment %q)", host, s.env)
+		return clean(fmt.Sprintf("%s (environment %q)", host, s.env))
 	}
-	return host
+	return clean(host)
 }

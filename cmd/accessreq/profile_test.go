@@ -130,12 +130,12 @@ func TestProfileRefusals(t *testing.T) {
 
 	r = cli(t, "status", "--config", filepath.Join(home, "missing.yaml"))
 	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.errOut, "--config: open ")
+	assert.Contains(t, r.errOut, "--sail-config: open ", "--config is the old name of --sail-config")
 
 	noSecret := writeFile(t, "config.yaml", "activeenvironment: prod\nenvironments:\n  prod:\n    baseurl: "+prod.URL+"\n")
 	r = cli(t, "status", "--config", noSecret)
 	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.errOut, "client secret (SAIL_CLIENT_SECRET or environments.prod.pat.clientsecret in "+noSecret+")")
+	assert.Contains(t, r.errOut, "client secret (SAIL_CLIENT_SECRET or environments.prod.pat.clientsecret in "+noSecret+" or the keyring)")
 	assert.Zero(t, apiCalls(prod))
 }
 

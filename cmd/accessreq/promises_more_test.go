@@ -129,7 +129,7 @@ func TestAnEmptyCSVDoesNotFallBackToStdin(t *testing.T) {
 
 func TestConfigSetFromStdinAndRefusals(t *testing.T) {
 	srv := tenant(t)
-	r := cliIn(t, "\ufeff"+`{"autoApprovalEnabled":true}`, "config", "set", "--file", "-")
+	r := cliIn(t, "\ufeff"+`{"autoApprovalEnabled":true}`, "config", "set", "--yes", "--file", "-")
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.True(t, srv.Config().AutoApprovalEnabled)
 	var got map[string]any
@@ -140,7 +140,7 @@ func TestConfigSetFromStdinAndRefusals(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.errOut, "accessreq config set: --file: open ")
 
-	r = cli(t, "config", "set", "--file", writeFile(t, "bad.json", "[1]"))
+	r = cli(t, "config", "set", "--yes", "--file", writeFile(t, "bad.json", "[1]"))
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.errOut, "not an access request configuration")
 	assert.Equal(t, 1, srv.Count("PUT", "/access-request-config", http.StatusOK), "only the good file was sent")
@@ -231,7 +231,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 	require.NotNil(t, m, r.out)
 	assert.Contains(t, r.out, "\n   new requests for "+demoBob+": [")
 	assert.Contains(t, r.out, "\n   the iterator over Alice's requests yields 2:\n   ACCESS REQUEST ID ")
-	assert.Regexp(t, `\n   `+m[1]+`  EXECUTING +GRANT_ACCESS +`+demoAlice+`  \S+  Role 2c918083\n`, r.out)
+	assert.Regexp(t, `\n   `+m[1]+`  EXECUTING +GRANT +`+demoAlice+`  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  Role 2c918083\n`, r.out)
 	assert.Contains(t, r.out, "\n5. Cancel Alice's role request\n   "+m[1]+" is now CANCELLED\n", "the cancelled request is Alice's")
 	assert.Contains(t, r.out, "\n   page at offset 0: 5 of 12 statuses\n   page at offset 5: 5 of 12 statuses\n   page at offset 10: 2 of 12 statuses\n")
 	assert.True(t, strings.HasSuffix(r.out, "\nDone: 4 requests still executing; the fake received 14 API calls and issued 1 token(s).\n"), r.out)

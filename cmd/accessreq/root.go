@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,13 +20,23 @@ type app struct {
 	errTerminal bool // stderr is a terminal: progress may be drawn
 	started     bool // a command's own code began (errors before it are usage errors)
 
-	configPath string // --config: the vendor CLI's configuration file
-	envName    string // --env: the environment of that file to use
-	baseURL    string // --base-url
-	clientID   string // --client-id
-	debug      bool   // --debug: the library's log at debug level on stderr
+	configPath string        // --sail-config (or its old name --config): the sail CLI's configuration file
+	envName    string        // --env: the environment of that file to use
+	baseURL    string        // --base-url
+	clientID   string        // --client-id
+	caCert     string        // --ca-cert: PEM certificates to trust beside the system's
+	timeout    time.Duration // --timeout: the most one call (token or API) may take
+	debug      bool          // --debug: the library's log at debug level on stderr
 	setAside   setAside
 }
+
+// defaultTimeout bounds each call unless --timeout says otherwise: long enough for a page of
+// 250 statuses from a slow tenant with its retries, short enough that a tenant which never
+// answers does not hold a cron job for more than a few minutes.
+const defaultTimeout = 2 * time.Minute
+
+// envCACert names the variable --ca-cert defaults to (accessreq fake --tls prints it).
+const envCACert = "ACCESSREQ_CA_CERT"
 
 func newApp(io stdio) *app {
 	return &app{io: io, inTerminal: isTerminal(io.in), outTerminal: isTerminal(io.out), errTerminal: isTerminal(io.err)}
@@ -39,12 +51,21 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `accessreq submits, lists, cancels and closes SailPoint Identity Security Cloud access
 requests, and reads and writes the access request configuration.
 
-Settings come from the sail CLI's configuration file (` + "`~/.sailpoint/config.yaml`" + `: the
-environment chosen with --env, or its active one), then SAIL_BASE_URL, SAIL_CLIENT_ID and
-SAIL_CLIENT_SECRET, then --base-url and --client-id. The client secret is never printed.
+Settings come from the sail CLI's configuration file (--sail-config, by default
+~/.sailpoint/config.yaml: the environment chosen with --env, or its active one), then the
+system keyring where sail 2.x keeps the client id and secret, then SAIL_BASE_URL,
+SAIL_CLIENT_ID and SAIL_CLIENT_SECRET, then --base-url and --client-id; "accessreq env show"
+says where each value came from. The client secret is never printed.
+
+Every call, the token request included, must finish within --timeout. Text from the server
+or from a file is shown with control characters escaped (\x1b, \n, \u202e); json and ndjson
+output is exact JSON.
 
 Exit codes: 0 done; 1 the API, the network or the token endpoint failed; 2 nothing was sent
 (bad flags or input, or a declined confirmation).`,
+		Example: `  accessreq env show                      where each setting comes from
+  accessreq status --for me --all -o csv  every request for you, as CSV
+  accessreq fake --tls                    a fake tenant to try commands against`,
 		Version:           version(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -59,40 +80,64 @@ Exit codes: 0 done; 1 the API, the network or the token endpoint failed; 2 nothi
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usagef("%v", err) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.envName, "env", "", "environment of the sail CLI configuration file to use (default: its active one)")
-	pf.StringVar(&a.configPath, "config", "", "sail CLI configuration file (default ~/.sailpoint/config.yaml)")
+	pf.StringVar(&a.configPath, "sail-config", "", "the sail CLI's configuration file, where the tenant's URL is found (default ~/.sailpoint/config.yaml)")
+	pf.StringVar(&a.configPath, "config", "", "old name of --sail-config")
+	_ = pf.MarkHidden("config")
 	pf.StringVar(&a.baseURL, "base-url", "", "tenant API URL, e.g. https://acme.api.identitynow.com (overrides SAIL_BASE_URL)")
 	pf.StringVar(&a.clientID, "client-id", "", "OAuth client id (overrides SAIL_CLIENT_ID; the secret only comes from SAIL_CLIENT_SECRET or the file)")
+	pf.DurationVar(&a.timeout, "timeout", defaultTimeout, "the most one call may take, token request and retries included (e.g. 30s, 5m)")
+	pf.StringVar(&a.caCert, "ca-cert", os.Getenv(envCACert), "PEM file of certificates to trust beside the system's (default $"+envCACert+")")
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP attempt (method, path, status, attempt, duration) to stderr")
-	root.AddCommand(a.demoCommand(), a.statusCommand(), a.grantCommand(), a.revokeCommand(),
+	root.AddCommand(a.demoCommand(), a.fakeCommand(), a.statusCommand(), a.grantCommand(), a.revokeCommand(),
 		a.cancelCommand(), a.closeCommand(), a.configCommand(), a.envCommand())
+	a.completeFlags(root)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	exampleBuiltins(root)
 	return root
 }
 
 // group makes a command that only holds subcommands: alone it prints its help; with an
 // argument that names no subcommand it is a usage error.
-func group(use, short string, subs ...*cobra.Command) *cobra.Command {
-	c := &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs, RunE: helpOrUnknown}
+func group(use, short, example string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short, Example: example, Args: cobra.NoArgs, RunE: helpOrUnknown}
 	c.AddCommand(subs...)
 	return c
 }
 
 func helpOrUnknown(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 
+// exampleBuiltins gives cobra's own commands (help, completion and its shells) an example
+// each, as every other command has.
+func exampleBuiltins(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  accessreq help status"
+		case "completion":
+			c.Example = "  source <(accessreq completion bash)\n  accessreq completion zsh > \"${fpath[1]}/_accessreq\""
+			for _, sh := range c.Commands() {
+				sh.Example = "  accessreq completion " + sh.Name() + " > accessreq-completion." + sh.Name()
+			}
+		}
+	}
+}
+
 // version describes this build from the information the Go toolchain records in the binary:
-// the module version (a tag with go install …@version, "(devel)" in a checkout) and the VCS
-// revision when built from a clone.
+// the module version when it was built from a tagged version (go install …@v1.2.3), else
+// the library's own version, then the VCS revision when built from a clone.
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown (library " + facade.Version + ")"
+		return facade.Version + " (built from source)"
 	}
 	return describeBuild(bi.Main.Version, bi.GoVersion, bi.Settings)
 }
 
 func describeBuild(mainVersion, goVersion string, settings []debug.BuildSetting) string {
-	v := mainVersion
-	if v == "" {
-		v = "(devel)"
+	v, origin := mainVersion, "library "+facade.Version
+	if v == "" || v == "(devel)" {
+		v, origin = facade.Version, "built from source" // no module version: the library's
 	}
 	var rev, dirty string
 	for _, s := range settings {
@@ -105,7 +150,7 @@ func describeBuild(mainVersion, goVersion string, settings []debug.BuildSetting)
 			}
 		}
 	}
-	parts := []string{"library " + facade.Version}
+	parts := []string{origin}
 	if rev != "" {
 		parts = append(parts, "commit "+rev+dirty)
 	}

@@ -6,7 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/creack/pty"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +27,7 @@ type statusFlags struct {
 	offset int
 	all    bool
 	output string
+	csvRaw bool
 }
 
 func (a *app) statusCommand() *cobra.Command {
@@ -32,7 +40,22 @@ func (a *app) statusCommand() *cobra.Command {
 With --all, rows are printed as each page arrives, nothing is held beyond a page, and whatever
 was received is printed before an error is reported. Progress is drawn on stderr when it is a
 terminal and the rows go elsewhere. --count adds the total (on stdout after a table, on stderr
-for the other formats, so their output stays machine-readable).`,
+for the other formats, so their output stays machine-readable).
+
+--filter takes the vendor's filter syntax on accessRequestId (eq, in, ge, gt, le, lt, ne, sw),
+accountActivityItemId (the same, and isnull) and created (the same, and isnull; dates such as
+2026-01-01T00:00:00Z); another field or operator is refused before anything is sent.
+
+Text from the server is shown with control characters escaped (\x1b, \n, \u202e) in the table
+and in CSV; json and ndjson are exact JSON. In CSV a cell that a spreadsheet would run as a
+formula (one starting with =, +, -, @, a tab or a carriage return) gets a ' in front, as
+OWASP advises against CSV injection; --csv-raw writes cells exactly as received, for programs
+(escaped still when stdout is a terminal).`,
+		Example: `  accessreq status                                   the first page, as a table
+  accessreq status --for me --all --count
+  accessreq status --all -o ndjson | jq -r .accessRequestId
+  accessreq status --all -o csv > requests.csv       formulas neutralised for spreadsheets
+  accessreq status --filter 'created gt 2026-01-01T00:00:00Z' --sort -created`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runStatus(cmd.Context(), f) },
 	}
@@ -49,6 +72,7 @@ for the other formats, so their output stays machine-readable).`,
 	fl.BoolVar(&f.q.Count, "count", false, "show the total number of matches")
 	fl.BoolVar(&f.all, "all", false, "list every match, streaming page by page")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, ndjson or csv")
+	fl.BoolVar(&f.csvRaw, "csv-raw", false, "CSV cells exactly as received: no formula guard, no escaping (for programs, not spreadsheets)")
 	return c
 }
 
@@ -65,8 +89,11 @@ func (f *statusFlags) check() error {
 	case q.RegardingIdentity != "" && (q.RequestedFor != "" || q.RequestedBy != ""):
 		return usagef("--regarding cannot be combined with --for or --by")
 	}
-	if _, ok := formats[f.output]; !ok {
+	if !slices.Contains(formats, f.output) {
 		return usagef("--output must be table, json, ndjson or csv, got %q", f.output)
+	}
+	if err := facade.CheckFilters(f.q.RawFilters); err != nil {
+		return usagef("--filter: %s", strings.TrimPrefix(err.Error(), "accessrequests: "))
 	}
 	if f.sort != "" {
 		keys, err := facade.ParseSorters(f.sort)
@@ -86,7 +113,7 @@ func (a *app) runStatus(ctx context.Context, f statusFlags) error {
 	if err != nil {
 		return err
 	}
-	w := formats[f.output](a.io.out)
+	w := a.rowWriter(f)
 	if !f.all {
 		return a.statusPage(ctx, s, f, w)
 	}
@@ -193,25 +220,54 @@ type rowWriter interface {
 	end() error
 }
 
-var formats = map[string]func(io.Writer) rowWriter{
-	"table":  func(w io.Writer) rowWriter { return &tableWriter{w: w} },
-	"json":   func(w io.Writer) rowWriter { return &jsonWriter{w: w} },
-	"ndjson": func(w io.Writer) rowWriter { return &ndjsonWriter{enc: json.NewEncoder(w)} },
-	"csv":    func(w io.Writer) rowWriter { return &csvWriter{w: csv.NewWriter(w)} },
+// formats are the --output values.
+var formats = []string{"table", "json", "ndjson", "csv"}
+
+// rowWriter makes the writer for --output.
+func (a *app) rowWriter(f statusFlags) rowWriter {
+	w := a.io.out
+	switch f.output {
+	case "json":
+		return &jsonWriter{w: &jsonSafe{w: w}}
+	case "ndjson":
+		return &ndjsonWriter{enc: json.NewEncoder(&jsonSafe{w: w})}
+	case "csv":
+		return &csvWriter{w: csv.NewWriter(w), raw: f.csvRaw, terminal: a.outTerminal}
+	}
+	t := &tableWriter{w: w, block: f.q.PageSize}
+	if a.outTerminal {
+		t.maxWidth = terminalWidth(w)
+	}
+	return t
 }
 
-// tableWriter prints fixed-width columns, so each row can be printed as it arrives.
+// terminalWidth is the width of the terminal w writes to, or of $COLUMNS; 0 when unknown.
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if _, cols, err := pty.Getsize(f); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
+	return max(n, 0)
+}
+
+// tableWriter prints aligned columns, a page (block) of rows at a time: each block's columns
+// are as wide as its widest cell, and never narrower than the block before, so rows of one
+// listing line up. Cells are cleaned; dates are shown to the second in UTC; on a terminal the
+// last column (the item) is cut to the terminal's width.
 type tableWriter struct {
-	w      io.Writer
-	header bool
+	w        io.Writer
+	block    int // rows per block; 0 holds every row until end
+	maxWidth int // the terminal's width; 0 when not known
+	rows     [][]string
+	widths   []int
+	header   bool
 }
 
-const tableFormat = "%-32s  %-20s  %-13s  %-32s  %-20s  %s\n"
+var tableHeader = []string{"ACCESS REQUEST ID", "STATE", "TYPE", "FOR", "CREATED (UTC)", "ITEM"}
 
 func (t *tableWriter) row(st facade.Status) error {
-	if err := t.head(); err != nil {
-		return err
-	}
 	r, err := rowOf(st)
 	if err != nil {
 		return err
@@ -220,20 +276,72 @@ func (t *tableWriter) row(st facade.Status) error {
 	if item == "" {
 		item = r.ID
 	}
-	_, err = fmt.Fprintf(t.w, tableFormat, r.AccessRequestID, r.State, r.RequestType, r.RequestedFor.ID, r.Created, item)
-	return err
-}
-
-func (t *tableWriter) head() error {
-	if t.header {
-		return nil
+	cells := []string{r.AccessRequestID, r.State, strings.TrimSuffix(r.RequestType, "_ACCESS"), r.RequestedFor.ID, tableTime(r.Created), item}
+	for i := range cells {
+		cells[i] = clean(cells[i])
 	}
-	t.header = true
-	_, err := fmt.Fprintf(t.w, tableFormat, "ACCESS REQUEST ID", "STATE", "TYPE", "FOR", "CREATED", "ITEM")
+	t.rows = append(t.rows, cells)
+	if t.block > 0 && len(t.rows) >= t.block {
+		return t.flush()
+	}
+	return nil
+}
+
+// tableTime shows an RFC 3339 date-time to the second, in UTC; anything else as it came.
+func tableTime(s string) string {
+	ts, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return ts.UTC().Format(time.DateTime)
+}
+
+func (t *tableWriter) flush() error {
+	if !t.header {
+		t.rows = append([][]string{tableHeader}, t.rows...)
+		t.header = true
+	}
+	if t.widths == nil {
+		t.widths = make([]int, len(tableHeader))
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			t.widths[i] = max(t.widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	last := len(tableHeader) - 1
+	room := 0
+	if t.maxWidth > 0 {
+		used := 0
+		for _, w := range t.widths[:last] {
+			used += w + 2
+		}
+		room = t.maxWidth - used
+	}
+	var b strings.Builder
+	for _, r := range t.rows {
+		for i, c := range r[:last] {
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", t.widths[i]-utf8.RuneCountInString(c)+2))
+		}
+		b.WriteString(cut(r[last], room))
+		b.WriteByte('\n')
+	}
+	t.rows = t.rows[:0]
+	_, err := io.WriteString(t.w, b.String())
 	return err
 }
 
-func (t *tableWriter) end() error { return t.head() }
+// cut shortens s to room runes, the last one an ellipsis; room below 8 leaves s whole (the
+// terminal wraps it rather than show almost nothing).
+func cut(s string, room int) string {
+	if room < 8 || utf8.RuneCountInString(s) <= room {
+		return s
+	}
+	return string([]rune(s)[:room-1]) + "…"
+}
+
+func (t *tableWriter) end() error { return t.flush() }
 
 // jsonWriter prints one JSON array, element by element.
 type jsonWriter struct {
@@ -271,10 +379,13 @@ type ndjsonWriter struct{ enc *json.Encoder }
 func (n *ndjsonWriter) row(st facade.Status) error { return n.enc.Encode(st) }
 func (n *ndjsonWriter) end() error                 { return nil }
 
-// csvWriter prints a header and one line per status, flushed per row.
+// csvWriter prints a header and one line per status, flushed per row, each cell through
+// csvCell; with raw, exactly as received (escaped still when stdout is a terminal).
 type csvWriter struct {
-	w      *csv.Writer
-	header bool
+	w        *csv.Writer
+	raw      bool
+	terminal bool
+	header   bool
 }
 
 func (c *csvWriter) row(st facade.Status) error {
@@ -285,8 +396,15 @@ func (c *csvWriter) row(st facade.Status) error {
 	if err != nil {
 		return err
 	}
-	_ = c.w.Write([]string{r.AccessRequestID, r.State, r.RequestType, r.ID, r.Name, r.Type,
-		r.RequestedFor.ID, r.RequestedFor.Name, r.Created})
+	cells := []string{r.AccessRequestID, r.State, r.RequestType, r.ID, r.Name, r.Type,
+		r.RequestedFor.ID, r.RequestedFor.Name, r.Created}
+	for i := range cells {
+		cells[i] = csvCell(cells[i], c.raw)
+		if c.raw && c.terminal {
+			cells[i] = clean(cells[i])
+		}
+	}
+	_ = c.w.Write(cells)
 	c.w.Flush()
 	return c.w.Error()
 }

@@ -20,16 +20,30 @@ type itemFlags struct {
 	bulk                                      bulkFlags
 }
 
-func (f *itemFlags) bind(c *cobra.Command, forUsage string) {
+// dateHelp says what a date flag takes.
+const dateHelp = "a date (2027-01-01, meaning midnight UTC) or an RFC 3339 date-time (2027-01-01T17:00:00+01:00)"
+
+func (f *itemFlags) bind(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringSliceVar(&f.identities, "for", nil, forUsage)
 	fl.StringSliceVar(&f.roles, "role", nil, "role id (repeat or comma-separate)")
 	fl.StringSliceVar(&f.profiles, "access-profile", nil, "access profile id (repeat or comma-separate)")
 	fl.StringSliceVar(&f.entitlements, "entitlement", nil, "entitlement id (repeat or comma-separate)")
 	fl.StringVar(&f.comment, "comment", "", "justification for every item")
-	fl.StringVar(&f.removeDate, "remove-date", "", "RFC 3339 date-time when the access ends")
+	fl.StringVar(&f.removeDate, "remove-date", "", "when the access ends: "+dateHelp)
 	fl.BoolVar(&f.asJSON, "json", false, "print the server's answer as JSON")
-	f.bulk.bind(c, false)
+	f.bulk.bind(c, false, "")
+}
+
+// parseDate reads a date flag: an RFC 3339 date-time, or a date alone, which means midnight
+// UTC at its start.
+func parseDate(flag, value string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, value); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, value); err == nil {
+		return t, nil // time.Parse gives a date alone in UTC
+	}
+	return time.Time{}, usagef("%s must be %s, got %q", flag, dateHelp, value)
 }
 
 // items counts the items named.
@@ -48,9 +62,9 @@ func (f *itemFlags) build(b *facade.RequestBuilder) (facade.AccessRequest, error
 		if d.value == "" {
 			continue
 		}
-		t, err := time.Parse(time.RFC3339, d.value)
+		t, err := parseDate(d.flag, d.value)
 		if err != nil {
-			return facade.AccessRequest{}, usagef("%s must be an RFC 3339 date-time such as 2026-12-31T17:00:00Z, got %q", d.flag, d.value)
+			return facade.AccessRequest{}, err
 		}
 		opts = append(opts, d.opt(t))
 	}
@@ -74,7 +88,13 @@ func (a *app) grantCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "grant --for ID[,ID] [--role ID] [--access-profile ID] [--entitlement ID]",
 		Short: "Submit a GRANT_ACCESS request",
-		Args:  cobra.NoArgs,
+		Long: `Grant submits a GRANT_ACCESS request: the identities (--for, up to 10), the items, and
+optionally a comment and the dates the access starts and ends. A date alone (2027-01-01)
+means midnight UTC at its start.`,
+		Example: `  accessreq grant --for 2c9180835d191a86015d28455b4b00a1 --role 2c9180835d2e5168015d32f890ca1581 --comment "Joining payments"
+  accessreq grant --for ID1,ID2 --entitlement ENT --remove-date 2027-01-01
+  accessreq grant --dry-run --for ID --access-profile AP      print the call, send nothing`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(f.identities) == 0 {
 				return usagef("--for is required")
@@ -86,36 +106,72 @@ func (a *app) grantCommand() *cobra.Command {
 			return a.submit(cmd.Context(), req, &f, "grant")
 		},
 	}
-	f.bind(c, "identity id (repeat or comma-separate)")
-	c.Flags().StringVar(&f.startDate, "start-date", "", "RFC 3339 date-time when the access starts")
+	c.Flags().StringSliceVar(&f.identities, "for", nil, "identity id (repeat or comma-separate)")
+	f.bind(c)
+	c.Flags().StringVar(&f.startDate, "start-date", "", "when the access starts: "+dateHelp)
 	return c
 }
 
 func (a *app) revokeCommand() *cobra.Command {
-	var f itemFlags
+	var (
+		f         itemFlags
+		revokeFor string
+	)
 	c := &cobra.Command{
 		Use:   "revoke --for ID --comment TEXT [--role ID] [--access-profile ID] [--entitlement ID]",
 		Short: "Submit a REVOKE_ACCESS request for one identity",
 		Long: `Revoke submits a REVOKE_ACCESS request: one identity, a comment, and the items to take away.
 More than ` + fmt.Sprint(handful) + ` items need a confirmation on a terminal, or --yes.`,
+		Example: `  accessreq revoke --for 2c9180835d191a86015d28455b4b00b2 --role 2c9180835d2e5168015d32f890ca1581 --comment "Left the team"
+  accessreq revoke --dry-run --for ID --entitlement ENT --comment "Access review"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			identity := strings.TrimSpace(revokeFor)
 			switch {
-			case len(f.identities) != 1:
-				return usagef("--for must name exactly one identity for a revoke, got %d", len(f.identities))
+			case identity == "":
+				return usagef("--for is required: the one identity to revoke from")
+			case strings.ContainsAny(identity, ", "):
+				return usagef("--for must name exactly one identity for a revoke, got %q", revokeFor)
 			case f.comment == "":
 				return usagef("--comment is required for a revoke")
 			}
-			req, err := f.build(facade.NewRevoke(strings.TrimSpace(f.identities[0])))
+			f.identities = []string{identity}
+			req, err := f.build(facade.NewRevoke(identity))
 			if err != nil {
 				return err
 			}
 			return a.submit(cmd.Context(), req, &f, "revoke")
 		},
 	}
-	f.bind(c, "the identity to revoke from (exactly one)")
+	c.Flags().Var(&onceValue{s: &revokeFor, flag: "--for", what: "one identity for a revoke"}, "for", "the identity to revoke from (one)")
+	f.bind(c)
 	return c
 }
+
+// onceValue is a string flag that may be given once: a second value is refused rather than
+// silently replacing the first.
+type onceValue struct {
+	s          *string
+	flag, what string
+	set        bool
+}
+
+func (o *onceValue) String() string {
+	if o.s == nil {
+		return ""
+	}
+	return *o.s
+}
+
+func (o *onceValue) Set(v string) error {
+	if o.set {
+		return fmt.Errorf("%s takes %s, given twice", o.flag, o.what)
+	}
+	o.set, *o.s = true, v
+	return nil
+}
+
+func (o *onceValue) Type() string { return "string" }
 
 func trimAll(ss []string) []string {
 	out := make([]string, len(ss))
@@ -145,9 +201,7 @@ func (a *app) submit(ctx context.Context, req facade.AccessRequest, f *itemFlags
 		return err
 	}
 	if f.asJSON {
-		enc := json.NewEncoder(a.io.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return a.printJSON(res)
 	}
 	return a.printTracking(res)
 }
@@ -166,10 +220,10 @@ func (a *app) printTracking(res any) error {
 		return err
 	}
 	for _, t := range r.New {
-		fmt.Fprintf(a.io.out, "new\tfor %s\t%s\n", t.RequestedFor, strings.Join(t.AccessRequestIDs, ","))
+		fmt.Fprintf(a.io.out, "new\tfor %s\t%s\n", clean(t.RequestedFor), clean(strings.Join(t.AccessRequestIDs, ",")))
 	}
 	for _, t := range r.Existing {
-		fmt.Fprintf(a.io.out, "already pending\tfor %s\t%s\n", t.RequestedFor, strings.Join(t.AccessRequestIDs, ","))
+		fmt.Fprintf(a.io.out, "already pending\tfor %s\t%s\n", clean(t.RequestedFor), clean(strings.Join(t.AccessRequestIDs, ",")))
 	}
 	return nil
 }

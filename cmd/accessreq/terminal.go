@@ -33,7 +33,7 @@ func (a *app) progress(label string) *progress {
 	if !a.errTerminal {
 		return &progress{}
 	}
-	return &progress{w: a.io.err, label: label}
+	return &progress{w: a.io.err, label: clean(label)}
 }
 
 // bar draws done of total as a bar; total < 0 means unknown and draws a count.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"testing"
 
 	"github.com/creack/pty"
@@ -98,13 +97,4 @@ func TestCheckID(t *testing.T) {
 	for _, bad := range []string{"", "a b", "a\tb", "a,b", "a;b", `a"b`, "a'b", "a\x00b", "a\u00a0b"} {
 		assert.NotEmpty(t, checkID(bad), "%q", bad)
 	}
-}
-
-func TestUnknownFieldsIgnoresFieldsHiddenFromJSON(t *testing.T) {
-	type model struct {
-		Known  int            `json:"known,omitempty"`
-		Hidden map[string]any `json:"-"`
-	}
-	assert.Equal(t, []string{"-", "other"}, unknownFields([]byte(`{"known":1,"-":2,"other":3}`), reflect.TypeOf(model{})))
-	assert.Nil(t, unknownFields([]byte(`not json`), reflect.TypeOf(model{})))
 }
