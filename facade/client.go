@@ -360,7 +360,8 @@ func New(opts ...Option) (*Client, error) {
 	}
 	api := o.root.JoinPath("beta")
 	apiURL := api.String()
-	raw, err := client.NewClientWithResponses(apiURL, client.WithHTTPClient(tr))
+	// The generated client's paths start at the tenant's root (/beta/..., and the successor's).
+	raw, err := client.NewClientWithResponses(o.root.String(), client.WithHTTPClient(tr))
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}

@@ -24,7 +24,7 @@ func statusListSchema(f *testing.F) *openapi3.Schema {
 	if err != nil {
 		f.Fatal(err)
 	}
-	op := doc.Paths.Find("/access-request-status").Get
+	op := doc.Paths.Find(contract.BasePath + "/access-request-status").Get
 	return op.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
 }
 

@@ -31,8 +31,18 @@ const (
 //
 // Its fields:
 //   - IdentityID (string) is the identity's id.
+//   - IdentityType (IdentityType) is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
 //   - RequestedItems ([]IdentityItem) lists the items for this identity.
 type IdentityRequest = gen.IdentityRequest
+
+// IdentityType is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
+type IdentityType = gen.IdentityType
+
+// Values of IdentityType.
+const (
+	IdentityTypeHuman   IdentityType = "HUMAN"
+	IdentityTypeMachine IdentityType = "MACHINE"
+)
 
 // IdentityItem is one item in the per-identity request form, with optional account selection.
 //
@@ -40,7 +50,9 @@ type IdentityRequest = gen.IdentityRequest
 //   - AccountSelection ([]AccountSelection) picks the accounts that get the item, when the identity has several on a source.
 //   - ClientMetadata (map[string]string) holds caller-defined strings kept with this item.
 //   - Comment (string) is the justification for this item.
+//   - FormInstanceID (string) is the form instance filled in for a grant (successor only); when sent it must not be empty.
 //   - ID (string) is the access item's id.
+//   - NativeIdentity (string) is, for a machine identity's revoke, the account to remove the entitlement from (successor only).
 //   - RemoveDate (time.Time) is when the access should end, in UTC and in the future.
 //   - StartDate (time.Time) is when the access should start, in UTC.
 //   - Type (ItemType) is the kind of access an item grants.
@@ -76,6 +88,7 @@ const (
 //   - AssignmentID (string) is, for revokes, the assignment to remove when there are several.
 //   - ClientMetadata (map[string]string) holds caller-defined strings kept with this item.
 //   - Comment (string) is the justification; some configurations need one, revokes always do.
+//   - FormInstanceID (string) is the form instance filled in for a grant (successor only); when sent it must not be empty.
 //   - ID (string) is the access item's id.
 //   - NativeIdentity (string) is, for revokes, the account to remove access from when there are several.
 //   - RemoveDate (time.Time) is when the access should end, in UTC and in the future.
@@ -106,7 +119,9 @@ type RequestTracking = gen.RequestTracking
 //   - Type (ItemType) is the kind of access an item grants.
 type RequestedItemDetails = gen.RequestedItemDetails
 
-// Status is the status of one item requested for one identity: one row of the status listing.
+// Status is the status of one item requested for one identity: one row of a status listing (the
+// beta's, the successor's or the administrators'). Fields one generation does not send are
+// left empty.
 //
 // Its fields:
 //   - AccessRequestID (string) is the access request's id (its account activity's id).
@@ -120,13 +135,17 @@ type RequestedItemDetails = gen.RequestedItemDetails
 //   - Created (time.Time) is when the request was made.
 //   - Description (string) is the item's description.
 //   - ErrorMessages ([]ErrorMessageList) lists the errors raised while approving or provisioning, grouped per failure.
+//   - Form (ItemForm) is the form filled in for a requested item, with its definition and answers.
 //   - ID (string) is the requested item's id.
+//   - IdentityType (IdentityType) is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
+//   - JITDetails ([]JITDetail) lists the just-in-time access the item grants, per application attribute (successor only).
 //   - ManualWorkItemDetails ([]ManualWorkItemDetails) lists the manual provisioning tasks.
 //   - Modified (time.Time) is when it last changed.
 //   - Name (string) is the item's display name.
 //   - PreApprovalTriggerDetails (PreApprovalTriggerDetails) is the decision of a pre-approval trigger.
 //   - PrivilegeLevel (string) is the privilege level of the item.
 //   - ProvisioningDetails (ProvisioningDetails) points to more detail on provisioning.
+//   - ReauthorizationRequired (bool) is true when approvers must sign in again to approve (administrators' listing only).
 //   - RemoveDate (time.Time) is when the access is due to end.
 //   - RequestType (RequestType) is what the request does to the identities' access; empty when the server sends null or leaves it out.
 //   - RequestedAccounts ([]RequestedAccountRef) lists the accounts the item was requested on.
@@ -223,6 +242,7 @@ type OwnerType = gen.OwnerType
 const (
 	OwnerTypeGovernanceGroup OwnerType = "GOVERNANCE_GROUP"
 	OwnerTypeIdentity        OwnerType = "IDENTITY"
+	OwnerTypeMachineIdentity OwnerType = "MACHINE_IDENTITY"
 )
 
 // ErrorMessage is a message in one locale.
@@ -301,6 +321,27 @@ type Owner = gen.Owner
 
 // ErrorMessageList holds messages about one failure, one per locale.
 type ErrorMessageList = gen.ErrorMessageList
+
+// ItemForm is the form filled in for a requested item, with its definition and answers.
+//
+// Its fields:
+//   - FormConditions ([]map[string]interface{}) lists the form's conditions as the form service describes them.
+//   - FormData (map[string]interface{}) holds the answers, by field name.
+//   - FormDefinitionID (string) is the form definition's id.
+//   - FormElements ([]map[string]interface{}) lists the form's elements as the form service describes them.
+//   - FormInstanceID (string) is the form instance's id.
+//   - FormInstanceInputs (map[string]interface{}) holds the values the form was opened with, by input name.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type ItemForm = gen.ItemForm
+
+// JITDetail is the just-in-time access an item grants on one attribute of one application.
+//
+// Its fields:
+//   - ApplicationID (string) is the application's id.
+//   - AttributeName (string) is the name of the account attribute the access is granted on.
+//   - AttributeValues ([]string) lists the attribute's values the access grants.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type JITDetail = gen.JITDetail
 
 // ManualWorkItemDetails is a manual provisioning task of a requested item.
 //
@@ -614,3 +655,143 @@ const (
 	CompletionStatusIncomplete CompletionStatus = "Incomplete"
 	CompletionStatusSuccess    CompletionStatus = "Success"
 )
+
+// ConfigV2 holds the tenant's access request settings in the successor's shape.
+//
+// Its fields:
+//   - ApprovalsMustBeExternal (bool) is true when approvals happen outside the product.
+//   - EntitlementRequestConfig (EntitlementRequestConfigV2) holds the settings for entitlement requests and revocations.
+//   - GovGroupVisibilityEnabled (bool) is true when governance group visibility is turned on for access requests.
+//   - MachineIdentityAccessRequestEnabled (*bool) is true when access may be requested for machine identities; true when absent.
+//   - ReauthorizationEnabled (bool) is true when approvers must sign in again to approve.
+//   - RequestOnBehalfOfConfig (RequestOnBehalfOfConfigV2) says who may request access for someone else, machine identities included.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type ConfigV2 = gen.ConfigV2
+
+// EntitlementRequestConfigV2 holds the settings for entitlement requests and revocations.
+//
+// Its fields:
+//   - AccessRequestConfig (EntitlementAccessRequestConfig) holds the settings for requests of entitlements.
+//   - RevocationRequestConfig (EntitlementRevocationRequestConfig) holds the settings for revocations of entitlements.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type EntitlementRequestConfigV2 = gen.EntitlementRequestConfigV2
+
+// EntitlementAccessRequestConfig holds the settings for requests of entitlements.
+//
+// Its fields:
+//   - ApprovalSchemes (*[]EntitlementApprovalScheme) lists the approval steps, in order.
+//   - DenialCommentRequired (bool) is true when denials need a comment.
+//   - FormDefinitionID (string) is the id of the form requesters fill in, if any.
+//   - MaxPermittedAccessDuration (AccessDuration) is the longest access a request may ask for; none when null.
+//   - ReauthorizationRequired (bool) is true when approvers must sign in again to approve.
+//   - RequestCommentRequired (bool) is true when requests need a comment.
+//   - RequireEndDate (bool) is true when requests must give an end date.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type EntitlementAccessRequestConfig = gen.EntitlementAccessRequestConfig
+
+// EntitlementApprovalScheme is one approval step of entitlement requests or revocations.
+//
+// Its fields:
+//   - ApproverID (string) is the governance group's or workflow's id, for those approver types.
+//   - ApproverType (EntitlementApproverType) is who approves.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type EntitlementApprovalScheme = gen.EntitlementApprovalScheme
+
+// EntitlementApproverType is who approves.
+//
+// Example: GOVERNANCE_GROUP
+type EntitlementApproverType = gen.EntitlementApproverType
+
+// Values of EntitlementApproverType.
+const (
+	EntitlementApproverTypeEntitlementOwner EntitlementApproverType = "ENTITLEMENT_OWNER"
+	EntitlementApproverTypeGovernanceGroup  EntitlementApproverType = "GOVERNANCE_GROUP"
+	EntitlementApproverTypeManager          EntitlementApproverType = "MANAGER"
+	EntitlementApproverTypeSourceOwner      EntitlementApproverType = "SOURCE_OWNER"
+	EntitlementApproverTypeWorkflow         EntitlementApproverType = "WORKFLOW"
+)
+
+// AccessDuration is the longest access a request may ask for; none when null.
+//
+// Its fields:
+//   - TimeUnit (DurationUnit) is the time unit.
+//   - Value (int32) is the number of time units.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type AccessDuration = gen.AccessDuration
+
+// DurationUnit is the time unit.
+//
+// Example: DAYS
+type DurationUnit = gen.DurationUnit
+
+// Values of DurationUnit.
+const (
+	DurationUnitDays   DurationUnit = "DAYS"
+	DurationUnitHours  DurationUnit = "HOURS"
+	DurationUnitMonths DurationUnit = "MONTHS"
+	DurationUnitWeeks  DurationUnit = "WEEKS"
+)
+
+// EntitlementRevocationRequestConfig holds the settings for revocations of entitlements.
+//
+// Its fields:
+//   - ApprovalSchemes (*[]EntitlementApprovalScheme) lists the approval steps, in order.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type EntitlementRevocationRequestConfig = gen.EntitlementRevocationRequestConfig
+
+// RequestOnBehalfOfConfigV2 says who may request access for someone else, machine identities included.
+//
+// Its fields:
+//   - AllowRequestForMachineByOwner (bool) is true when a machine identity's owner may request access for it.
+//   - AllowRequestOnBehalfOfAnyoneByAnyone (bool) is true when anyone may request for anyone.
+//   - AllowRequestOnBehalfOfEmployeeByManager (bool) is true when managers may request for their reports.
+//   - AllowRequestOnBehalfOfForMachineIdentity (*bool) is true when access may be requested for machine identities; true when absent.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type RequestOnBehalfOfConfigV2 = gen.RequestOnBehalfOfConfigV2
+
+// AccountChoices lists, per identity and item of a request, the accounts it could be provisioned on.
+//
+// Its fields:
+//   - Identities ([]IdentityAccountChoices) lists the request's identities.
+type AccountChoices = gen.AccountChoices
+
+// IdentityAccountChoices is one identity of the request and, per item, the accounts to choose from.
+//
+// Its fields:
+//   - AccountsSelectionRequired (bool) is true when the request must pick accounts for this identity.
+//   - ID (string) is the identity's id.
+//   - Name (string) is the identity's display name.
+//   - RequestedItems ([]ItemAccountChoices) lists the identity's items.
+//   - ObjectType (ObjectType) is the kind of object a reference points at.
+type IdentityAccountChoices = gen.IdentityAccountChoices
+
+// ItemAccountChoices is one requested item and the sources and accounts it could be provisioned on.
+//
+// Its fields:
+//   - AccountsSelectionBlocked (bool) is true when no account may be chosen for this item.
+//   - AccountsSelectionBlockedReason (string) says why no account may be chosen, as a code.
+//   - Description (string) is the item's description.
+//   - ID (string) is the access item's id.
+//   - Name (string) is the access item's name.
+//   - Sources ([]SourceAccountChoices) lists the sources the item could be provisioned on.
+//   - Type (ItemType) is the kind of access an item grants.
+type ItemAccountChoices = gen.ItemAccountChoices
+
+// SourceAccountChoices is a source and the accounts on it an item could be provisioned on.
+//
+// Its fields:
+//   - Accounts ([]SelectableAccount) lists the identity's accounts on the source.
+//   - ID (string) is the source's id.
+//   - Name (string) is the source's name.
+//   - ObjectType (ObjectType) is the kind of object a reference points at.
+type SourceAccountChoices = gen.SourceAccountChoices
+
+// SelectableAccount is an account an item could be provisioned on.
+//
+// Its fields:
+//   - ID (string) is the account's id.
+//   - Name (string) is the account's display name.
+//   - NativeIdentity (string) is the account's native identity on its source.
+//   - ObjectType (ObjectType) is the kind of object a reference points at.
+//   - UUID (string) is the account's UUID on its source.
+type SelectableAccount = gen.SelectableAccount

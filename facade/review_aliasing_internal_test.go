@@ -33,7 +33,7 @@ func fullBody(t reflect.Type, seed, depth int) any {
 		return []any{map[string]any{"text": str(depth), "locale": str(depth + 1)}, map[string]any{"text": str(depth + 2)}}
 	case t == timeType:
 		return time.Date(2026, 1, 2, 3, 4, seed%60, 0, time.UTC).Format(time.RFC3339Nano)
-	case t.Kind() == reflect.String:
+	case t.Kind() == reflect.String, t.Kind() == reflect.Interface: // open values (a form's answers) hold strings too
 		return str(depth)
 	case t.Kind() == reflect.Bool:
 		return seed%2 == 0

@@ -4,7 +4,9 @@ package fake
 
 import "github.com/sailkit/accessrequests/gen"
 
-// Status is the status of one item requested for one identity: one row of the status listing.
+// Status is the status of one item requested for one identity: one row of a status listing (the
+// beta's, the successor's or the administrators'). Fields one generation does not send are
+// left empty.
 //
 // Its fields:
 //   - AccessRequestID (string) is the access request's id (its account activity's id).
@@ -18,13 +20,17 @@ import "github.com/sailkit/accessrequests/gen"
 //   - Created (time.Time) is when the request was made.
 //   - Description (string) is the item's description.
 //   - ErrorMessages ([]ErrorMessageList) lists the errors raised while approving or provisioning, grouped per failure.
+//   - Form (ItemForm) is the form filled in for a requested item, with its definition and answers.
 //   - ID (string) is the requested item's id.
+//   - IdentityType (IdentityType) is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
+//   - JITDetails ([]JITDetail) lists the just-in-time access the item grants, per application attribute (successor only).
 //   - ManualWorkItemDetails ([]ManualWorkItemDetails) lists the manual provisioning tasks.
 //   - Modified (time.Time) is when it last changed.
 //   - Name (string) is the item's display name.
 //   - PreApprovalTriggerDetails (PreApprovalTriggerDetails) is the decision of a pre-approval trigger.
 //   - PrivilegeLevel (string) is the privilege level of the item.
 //   - ProvisioningDetails (ProvisioningDetails) points to more detail on provisioning.
+//   - ReauthorizationRequired (bool) is true when approvers must sign in again to approve (administrators' listing only).
 //   - RemoveDate (time.Time) is when the access is due to end.
 //   - RequestType (RequestType) is what the request does to the identities' access; empty when the server sends null or leaves it out.
 //   - RequestedAccounts ([]RequestedAccountRef) lists the accounts the item was requested on.

@@ -170,16 +170,27 @@ func (s *Server) handler() http.Handler {
 			writeError(w, http.StatusInternalServerError, "500.0 Internal Fault", err.Error())
 		},
 	})
+	// The spec's paths are rooted at the tenant: the beta's under /beta, the successor's beside.
 	api := server.HandlerWithOptions(strict, server.StdHTTPServerOptions{
-		BaseURL: "/beta",
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())
 		},
 	})
+	served := s.authenticate(s.validate(s.deviate(api)))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.serveToken)
-	mux.Handle("/beta/", s.authenticate(s.validate(s.deviate(api))))
+	mux.Handle("/beta/", served)
+	for _, p := range successorPaths {
+		mux.Handle(p, served)
+	}
 	return s.record(s.injectFaults(mux))
+}
+
+// successorPaths are the mux patterns of the successor's operations (their paths carry no
+// common prefix, unlike the beta's /beta/).
+var successorPaths = []string{
+	"/access-requests/v1", "/access-requests/v1/", "/access-request-status/v1",
+	"/access-request-administration/v1", "/access-request-config/v2",
 }
 
 // validate answers 400 in the vendor's shape when a request does not conform to the spec.

@@ -52,7 +52,7 @@ func (t *tenant) GetAccessRequestConfig(context.Context, server.GetAccessRequest
 	if t.deviations.UnknownFields {
 		return configAnswer(t.config), nil
 	}
-	return server.GetAccessRequestConfig200JSONResponse(t.config), nil
+	return server.GetAccessRequestConfig200JSONResponse{Body: knownSettings(t.config)}, nil
 }
 
 // SetAccessRequestConfig stores and returns the configuration, as GetAccessRequestConfig does.
@@ -63,14 +63,19 @@ func (t *tenant) SetAccessRequestConfig(_ context.Context, req server.SetAccessR
 	if t.deviations.UnknownFields {
 		return configAnswer(t.config), nil
 	}
-	return server.SetAccessRequestConfig200JSONResponse(t.config), nil
+	return server.SetAccessRequestConfig200JSONResponse{Body: knownSettings(t.config)}, nil
 }
 
 // configAnswer answers both configuration operations with the configuration, settings the
-// spec lacks included. The generated 200 responses are types of their own over gen.Config:
-// they lack its MarshalJSON, so they serve the spec's settings only (AdditionalProperties is
-// not encoded).
+// spec lacks included (knownSettings serves the spec's settings only).
 type configAnswer gen.Config
+
+// knownSettings is the configuration without the top-level settings the spec lacks: what the
+// fake serves without the UnknownFields deviation.
+func knownSettings(c gen.Config) gen.Config {
+	c.AdditionalProperties = nil
+	return c
+}
 
 func (c configAnswer) write(w http.ResponseWriter) error {
 	body, err := json.Marshal(gen.Config(c))

@@ -248,6 +248,75 @@ func (e ObjectType) Valid() bool {
 	}
 }
 
+// Defines values for DurationUnit.
+const (
+	DurationUnitDays   DurationUnit = "DAYS"
+	DurationUnitHours  DurationUnit = "HOURS"
+	DurationUnitMonths DurationUnit = "MONTHS"
+	DurationUnitWeeks  DurationUnit = "WEEKS"
+)
+
+// Valid indicates whether the value is a known member of the DurationUnit enum.
+func (e DurationUnit) Valid() bool {
+	switch e {
+	case DurationUnitDays:
+		return true
+	case DurationUnitHours:
+		return true
+	case DurationUnitMonths:
+		return true
+	case DurationUnitWeeks:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EntitlementApproverType.
+const (
+	EntitlementApproverTypeEntitlementOwner EntitlementApproverType = "ENTITLEMENT_OWNER"
+	EntitlementApproverTypeGovernanceGroup  EntitlementApproverType = "GOVERNANCE_GROUP"
+	EntitlementApproverTypeManager          EntitlementApproverType = "MANAGER"
+	EntitlementApproverTypeSourceOwner      EntitlementApproverType = "SOURCE_OWNER"
+	EntitlementApproverTypeWorkflow         EntitlementApproverType = "WORKFLOW"
+)
+
+// Valid indicates whether the value is a known member of the EntitlementApproverType enum.
+func (e EntitlementApproverType) Valid() bool {
+	switch e {
+	case EntitlementApproverTypeEntitlementOwner:
+		return true
+	case EntitlementApproverTypeGovernanceGroup:
+		return true
+	case EntitlementApproverTypeManager:
+		return true
+	case EntitlementApproverTypeSourceOwner:
+		return true
+	case EntitlementApproverTypeWorkflow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IdentityType.
+const (
+	IdentityTypeHuman   IdentityType = "HUMAN"
+	IdentityTypeMachine IdentityType = "MACHINE"
+)
+
+// Valid indicates whether the value is a known member of the IdentityType enum.
+func (e IdentityType) Valid() bool {
+	switch e {
+	case IdentityTypeHuman:
+		return true
+	case IdentityTypeMachine:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ItemType.
 const (
 	ItemTypeAccessProfile ItemType = "ACCESS_PROFILE"
@@ -321,6 +390,7 @@ func (e WorkItemState) Valid() bool {
 const (
 	OwnerTypeGovernanceGroup OwnerType = "GOVERNANCE_GROUP"
 	OwnerTypeIdentity        OwnerType = "IDENTITY"
+	OwnerTypeMachineIdentity OwnerType = "MACHINE_IDENTITY"
 )
 
 // Valid indicates whether the value is a known member of the OwnerType enum.
@@ -329,6 +399,8 @@ func (e OwnerType) Valid() bool {
 	case OwnerTypeGovernanceGroup:
 		return true
 	case OwnerTypeIdentity:
+		return true
+	case OwnerTypeMachineIdentity:
 		return true
 	default:
 		return false
@@ -371,6 +443,21 @@ func (e ReassignmentType) Valid() bool {
 	case ReassignmentTypeManualReassignment:
 		return true
 	case ReassignmentTypeSelfReviewDelegation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestStateFilter.
+const (
+	RequestStateFilterExecuting RequestStateFilter = "EXECUTING"
+)
+
+// Valid indicates whether the value is a known member of the RequestStateFilter enum.
+func (e RequestStateFilter) Valid() bool {
+	switch e {
+	case RequestStateFilterExecuting:
 		return true
 	default:
 		return false
@@ -443,21 +530,6 @@ func (e SodCheckState) Valid() bool {
 	case SodCheckStateError:
 		return true
 	case SodCheckStateSuccess:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RequestStateFilter.
-const (
-	RequestStateFilterExecuting RequestStateFilter = "EXECUTING"
-)
-
-// Valid indicates whether the value is a known member of the RequestStateFilter enum.
-func (e RequestStateFilter) Valid() bool {
-	switch e {
-	case RequestStateFilterExecuting:
 		return true
 	default:
 		return false
@@ -552,6 +624,36 @@ type Config struct {
 	AdditionalProperties    map[string]json.RawMessage `json:"-"`
 }
 
+// ConfigV2 holds the tenant's access request settings in the successor's shape.
+type ConfigV2 struct {
+	// ApprovalsMustBeExternal is true when approvals happen outside the product.
+	//
+	// Example: true
+	ApprovalsMustBeExternal bool `json:"approvalsMustBeExternal"`
+
+	// EntitlementRequestConfig holds the settings for entitlement requests and revocations.
+	EntitlementRequestConfig EntitlementRequestConfigV2 `json:"entitlementRequestConfig"`
+
+	// GovGroupVisibilityEnabled is true when governance group visibility is turned on for access requests.
+	//
+	// Example: true
+	GovGroupVisibilityEnabled bool `json:"govGroupVisibilityEnabled"`
+
+	// MachineIdentityAccessRequestEnabled is true when access may be requested for machine identities; true when absent.
+	//
+	// Example: true
+	MachineIdentityAccessRequestEnabled *bool `json:"machineIdentityAccessRequestEnabled,omitempty"`
+
+	// ReauthorizationEnabled is true when approvers must sign in again to approve.
+	//
+	// Example: true
+	ReauthorizationEnabled bool `json:"reauthorizationEnabled"`
+
+	// RequestOnBehalfOfConfig says who may request access for someone else, machine identities included.
+	RequestOnBehalfOfConfig RequestOnBehalfOfConfigV2  `json:"requestOnBehalfOfConfig"`
+	AdditionalProperties    map[string]json.RawMessage `json:"-"`
+}
+
 // AccessRequestItem is one role, access profile or entitlement to grant or revoke.
 type AccessRequestItem struct {
 	// AssignmentID is, for revokes, the assignment to remove when there are several.
@@ -568,6 +670,11 @@ type AccessRequestItem struct {
 	//
 	// Example: Needed for the quarterly close.
 	Comment string `json:"comment,omitempty,omitzero"`
+
+	// FormInstanceID is the form instance filled in for a grant (successor only); when sent it must not be empty.
+	//
+	// Example: 9f3a1d2e-3f4a-5b6c-7d8e-9f0a1b2c3d4e
+	FormInstanceID string `json:"formInstanceId,omitempty,omitzero"`
 
 	// ID is the access item's id.
 	//
@@ -591,6 +698,40 @@ type AccessRequestItem struct {
 
 	// Type is the kind of access an item grants.
 	Type ItemType `json:"type"`
+}
+
+// ItemForm is the form filled in for a requested item, with its definition and answers.
+type ItemForm struct {
+	// FormConditions lists the form's conditions as the form service describes them.
+	//
+	// Example: [{"effects":[],"ruleOperator":"AND","rules":[]}]
+	FormConditions []map[string]interface{} `json:"formConditions,omitempty,omitzero"`
+
+	// FormData holds the answers, by field name.
+	//
+	// Example: {"department":"Engineering","notifyRequester":true}
+	FormData map[string]interface{} `json:"formData,omitempty,omitzero"`
+
+	// FormDefinitionID is the form definition's id.
+	//
+	// Example: b2c1808f-77f5-4a3a-9f3a-1d2e3f4a5b6c
+	FormDefinitionID string `json:"formDefinitionId,omitempty,omitzero"`
+
+	// FormElements lists the form's elements as the form service describes them.
+	//
+	// Example: [{"elementType":"TEXT","id":"00000000-0000-0000-0000-000000000000"}]
+	FormElements []map[string]interface{} `json:"formElements,omitempty,omitzero"`
+
+	// FormInstanceID is the form instance's id.
+	//
+	// Example: 9f3a1d2e-3f4a-5b6c-7d8e-9f0a1b2c3d4e
+	FormInstanceID string `json:"formInstanceId,omitempty,omitzero"`
+
+	// FormInstanceInputs holds the values the form was opened with, by input name.
+	//
+	// Example: {"department":"Engineering"}
+	FormInstanceInputs   map[string]interface{}     `json:"formInstanceInputs,omitempty,omitzero"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
 // AccessRequestPhases is one phase a request went through.
@@ -677,6 +818,34 @@ type RequestTracking struct {
 // Example: GRANT_ACCESS
 type RequestType string
 
+// SelectableAccount is an account an item could be provisioned on.
+type SelectableAccount struct {
+	// ID is the account's id.
+	//
+	// Example: f19d168c27374fd1aff3b483573f997f
+	ID string `json:"id,omitempty,omitzero"`
+
+	// Name is the account's display name.
+	//
+	// Example: UserAccount.761a2248b
+	Name string `json:"name,omitempty,omitzero"`
+
+	// NativeIdentity is the account's native identity on its source.
+	//
+	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
+	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
+
+	// ObjectType is the kind of object a reference points at.
+	//
+	// Example: IDENTITY
+	ObjectType ObjectType `json:"type,omitempty,omitzero"`
+
+	// UUID is the account's UUID on its source.
+	//
+	// Example: {fab7119e-004f-4822-9c33-b8d570d6c6a6}
+	UUID string `json:"uuid,omitempty,omitzero"`
+}
+
 // AccountRef is one account picked for a requested item.
 type AccountRef struct {
 	// AccountUUID is the account's UUID on its source, if it has one.
@@ -688,6 +857,12 @@ type AccountRef struct {
 	//
 	// Example: CN=Glen 067da3248e914,OU=YOUROU,OU=org-data-service,DC=YOURDC,DC=local
 	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
+}
+
+// AccountChoices lists, per identity and item of a request, the accounts it could be provisioned on.
+type AccountChoices struct {
+	// Identities lists the request's identities.
+	Identities []IdentityAccountChoices `json:"identities,omitempty,omitzero"`
 }
 
 // ApprovalForwardHistory is one forwarding of a work item.
@@ -813,6 +988,19 @@ type ApprovalOriginalOwner struct {
 	Type OwnerType `json:"type,omitempty,omitzero"`
 }
 
+// BulkCancelAccessRequest names up to 50 requests to cancel, and why.
+type BulkCancelAccessRequest struct {
+	// AccessRequestIDs lists the ids of the requests to cancel, at most 50.
+	//
+	// Example: ["2c9180835d2e5168015d32f890ca1581","2c9180835d2e5168015d32f890ca1582"]
+	AccessRequestIDs []string `json:"accessRequestIds"`
+
+	// Comment says why the requests are cancelled.
+	//
+	// Example: Requested by mistake.
+	Comment string `json:"comment"`
+}
+
 // CancelAccessRequest names the request to cancel, and why.
 type CancelAccessRequest struct {
 	// AccountActivityID is the id of the account activity behind the request (the request's id, as Status.AccessRequestID has it).
@@ -912,6 +1100,79 @@ type CommentAuthor struct {
 // Example: IDENTITY
 type ObjectType string
 
+// EntitlementAccessRequestConfig holds the settings for requests of entitlements.
+type EntitlementAccessRequestConfig struct {
+	// ApprovalSchemes lists the approval steps, in order.
+	ApprovalSchemes *[]EntitlementApprovalScheme `json:"approvalSchemes,omitempty"`
+
+	// DenialCommentRequired is true when denials need a comment.
+	//
+	// Example: false
+	DenialCommentRequired bool `json:"denialCommentRequired"`
+
+	// FormDefinitionID is the id of the form requesters fill in, if any.
+	//
+	// Example: 78258e80-e9e2-4e1a-a11f-ce0b7c62f25d
+	FormDefinitionID string `json:"formDefinitionId,omitempty,omitzero"`
+
+	// MaxPermittedAccessDuration is the longest access a request may ask for; none when null.
+	MaxPermittedAccessDuration AccessDuration `json:"maxPermittedAccessDuration,omitempty,omitzero"`
+
+	// ReauthorizationRequired is true when approvers must sign in again to approve.
+	//
+	// Example: false
+	ReauthorizationRequired bool `json:"reauthorizationRequired"`
+
+	// RequestCommentRequired is true when requests need a comment.
+	//
+	// Example: true
+	RequestCommentRequired bool `json:"requestCommentRequired"`
+
+	// RequireEndDate is true when requests must give an end date.
+	//
+	// Example: true
+	RequireEndDate       bool                       `json:"requireEndDate"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
+}
+
+// DurationUnit is the time unit.
+//
+// Example: DAYS
+type DurationUnit string
+
+// AccessDuration is the longest access a request may ask for; none when null.
+type AccessDuration struct {
+	// TimeUnit is the time unit.
+	//
+	// Example: DAYS
+	TimeUnit DurationUnit `json:"timeUnit,omitempty,omitzero"`
+
+	// Value is the number of time units.
+	//
+	// Example: 5
+	Value                int32                      `json:"value,omitempty,omitzero"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
+}
+
+// EntitlementApprovalScheme is one approval step of entitlement requests or revocations.
+type EntitlementApprovalScheme struct {
+	// ApproverID is the governance group's or workflow's id, for those approver types.
+	//
+	// Example: e3eab852-8315-467f-9de7-70eda97f63c8
+	ApproverID string `json:"approverId,omitempty,omitzero"`
+
+	// ApproverType is who approves.
+	//
+	// Example: GOVERNANCE_GROUP
+	ApproverType         EntitlementApproverType    `json:"approverType,omitempty,omitzero"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
+}
+
+// EntitlementApproverType is who approves.
+//
+// Example: GOVERNANCE_GROUP
+type EntitlementApproverType string
+
 // EntitlementRequestConfig holds the settings for entitlement requests.
 type EntitlementRequestConfig struct {
 	// AllowEntitlementRequest is true when entitlements may be requested.
@@ -934,6 +1195,42 @@ type EntitlementRequestConfig struct {
 	// Example: false
 	RequestCommentsRequired bool                       `json:"requestCommentsRequired"`
 	AdditionalProperties    map[string]json.RawMessage `json:"-"`
+}
+
+// EntitlementRequestConfigV2 holds the settings for entitlement requests and revocations.
+type EntitlementRequestConfigV2 struct {
+	// AccessRequestConfig holds the settings for requests of entitlements.
+	AccessRequestConfig EntitlementAccessRequestConfig `json:"accessRequestConfig"`
+
+	// RevocationRequestConfig holds the settings for revocations of entitlements.
+	RevocationRequestConfig EntitlementRevocationRequestConfig `json:"revocationRequestConfig,omitempty,omitzero"`
+	AdditionalProperties    map[string]json.RawMessage         `json:"-"`
+}
+
+// EntitlementRevocationRequestConfig holds the settings for revocations of entitlements.
+type EntitlementRevocationRequestConfig struct {
+	// ApprovalSchemes lists the approval steps, in order.
+	ApprovalSchemes      *[]EntitlementApprovalScheme `json:"approvalSchemes,omitempty"`
+	AdditionalProperties map[string]json.RawMessage   `json:"-"`
+}
+
+// JITDetail is the just-in-time access an item grants on one attribute of one application.
+type JITDetail struct {
+	// ApplicationID is the application's id.
+	//
+	// Example: 2c9180835d2e5168015d32f890ca1581
+	ApplicationID string `json:"applicationId,omitempty,omitzero"`
+
+	// AttributeName is the name of the account attribute the access is granted on.
+	//
+	// Example: groups
+	AttributeName string `json:"attributeName,omitempty,omitzero"`
+
+	// AttributeValues lists the attribute's values the access grants.
+	//
+	// Example: ["CN=Engineering,OU=Groups,DC=example,DC=com"]
+	AttributeValues      []string                   `json:"attributeValues,omitempty,omitzero"`
+	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
 // ErrorMessage is a message in one locale.
@@ -976,6 +1273,32 @@ type ErrorResponse struct {
 	TrackingID string `json:"trackingId,omitempty,omitzero"`
 }
 
+// IdentityAccountChoices is one identity of the request and, per item, the accounts to choose from.
+type IdentityAccountChoices struct {
+	// AccountsSelectionRequired is true when the request must pick accounts for this identity.
+	//
+	// Example: false
+	AccountsSelectionRequired bool `json:"accountsSelectionRequired"`
+
+	// ID is the identity's id.
+	//
+	// Example: 70016590f2df4b879bdb1313a9e4e19e
+	ID string `json:"id,omitempty,omitzero"`
+
+	// Name is the identity's display name.
+	//
+	// Example: Alison Ferguso
+	Name string `json:"name,omitempty,omitzero"`
+
+	// RequestedItems lists the identity's items.
+	RequestedItems []ItemAccountChoices `json:"requestedItems,omitempty,omitzero"`
+
+	// ObjectType is the kind of object a reference points at.
+	//
+	// Example: IDENTITY
+	ObjectType ObjectType `json:"type,omitempty,omitzero"`
+}
+
 // IdentityRef is an identity with its name and email.
 type IdentityRef struct {
 	// Email is the email address.
@@ -999,6 +1322,9 @@ type IdentityRef struct {
 	Type                 string                     `json:"type,omitempty,omitzero"`
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
+
+// IdentityType is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
+type IdentityType string
 
 // ItemType is the kind of access an item grants.
 type ItemType string
@@ -1149,6 +1475,35 @@ type RequestOnBehalfOfConfig struct {
 	AdditionalProperties                    map[string]json.RawMessage `json:"-"`
 }
 
+// RequestOnBehalfOfConfigV2 says who may request access for someone else, machine identities included.
+type RequestOnBehalfOfConfigV2 struct {
+	// AllowRequestForMachineByOwner is true when a machine identity's owner may request access for it.
+	//
+	// Example: false
+	AllowRequestForMachineByOwner bool `json:"allowRequestForMachineByOwner"`
+
+	// AllowRequestOnBehalfOfAnyoneByAnyone is true when anyone may request for anyone.
+	//
+	// Example: true
+	AllowRequestOnBehalfOfAnyoneByAnyone bool `json:"allowRequestOnBehalfOfAnyoneByAnyone"`
+
+	// AllowRequestOnBehalfOfEmployeeByManager is true when managers may request for their reports.
+	//
+	// Example: true
+	AllowRequestOnBehalfOfEmployeeByManager bool `json:"allowRequestOnBehalfOfEmployeeByManager"`
+
+	// AllowRequestOnBehalfOfForMachineIdentity is true when access may be requested for machine identities; true when absent.
+	//
+	// Example: true
+	AllowRequestOnBehalfOfForMachineIdentity *bool                      `json:"allowRequestOnBehalfOfForMachineIdentity,omitempty"`
+	AdditionalProperties                     map[string]json.RawMessage `json:"-"`
+}
+
+// RequestStateFilter is the state a status listing can be narrowed to; EXECUTING is the one value the server accepts.
+//
+// Example: EXECUTING
+type RequestStateFilter string
+
 // RequestedAccountRef is an account an item was requested on.
 type RequestedAccountRef struct {
 	// AccountID is the account's native identity.
@@ -1184,8 +1539,45 @@ type IdentityRequest struct {
 	// Example: cb89bc2f1ee6445fbea12224c526ba3a
 	IdentityID string `json:"identityId"`
 
+	// IdentityType is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
+	IdentityType IdentityType `json:"identityType,omitempty,omitzero"`
+
 	// RequestedItems lists the items for this identity.
 	RequestedItems []IdentityItem `json:"requestedItems"`
+}
+
+// ItemAccountChoices is one requested item and the sources and accounts it could be provisioned on.
+type ItemAccountChoices struct {
+	// AccountsSelectionBlocked is true when no account may be chosen for this item.
+	//
+	// Example: false
+	AccountsSelectionBlocked bool `json:"accountsSelectionBlocked"`
+
+	// AccountsSelectionBlockedReason says why no account may be chosen, as a code.
+	//
+	// Example: ACCESS_PROFILE_ALREADY_ASSIGNED_TO_AN_ACCOUNT
+	AccountsSelectionBlockedReason string `json:"accountsSelectionBlockedReason,omitempty,omitzero"`
+
+	// Description is the item's description.
+	//
+	// Example: An access profile for the admins
+	Description string `json:"description,omitempty,omitzero"`
+
+	// ID is the access item's id.
+	//
+	// Example: 720fd239701344aea76c93ba91376aec
+	ID string `json:"id,omitempty,omitzero"`
+
+	// Name is the access item's name.
+	//
+	// Example: Test Access Profile
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Sources lists the sources the item could be provisioned on.
+	Sources []SourceAccountChoices `json:"sources,omitempty,omitzero"`
+
+	// Type is the kind of access an item grants.
+	Type ItemType `json:"type,omitempty,omitzero"`
 }
 
 // RequestedItemDetails is an item named in a tracking entry.
@@ -1214,10 +1606,20 @@ type IdentityItem struct {
 	// Example: Needed for the quarterly close.
 	Comment string `json:"comment,omitempty,omitzero"`
 
+	// FormInstanceID is the form instance filled in for a grant (successor only); when sent it must not be empty.
+	//
+	// Example: 9f3a1d2e-3f4a-5b6c-7d8e-9f0a1b2c3d4e
+	FormInstanceID string `json:"formInstanceId,omitempty,omitzero"`
+
 	// ID is the access item's id.
 	//
 	// Example: 2c9180835d2e5168015d32f890ca1581
 	ID string `json:"id"`
+
+	// NativeIdentity is, for a machine identity's revoke, the account to remove the entitlement from (successor only).
+	//
+	// Example: CN=User db3377de14bf,OU=YOURCONTAINER, DC=YOURDOMAIN
+	NativeIdentity string `json:"nativeIdentity,omitempty,omitzero"`
 
 	// RemoveDate is when the access should end, in UTC and in the future.
 	//
@@ -1233,7 +1635,9 @@ type IdentityItem struct {
 	Type ItemType `json:"type"`
 }
 
-// Status is the status of one item requested for one identity: one row of the status listing.
+// Status is the status of one item requested for one identity: one row of a status listing (the
+// beta's, the successor's or the administrators'). Fields one generation does not send are
+// left empty.
 type Status struct {
 	// AccessRequestID is the access request's id (its account activity's id).
 	//
@@ -1282,10 +1686,19 @@ type Status struct {
 	// ErrorMessages lists the errors raised while approving or provisioning, grouped per failure.
 	ErrorMessages []ErrorMessageList `json:"errorMessages,omitempty,omitzero"`
 
+	// Form is the form filled in for a requested item, with its definition and answers.
+	Form ItemForm `json:"form,omitempty,omitzero"`
+
 	// ID is the requested item's id.
 	//
 	// Example: 2c9180926cbfbddd016cbfc7c3b10010
 	ID string `json:"id,omitempty,omitzero"`
+
+	// IdentityType is whether an identity is a person or a machine identity (the successor's; HUMAN when absent).
+	IdentityType IdentityType `json:"identityType,omitempty,omitzero"`
+
+	// JITDetails lists the just-in-time access the item grants, per application attribute (successor only).
+	JITDetails []JITDetail `json:"jitDetails,omitempty,omitzero"`
 
 	// ManualWorkItemDetails lists the manual provisioning tasks.
 	ManualWorkItemDetails []ManualWorkItemDetails `json:"manualWorkItemDetails,omitempty,omitzero"`
@@ -1310,6 +1723,11 @@ type Status struct {
 
 	// ProvisioningDetails points to more detail on provisioning.
 	ProvisioningDetails ProvisioningDetails `json:"provisioningDetails,omitempty,omitzero"`
+
+	// ReauthorizationRequired is true when approvers must sign in again to approve (administrators' listing only).
+	//
+	// Example: true
+	ReauthorizationRequired bool `json:"reauthorizationRequired"`
 
 	// RemoveDate is when the access is due to end.
 	//
@@ -1490,6 +1908,27 @@ type SodViolationContextCheckCompleted struct {
 // Example: SUCCESS
 type SodCheckState string
 
+// SourceAccountChoices is a source and the accounts on it an item could be provisioned on.
+type SourceAccountChoices struct {
+	// Accounts lists the identity's accounts on the source.
+	Accounts []SelectableAccount `json:"accounts,omitempty,omitzero"`
+
+	// ID is the source's id.
+	//
+	// Example: 3ac3c43785a845fa9820b0c1ac767cd5
+	ID string `json:"id,omitempty,omitzero"`
+
+	// Name is the source's name.
+	//
+	// Example: Active Directory
+	Name string `json:"name,omitempty,omitzero"`
+
+	// ObjectType is the kind of object a reference points at.
+	//
+	// Example: IDENTITY
+	ObjectType ObjectType `json:"type,omitempty,omitzero"`
+}
+
 // AccountSelection names the accounts picked on one source.
 type AccountSelection struct {
 	// Accounts lists the accounts on that source that should receive the item.
@@ -1508,6 +1947,38 @@ type UnauthorizedBody struct {
 	// Example: JWT validation failed: JWT is expired
 	Error string `json:"error,omitempty,omitzero"`
 }
+
+// AssignedToParam defines model for AssignedToParam.
+type AssignedToParam = string
+
+// CountParam defines model for CountParam.
+type CountParam = bool
+
+// ExperimentalHeader defines model for ExperimentalHeader.
+type ExperimentalHeader = string
+
+// LimitParam defines model for LimitParam.
+type LimitParam = int32
+
+// OffsetParam defines model for OffsetParam.
+type OffsetParam = int32
+
+// RegardingIdentityParam defines model for RegardingIdentityParam.
+type RegardingIdentityParam = string
+
+// RequestStateParam is the state a status listing can be narrowed to; EXECUTING is the one value the server accepts.
+//
+// Example: EXECUTING
+type RequestStateParam = RequestStateFilter
+
+// RequestedByParam defines model for RequestedByParam.
+type RequestedByParam = string
+
+// RequestedForParam defines model for RequestedForParam.
+type RequestedForParam = string
+
+// SortersParam defines model for SortersParam.
+type SortersParam = string
 
 // Accepted is the body of a 202 answer; normally empty.
 type Accepted = AcceptedBody
@@ -1530,28 +2001,115 @@ type TooManyRequests = RateLimitedBody
 // Unauthorized is the body of a 401 answer.
 type Unauthorized = UnauthorizedBody
 
+// ListAdministratorsAccessRequestStatusV1Params defines parameters for ListAdministratorsAccessRequestStatusV1.
+type ListAdministratorsAccessRequestStatusV1Params struct {
+	// RequestedFor keeps requests made for this identity ("me" for the caller). Not with regarding-identity.
+	RequestedFor *RequestedForParam `form:"requested-for,omitempty" json:"requested-for,omitempty"`
+
+	// RequestedBy keeps requests made by this identity ("me" for the caller). Not with regarding-identity.
+	RequestedBy *RequestedByParam `form:"requested-by,omitempty" json:"requested-by,omitempty"`
+
+	// RegardingIdentity keeps requests this identity made or is the target of ("me" for the caller). Not with requested-for or requested-by.
+	RegardingIdentity *RegardingIdentityParam `form:"regarding-identity,omitempty" json:"regarding-identity,omitempty"`
+
+	// AssignedTo keeps requests whose work item this identity owns ("me" for the caller).
+	AssignedTo *AssignedToParam `form:"assigned-to,omitempty" json:"assigned-to,omitempty"`
+
+	// Count asks, when true, for X-Total-Count to carry the number of matches ignoring limit and offset.
+	Count *CountParam `form:"count,omitempty" json:"count,omitempty"`
+
+	// Limit is the largest number of entries in one page.
+	Limit *LimitParam `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset is how many matching entries to skip; 0 when absent.
+	Offset *OffsetParam `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Filters is a filter expression in the vendor's standard collection syntax, terms joined with
+	// "and". Fields and their operators: the account activity item's id (eq, in, ge, gt,
+	// le, lt, ne, isnull, sw); the access request's id (in, eq, ne, ge, gt, le, lt, sw);
+	// status (in, eq, ne); created (eq, in, ge, gt, le, lt, ne, isnull, sw). The exact
+	// field names are in the parameter's example and in the facade's filter builders.
+	Filters *string `form:"filters,omitempty" json:"filters,omitempty"`
+
+	// Sorters lists sort keys, comma-separated, each optionally prefixed with "-" for descending:
+	// created, modified, name, the account activity item's id, or the access request's id.
+	Sorters *string `form:"sorters,omitempty" json:"sorters,omitempty"`
+
+	// RequestState keeps only entries in this state; EXECUTING is the one value the server accepts.
+	RequestState *RequestStateParam `form:"request-state,omitempty" json:"request-state,omitempty"`
+
+	// XSailPointExperimental acknowledges that the operation is experimental: the vendor refuses an experimental
+	// operation without this header set to true.
+	XSailPointExperimental ExperimentalHeader `json:"X-SailPoint-Experimental"`
+}
+
+// ListAccessRequestStatusV1Params defines parameters for ListAccessRequestStatusV1.
+type ListAccessRequestStatusV1Params struct {
+	// RequestedFor keeps requests made for this identity ("me" for the caller). Not with regarding-identity.
+	RequestedFor *RequestedForParam `form:"requested-for,omitempty" json:"requested-for,omitempty"`
+
+	// RequestedBy keeps requests made by this identity ("me" for the caller). Not with regarding-identity.
+	RequestedBy *RequestedByParam `form:"requested-by,omitempty" json:"requested-by,omitempty"`
+
+	// RegardingIdentity keeps requests this identity made or is the target of ("me" for the caller). Not with requested-for or requested-by.
+	RegardingIdentity *RegardingIdentityParam `form:"regarding-identity,omitempty" json:"regarding-identity,omitempty"`
+
+	// AssignedTo keeps requests whose work item this identity owns ("me" for the caller).
+	AssignedTo *AssignedToParam `form:"assigned-to,omitempty" json:"assigned-to,omitempty"`
+
+	// Count asks, when true, for X-Total-Count to carry the number of matches ignoring limit and offset.
+	Count *CountParam `form:"count,omitempty" json:"count,omitempty"`
+
+	// Limit is the largest number of entries in one page.
+	Limit *LimitParam `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset is how many matching entries to skip; 0 when absent.
+	Offset *OffsetParam `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Filters is a filter expression in the vendor's standard collection syntax, terms joined with
+	// "and". Fields and their operators: the access request's id (eq, ge, gt, le, lt, ne,
+	// sw; unlike the beta, not in); the account activity item's id (eq, in, ge, gt, le,
+	// ne, sw); created (eq, ge, gt, le, lt, ne). The exact field names are in the
+	// parameter's example and in the facade's filter builders.
+	Filters *string `form:"filters,omitempty" json:"filters,omitempty"`
+
+	// Sorters lists sort keys, comma-separated, each optionally prefixed with "-" for descending:
+	// created, modified, name, or the account activity item's id.
+	Sorters *SortersParam `form:"sorters,omitempty" json:"sorters,omitempty"`
+
+	// RequestState keeps only entries in this state; EXECUTING is the one value the server accepts.
+	RequestState *RequestStateParam `form:"request-state,omitempty" json:"request-state,omitempty"`
+}
+
+// LoadAccountSelectionsV1Params defines parameters for LoadAccountSelectionsV1.
+type LoadAccountSelectionsV1Params struct {
+	// XSailPointExperimental acknowledges that the operation is experimental: the vendor refuses an experimental
+	// operation without this header set to true.
+	XSailPointExperimental ExperimentalHeader `json:"X-SailPoint-Experimental"`
+}
+
 // ListAccessRequestStatusParams defines parameters for ListAccessRequestStatus.
 type ListAccessRequestStatusParams struct {
 	// RequestedFor keeps requests made for this identity ("me" for the caller). Not with regarding-identity.
-	RequestedFor *string `form:"requested-for,omitempty" json:"requested-for,omitempty"`
+	RequestedFor *RequestedForParam `form:"requested-for,omitempty" json:"requested-for,omitempty"`
 
 	// RequestedBy keeps requests made by this identity ("me" for the caller). Not with regarding-identity.
-	RequestedBy *string `form:"requested-by,omitempty" json:"requested-by,omitempty"`
+	RequestedBy *RequestedByParam `form:"requested-by,omitempty" json:"requested-by,omitempty"`
 
 	// RegardingIdentity keeps requests this identity made or is the target of ("me" for the caller). Not with requested-for or requested-by.
-	RegardingIdentity *string `form:"regarding-identity,omitempty" json:"regarding-identity,omitempty"`
+	RegardingIdentity *RegardingIdentityParam `form:"regarding-identity,omitempty" json:"regarding-identity,omitempty"`
 
 	// AssignedTo keeps requests whose work item this identity owns ("me" for the caller).
-	AssignedTo *string `form:"assigned-to,omitempty" json:"assigned-to,omitempty"`
+	AssignedTo *AssignedToParam `form:"assigned-to,omitempty" json:"assigned-to,omitempty"`
 
 	// Count asks, when true, for X-Total-Count to carry the number of matches ignoring limit and offset.
-	Count *bool `form:"count,omitempty" json:"count,omitempty"`
+	Count *CountParam `form:"count,omitempty" json:"count,omitempty"`
 
 	// Limit is the largest number of entries in one page.
-	Limit *int32 `form:"limit,omitempty" json:"limit,omitempty"`
+	Limit *LimitParam `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset is how many matching entries to skip; 0 when absent.
-	Offset *int32 `form:"offset,omitempty" json:"offset,omitempty"`
+	Offset *OffsetParam `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// Filters is a filter expression in the vendor's standard collection syntax, terms joined with
 	// "and". Fields and their operators: the access request's id (eq, in, ge, gt, le, lt,
@@ -1562,18 +2120,33 @@ type ListAccessRequestStatusParams struct {
 
 	// Sorters lists sort keys, comma-separated, each optionally prefixed with "-" for descending:
 	// created, modified, name, or the account activity item's id.
-	Sorters *string `form:"sorters,omitempty" json:"sorters,omitempty"`
+	Sorters *SortersParam `form:"sorters,omitempty" json:"sorters,omitempty"`
 
 	// RequestState keeps only entries in this state; EXECUTING is the one value the server accepts.
-	RequestState *RequestStateFilter `form:"request-state,omitempty" json:"request-state,omitempty"`
+	RequestState *RequestStateParam `form:"request-state,omitempty" json:"request-state,omitempty"`
 }
 
-// RequestStateFilter defines parameters for ListAccessRequestStatus.
-type RequestStateFilter string
+// SetAccessRequestConfigV2JSONRequestBody defines body for SetAccessRequestConfigV2 for application/json ContentType.
+type SetAccessRequestConfigV2JSONRequestBody = ConfigV2
+
+// CreateAccessRequestV1JSONRequestBody defines body for CreateAccessRequestV1 for application/json ContentType.
+type CreateAccessRequestV1JSONRequestBody = AccessRequest
+
+// LoadAccountSelectionsV1JSONRequestBody defines body for LoadAccountSelectionsV1 for application/json ContentType.
+type LoadAccountSelectionsV1JSONRequestBody = AccessRequest
+
+// CancelAccessRequestInBulkV1JSONRequestBody defines body for CancelAccessRequestInBulkV1 for application/json ContentType.
+type CancelAccessRequestInBulkV1JSONRequestBody = BulkCancelAccessRequest
+
+// CancelAccessRequestV1JSONRequestBody defines body for CancelAccessRequestV1 for application/json ContentType.
+type CancelAccessRequestV1JSONRequestBody = CancelAccessRequest
+
+// CloseAccessRequestV1JSONRequestBody defines body for CloseAccessRequestV1 for application/json ContentType.
+type CloseAccessRequestV1JSONRequestBody = CloseAccessRequest
 
 // SetAccessRequestConfigJSONRequestBody defines body for SetAccessRequestConfig for application/json ContentType.
 //
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 type SetAccessRequestConfigJSONRequestBody = Config
 
 // CreateAccessRequestJSONRequestBody defines body for CreateAccessRequest for application/json ContentType.
@@ -1674,6 +2247,182 @@ func (a Config) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the declared properties of
+// ConfigV2 and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *ConfigV2) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded ConfigV2
+	if raw, ok := object["approvalsMustBeExternal"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalsMustBeExternal); err == nil {
+			delete(object, "approvalsMustBeExternal")
+		} else {
+			decoded.ApprovalsMustBeExternal = ConfigV2{}.ApprovalsMustBeExternal // set aside below, as sent
+		}
+	}
+	if raw, ok := object["entitlementRequestConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.EntitlementRequestConfig); err == nil {
+			delete(object, "entitlementRequestConfig")
+		} else {
+			decoded.EntitlementRequestConfig = ConfigV2{}.EntitlementRequestConfig // set aside below, as sent
+		}
+	}
+	if raw, ok := object["govGroupVisibilityEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.GovGroupVisibilityEnabled); err == nil {
+			delete(object, "govGroupVisibilityEnabled")
+		} else {
+			decoded.GovGroupVisibilityEnabled = ConfigV2{}.GovGroupVisibilityEnabled // set aside below, as sent
+		}
+	}
+	if raw, ok := object["machineIdentityAccessRequestEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.MachineIdentityAccessRequestEnabled); err == nil {
+			delete(object, "machineIdentityAccessRequestEnabled")
+		} else {
+			decoded.MachineIdentityAccessRequestEnabled = ConfigV2{}.MachineIdentityAccessRequestEnabled // set aside below, as sent
+		}
+	}
+	if raw, ok := object["reauthorizationEnabled"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ReauthorizationEnabled); err == nil {
+			delete(object, "reauthorizationEnabled")
+		} else {
+			decoded.ReauthorizationEnabled = ConfigV2{}.ReauthorizationEnabled // set aside below, as sent
+		}
+	}
+	if raw, ok := object["requestOnBehalfOfConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequestOnBehalfOfConfig); err == nil {
+			delete(object, "requestOnBehalfOfConfig")
+		} else {
+			decoded.RequestOnBehalfOfConfig = ConfigV2{}.RequestOnBehalfOfConfig // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// ConfigV2 as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a ConfigV2) MarshalJSON() ([]byte, error) {
+	type declared ConfigV2 // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+6)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// ItemForm and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *ItemForm) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded ItemForm
+	if raw, ok := object["formConditions"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormConditions); err == nil {
+			delete(object, "formConditions")
+		} else {
+			decoded.FormConditions = ItemForm{}.FormConditions // set aside below, as sent
+		}
+	}
+	if raw, ok := object["formData"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormData); err == nil {
+			delete(object, "formData")
+		} else {
+			decoded.FormData = ItemForm{}.FormData // set aside below, as sent
+		}
+	}
+	if raw, ok := object["formDefinitionId"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormDefinitionID); err == nil {
+			delete(object, "formDefinitionId")
+		} else {
+			decoded.FormDefinitionID = ItemForm{}.FormDefinitionID // set aside below, as sent
+		}
+	}
+	if raw, ok := object["formElements"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormElements); err == nil {
+			delete(object, "formElements")
+		} else {
+			decoded.FormElements = ItemForm{}.FormElements // set aside below, as sent
+		}
+	}
+	if raw, ok := object["formInstanceId"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormInstanceID); err == nil {
+			delete(object, "formInstanceId")
+		} else {
+			decoded.FormInstanceID = ItemForm{}.FormInstanceID // set aside below, as sent
+		}
+	}
+	if raw, ok := object["formInstanceInputs"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormInstanceInputs); err == nil {
+			delete(object, "formInstanceInputs")
+		} else {
+			decoded.FormInstanceInputs = ItemForm{}.FormInstanceInputs // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// ItemForm as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a ItemForm) MarshalJSON() ([]byte, error) {
+	type declared ItemForm // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+6)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
 // ApprovalReminderAndEscalationConfig and keeps every other key, as sent, in AdditionalProperties:
 // a declared property whose value does not decode is kept there too, its field left zero.
 func (a *ApprovalReminderAndEscalationConfig) UnmarshalJSON(b []byte) error {
@@ -1748,6 +2497,221 @@ func (a ApprovalReminderAndEscalationConfig) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the declared properties of
+// EntitlementAccessRequestConfig and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *EntitlementAccessRequestConfig) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded EntitlementAccessRequestConfig
+	if raw, ok := object["approvalSchemes"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalSchemes); err == nil {
+			delete(object, "approvalSchemes")
+		} else {
+			decoded.ApprovalSchemes = EntitlementAccessRequestConfig{}.ApprovalSchemes // set aside below, as sent
+		}
+	}
+	if raw, ok := object["denialCommentRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.DenialCommentRequired); err == nil {
+			delete(object, "denialCommentRequired")
+		} else {
+			decoded.DenialCommentRequired = EntitlementAccessRequestConfig{}.DenialCommentRequired // set aside below, as sent
+		}
+	}
+	if raw, ok := object["formDefinitionId"]; ok {
+		if err := json.Unmarshal(raw, &decoded.FormDefinitionID); err == nil {
+			delete(object, "formDefinitionId")
+		} else {
+			decoded.FormDefinitionID = EntitlementAccessRequestConfig{}.FormDefinitionID // set aside below, as sent
+		}
+	}
+	if raw, ok := object["maxPermittedAccessDuration"]; ok {
+		if err := json.Unmarshal(raw, &decoded.MaxPermittedAccessDuration); err == nil {
+			delete(object, "maxPermittedAccessDuration")
+		} else {
+			decoded.MaxPermittedAccessDuration = EntitlementAccessRequestConfig{}.MaxPermittedAccessDuration // set aside below, as sent
+		}
+	}
+	if raw, ok := object["reauthorizationRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ReauthorizationRequired); err == nil {
+			delete(object, "reauthorizationRequired")
+		} else {
+			decoded.ReauthorizationRequired = EntitlementAccessRequestConfig{}.ReauthorizationRequired // set aside below, as sent
+		}
+	}
+	if raw, ok := object["requestCommentRequired"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequestCommentRequired); err == nil {
+			delete(object, "requestCommentRequired")
+		} else {
+			decoded.RequestCommentRequired = EntitlementAccessRequestConfig{}.RequestCommentRequired // set aside below, as sent
+		}
+	}
+	if raw, ok := object["requireEndDate"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RequireEndDate); err == nil {
+			delete(object, "requireEndDate")
+		} else {
+			decoded.RequireEndDate = EntitlementAccessRequestConfig{}.RequireEndDate // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// EntitlementAccessRequestConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a EntitlementAccessRequestConfig) MarshalJSON() ([]byte, error) {
+	type declared EntitlementAccessRequestConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+7)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// AccessDuration and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *AccessDuration) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded AccessDuration
+	if raw, ok := object["timeUnit"]; ok {
+		if err := json.Unmarshal(raw, &decoded.TimeUnit); err == nil {
+			delete(object, "timeUnit")
+		} else {
+			decoded.TimeUnit = AccessDuration{}.TimeUnit // set aside below, as sent
+		}
+	}
+	if raw, ok := object["value"]; ok {
+		if err := json.Unmarshal(raw, &decoded.Value); err == nil {
+			delete(object, "value")
+		} else {
+			decoded.Value = AccessDuration{}.Value // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// AccessDuration as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a AccessDuration) MarshalJSON() ([]byte, error) {
+	type declared AccessDuration // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+2)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// EntitlementApprovalScheme and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *EntitlementApprovalScheme) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded EntitlementApprovalScheme
+	if raw, ok := object["approverId"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApproverID); err == nil {
+			delete(object, "approverId")
+		} else {
+			decoded.ApproverID = EntitlementApprovalScheme{}.ApproverID // set aside below, as sent
+		}
+	}
+	if raw, ok := object["approverType"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApproverType); err == nil {
+			delete(object, "approverType")
+		} else {
+			decoded.ApproverType = EntitlementApprovalScheme{}.ApproverType // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// EntitlementApprovalScheme as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a EntitlementApprovalScheme) MarshalJSON() ([]byte, error) {
+	type declared EntitlementApprovalScheme // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+2)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
 // EntitlementRequestConfig and keeps every other key, as sent, in AdditionalProperties:
 // a declared property whose value does not decode is kept there too, its field left zero.
 func (a *EntitlementRequestConfig) UnmarshalJSON(b []byte) error {
@@ -1808,6 +2772,186 @@ func (a EntitlementRequestConfig) MarshalJSON() ([]byte, error) {
 		return b, err
 	}
 	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// EntitlementRequestConfigV2 and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *EntitlementRequestConfigV2) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded EntitlementRequestConfigV2
+	if raw, ok := object["accessRequestConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AccessRequestConfig); err == nil {
+			delete(object, "accessRequestConfig")
+		} else {
+			decoded.AccessRequestConfig = EntitlementRequestConfigV2{}.AccessRequestConfig // set aside below, as sent
+		}
+	}
+	if raw, ok := object["revocationRequestConfig"]; ok {
+		if err := json.Unmarshal(raw, &decoded.RevocationRequestConfig); err == nil {
+			delete(object, "revocationRequestConfig")
+		} else {
+			decoded.RevocationRequestConfig = EntitlementRequestConfigV2{}.RevocationRequestConfig // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// EntitlementRequestConfigV2 as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a EntitlementRequestConfigV2) MarshalJSON() ([]byte, error) {
+	type declared EntitlementRequestConfigV2 // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+2)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// EntitlementRevocationRequestConfig and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *EntitlementRevocationRequestConfig) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded EntitlementRevocationRequestConfig
+	if raw, ok := object["approvalSchemes"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApprovalSchemes); err == nil {
+			delete(object, "approvalSchemes")
+		} else {
+			decoded.ApprovalSchemes = EntitlementRevocationRequestConfig{}.ApprovalSchemes // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// EntitlementRevocationRequestConfig as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a EntitlementRevocationRequestConfig) MarshalJSON() ([]byte, error) {
+	type declared EntitlementRevocationRequestConfig // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+1)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// JITDetail and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *JITDetail) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded JITDetail
+	if raw, ok := object["applicationId"]; ok {
+		if err := json.Unmarshal(raw, &decoded.ApplicationID); err == nil {
+			delete(object, "applicationId")
+		} else {
+			decoded.ApplicationID = JITDetail{}.ApplicationID // set aside below, as sent
+		}
+	}
+	if raw, ok := object["attributeName"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AttributeName); err == nil {
+			delete(object, "attributeName")
+		} else {
+			decoded.AttributeName = JITDetail{}.AttributeName // set aside below, as sent
+		}
+	}
+	if raw, ok := object["attributeValues"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AttributeValues); err == nil {
+			delete(object, "attributeValues")
+		} else {
+			decoded.AttributeValues = JITDetail{}.AttributeValues // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// JITDetail as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a JITDetail) MarshalJSON() ([]byte, error) {
+	type declared JITDetail // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+3)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return nil, err
 	}
@@ -1942,6 +3086,80 @@ func (a RequestOnBehalfOfConfig) MarshalJSON() ([]byte, error) {
 		return b, err
 	}
 	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+2)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for name, value := range a.AdditionalProperties {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		object[name] = raw
+	}
+	return json.Marshal(object)
+}
+
+// UnmarshalJSON decodes the declared properties of
+// RequestOnBehalfOfConfigV2 and keeps every other key, as sent, in AdditionalProperties:
+// a declared property whose value does not decode is kept there too, its field left zero.
+func (a *RequestOnBehalfOfConfigV2) UnmarshalJSON(b []byte) error {
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+	var decoded RequestOnBehalfOfConfigV2
+	if raw, ok := object["allowRequestForMachineByOwner"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestForMachineByOwner); err == nil {
+			delete(object, "allowRequestForMachineByOwner")
+		} else {
+			decoded.AllowRequestForMachineByOwner = RequestOnBehalfOfConfigV2{}.AllowRequestForMachineByOwner // set aside below, as sent
+		}
+	}
+	if raw, ok := object["allowRequestOnBehalfOfAnyoneByAnyone"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfAnyoneByAnyone); err == nil {
+			delete(object, "allowRequestOnBehalfOfAnyoneByAnyone")
+		} else {
+			decoded.AllowRequestOnBehalfOfAnyoneByAnyone = RequestOnBehalfOfConfigV2{}.AllowRequestOnBehalfOfAnyoneByAnyone // set aside below, as sent
+		}
+	}
+	if raw, ok := object["allowRequestOnBehalfOfEmployeeByManager"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfEmployeeByManager); err == nil {
+			delete(object, "allowRequestOnBehalfOfEmployeeByManager")
+		} else {
+			decoded.AllowRequestOnBehalfOfEmployeeByManager = RequestOnBehalfOfConfigV2{}.AllowRequestOnBehalfOfEmployeeByManager // set aside below, as sent
+		}
+	}
+	if raw, ok := object["allowRequestOnBehalfOfForMachineIdentity"]; ok {
+		if err := json.Unmarshal(raw, &decoded.AllowRequestOnBehalfOfForMachineIdentity); err == nil {
+			delete(object, "allowRequestOnBehalfOfForMachineIdentity")
+		} else {
+			decoded.AllowRequestOnBehalfOfForMachineIdentity = RequestOnBehalfOfConfigV2{}.AllowRequestOnBehalfOfForMachineIdentity // set aside below, as sent
+		}
+	}
+	for name, raw := range object {
+		var value json.RawMessage
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if decoded.AdditionalProperties == nil {
+			decoded.AdditionalProperties = make(map[string]json.RawMessage, len(object))
+		}
+		decoded.AdditionalProperties[name] = value
+	}
+	*a = decoded
+	return nil
+}
+
+// MarshalJSON encodes the declared properties of
+// RequestOnBehalfOfConfigV2 as their tags say, then the keys of AdditionalProperties; a key in both
+// is written from AdditionalProperties.
+func (a RequestOnBehalfOfConfigV2) MarshalJSON() ([]byte, error) {
+	type declared RequestOnBehalfOfConfigV2 // the same fields, without these methods
+	b, err := json.Marshal(declared(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage, len(a.AdditionalProperties)+4)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return nil, err
 	}

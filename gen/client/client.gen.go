@@ -91,38 +91,221 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListAdministratorsAccessRequestStatusV1 lists the status of every identity's requested items, for administrators
+	//
+	// Lists requested item statuses across the tenant for administrators, a page at a time,
+	// with filters on the request's status and id the user listing lacks. Rows are the status
+	// listing's, with whether approvers must sign in again. Experimental: the vendor refuses
+	// it without the X-SailPoint-Experimental header.
+	//
+	// Corresponds with GET /access-request-administration/v1 (the `ListAdministratorsAccessRequestStatusV1` operationId).
+	ListAdministratorsAccessRequestStatusV1(ctx context.Context, params *ListAdministratorsAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAccessRequestConfigV2 reads the access request configuration (successor's shape)
+	//
+	// Reads the tenant's access request settings in the successor's shape: entitlement
+	// requests and revocations each with their approval schemes, machine identity settings,
+	// and governance group visibility. It replaces the beta's configuration operations,
+	// deprecated since 2026-02-26.
+	//
+	// Corresponds with GET /access-request-config/v2 (the `GetAccessRequestConfigV2` operationId).
+	GetAccessRequestConfigV2(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetAccessRequestConfigV2WithBody replaces the access request configuration (successor's shape)
+	//
+	// Replaces the tenant's access request settings and returns them as stored. Like the
+	// beta's, it replaces the whole configuration: send back every setting read.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+	SetAccessRequestConfigV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetAccessRequestConfigV2 replaces the access request configuration (successor's shape)
+	//
+	// Replaces the tenant's access request settings and returns them as stored. Like the
+	// beta's, it replaces the whole configuration: send back every setting read.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+	SetAccessRequestConfigV2(ctx context.Context, body SetAccessRequestConfigV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAccessRequestStatusV1 lists the status of requested items (successor of the beta's)
+	//
+	// Lists the status of requested items, one entry per identity and item, a page at a time,
+	// as the beta's listing does. Rows carry the identity type and, where they apply, the
+	// just-in-time details and the item's form. Its filters differ from the beta's: see
+	// filters.
+	//
+	// Corresponds with GET /access-request-status/v1 (the `ListAccessRequestStatusV1` operationId).
+	ListAccessRequestStatusV1(ctx context.Context, params *ListAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessRequestV1WithBody submits an access request (successor of the beta's)
+	//
+	// Queues a request to grant, revoke or modify access for one or more identities, as the
+	// beta's submission does, and answers 202 the same way: accepted for processing, not
+	// done. It does not fail on duplicates: a request for access already in progress is
+	// answered like any other, and a request for access the identity already has (same
+	// account and dates) is cancelled as a duplicate later; list the status first when that
+	// matters. Rules the server enforces, beyond the beta's:
+	// - With any entitlement in the request, at most 25 entitlements and at most 10
+	//   identities (400 beyond).
+	// - A revoke is for one identity and at most one entitlement, and has no start date.
+	//   Dates are future UTC date-times.
+	// - Machine identities are named only in the per-identity form, with identity type
+	//   MACHINE, for entitlements only, never beside human identities; grants and modifies
+	//   for a machine need an account selection, and a revoke is for exactly one machine.
+	// - A grant item may name a form instance; an empty form instance id is refused (400).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+	CreateAccessRequestV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessRequestV1 submits an access request (successor of the beta's)
+	//
+	// Queues a request to grant, revoke or modify access for one or more identities, as the
+	// beta's submission does, and answers 202 the same way: accepted for processing, not
+	// done. It does not fail on duplicates: a request for access already in progress is
+	// answered like any other, and a request for access the identity already has (same
+	// account and dates) is cancelled as a duplicate later; list the status first when that
+	// matters. Rules the server enforces, beyond the beta's:
+	// - With any entitlement in the request, at most 25 entitlements and at most 10
+	//   identities (400 beyond).
+	// - A revoke is for one identity and at most one entitlement, and has no start date.
+	//   Dates are future UTC date-times.
+	// - Machine identities are named only in the per-identity form, with identity type
+	//   MACHINE, for entitlements only, never beside human identities; grants and modifies
+	//   for a machine need an account selection, and a revoke is for exactly one machine.
+	// - A grant item may name a form instance; an empty form instance id is refused (400).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+	CreateAccessRequestV1(ctx context.Context, body CreateAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LoadAccountSelectionsV1WithBody lists the accounts a request could be provisioned on
+	//
+	// Takes a request as it would be submitted and answers, for each identity and item, the
+	// sources and accounts the access could land on and whether a choice is required. The
+	// answer is what an account selection in the per-identity form picks from. Experimental:
+	// the vendor refuses it without the X-SailPoint-Experimental header.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+	LoadAccountSelectionsV1WithBody(ctx context.Context, params *LoadAccountSelectionsV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LoadAccountSelectionsV1 lists the accounts a request could be provisioned on
+	//
+	// Takes a request as it would be submitted and answers, for each identity and item, the
+	// sources and accounts the access could land on and whether a choice is required. The
+	// answer is what an account selection in the per-identity form picks from. Experimental:
+	// the vendor refuses it without the X-SailPoint-Experimental header.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+	LoadAccountSelectionsV1(ctx context.Context, params *LoadAccountSelectionsV1Params, body LoadAccountSelectionsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelAccessRequestInBulkV1WithBody cancels several access requests at once
+	//
+	// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+	// the successor has it; on the beta each request is cancelled on its own.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+	CancelAccessRequestInBulkV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelAccessRequestInBulkV1 cancels several access requests at once
+	//
+	// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+	// the successor has it; on the beta each request is cancelled on its own.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+	CancelAccessRequestInBulkV1(ctx context.Context, body CancelAccessRequestInBulkV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelAccessRequestV1WithBody cancels an access request (successor of the beta's)
+	//
+	// Cancels a pending request that has not yet passed its approval step, as the beta's
+	// cancel does.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+	CancelAccessRequestV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelAccessRequestV1 cancels an access request (successor of the beta's)
+	//
+	// Cancels a pending request that has not yet passed its approval step, as the beta's
+	// cancel does.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+	CancelAccessRequestV1(ctx context.Context, body CancelAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseAccessRequestV1WithBody closes access requests (successor of the beta's)
+	//
+	// Forces pending requests to a final state, for requests that are stuck, as the beta's
+	// close does. An admin-only operation.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+	CloseAccessRequestV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseAccessRequestV1 closes access requests (successor of the beta's)
+	//
+	// Forces pending requests to a final state, for requests that are stuck, as the beta's
+	// close does. An admin-only operation.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+	CloseAccessRequestV1(ctx context.Context, body CloseAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetAccessRequestConfig reads the access request configuration
 	//
 	// Reads the tenant's access request settings. Deprecated by the vendor since 2026-02-26 in
-	// favour of the v2026 API; it still answers.
+	// favour of the successor's configuration (getAccessRequestConfigV2); it still answers,
+	// with X-Deprecated, until the vendor turns it off two years after the deprecation.
 	//
-	// Corresponds with GET /access-request-config (the `GetAccessRequestConfig` operationId).
+	// Corresponds with GET /beta/access-request-config (the `GetAccessRequestConfig` operationId).
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	GetAccessRequestConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetAccessRequestConfigWithBody replaces the access request configuration
 	//
 	// Replaces the tenant's access request settings and returns them as stored. Deprecated by
-	// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+	// the vendor since 2026-02-26 in favour of the successor's configuration
+	// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+	// it off two years after the deprecation.
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
+	// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	SetAccessRequestConfigWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetAccessRequestConfig replaces the access request configuration
 	//
 	// Replaces the tenant's access request settings and returns them as stored. Deprecated by
-	// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+	// the vendor since 2026-02-26 in favour of the successor's configuration
+	// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+	// it off two years after the deprecation.
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
+	// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	SetAccessRequestConfig(ctx context.Context, body SetAccessRequestConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAccessRequestStatus lists the status of requested items
@@ -130,7 +313,7 @@ type ClientInterface interface {
 	// Lists the status of requested items, one entry per identity and item, a page at a time.
 	// Any token may list its own requests; listing other identities' requests needs ORG_ADMIN.
 	//
-	// Corresponds with GET /access-request-status (the `ListAccessRequestStatus` operationId).
+	// Corresponds with GET /beta/access-request-status (the `ListAccessRequestStatus` operationId).
 	ListAccessRequestStatus(ctx context.Context, params *ListAccessRequestStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAccessRequestWithBody submits an access request
@@ -149,7 +332,7 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 	CreateAccessRequestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAccessRequest submits an access request
@@ -168,7 +351,7 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 	CreateAccessRequest(ctx context.Context, body CreateAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelAccessRequestWithBody cancels an access request
@@ -178,7 +361,7 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 	CancelAccessRequestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelAccessRequest cancels an access request
@@ -188,7 +371,7 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 	CancelAccessRequest(ctx context.Context, body CancelAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseAccessRequestWithBody closes access requests
@@ -198,7 +381,7 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 	CloseAccessRequestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseAccessRequest closes access requests
@@ -208,17 +391,346 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 	CloseAccessRequest(ctx context.Context, body CloseAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListAdministratorsAccessRequestStatusV1 lists the status of every identity's requested items, for administrators
+//
+// Lists requested item statuses across the tenant for administrators, a page at a time,
+// with filters on the request's status and id the user listing lacks. Rows are the status
+// listing's, with whether approvers must sign in again. Experimental: the vendor refuses
+// it without the X-SailPoint-Experimental header.
+//
+// Corresponds with GET /access-request-administration/v1 (the `ListAdministratorsAccessRequestStatusV1` operationId).
+func (c *Client) ListAdministratorsAccessRequestStatusV1(ctx context.Context, params *ListAdministratorsAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAdministratorsAccessRequestStatusV1Request(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAccessRequestConfigV2 reads the access request configuration (successor's shape)
+//
+// Reads the tenant's access request settings in the successor's shape: entitlement
+// requests and revocations each with their approval schemes, machine identity settings,
+// and governance group visibility. It replaces the beta's configuration operations,
+// deprecated since 2026-02-26.
+//
+// Corresponds with GET /access-request-config/v2 (the `GetAccessRequestConfigV2` operationId).
+func (c *Client) GetAccessRequestConfigV2(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAccessRequestConfigV2Request(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetAccessRequestConfigV2WithBody replaces the access request configuration (successor's shape)
+//
+// Replaces the tenant's access request settings and returns them as stored. Like the
+// beta's, it replaces the whole configuration: send back every setting read.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+func (c *Client) SetAccessRequestConfigV2WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetAccessRequestConfigV2RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetAccessRequestConfigV2 replaces the access request configuration (successor's shape)
+//
+// Replaces the tenant's access request settings and returns them as stored. Like the
+// beta's, it replaces the whole configuration: send back every setting read.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+func (c *Client) SetAccessRequestConfigV2(ctx context.Context, body SetAccessRequestConfigV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetAccessRequestConfigV2Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccessRequestStatusV1 lists the status of requested items (successor of the beta's)
+//
+// Lists the status of requested items, one entry per identity and item, a page at a time,
+// as the beta's listing does. Rows carry the identity type and, where they apply, the
+// just-in-time details and the item's form. Its filters differ from the beta's: see
+// filters.
+//
+// Corresponds with GET /access-request-status/v1 (the `ListAccessRequestStatusV1` operationId).
+func (c *Client) ListAccessRequestStatusV1(ctx context.Context, params *ListAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccessRequestStatusV1Request(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessRequestV1WithBody submits an access request (successor of the beta's)
+//
+// Queues a request to grant, revoke or modify access for one or more identities, as the
+// beta's submission does, and answers 202 the same way: accepted for processing, not
+// done. It does not fail on duplicates: a request for access already in progress is
+// answered like any other, and a request for access the identity already has (same
+// account and dates) is cancelled as a duplicate later; list the status first when that
+// matters. Rules the server enforces, beyond the beta's:
+//   - With any entitlement in the request, at most 25 entitlements and at most 10
+//     identities (400 beyond).
+//   - A revoke is for one identity and at most one entitlement, and has no start date.
+//     Dates are future UTC date-times.
+//   - Machine identities are named only in the per-identity form, with identity type
+//     MACHINE, for entitlements only, never beside human identities; grants and modifies
+//     for a machine need an account selection, and a revoke is for exactly one machine.
+//   - A grant item may name a form instance; an empty form instance id is refused (400).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+func (c *Client) CreateAccessRequestV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessRequestV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessRequestV1 submits an access request (successor of the beta's)
+//
+// Queues a request to grant, revoke or modify access for one or more identities, as the
+// beta's submission does, and answers 202 the same way: accepted for processing, not
+// done. It does not fail on duplicates: a request for access already in progress is
+// answered like any other, and a request for access the identity already has (same
+// account and dates) is cancelled as a duplicate later; list the status first when that
+// matters. Rules the server enforces, beyond the beta's:
+//   - With any entitlement in the request, at most 25 entitlements and at most 10
+//     identities (400 beyond).
+//   - A revoke is for one identity and at most one entitlement, and has no start date.
+//     Dates are future UTC date-times.
+//   - Machine identities are named only in the per-identity form, with identity type
+//     MACHINE, for entitlements only, never beside human identities; grants and modifies
+//     for a machine need an account selection, and a revoke is for exactly one machine.
+//   - A grant item may name a form instance; an empty form instance id is refused (400).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+func (c *Client) CreateAccessRequestV1(ctx context.Context, body CreateAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessRequestV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LoadAccountSelectionsV1WithBody lists the accounts a request could be provisioned on
+//
+// Takes a request as it would be submitted and answers, for each identity and item, the
+// sources and accounts the access could land on and whether a choice is required. The
+// answer is what an account selection in the per-identity form picks from. Experimental:
+// the vendor refuses it without the X-SailPoint-Experimental header.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+func (c *Client) LoadAccountSelectionsV1WithBody(ctx context.Context, params *LoadAccountSelectionsV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoadAccountSelectionsV1RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LoadAccountSelectionsV1 lists the accounts a request could be provisioned on
+//
+// Takes a request as it would be submitted and answers, for each identity and item, the
+// sources and accounts the access could land on and whether a choice is required. The
+// answer is what an account selection in the per-identity form picks from. Experimental:
+// the vendor refuses it without the X-SailPoint-Experimental header.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+func (c *Client) LoadAccountSelectionsV1(ctx context.Context, params *LoadAccountSelectionsV1Params, body LoadAccountSelectionsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoadAccountSelectionsV1Request(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelAccessRequestInBulkV1WithBody cancels several access requests at once
+//
+// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+// the successor has it; on the beta each request is cancelled on its own.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+func (c *Client) CancelAccessRequestInBulkV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelAccessRequestInBulkV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelAccessRequestInBulkV1 cancels several access requests at once
+//
+// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+// the successor has it; on the beta each request is cancelled on its own.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+func (c *Client) CancelAccessRequestInBulkV1(ctx context.Context, body CancelAccessRequestInBulkV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelAccessRequestInBulkV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelAccessRequestV1WithBody cancels an access request (successor of the beta's)
+//
+// Cancels a pending request that has not yet passed its approval step, as the beta's
+// cancel does.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+func (c *Client) CancelAccessRequestV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelAccessRequestV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelAccessRequestV1 cancels an access request (successor of the beta's)
+//
+// Cancels a pending request that has not yet passed its approval step, as the beta's
+// cancel does.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+func (c *Client) CancelAccessRequestV1(ctx context.Context, body CancelAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelAccessRequestV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseAccessRequestV1WithBody closes access requests (successor of the beta's)
+//
+// Forces pending requests to a final state, for requests that are stuck, as the beta's
+// close does. An admin-only operation.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+func (c *Client) CloseAccessRequestV1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseAccessRequestV1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseAccessRequestV1 closes access requests (successor of the beta's)
+//
+// Forces pending requests to a final state, for requests that are stuck, as the beta's
+// close does. An admin-only operation.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+func (c *Client) CloseAccessRequestV1(ctx context.Context, body CloseAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseAccessRequestV1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetAccessRequestConfig reads the access request configuration
 //
 // Reads the tenant's access request settings. Deprecated by the vendor since 2026-02-26 in
-// favour of the v2026 API; it still answers.
+// favour of the successor's configuration (getAccessRequestConfigV2); it still answers,
+// with X-Deprecated, until the vendor turns it off two years after the deprecation.
 //
-// Corresponds with GET /access-request-config (the `GetAccessRequestConfig` operationId).
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Corresponds with GET /beta/access-request-config (the `GetAccessRequestConfig` operationId).
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 func (c *Client) GetAccessRequestConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccessRequestConfigRequest(c.Server)
 	if err != nil {
@@ -234,12 +746,14 @@ func (c *Client) GetAccessRequestConfig(ctx context.Context, reqEditors ...Reque
 // SetAccessRequestConfigWithBody replaces the access request configuration
 //
 // Replaces the tenant's access request settings and returns them as stored. Deprecated by
-// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+// the vendor since 2026-02-26 in favour of the successor's configuration
+// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+// it off two years after the deprecation.
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 func (c *Client) SetAccessRequestConfigWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetAccessRequestConfigRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -255,12 +769,14 @@ func (c *Client) SetAccessRequestConfigWithBody(ctx context.Context, contentType
 // SetAccessRequestConfig replaces the access request configuration
 //
 // Replaces the tenant's access request settings and returns them as stored. Deprecated by
-// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+// the vendor since 2026-02-26 in favour of the successor's configuration
+// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+// it off two years after the deprecation.
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 func (c *Client) SetAccessRequestConfig(ctx context.Context, body SetAccessRequestConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetAccessRequestConfigRequest(c.Server, body)
 	if err != nil {
@@ -278,7 +794,7 @@ func (c *Client) SetAccessRequestConfig(ctx context.Context, body SetAccessReque
 // Lists the status of requested items, one entry per identity and item, a page at a time.
 // Any token may list its own requests; listing other identities' requests needs ORG_ADMIN.
 //
-// Corresponds with GET /access-request-status (the `ListAccessRequestStatus` operationId).
+// Corresponds with GET /beta/access-request-status (the `ListAccessRequestStatus` operationId).
 func (c *Client) ListAccessRequestStatus(ctx context.Context, params *ListAccessRequestStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAccessRequestStatusRequest(c.Server, params)
 	if err != nil {
@@ -307,7 +823,7 @@ func (c *Client) ListAccessRequestStatus(ctx context.Context, params *ListAccess
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 func (c *Client) CreateAccessRequestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAccessRequestRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -336,7 +852,7 @@ func (c *Client) CreateAccessRequestWithBody(ctx context.Context, contentType st
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 func (c *Client) CreateAccessRequest(ctx context.Context, body CreateAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAccessRequestRequest(c.Server, body)
 	if err != nil {
@@ -356,7 +872,7 @@ func (c *Client) CreateAccessRequest(ctx context.Context, body CreateAccessReque
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 func (c *Client) CancelAccessRequestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelAccessRequestRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -376,7 +892,7 @@ func (c *Client) CancelAccessRequestWithBody(ctx context.Context, contentType st
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 func (c *Client) CancelAccessRequest(ctx context.Context, body CancelAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelAccessRequestRequest(c.Server, body)
 	if err != nil {
@@ -396,7 +912,7 @@ func (c *Client) CancelAccessRequest(ctx context.Context, body CancelAccessReque
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 func (c *Client) CloseAccessRequestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCloseAccessRequestRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -416,7 +932,7 @@ func (c *Client) CloseAccessRequestWithBody(ctx context.Context, contentType str
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 func (c *Client) CloseAccessRequest(ctx context.Context, body CloseAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCloseAccessRequestRequest(c.Server, body)
 	if err != nil {
@@ -429,6 +945,623 @@ func (c *Client) CloseAccessRequest(ctx context.Context, body CloseAccessRequest
 	return c.Client.Do(req)
 }
 
+// NewListAdministratorsAccessRequestStatusV1Request constructs an http.Request for the ListAdministratorsAccessRequestStatusV1 method
+func NewListAdministratorsAccessRequestStatusV1Request(server string, params *ListAdministratorsAccessRequestStatusV1Params) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-request-administration/v1")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.RequestedFor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requested-for", *params.RequestedFor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RequestedBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requested-by", *params.RequestedBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RegardingIdentity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "regarding-identity", *params.RegardingIdentity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AssignedTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assigned-to", *params.AssignedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Filters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filters", *params.Filters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sorters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sorters", *params.Sorters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "comma-separated"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RequestState != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "request-state", *params.RequestState, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-SailPoint-Experimental", params.XSailPointExperimental, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-SailPoint-Experimental", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetAccessRequestConfigV2Request constructs an http.Request for the GetAccessRequestConfigV2 method
+func NewGetAccessRequestConfigV2Request(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-request-config/v2")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetAccessRequestConfigV2Request calls the generic SetAccessRequestConfigV2 builder with application/json body
+func NewSetAccessRequestConfigV2Request(server string, body SetAccessRequestConfigV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetAccessRequestConfigV2RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetAccessRequestConfigV2RequestWithBody constructs an http.Request for the SetAccessRequestConfigV2 method, with any body, and a specified content type
+func NewSetAccessRequestConfigV2RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-request-config/v2")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAccessRequestStatusV1Request constructs an http.Request for the ListAccessRequestStatusV1 method
+func NewListAccessRequestStatusV1Request(server string, params *ListAccessRequestStatusV1Params) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-request-status/v1")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.RequestedFor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requested-for", *params.RequestedFor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RequestedBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requested-by", *params.RequestedBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RegardingIdentity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "regarding-identity", *params.RegardingIdentity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AssignedTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assigned-to", *params.AssignedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Filters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filters", *params.Filters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sorters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sorters", *params.Sorters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "comma-separated"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RequestState != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "request-state", *params.RequestState, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAccessRequestV1Request calls the generic CreateAccessRequestV1 builder with application/json body
+func NewCreateAccessRequestV1Request(server string, body CreateAccessRequestV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAccessRequestV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateAccessRequestV1RequestWithBody constructs an http.Request for the CreateAccessRequestV1 method, with any body, and a specified content type
+func NewCreateAccessRequestV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-requests/v1")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLoadAccountSelectionsV1Request calls the generic LoadAccountSelectionsV1 builder with application/json body
+func NewLoadAccountSelectionsV1Request(server string, params *LoadAccountSelectionsV1Params, body LoadAccountSelectionsV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLoadAccountSelectionsV1RequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewLoadAccountSelectionsV1RequestWithBody constructs an http.Request for the LoadAccountSelectionsV1 method, with any body, and a specified content type
+func NewLoadAccountSelectionsV1RequestWithBody(server string, params *LoadAccountSelectionsV1Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-requests/v1/accounts-selection")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-SailPoint-Experimental", params.XSailPointExperimental, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-SailPoint-Experimental", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCancelAccessRequestInBulkV1Request calls the generic CancelAccessRequestInBulkV1 builder with application/json body
+func NewCancelAccessRequestInBulkV1Request(server string, body CancelAccessRequestInBulkV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelAccessRequestInBulkV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCancelAccessRequestInBulkV1RequestWithBody constructs an http.Request for the CancelAccessRequestInBulkV1 method, with any body, and a specified content type
+func NewCancelAccessRequestInBulkV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-requests/v1/bulk-cancel")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCancelAccessRequestV1Request calls the generic CancelAccessRequestV1 builder with application/json body
+func NewCancelAccessRequestV1Request(server string, body CancelAccessRequestV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelAccessRequestV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCancelAccessRequestV1RequestWithBody constructs an http.Request for the CancelAccessRequestV1 method, with any body, and a specified content type
+func NewCancelAccessRequestV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-requests/v1/cancel")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCloseAccessRequestV1Request calls the generic CloseAccessRequestV1 builder with application/json body
+func NewCloseAccessRequestV1Request(server string, body CloseAccessRequestV1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCloseAccessRequestV1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCloseAccessRequestV1RequestWithBody constructs an http.Request for the CloseAccessRequestV1 method, with any body, and a specified content type
+func NewCloseAccessRequestV1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/access-requests/v1/close")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetAccessRequestConfigRequest constructs an http.Request for the GetAccessRequestConfig method
 func NewGetAccessRequestConfigRequest(server string) (*http.Request, error) {
 	var err error
@@ -438,7 +1571,7 @@ func NewGetAccessRequestConfigRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/access-request-config")
+	operationPath := fmt.Sprintf("/beta/access-request-config")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -476,7 +1609,7 @@ func NewSetAccessRequestConfigRequestWithBody(server string, contentType string,
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/access-request-config")
+	operationPath := fmt.Sprintf("/beta/access-request-config")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -505,7 +1638,7 @@ func NewListAccessRequestStatusRequest(server string, params *ListAccessRequestS
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/access-request-status")
+	operationPath := fmt.Sprintf("/beta/access-request-status")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -678,7 +1811,7 @@ func NewCreateAccessRequestRequestWithBody(server string, contentType string, bo
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/access-requests")
+	operationPath := fmt.Sprintf("/beta/access-requests")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -718,7 +1851,7 @@ func NewCancelAccessRequestRequestWithBody(server string, contentType string, bo
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/access-requests/cancel")
+	operationPath := fmt.Sprintf("/beta/access-requests/cancel")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -758,7 +1891,7 @@ func NewCloseAccessRequestRequestWithBody(server string, contentType string, bod
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/access-requests/close")
+	operationPath := fmt.Sprintf("/beta/access-requests/close")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -822,40 +1955,229 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// GetAccessRequestConfigWithResponse reads the access request configuration
+	// ListAdministratorsAccessRequestStatusV1WithResponse lists the status of every identity's requested items, for administrators
 	//
-	// Reads the tenant's access request settings. Deprecated by the vendor since 2026-02-26 in
-	// favour of the v2026 API; it still answers.
+	// Lists requested item statuses across the tenant for administrators, a page at a time,
+	// with filters on the request's status and id the user listing lacks. Rows are the status
+	// listing's, with whether approvers must sign in again. Experimental: the vendor refuses
+	// it without the X-SailPoint-Experimental header.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /access-request-config (the `GetAccessRequestConfig` operationId).
+	// Corresponds with GET /access-request-administration/v1 (the `ListAdministratorsAccessRequestStatusV1` operationId).
+	ListAdministratorsAccessRequestStatusV1WithResponse(ctx context.Context, params *ListAdministratorsAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*ListAdministratorsAccessRequestStatusV1Response, error)
+
+	// GetAccessRequestConfigV2WithResponse reads the access request configuration (successor's shape)
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Reads the tenant's access request settings in the successor's shape: entitlement
+	// requests and revocations each with their approval schemes, machine identity settings,
+	// and governance group visibility. It replaces the beta's configuration operations,
+	// deprecated since 2026-02-26.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /access-request-config/v2 (the `GetAccessRequestConfigV2` operationId).
+	GetAccessRequestConfigV2WithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAccessRequestConfigV2Response, error)
+
+	// SetAccessRequestConfigV2WithBodyWithResponse replaces the access request configuration (successor's shape)
+	//
+	// Replaces the tenant's access request settings and returns them as stored. Like the
+	// beta's, it replaces the whole configuration: send back every setting read.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+	SetAccessRequestConfigV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigV2Response, error)
+
+	// SetAccessRequestConfigV2WithResponse replaces the access request configuration (successor's shape)
+	//
+	// Replaces the tenant's access request settings and returns them as stored. Like the
+	// beta's, it replaces the whole configuration: send back every setting read.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+	SetAccessRequestConfigV2WithResponse(ctx context.Context, body SetAccessRequestConfigV2JSONRequestBody, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigV2Response, error)
+
+	// ListAccessRequestStatusV1WithResponse lists the status of requested items (successor of the beta's)
+	//
+	// Lists the status of requested items, one entry per identity and item, a page at a time,
+	// as the beta's listing does. Rows carry the identity type and, where they apply, the
+	// just-in-time details and the item's form. Its filters differ from the beta's: see
+	// filters.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /access-request-status/v1 (the `ListAccessRequestStatusV1` operationId).
+	ListAccessRequestStatusV1WithResponse(ctx context.Context, params *ListAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*ListAccessRequestStatusV1Response, error)
+
+	// CreateAccessRequestV1WithBodyWithResponse submits an access request (successor of the beta's)
+	//
+	// Queues a request to grant, revoke or modify access for one or more identities, as the
+	// beta's submission does, and answers 202 the same way: accepted for processing, not
+	// done. It does not fail on duplicates: a request for access already in progress is
+	// answered like any other, and a request for access the identity already has (same
+	// account and dates) is cancelled as a duplicate later; list the status first when that
+	// matters. Rules the server enforces, beyond the beta's:
+	// - With any entitlement in the request, at most 25 entitlements and at most 10
+	//   identities (400 beyond).
+	// - A revoke is for one identity and at most one entitlement, and has no start date.
+	//   Dates are future UTC date-times.
+	// - Machine identities are named only in the per-identity form, with identity type
+	//   MACHINE, for entitlements only, never beside human identities; grants and modifies
+	//   for a machine need an account selection, and a revoke is for exactly one machine.
+	// - A grant item may name a form instance; an empty form instance id is refused (400).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+	CreateAccessRequestV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessRequestV1Response, error)
+
+	// CreateAccessRequestV1WithResponse submits an access request (successor of the beta's)
+	//
+	// Queues a request to grant, revoke or modify access for one or more identities, as the
+	// beta's submission does, and answers 202 the same way: accepted for processing, not
+	// done. It does not fail on duplicates: a request for access already in progress is
+	// answered like any other, and a request for access the identity already has (same
+	// account and dates) is cancelled as a duplicate later; list the status first when that
+	// matters. Rules the server enforces, beyond the beta's:
+	// - With any entitlement in the request, at most 25 entitlements and at most 10
+	//   identities (400 beyond).
+	// - A revoke is for one identity and at most one entitlement, and has no start date.
+	//   Dates are future UTC date-times.
+	// - Machine identities are named only in the per-identity form, with identity type
+	//   MACHINE, for entitlements only, never beside human identities; grants and modifies
+	//   for a machine need an account selection, and a revoke is for exactly one machine.
+	// - A grant item may name a form instance; an empty form instance id is refused (400).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+	CreateAccessRequestV1WithResponse(ctx context.Context, body CreateAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessRequestV1Response, error)
+
+	// LoadAccountSelectionsV1WithBodyWithResponse lists the accounts a request could be provisioned on
+	//
+	// Takes a request as it would be submitted and answers, for each identity and item, the
+	// sources and accounts the access could land on and whether a choice is required. The
+	// answer is what an account selection in the per-identity form picks from. Experimental:
+	// the vendor refuses it without the X-SailPoint-Experimental header.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+	LoadAccountSelectionsV1WithBodyWithResponse(ctx context.Context, params *LoadAccountSelectionsV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadAccountSelectionsV1Response, error)
+
+	// LoadAccountSelectionsV1WithResponse lists the accounts a request could be provisioned on
+	//
+	// Takes a request as it would be submitted and answers, for each identity and item, the
+	// sources and accounts the access could land on and whether a choice is required. The
+	// answer is what an account selection in the per-identity form picks from. Experimental:
+	// the vendor refuses it without the X-SailPoint-Experimental header.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+	LoadAccountSelectionsV1WithResponse(ctx context.Context, params *LoadAccountSelectionsV1Params, body LoadAccountSelectionsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*LoadAccountSelectionsV1Response, error)
+
+	// CancelAccessRequestInBulkV1WithBodyWithResponse cancels several access requests at once
+	//
+	// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+	// the successor has it; on the beta each request is cancelled on its own.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+	CancelAccessRequestInBulkV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelAccessRequestInBulkV1Response, error)
+
+	// CancelAccessRequestInBulkV1WithResponse cancels several access requests at once
+	//
+	// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+	// the successor has it; on the beta each request is cancelled on its own.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+	CancelAccessRequestInBulkV1WithResponse(ctx context.Context, body CancelAccessRequestInBulkV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CancelAccessRequestInBulkV1Response, error)
+
+	// CancelAccessRequestV1WithBodyWithResponse cancels an access request (successor of the beta's)
+	//
+	// Cancels a pending request that has not yet passed its approval step, as the beta's
+	// cancel does.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+	CancelAccessRequestV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelAccessRequestV1Response, error)
+
+	// CancelAccessRequestV1WithResponse cancels an access request (successor of the beta's)
+	//
+	// Cancels a pending request that has not yet passed its approval step, as the beta's
+	// cancel does.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+	CancelAccessRequestV1WithResponse(ctx context.Context, body CancelAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CancelAccessRequestV1Response, error)
+
+	// CloseAccessRequestV1WithBodyWithResponse closes access requests (successor of the beta's)
+	//
+	// Forces pending requests to a final state, for requests that are stuck, as the beta's
+	// close does. An admin-only operation.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+	CloseAccessRequestV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseAccessRequestV1Response, error)
+
+	// CloseAccessRequestV1WithResponse closes access requests (successor of the beta's)
+	//
+	// Forces pending requests to a final state, for requests that are stuck, as the beta's
+	// close does. An admin-only operation.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+	CloseAccessRequestV1WithResponse(ctx context.Context, body CloseAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CloseAccessRequestV1Response, error)
+
+	// GetAccessRequestConfigWithResponse reads the access request configuration
+	//
+	// Reads the tenant's access request settings. Deprecated by the vendor since 2026-02-26 in
+	// favour of the successor's configuration (getAccessRequestConfigV2); it still answers,
+	// with X-Deprecated, until the vendor turns it off two years after the deprecation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /beta/access-request-config (the `GetAccessRequestConfig` operationId).
+	//
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	GetAccessRequestConfigWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAccessRequestConfigResponse, error)
 
 	// SetAccessRequestConfigWithBodyWithResponse replaces the access request configuration
 	//
 	// Replaces the tenant's access request settings and returns them as stored. Deprecated by
-	// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+	// the vendor since 2026-02-26 in favour of the successor's configuration
+	// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+	// it off two years after the deprecation.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
+	// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	SetAccessRequestConfigWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigResponse, error)
 
 	// SetAccessRequestConfigWithResponse replaces the access request configuration
 	//
 	// Replaces the tenant's access request settings and returns them as stored. Deprecated by
-	// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+	// the vendor since 2026-02-26 in favour of the successor's configuration
+	// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+	// it off two years after the deprecation.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
+	// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	SetAccessRequestConfigWithResponse(ctx context.Context, body SetAccessRequestConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigResponse, error)
 
 	// ListAccessRequestStatusWithResponse lists the status of requested items
@@ -865,7 +2187,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /access-request-status (the `ListAccessRequestStatus` operationId).
+	// Corresponds with GET /beta/access-request-status (the `ListAccessRequestStatus` operationId).
 	ListAccessRequestStatusWithResponse(ctx context.Context, params *ListAccessRequestStatusParams, reqEditors ...RequestEditorFn) (*ListAccessRequestStatusResponse, error)
 
 	// CreateAccessRequestWithBodyWithResponse submits an access request
@@ -884,7 +2206,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 	CreateAccessRequestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessRequestResponse, error)
 
 	// CreateAccessRequestWithResponse submits an access request
@@ -903,7 +2225,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 	CreateAccessRequestWithResponse(ctx context.Context, body CreateAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessRequestResponse, error)
 
 	// CancelAccessRequestWithBodyWithResponse cancels an access request
@@ -913,7 +2235,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 	CancelAccessRequestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelAccessRequestResponse, error)
 
 	// CancelAccessRequestWithResponse cancels an access request
@@ -923,7 +2245,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 	CancelAccessRequestWithResponse(ctx context.Context, body CancelAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelAccessRequestResponse, error)
 
 	// CloseAccessRequestWithBodyWithResponse closes access requests
@@ -933,7 +2255,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 	CloseAccessRequestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseAccessRequestResponse, error)
 
 	// CloseAccessRequestWithResponse closes access requests
@@ -943,8 +2265,788 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+	// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 	CloseAccessRequestWithResponse(ctx context.Context, body CloseAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseAccessRequestResponse, error)
+}
+
+// ListAdministratorsAccessRequestStatusV1Response200Headers the declared response headers of an HTTP 200 response for ListAdministratorsAccessRequestStatusV1
+type ListAdministratorsAccessRequestStatusV1Response200Headers struct {
+	XTotalCount *int32
+}
+
+// ListAdministratorsAccessRequestStatusV1Response429Headers the declared response headers of an HTTP 429 response for ListAdministratorsAccessRequestStatusV1
+type ListAdministratorsAccessRequestStatusV1Response429Headers struct {
+	RetryAfter string
+}
+
+type ListAdministratorsAccessRequestStatusV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Status
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAdministratorsAccessRequestStatusV1Response200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAdministratorsAccessRequestStatusV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAdministratorsAccessRequestStatusV1Response) GetJSON200() *[]Status {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAdministratorsAccessRequestStatusV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAdministratorsAccessRequestStatusV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAdministratorsAccessRequestStatusV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAdministratorsAccessRequestStatusV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAdministratorsAccessRequestStatusV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAdministratorsAccessRequestStatusV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAdministratorsAccessRequestStatusV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAdministratorsAccessRequestStatusV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAdministratorsAccessRequestStatusV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAccessRequestConfigV2Response429Headers the declared response headers of an HTTP 429 response for GetAccessRequestConfigV2
+type GetAccessRequestConfigV2Response429Headers struct {
+	RetryAfter string
+}
+
+type GetAccessRequestConfigV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigV2
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAccessRequestConfigV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAccessRequestConfigV2Response) GetJSON200() *ConfigV2 {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAccessRequestConfigV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAccessRequestConfigV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAccessRequestConfigV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAccessRequestConfigV2Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAccessRequestConfigV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAccessRequestConfigV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAccessRequestConfigV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAccessRequestConfigV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAccessRequestConfigV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetAccessRequestConfigV2Response429Headers the declared response headers of an HTTP 429 response for SetAccessRequestConfigV2
+type SetAccessRequestConfigV2Response429Headers struct {
+	RetryAfter string
+}
+
+type SetAccessRequestConfigV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigV2
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetAccessRequestConfigV2Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetAccessRequestConfigV2Response) GetJSON200() *ConfigV2 {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetAccessRequestConfigV2Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetAccessRequestConfigV2Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetAccessRequestConfigV2Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetAccessRequestConfigV2Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetAccessRequestConfigV2Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetAccessRequestConfigV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetAccessRequestConfigV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetAccessRequestConfigV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetAccessRequestConfigV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAccessRequestStatusV1Response200Headers the declared response headers of an HTTP 200 response for ListAccessRequestStatusV1
+type ListAccessRequestStatusV1Response200Headers struct {
+	XTotalCount *int32
+}
+
+// ListAccessRequestStatusV1Response429Headers the declared response headers of an HTTP 429 response for ListAccessRequestStatusV1
+type ListAccessRequestStatusV1Response429Headers struct {
+	RetryAfter string
+}
+
+type ListAccessRequestStatusV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Status
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAccessRequestStatusV1Response200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccessRequestStatusV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccessRequestStatusV1Response) GetJSON200() *[]Status {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAccessRequestStatusV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAccessRequestStatusV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAccessRequestStatusV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAccessRequestStatusV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAccessRequestStatusV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccessRequestStatusV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccessRequestStatusV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccessRequestStatusV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccessRequestStatusV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAccessRequestV1Response429Headers the declared response headers of an HTTP 429 response for CreateAccessRequestV1
+type CreateAccessRequestV1Response429Headers struct {
+	RetryAfter string
+}
+
+type CreateAccessRequestV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *CreateResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccessRequestV1Response429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CreateAccessRequestV1Response) GetJSON202() *CreateResult {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAccessRequestV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAccessRequestV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAccessRequestV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAccessRequestV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAccessRequestV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAccessRequestV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAccessRequestV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAccessRequestV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAccessRequestV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LoadAccountSelectionsV1Response429Headers the declared response headers of an HTTP 429 response for LoadAccountSelectionsV1
+type LoadAccountSelectionsV1Response429Headers struct {
+	RetryAfter string
+}
+
+type LoadAccountSelectionsV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountChoices
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LoadAccountSelectionsV1Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LoadAccountSelectionsV1Response) GetJSON200() *AccountChoices {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LoadAccountSelectionsV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LoadAccountSelectionsV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LoadAccountSelectionsV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LoadAccountSelectionsV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LoadAccountSelectionsV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LoadAccountSelectionsV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LoadAccountSelectionsV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LoadAccountSelectionsV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LoadAccountSelectionsV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelAccessRequestInBulkV1Response429Headers the declared response headers of an HTTP 429 response for CancelAccessRequestInBulkV1
+type CancelAccessRequestInBulkV1Response429Headers struct {
+	RetryAfter string
+}
+
+type CancelAccessRequestInBulkV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Accepted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelAccessRequestInBulkV1Response429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON202() *Accepted {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelAccessRequestInBulkV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelAccessRequestInBulkV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelAccessRequestInBulkV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelAccessRequestInBulkV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelAccessRequestInBulkV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelAccessRequestV1Response429Headers the declared response headers of an HTTP 429 response for CancelAccessRequestV1
+type CancelAccessRequestV1Response429Headers struct {
+	RetryAfter string
+}
+
+type CancelAccessRequestV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Accepted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelAccessRequestV1Response429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON202() *Accepted {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelAccessRequestV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelAccessRequestV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelAccessRequestV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelAccessRequestV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelAccessRequestV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CloseAccessRequestV1Response429Headers the declared response headers of an HTTP 429 response for CloseAccessRequestV1
+type CloseAccessRequestV1Response429Headers struct {
+	RetryAfter string
+}
+
+type CloseAccessRequestV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Accepted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CloseAccessRequestV1Response429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CloseAccessRequestV1Response) GetJSON202() *Accepted {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CloseAccessRequestV1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CloseAccessRequestV1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CloseAccessRequestV1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CloseAccessRequestV1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CloseAccessRequestV1Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CloseAccessRequestV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CloseAccessRequestV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CloseAccessRequestV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CloseAccessRequestV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAccessRequestConfigResponse200Headers the declared response headers of an HTTP 200 response for GetAccessRequestConfig
+type GetAccessRequestConfigResponse200Headers struct {
+	XDeprecated *string
 }
 
 // GetAccessRequestConfigResponse429Headers the declared response headers of an HTTP 429 response for GetAccessRequestConfig
@@ -967,6 +3069,8 @@ type GetAccessRequestConfigResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAccessRequestConfigResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetAccessRequestConfigResponse429Headers
 }
@@ -1030,6 +3134,11 @@ func (r GetAccessRequestConfigResponse) ContentType() string {
 	return ""
 }
 
+// SetAccessRequestConfigResponse200Headers the declared response headers of an HTTP 200 response for SetAccessRequestConfig
+type SetAccessRequestConfigResponse200Headers struct {
+	XDeprecated *string
+}
+
 // SetAccessRequestConfigResponse429Headers the declared response headers of an HTTP 429 response for SetAccessRequestConfig
 type SetAccessRequestConfigResponse429Headers struct {
 	RetryAfter string
@@ -1050,6 +3159,8 @@ type SetAccessRequestConfigResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetAccessRequestConfigResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SetAccessRequestConfigResponse429Headers
 }
@@ -1459,16 +3570,291 @@ func (r CloseAccessRequestResponse) ContentType() string {
 	return ""
 }
 
-// GetAccessRequestConfigWithResponse reads the access request configuration
+// ListAdministratorsAccessRequestStatusV1WithResponse lists the status of every identity's requested items, for administrators
 //
-// Reads the tenant's access request settings. Deprecated by the vendor since 2026-02-26 in
-// favour of the v2026 API; it still answers.
+// Lists requested item statuses across the tenant for administrators, a page at a time,
+// with filters on the request's status and id the user listing lacks. Rows are the status
+// listing's, with whether approvers must sign in again. Experimental: the vendor refuses
+// it without the X-SailPoint-Experimental header.
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /access-request-config (the `GetAccessRequestConfig` operationId).
+// Corresponds with GET /access-request-administration/v1 (the `ListAdministratorsAccessRequestStatusV1` operationId).
+func (c *ClientWithResponses) ListAdministratorsAccessRequestStatusV1WithResponse(ctx context.Context, params *ListAdministratorsAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*ListAdministratorsAccessRequestStatusV1Response, error) {
+	rsp, err := c.ListAdministratorsAccessRequestStatusV1(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAdministratorsAccessRequestStatusV1Response(rsp)
+}
+
+// GetAccessRequestConfigV2WithResponse reads the access request configuration (successor's shape)
 //
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Reads the tenant's access request settings in the successor's shape: entitlement
+// requests and revocations each with their approval schemes, machine identity settings,
+// and governance group visibility. It replaces the beta's configuration operations,
+// deprecated since 2026-02-26.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /access-request-config/v2 (the `GetAccessRequestConfigV2` operationId).
+func (c *ClientWithResponses) GetAccessRequestConfigV2WithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAccessRequestConfigV2Response, error) {
+	rsp, err := c.GetAccessRequestConfigV2(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAccessRequestConfigV2Response(rsp)
+}
+
+// SetAccessRequestConfigV2WithBodyWithResponse replaces the access request configuration (successor's shape)
+//
+// Replaces the tenant's access request settings and returns them as stored. Like the
+// beta's, it replaces the whole configuration: send back every setting read.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+func (c *ClientWithResponses) SetAccessRequestConfigV2WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigV2Response, error) {
+	rsp, err := c.SetAccessRequestConfigV2WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetAccessRequestConfigV2Response(rsp)
+}
+
+// SetAccessRequestConfigV2WithResponse replaces the access request configuration (successor's shape)
+//
+// Replaces the tenant's access request settings and returns them as stored. Like the
+// beta's, it replaces the whole configuration: send back every setting read.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /access-request-config/v2 (the `SetAccessRequestConfigV2` operationId).
+func (c *ClientWithResponses) SetAccessRequestConfigV2WithResponse(ctx context.Context, body SetAccessRequestConfigV2JSONRequestBody, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigV2Response, error) {
+	rsp, err := c.SetAccessRequestConfigV2(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetAccessRequestConfigV2Response(rsp)
+}
+
+// ListAccessRequestStatusV1WithResponse lists the status of requested items (successor of the beta's)
+//
+// Lists the status of requested items, one entry per identity and item, a page at a time,
+// as the beta's listing does. Rows carry the identity type and, where they apply, the
+// just-in-time details and the item's form. Its filters differ from the beta's: see
+// filters.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /access-request-status/v1 (the `ListAccessRequestStatusV1` operationId).
+func (c *ClientWithResponses) ListAccessRequestStatusV1WithResponse(ctx context.Context, params *ListAccessRequestStatusV1Params, reqEditors ...RequestEditorFn) (*ListAccessRequestStatusV1Response, error) {
+	rsp, err := c.ListAccessRequestStatusV1(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccessRequestStatusV1Response(rsp)
+}
+
+// CreateAccessRequestV1WithBodyWithResponse submits an access request (successor of the beta's)
+//
+// Queues a request to grant, revoke or modify access for one or more identities, as the
+// beta's submission does, and answers 202 the same way: accepted for processing, not
+// done. It does not fail on duplicates: a request for access already in progress is
+// answered like any other, and a request for access the identity already has (same
+// account and dates) is cancelled as a duplicate later; list the status first when that
+// matters. Rules the server enforces, beyond the beta's:
+//   - With any entitlement in the request, at most 25 entitlements and at most 10
+//     identities (400 beyond).
+//   - A revoke is for one identity and at most one entitlement, and has no start date.
+//     Dates are future UTC date-times.
+//   - Machine identities are named only in the per-identity form, with identity type
+//     MACHINE, for entitlements only, never beside human identities; grants and modifies
+//     for a machine need an account selection, and a revoke is for exactly one machine.
+//   - A grant item may name a form instance; an empty form instance id is refused (400).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+func (c *ClientWithResponses) CreateAccessRequestV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessRequestV1Response, error) {
+	rsp, err := c.CreateAccessRequestV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessRequestV1Response(rsp)
+}
+
+// CreateAccessRequestV1WithResponse submits an access request (successor of the beta's)
+//
+// Queues a request to grant, revoke or modify access for one or more identities, as the
+// beta's submission does, and answers 202 the same way: accepted for processing, not
+// done. It does not fail on duplicates: a request for access already in progress is
+// answered like any other, and a request for access the identity already has (same
+// account and dates) is cancelled as a duplicate later; list the status first when that
+// matters. Rules the server enforces, beyond the beta's:
+//   - With any entitlement in the request, at most 25 entitlements and at most 10
+//     identities (400 beyond).
+//   - A revoke is for one identity and at most one entitlement, and has no start date.
+//     Dates are future UTC date-times.
+//   - Machine identities are named only in the per-identity form, with identity type
+//     MACHINE, for entitlements only, never beside human identities; grants and modifies
+//     for a machine need an account selection, and a revoke is for exactly one machine.
+//   - A grant item may name a form instance; an empty form instance id is refused (400).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1 (the `CreateAccessRequestV1` operationId).
+func (c *ClientWithResponses) CreateAccessRequestV1WithResponse(ctx context.Context, body CreateAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessRequestV1Response, error) {
+	rsp, err := c.CreateAccessRequestV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessRequestV1Response(rsp)
+}
+
+// LoadAccountSelectionsV1WithBodyWithResponse lists the accounts a request could be provisioned on
+//
+// Takes a request as it would be submitted and answers, for each identity and item, the
+// sources and accounts the access could land on and whether a choice is required. The
+// answer is what an account selection in the per-identity form picks from. Experimental:
+// the vendor refuses it without the X-SailPoint-Experimental header.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+func (c *ClientWithResponses) LoadAccountSelectionsV1WithBodyWithResponse(ctx context.Context, params *LoadAccountSelectionsV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadAccountSelectionsV1Response, error) {
+	rsp, err := c.LoadAccountSelectionsV1WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLoadAccountSelectionsV1Response(rsp)
+}
+
+// LoadAccountSelectionsV1WithResponse lists the accounts a request could be provisioned on
+//
+// Takes a request as it would be submitted and answers, for each identity and item, the
+// sources and accounts the access could land on and whether a choice is required. The
+// answer is what an account selection in the per-identity form picks from. Experimental:
+// the vendor refuses it without the X-SailPoint-Experimental header.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/accounts-selection (the `LoadAccountSelectionsV1` operationId).
+func (c *ClientWithResponses) LoadAccountSelectionsV1WithResponse(ctx context.Context, params *LoadAccountSelectionsV1Params, body LoadAccountSelectionsV1JSONRequestBody, reqEditors ...RequestEditorFn) (*LoadAccountSelectionsV1Response, error) {
+	rsp, err := c.LoadAccountSelectionsV1(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLoadAccountSelectionsV1Response(rsp)
+}
+
+// CancelAccessRequestInBulkV1WithBodyWithResponse cancels several access requests at once
+//
+// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+// the successor has it; on the beta each request is cancelled on its own.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+func (c *ClientWithResponses) CancelAccessRequestInBulkV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelAccessRequestInBulkV1Response, error) {
+	rsp, err := c.CancelAccessRequestInBulkV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelAccessRequestInBulkV1Response(rsp)
+}
+
+// CancelAccessRequestInBulkV1WithResponse cancels several access requests at once
+//
+// Cancels up to 50 pending requests in one call, with one comment for all of them. Only
+// the successor has it; on the beta each request is cancelled on its own.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/bulk-cancel (the `CancelAccessRequestInBulkV1` operationId).
+func (c *ClientWithResponses) CancelAccessRequestInBulkV1WithResponse(ctx context.Context, body CancelAccessRequestInBulkV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CancelAccessRequestInBulkV1Response, error) {
+	rsp, err := c.CancelAccessRequestInBulkV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelAccessRequestInBulkV1Response(rsp)
+}
+
+// CancelAccessRequestV1WithBodyWithResponse cancels an access request (successor of the beta's)
+//
+// Cancels a pending request that has not yet passed its approval step, as the beta's
+// cancel does.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+func (c *ClientWithResponses) CancelAccessRequestV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelAccessRequestV1Response, error) {
+	rsp, err := c.CancelAccessRequestV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelAccessRequestV1Response(rsp)
+}
+
+// CancelAccessRequestV1WithResponse cancels an access request (successor of the beta's)
+//
+// Cancels a pending request that has not yet passed its approval step, as the beta's
+// cancel does.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/cancel (the `CancelAccessRequestV1` operationId).
+func (c *ClientWithResponses) CancelAccessRequestV1WithResponse(ctx context.Context, body CancelAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CancelAccessRequestV1Response, error) {
+	rsp, err := c.CancelAccessRequestV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelAccessRequestV1Response(rsp)
+}
+
+// CloseAccessRequestV1WithBodyWithResponse closes access requests (successor of the beta's)
+//
+// Forces pending requests to a final state, for requests that are stuck, as the beta's
+// close does. An admin-only operation.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+func (c *ClientWithResponses) CloseAccessRequestV1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseAccessRequestV1Response, error) {
+	rsp, err := c.CloseAccessRequestV1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseAccessRequestV1Response(rsp)
+}
+
+// CloseAccessRequestV1WithResponse closes access requests (successor of the beta's)
+//
+// Forces pending requests to a final state, for requests that are stuck, as the beta's
+// close does. An admin-only operation.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /access-requests/v1/close (the `CloseAccessRequestV1` operationId).
+func (c *ClientWithResponses) CloseAccessRequestV1WithResponse(ctx context.Context, body CloseAccessRequestV1JSONRequestBody, reqEditors ...RequestEditorFn) (*CloseAccessRequestV1Response, error) {
+	rsp, err := c.CloseAccessRequestV1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseAccessRequestV1Response(rsp)
+}
+
+// GetAccessRequestConfigWithResponse reads the access request configuration
+//
+// Reads the tenant's access request settings. Deprecated by the vendor since 2026-02-26 in
+// favour of the successor's configuration (getAccessRequestConfigV2); it still answers,
+// with X-Deprecated, until the vendor turns it off two years after the deprecation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /beta/access-request-config (the `GetAccessRequestConfig` operationId).
+//
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 func (c *ClientWithResponses) GetAccessRequestConfigWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAccessRequestConfigResponse, error) {
 	rsp, err := c.GetAccessRequestConfig(ctx, reqEditors...)
 	if err != nil {
@@ -1480,13 +3866,15 @@ func (c *ClientWithResponses) GetAccessRequestConfigWithResponse(ctx context.Con
 // SetAccessRequestConfigWithBodyWithResponse replaces the access request configuration
 //
 // Replaces the tenant's access request settings and returns them as stored. Deprecated by
-// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+// the vendor since 2026-02-26 in favour of the successor's configuration
+// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+// it off two years after the deprecation.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
+// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
 //
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 func (c *ClientWithResponses) SetAccessRequestConfigWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigResponse, error) {
 	rsp, err := c.SetAccessRequestConfigWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1498,12 +3886,14 @@ func (c *ClientWithResponses) SetAccessRequestConfigWithBodyWithResponse(ctx con
 // SetAccessRequestConfigWithResponse replaces the access request configuration
 //
 // Replaces the tenant's access request settings and returns them as stored. Deprecated by
-// the vendor since 2026-02-26 in favour of the v2026 API; it still answers.
+// the vendor since 2026-02-26 in favour of the successor's configuration
+// (setAccessRequestConfigV2); it still answers, with X-Deprecated, until the vendor turns
+// it off two years after the deprecation.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with PUT /access-request-config (the `SetAccessRequestConfig` operationId).
-// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+// Corresponds with PUT /beta/access-request-config (the `SetAccessRequestConfig` operationId).
+// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 func (c *ClientWithResponses) SetAccessRequestConfigWithResponse(ctx context.Context, body SetAccessRequestConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*SetAccessRequestConfigResponse, error) {
 	rsp, err := c.SetAccessRequestConfig(ctx, body, reqEditors...)
 	if err != nil {
@@ -1519,7 +3909,7 @@ func (c *ClientWithResponses) SetAccessRequestConfigWithResponse(ctx context.Con
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /access-request-status (the `ListAccessRequestStatus` operationId).
+// Corresponds with GET /beta/access-request-status (the `ListAccessRequestStatus` operationId).
 func (c *ClientWithResponses) ListAccessRequestStatusWithResponse(ctx context.Context, params *ListAccessRequestStatusParams, reqEditors ...RequestEditorFn) (*ListAccessRequestStatusResponse, error) {
 	rsp, err := c.ListAccessRequestStatus(ctx, params, reqEditors...)
 	if err != nil {
@@ -1544,7 +3934,7 @@ func (c *ClientWithResponses) ListAccessRequestStatusWithResponse(ctx context.Co
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 func (c *ClientWithResponses) CreateAccessRequestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessRequestResponse, error) {
 	rsp, err := c.CreateAccessRequestWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1569,7 +3959,7 @@ func (c *ClientWithResponses) CreateAccessRequestWithBodyWithResponse(ctx contex
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /access-requests (the `CreateAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests (the `CreateAccessRequest` operationId).
 func (c *ClientWithResponses) CreateAccessRequestWithResponse(ctx context.Context, body CreateAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessRequestResponse, error) {
 	rsp, err := c.CreateAccessRequest(ctx, body, reqEditors...)
 	if err != nil {
@@ -1585,7 +3975,7 @@ func (c *ClientWithResponses) CreateAccessRequestWithResponse(ctx context.Contex
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 func (c *ClientWithResponses) CancelAccessRequestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelAccessRequestResponse, error) {
 	rsp, err := c.CancelAccessRequestWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1601,7 +3991,7 @@ func (c *ClientWithResponses) CancelAccessRequestWithBodyWithResponse(ctx contex
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /access-requests/cancel (the `CancelAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/cancel (the `CancelAccessRequest` operationId).
 func (c *ClientWithResponses) CancelAccessRequestWithResponse(ctx context.Context, body CancelAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelAccessRequestResponse, error) {
 	rsp, err := c.CancelAccessRequest(ctx, body, reqEditors...)
 	if err != nil {
@@ -1617,7 +4007,7 @@ func (c *ClientWithResponses) CancelAccessRequestWithResponse(ctx context.Contex
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 func (c *ClientWithResponses) CloseAccessRequestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseAccessRequestResponse, error) {
 	rsp, err := c.CloseAccessRequestWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -1633,13 +4023,713 @@ func (c *ClientWithResponses) CloseAccessRequestWithBodyWithResponse(ctx context
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /access-requests/close (the `CloseAccessRequest` operationId).
+// Corresponds with POST /beta/access-requests/close (the `CloseAccessRequest` operationId).
 func (c *ClientWithResponses) CloseAccessRequestWithResponse(ctx context.Context, body CloseAccessRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseAccessRequestResponse, error) {
 	rsp, err := c.CloseAccessRequest(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseCloseAccessRequestResponse(rsp)
+}
+
+// ParseListAdministratorsAccessRequestStatusV1Response parses an HTTP response from a ListAdministratorsAccessRequestStatusV1WithResponse call
+func ParseListAdministratorsAccessRequestStatusV1Response(rsp *http.Response) (*ListAdministratorsAccessRequestStatusV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAdministratorsAccessRequestStatusV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Status
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAdministratorsAccessRequestStatusV1Response200Headers
+		if values := rsp.Header.Values("X-Total-Count"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Total-Count", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XTotalCount = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAdministratorsAccessRequestStatusV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAccessRequestConfigV2Response parses an HTTP response from a GetAccessRequestConfigV2WithResponse call
+func ParseGetAccessRequestConfigV2Response(rsp *http.Response) (*GetAccessRequestConfigV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAccessRequestConfigV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigV2
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAccessRequestConfigV2Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetAccessRequestConfigV2Response parses an HTTP response from a SetAccessRequestConfigV2WithResponse call
+func ParseSetAccessRequestConfigV2Response(rsp *http.Response) (*SetAccessRequestConfigV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetAccessRequestConfigV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigV2
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SetAccessRequestConfigV2Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAccessRequestStatusV1Response parses an HTTP response from a ListAccessRequestStatusV1WithResponse call
+func ParseListAccessRequestStatusV1Response(rsp *http.Response) (*ListAccessRequestStatusV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccessRequestStatusV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Status
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAccessRequestStatusV1Response200Headers
+		if values := rsp.Header.Values("X-Total-Count"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Total-Count", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XTotalCount = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccessRequestStatusV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAccessRequestV1Response parses an HTTP response from a CreateAccessRequestV1WithResponse call
+func ParseCreateAccessRequestV1Response(rsp *http.Response) (*CreateAccessRequestV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAccessRequestV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest CreateResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAccessRequestV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLoadAccountSelectionsV1Response parses an HTTP response from a LoadAccountSelectionsV1WithResponse call
+func ParseLoadAccountSelectionsV1Response(rsp *http.Response) (*LoadAccountSelectionsV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LoadAccountSelectionsV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountChoices
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers LoadAccountSelectionsV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelAccessRequestInBulkV1Response parses an HTTP response from a CancelAccessRequestInBulkV1WithResponse call
+func ParseCancelAccessRequestInBulkV1Response(rsp *http.Response) (*CancelAccessRequestInBulkV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelAccessRequestInBulkV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Accepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelAccessRequestInBulkV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelAccessRequestV1Response parses an HTTP response from a CancelAccessRequestV1WithResponse call
+func ParseCancelAccessRequestV1Response(rsp *http.Response) (*CancelAccessRequestV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelAccessRequestV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Accepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelAccessRequestV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCloseAccessRequestV1Response parses an HTTP response from a CloseAccessRequestV1WithResponse call
+func ParseCloseAccessRequestV1Response(rsp *http.Response) (*CloseAccessRequestV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CloseAccessRequestV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Accepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CloseAccessRequestV1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseGetAccessRequestConfigResponse parses an HTTP response from a GetAccessRequestConfigWithResponse call
@@ -1701,6 +4791,16 @@ func ParseGetAccessRequestConfigResponse(rsp *http.Response) (*GetAccessRequestC
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAccessRequestConfigResponse200Headers
+		if values := rsp.Header.Values("X-Deprecated"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Deprecated", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XDeprecated = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetAccessRequestConfigResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -1775,6 +4875,16 @@ func ParseSetAccessRequestConfigResponse(rsp *http.Response) (*SetAccessRequestC
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers SetAccessRequestConfigResponse200Headers
+		if values := rsp.Header.Values("X-Deprecated"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Deprecated", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XDeprecated = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers SetAccessRequestConfigResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

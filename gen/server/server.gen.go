@@ -19,27 +19,54 @@ import (
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAdministratorsAccessRequestStatusV1 lists the status of every identity's requested items, for administrators
+	// (GET /access-request-administration/v1)
+	ListAdministratorsAccessRequestStatusV1(w http.ResponseWriter, r *http.Request, params ListAdministratorsAccessRequestStatusV1Params)
+	// GetAccessRequestConfigV2 reads the access request configuration (successor's shape)
+	// (GET /access-request-config/v2)
+	GetAccessRequestConfigV2(w http.ResponseWriter, r *http.Request)
+	// SetAccessRequestConfigV2 replaces the access request configuration (successor's shape)
+	// (PUT /access-request-config/v2)
+	SetAccessRequestConfigV2(w http.ResponseWriter, r *http.Request)
+	// ListAccessRequestStatusV1 lists the status of requested items (successor of the beta's)
+	// (GET /access-request-status/v1)
+	ListAccessRequestStatusV1(w http.ResponseWriter, r *http.Request, params ListAccessRequestStatusV1Params)
+	// CreateAccessRequestV1 submits an access request (successor of the beta's)
+	// (POST /access-requests/v1)
+	CreateAccessRequestV1(w http.ResponseWriter, r *http.Request)
+	// LoadAccountSelectionsV1 lists the accounts a request could be provisioned on
+	// (POST /access-requests/v1/accounts-selection)
+	LoadAccountSelectionsV1(w http.ResponseWriter, r *http.Request, params LoadAccountSelectionsV1Params)
+	// CancelAccessRequestInBulkV1 cancels several access requests at once
+	// (POST /access-requests/v1/bulk-cancel)
+	CancelAccessRequestInBulkV1(w http.ResponseWriter, r *http.Request)
+	// CancelAccessRequestV1 cancels an access request (successor of the beta's)
+	// (POST /access-requests/v1/cancel)
+	CancelAccessRequestV1(w http.ResponseWriter, r *http.Request)
+	// CloseAccessRequestV1 closes access requests (successor of the beta's)
+	// (POST /access-requests/v1/close)
+	CloseAccessRequestV1(w http.ResponseWriter, r *http.Request)
 	// GetAccessRequestConfig reads the access request configuration
-	// (GET /access-request-config)
+	// (GET /beta/access-request-config)
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	GetAccessRequestConfig(w http.ResponseWriter, r *http.Request)
 	// SetAccessRequestConfig replaces the access request configuration
-	// (PUT /access-request-config)
+	// (PUT /beta/access-request-config)
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	SetAccessRequestConfig(w http.ResponseWriter, r *http.Request)
 	// ListAccessRequestStatus lists the status of requested items
-	// (GET /access-request-status)
+	// (GET /beta/access-request-status)
 	ListAccessRequestStatus(w http.ResponseWriter, r *http.Request, params ListAccessRequestStatusParams)
 	// CreateAccessRequest submits an access request
-	// (POST /access-requests)
+	// (POST /beta/access-requests)
 	CreateAccessRequest(w http.ResponseWriter, r *http.Request)
 	// CancelAccessRequest cancels an access request
-	// (POST /access-requests/cancel)
+	// (POST /beta/access-requests/cancel)
 	CancelAccessRequest(w http.ResponseWriter, r *http.Request)
 	// CloseAccessRequest closes access requests
-	// (POST /access-requests/close)
+	// (POST /beta/access-requests/close)
 	CloseAccessRequest(w http.ResponseWriter, r *http.Request)
 }
 
@@ -51,6 +78,460 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// ListAdministratorsAccessRequestStatusV1 operation middleware
+func (siw *ServerInterfaceWrapper) ListAdministratorsAccessRequestStatusV1(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAdministratorsAccessRequestStatusV1Params
+
+	// ------------- Optional query parameter "requested-for" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "requested-for", r.URL.Query(), &params.RequestedFor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "requested-for"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requested-for", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "requested-by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "requested-by", r.URL.Query(), &params.RequestedBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "requested-by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requested-by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "regarding-identity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "regarding-identity", r.URL.Query(), &params.RegardingIdentity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "regarding-identity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "regarding-identity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "assigned-to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "assigned-to", r.URL.Query(), &params.AssignedTo, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "assigned-to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "assigned-to", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "count", r.URL.Query(), &params.Count, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "count"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "count", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filters", r.URL.Query(), &params.Filters, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filters", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sorters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sorters", r.URL.Query(), &params.Sorters, runtime.BindQueryParameterOptions{Type: "string", Format: "comma-separated"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sorters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sorters", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "request-state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "request-state", r.URL.Query(), &params.RequestState, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "request-state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "request-state", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "X-SailPoint-Experimental" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-SailPoint-Experimental")]; found {
+		var XSailPointExperimental ExperimentalHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-SailPoint-Experimental", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-SailPoint-Experimental", valueList[0], &XSailPointExperimental, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-SailPoint-Experimental", Err: err})
+			return
+		}
+
+		params.XSailPointExperimental = XSailPointExperimental
+
+	} else {
+		err := fmt.Errorf("Header parameter X-SailPoint-Experimental is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "X-SailPoint-Experimental", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAdministratorsAccessRequestStatusV1(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetAccessRequestConfigV2 operation middleware
+func (siw *ServerInterfaceWrapper) GetAccessRequestConfigV2(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAccessRequestConfigV2(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetAccessRequestConfigV2 operation middleware
+func (siw *ServerInterfaceWrapper) SetAccessRequestConfigV2(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetAccessRequestConfigV2(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListAccessRequestStatusV1 operation middleware
+func (siw *ServerInterfaceWrapper) ListAccessRequestStatusV1(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAccessRequestStatusV1Params
+
+	// ------------- Optional query parameter "requested-for" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "requested-for", r.URL.Query(), &params.RequestedFor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "requested-for"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requested-for", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "requested-by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "requested-by", r.URL.Query(), &params.RequestedBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "requested-by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requested-by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "regarding-identity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "regarding-identity", r.URL.Query(), &params.RegardingIdentity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "regarding-identity"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "regarding-identity", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "assigned-to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "assigned-to", r.URL.Query(), &params.AssignedTo, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "assigned-to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "assigned-to", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "count", r.URL.Query(), &params.Count, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "count"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "count", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filters", r.URL.Query(), &params.Filters, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filters", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sorters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sorters", r.URL.Query(), &params.Sorters, runtime.BindQueryParameterOptions{Type: "string", Format: "comma-separated"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sorters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sorters", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "request-state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "request-state", r.URL.Query(), &params.RequestState, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "request-state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "request-state", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAccessRequestStatusV1(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateAccessRequestV1 operation middleware
+func (siw *ServerInterfaceWrapper) CreateAccessRequestV1(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateAccessRequestV1(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LoadAccountSelectionsV1 operation middleware
+func (siw *ServerInterfaceWrapper) LoadAccountSelectionsV1(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoadAccountSelectionsV1Params
+
+	headers := r.Header
+
+	// ------------- Required header parameter "X-SailPoint-Experimental" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-SailPoint-Experimental")]; found {
+		var XSailPointExperimental ExperimentalHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-SailPoint-Experimental", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-SailPoint-Experimental", valueList[0], &XSailPointExperimental, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-SailPoint-Experimental", Err: err})
+			return
+		}
+
+		params.XSailPointExperimental = XSailPointExperimental
+
+	} else {
+		err := fmt.Errorf("Header parameter X-SailPoint-Experimental is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "X-SailPoint-Experimental", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LoadAccountSelectionsV1(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelAccessRequestInBulkV1 operation middleware
+func (siw *ServerInterfaceWrapper) CancelAccessRequestInBulkV1(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelAccessRequestInBulkV1(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelAccessRequestV1 operation middleware
+func (siw *ServerInterfaceWrapper) CancelAccessRequestV1(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelAccessRequestV1(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CloseAccessRequestV1 operation middleware
+func (siw *ServerInterfaceWrapper) CloseAccessRequestV1(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CloseAccessRequestV1(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetAccessRequestConfig operation middleware
 func (siw *ServerInterfaceWrapper) GetAccessRequestConfig(w http.ResponseWriter, r *http.Request) {
@@ -392,12 +873,21 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/access-request-config", wrapper.GetAccessRequestConfig)
-	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/access-request-config", wrapper.SetAccessRequestConfig)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/access-request-status", wrapper.ListAccessRequestStatus)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests", wrapper.CreateAccessRequest)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/cancel", wrapper.CancelAccessRequest)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/close", wrapper.CloseAccessRequest)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/access-request-administration/v1", wrapper.ListAdministratorsAccessRequestStatusV1)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/access-request-config/v2", wrapper.GetAccessRequestConfigV2)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/access-request-config/v2", wrapper.SetAccessRequestConfigV2)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/access-request-status/v1", wrapper.ListAccessRequestStatusV1)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/v1", wrapper.CreateAccessRequestV1)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/v1/accounts-selection", wrapper.LoadAccountSelectionsV1)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/v1/bulk-cancel", wrapper.CancelAccessRequestInBulkV1)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/v1/cancel", wrapper.CancelAccessRequestV1)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/access-requests/v1/close", wrapper.CloseAccessRequestV1)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/beta/access-request-config", wrapper.GetAccessRequestConfig)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/beta/access-request-config", wrapper.SetAccessRequestConfig)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/beta/access-request-status", wrapper.ListAccessRequestStatus)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/beta/access-requests", wrapper.CreateAccessRequest)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/beta/access-requests/cancel", wrapper.CancelAccessRequest)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/beta/access-requests/close", wrapper.CloseAccessRequest)
 
 	return m
 }
@@ -423,6 +913,891 @@ type TooManyRequestsJSONResponse struct {
 
 type UnauthorizedJSONResponse UnauthorizedBody
 
+type ListAdministratorsAccessRequestStatusV1RequestObject struct {
+	Params ListAdministratorsAccessRequestStatusV1Params
+}
+
+type ListAdministratorsAccessRequestStatusV1ResponseObject interface {
+	VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error
+}
+
+type ListAdministratorsAccessRequestStatusV1200ResponseHeaders struct {
+	XTotalCount *int32
+}
+
+type ListAdministratorsAccessRequestStatusV1200JSONResponse struct {
+	Body    []Status
+	Headers ListAdministratorsAccessRequestStatusV1200ResponseHeaders
+}
+
+func (response ListAdministratorsAccessRequestStatusV1200JSONResponse) VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTotalCount != nil {
+		w.Header().Set("X-Total-Count", fmt.Sprint(*response.Headers.XTotalCount))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdministratorsAccessRequestStatusV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAdministratorsAccessRequestStatusV1400JSONResponse) VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdministratorsAccessRequestStatusV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAdministratorsAccessRequestStatusV1401JSONResponse) VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdministratorsAccessRequestStatusV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAdministratorsAccessRequestStatusV1403JSONResponse) VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdministratorsAccessRequestStatusV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListAdministratorsAccessRequestStatusV1429JSONResponse) VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdministratorsAccessRequestStatusV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAdministratorsAccessRequestStatusV1500JSONResponse) VisitListAdministratorsAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccessRequestConfigV2RequestObject struct {
+}
+
+type GetAccessRequestConfigV2ResponseObject interface {
+	VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error
+}
+
+type GetAccessRequestConfigV2200JSONResponse ConfigV2
+
+func (response GetAccessRequestConfigV2200JSONResponse) VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccessRequestConfigV2400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetAccessRequestConfigV2400JSONResponse) VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccessRequestConfigV2401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetAccessRequestConfigV2401JSONResponse) VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccessRequestConfigV2403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetAccessRequestConfigV2403JSONResponse) VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccessRequestConfigV2429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetAccessRequestConfigV2429JSONResponse) VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccessRequestConfigV2500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetAccessRequestConfigV2500JSONResponse) VisitGetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAccessRequestConfigV2RequestObject struct {
+	Body *SetAccessRequestConfigV2JSONRequestBody
+}
+
+type SetAccessRequestConfigV2ResponseObject interface {
+	VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error
+}
+
+type SetAccessRequestConfigV2200JSONResponse ConfigV2
+
+func (response SetAccessRequestConfigV2200JSONResponse) VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAccessRequestConfigV2400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetAccessRequestConfigV2400JSONResponse) VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAccessRequestConfigV2401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetAccessRequestConfigV2401JSONResponse) VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAccessRequestConfigV2403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetAccessRequestConfigV2403JSONResponse) VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAccessRequestConfigV2429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SetAccessRequestConfigV2429JSONResponse) VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAccessRequestConfigV2500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetAccessRequestConfigV2500JSONResponse) VisitSetAccessRequestConfigV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccessRequestStatusV1RequestObject struct {
+	Params ListAccessRequestStatusV1Params
+}
+
+type ListAccessRequestStatusV1ResponseObject interface {
+	VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error
+}
+
+type ListAccessRequestStatusV1200ResponseHeaders struct {
+	XTotalCount *int32
+}
+
+type ListAccessRequestStatusV1200JSONResponse struct {
+	Body    []Status
+	Headers ListAccessRequestStatusV1200ResponseHeaders
+}
+
+func (response ListAccessRequestStatusV1200JSONResponse) VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTotalCount != nil {
+		w.Header().Set("X-Total-Count", fmt.Sprint(*response.Headers.XTotalCount))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccessRequestStatusV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAccessRequestStatusV1400JSONResponse) VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccessRequestStatusV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAccessRequestStatusV1401JSONResponse) VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccessRequestStatusV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAccessRequestStatusV1403JSONResponse) VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccessRequestStatusV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListAccessRequestStatusV1429JSONResponse) VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccessRequestStatusV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAccessRequestStatusV1500JSONResponse) VisitListAccessRequestStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessRequestV1RequestObject struct {
+	Body *CreateAccessRequestV1JSONRequestBody
+}
+
+type CreateAccessRequestV1ResponseObject interface {
+	VisitCreateAccessRequestV1Response(w http.ResponseWriter) error
+}
+
+type CreateAccessRequestV1202JSONResponse CreateResult
+
+func (response CreateAccessRequestV1202JSONResponse) VisitCreateAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessRequestV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateAccessRequestV1400JSONResponse) VisitCreateAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessRequestV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateAccessRequestV1401JSONResponse) VisitCreateAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessRequestV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateAccessRequestV1403JSONResponse) VisitCreateAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessRequestV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateAccessRequestV1429JSONResponse) VisitCreateAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessRequestV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateAccessRequestV1500JSONResponse) VisitCreateAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoadAccountSelectionsV1RequestObject struct {
+	Params LoadAccountSelectionsV1Params
+	Body   *LoadAccountSelectionsV1JSONRequestBody
+}
+
+type LoadAccountSelectionsV1ResponseObject interface {
+	VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error
+}
+
+type LoadAccountSelectionsV1200JSONResponse AccountChoices
+
+func (response LoadAccountSelectionsV1200JSONResponse) VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoadAccountSelectionsV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response LoadAccountSelectionsV1400JSONResponse) VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoadAccountSelectionsV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response LoadAccountSelectionsV1401JSONResponse) VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoadAccountSelectionsV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response LoadAccountSelectionsV1403JSONResponse) VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoadAccountSelectionsV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response LoadAccountSelectionsV1429JSONResponse) VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoadAccountSelectionsV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response LoadAccountSelectionsV1500JSONResponse) VisitLoadAccountSelectionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1RequestObject struct {
+	Body *CancelAccessRequestInBulkV1JSONRequestBody
+}
+
+type CancelAccessRequestInBulkV1ResponseObject interface {
+	VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error
+}
+
+type CancelAccessRequestInBulkV1202JSONResponse struct{ AcceptedJSONResponse }
+
+func (response CancelAccessRequestInBulkV1202JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CancelAccessRequestInBulkV1400JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CancelAccessRequestInBulkV1401JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CancelAccessRequestInBulkV1403JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CancelAccessRequestInBulkV1404JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CancelAccessRequestInBulkV1429JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestInBulkV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CancelAccessRequestInBulkV1500JSONResponse) VisitCancelAccessRequestInBulkV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1RequestObject struct {
+	Body *CancelAccessRequestV1JSONRequestBody
+}
+
+type CancelAccessRequestV1ResponseObject interface {
+	VisitCancelAccessRequestV1Response(w http.ResponseWriter) error
+}
+
+type CancelAccessRequestV1202JSONResponse struct{ AcceptedJSONResponse }
+
+func (response CancelAccessRequestV1202JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CancelAccessRequestV1400JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CancelAccessRequestV1401JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CancelAccessRequestV1403JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CancelAccessRequestV1404JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CancelAccessRequestV1429JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelAccessRequestV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CancelAccessRequestV1500JSONResponse) VisitCancelAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseAccessRequestV1RequestObject struct {
+	Body *CloseAccessRequestV1JSONRequestBody
+}
+
+type CloseAccessRequestV1ResponseObject interface {
+	VisitCloseAccessRequestV1Response(w http.ResponseWriter) error
+}
+
+type CloseAccessRequestV1202JSONResponse struct{ AcceptedJSONResponse }
+
+func (response CloseAccessRequestV1202JSONResponse) VisitCloseAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseAccessRequestV1400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CloseAccessRequestV1400JSONResponse) VisitCloseAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseAccessRequestV1401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CloseAccessRequestV1401JSONResponse) VisitCloseAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseAccessRequestV1403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CloseAccessRequestV1403JSONResponse) VisitCloseAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseAccessRequestV1429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CloseAccessRequestV1429JSONResponse) VisitCloseAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseAccessRequestV1500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CloseAccessRequestV1500JSONResponse) VisitCloseAccessRequestV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAccessRequestConfigRequestObject struct {
 }
 
@@ -430,15 +1805,25 @@ type GetAccessRequestConfigResponseObject interface {
 	VisitGetAccessRequestConfigResponse(w http.ResponseWriter) error
 }
 
-type GetAccessRequestConfig200JSONResponse Config
+type GetAccessRequestConfig200ResponseHeaders struct {
+	XDeprecated *string
+}
+
+type GetAccessRequestConfig200JSONResponse struct {
+	Body    Config
+	Headers GetAccessRequestConfig200ResponseHeaders
+}
 
 func (response GetAccessRequestConfig200JSONResponse) VisitGetAccessRequestConfigResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XDeprecated != nil {
+		w.Header().Set("X-Deprecated", fmt.Sprint(*response.Headers.XDeprecated))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -523,15 +1908,25 @@ type SetAccessRequestConfigResponseObject interface {
 	VisitSetAccessRequestConfigResponse(w http.ResponseWriter) error
 }
 
-type SetAccessRequestConfig200JSONResponse Config
+type SetAccessRequestConfig200ResponseHeaders struct {
+	XDeprecated *string
+}
+
+type SetAccessRequestConfig200JSONResponse struct {
+	Body    Config
+	Headers SetAccessRequestConfig200ResponseHeaders
+}
 
 func (response SetAccessRequestConfig200JSONResponse) VisitSetAccessRequestConfigResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XDeprecated != nil {
+		w.Header().Set("X-Deprecated", fmt.Sprint(*response.Headers.XDeprecated))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1006,27 +2401,54 @@ func (response CloseAccessRequest500JSONResponse) VisitCloseAccessRequestRespons
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAdministratorsAccessRequestStatusV1 lists the status of every identity's requested items, for administrators
+	// (GET /access-request-administration/v1)
+	ListAdministratorsAccessRequestStatusV1(ctx context.Context, request ListAdministratorsAccessRequestStatusV1RequestObject) (ListAdministratorsAccessRequestStatusV1ResponseObject, error)
+	// GetAccessRequestConfigV2 reads the access request configuration (successor's shape)
+	// (GET /access-request-config/v2)
+	GetAccessRequestConfigV2(ctx context.Context, request GetAccessRequestConfigV2RequestObject) (GetAccessRequestConfigV2ResponseObject, error)
+	// SetAccessRequestConfigV2 replaces the access request configuration (successor's shape)
+	// (PUT /access-request-config/v2)
+	SetAccessRequestConfigV2(ctx context.Context, request SetAccessRequestConfigV2RequestObject) (SetAccessRequestConfigV2ResponseObject, error)
+	// ListAccessRequestStatusV1 lists the status of requested items (successor of the beta's)
+	// (GET /access-request-status/v1)
+	ListAccessRequestStatusV1(ctx context.Context, request ListAccessRequestStatusV1RequestObject) (ListAccessRequestStatusV1ResponseObject, error)
+	// CreateAccessRequestV1 submits an access request (successor of the beta's)
+	// (POST /access-requests/v1)
+	CreateAccessRequestV1(ctx context.Context, request CreateAccessRequestV1RequestObject) (CreateAccessRequestV1ResponseObject, error)
+	// LoadAccountSelectionsV1 lists the accounts a request could be provisioned on
+	// (POST /access-requests/v1/accounts-selection)
+	LoadAccountSelectionsV1(ctx context.Context, request LoadAccountSelectionsV1RequestObject) (LoadAccountSelectionsV1ResponseObject, error)
+	// CancelAccessRequestInBulkV1 cancels several access requests at once
+	// (POST /access-requests/v1/bulk-cancel)
+	CancelAccessRequestInBulkV1(ctx context.Context, request CancelAccessRequestInBulkV1RequestObject) (CancelAccessRequestInBulkV1ResponseObject, error)
+	// CancelAccessRequestV1 cancels an access request (successor of the beta's)
+	// (POST /access-requests/v1/cancel)
+	CancelAccessRequestV1(ctx context.Context, request CancelAccessRequestV1RequestObject) (CancelAccessRequestV1ResponseObject, error)
+	// CloseAccessRequestV1 closes access requests (successor of the beta's)
+	// (POST /access-requests/v1/close)
+	CloseAccessRequestV1(ctx context.Context, request CloseAccessRequestV1RequestObject) (CloseAccessRequestV1ResponseObject, error)
 	// GetAccessRequestConfig reads the access request configuration
-	// (GET /access-request-config)
+	// (GET /beta/access-request-config)
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	GetAccessRequestConfig(ctx context.Context, request GetAccessRequestConfigRequestObject) (GetAccessRequestConfigResponseObject, error)
 	// SetAccessRequestConfig replaces the access request configuration
-	// (PUT /access-request-config)
+	// (PUT /beta/access-request-config)
 	//
-	// Deprecated: the vendor replaced it with its v2026 API on 2026-02-26.
+	// Deprecated: the vendor deprecated it on 2026-02-26 in favour of /access-request-config/v2.
 	SetAccessRequestConfig(ctx context.Context, request SetAccessRequestConfigRequestObject) (SetAccessRequestConfigResponseObject, error)
 	// ListAccessRequestStatus lists the status of requested items
-	// (GET /access-request-status)
+	// (GET /beta/access-request-status)
 	ListAccessRequestStatus(ctx context.Context, request ListAccessRequestStatusRequestObject) (ListAccessRequestStatusResponseObject, error)
 	// CreateAccessRequest submits an access request
-	// (POST /access-requests)
+	// (POST /beta/access-requests)
 	CreateAccessRequest(ctx context.Context, request CreateAccessRequestRequestObject) (CreateAccessRequestResponseObject, error)
 	// CancelAccessRequest cancels an access request
-	// (POST /access-requests/cancel)
+	// (POST /beta/access-requests/cancel)
 	CancelAccessRequest(ctx context.Context, request CancelAccessRequestRequestObject) (CancelAccessRequestResponseObject, error)
 	// CloseAccessRequest closes access requests
-	// (POST /access-requests/close)
+	// (POST /beta/access-requests/close)
 	CloseAccessRequest(ctx context.Context, request CloseAccessRequestRequestObject) (CloseAccessRequestResponseObject, error)
 }
 
@@ -1067,6 +2489,270 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// ListAdministratorsAccessRequestStatusV1 operation middleware
+func (sh *strictHandler) ListAdministratorsAccessRequestStatusV1(w http.ResponseWriter, r *http.Request, params ListAdministratorsAccessRequestStatusV1Params) {
+	var request ListAdministratorsAccessRequestStatusV1RequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAdministratorsAccessRequestStatusV1(ctx, request.(ListAdministratorsAccessRequestStatusV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAdministratorsAccessRequestStatusV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAdministratorsAccessRequestStatusV1ResponseObject); ok {
+		if err := validResponse.VisitListAdministratorsAccessRequestStatusV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAccessRequestConfigV2 operation middleware
+func (sh *strictHandler) GetAccessRequestConfigV2(w http.ResponseWriter, r *http.Request) {
+	var request GetAccessRequestConfigV2RequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAccessRequestConfigV2(ctx, request.(GetAccessRequestConfigV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAccessRequestConfigV2")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetAccessRequestConfigV2ResponseObject); ok {
+		if err := validResponse.VisitGetAccessRequestConfigV2Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetAccessRequestConfigV2 operation middleware
+func (sh *strictHandler) SetAccessRequestConfigV2(w http.ResponseWriter, r *http.Request) {
+	var request SetAccessRequestConfigV2RequestObject
+
+	var body SetAccessRequestConfigV2JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetAccessRequestConfigV2(ctx, request.(SetAccessRequestConfigV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetAccessRequestConfigV2")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetAccessRequestConfigV2ResponseObject); ok {
+		if err := validResponse.VisitSetAccessRequestConfigV2Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAccessRequestStatusV1 operation middleware
+func (sh *strictHandler) ListAccessRequestStatusV1(w http.ResponseWriter, r *http.Request, params ListAccessRequestStatusV1Params) {
+	var request ListAccessRequestStatusV1RequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAccessRequestStatusV1(ctx, request.(ListAccessRequestStatusV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAccessRequestStatusV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAccessRequestStatusV1ResponseObject); ok {
+		if err := validResponse.VisitListAccessRequestStatusV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateAccessRequestV1 operation middleware
+func (sh *strictHandler) CreateAccessRequestV1(w http.ResponseWriter, r *http.Request) {
+	var request CreateAccessRequestV1RequestObject
+
+	var body CreateAccessRequestV1JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAccessRequestV1(ctx, request.(CreateAccessRequestV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAccessRequestV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateAccessRequestV1ResponseObject); ok {
+		if err := validResponse.VisitCreateAccessRequestV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LoadAccountSelectionsV1 operation middleware
+func (sh *strictHandler) LoadAccountSelectionsV1(w http.ResponseWriter, r *http.Request, params LoadAccountSelectionsV1Params) {
+	var request LoadAccountSelectionsV1RequestObject
+
+	request.Params = params
+
+	var body LoadAccountSelectionsV1JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LoadAccountSelectionsV1(ctx, request.(LoadAccountSelectionsV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LoadAccountSelectionsV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LoadAccountSelectionsV1ResponseObject); ok {
+		if err := validResponse.VisitLoadAccountSelectionsV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelAccessRequestInBulkV1 operation middleware
+func (sh *strictHandler) CancelAccessRequestInBulkV1(w http.ResponseWriter, r *http.Request) {
+	var request CancelAccessRequestInBulkV1RequestObject
+
+	var body CancelAccessRequestInBulkV1JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelAccessRequestInBulkV1(ctx, request.(CancelAccessRequestInBulkV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelAccessRequestInBulkV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelAccessRequestInBulkV1ResponseObject); ok {
+		if err := validResponse.VisitCancelAccessRequestInBulkV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelAccessRequestV1 operation middleware
+func (sh *strictHandler) CancelAccessRequestV1(w http.ResponseWriter, r *http.Request) {
+	var request CancelAccessRequestV1RequestObject
+
+	var body CancelAccessRequestV1JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelAccessRequestV1(ctx, request.(CancelAccessRequestV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelAccessRequestV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelAccessRequestV1ResponseObject); ok {
+		if err := validResponse.VisitCancelAccessRequestV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CloseAccessRequestV1 operation middleware
+func (sh *strictHandler) CloseAccessRequestV1(w http.ResponseWriter, r *http.Request) {
+	var request CloseAccessRequestV1RequestObject
+
+	var body CloseAccessRequestV1JSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CloseAccessRequestV1(ctx, request.(CloseAccessRequestV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CloseAccessRequestV1")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CloseAccessRequestV1ResponseObject); ok {
+		if err := validResponse.VisitCloseAccessRequestV1Response(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetAccessRequestConfig operation middleware

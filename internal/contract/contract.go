@@ -26,15 +26,17 @@ import (
 	"github.com/sailkit/accessrequests/spec"
 )
 
-// BasePath is the path prefix every operation lives under, as in the spec's server URL.
-const BasePath = "/beta"
+// BasePath is the path prefix of the beta's operations. The spec's server is the tenant's
+// root: the beta's paths start with BasePath, the successor's (/access-requests/v1,
+// /access-request-status/v1, ...) have no common prefix.
+const BasePath = spec.BetaPrefix
 
 // TokenPath is the OAuth2 token endpoint's path. The spec does not describe it (it is not part
 // of the beta API), so traffic to it is passed through unchecked.
 const TokenPath = "/oauth/token"
 
 // routingHost stands in for whatever host the traffic was sent to, so one harness can check
-// traffic to any test server while still insisting on the /beta prefix.
+// traffic to any test server while still insisting on the spec's paths.
 const routingHost = "contract.invalid"
 
 func init() {
@@ -49,7 +51,8 @@ func init() {
 }
 
 // Load parses and validates the embedded spec, with example validation on, and points its
-// server at the routing host so that any test server's traffic can be routed.
+// server at the routing host so that any test server's traffic to either generation can be
+// routed.
 func Load(ctx context.Context) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
@@ -60,12 +63,12 @@ func Load(ctx context.Context) (*openapi3.T, error) {
 	if err := doc.Validate(ctx, openapi3.EnableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("contract: spec is not valid: %w", err)
 	}
-	doc.Servers = openapi3.Servers{{URL: "http://" + routingHost + BasePath}}
+	doc.Servers = openapi3.Servers{{URL: "http://" + routingHost}}
 	return doc, nil
 }
 
-// ErrNoRoute means a request matched no operation of the spec (wrong method or path, or a
-// path without the /beta prefix).
+// ErrNoRoute means a request matched no operation of the spec (wrong method or path, such as a
+// beta path without the /beta prefix).
 var ErrNoRoute = errors.New("no operation")
 
 // Violation is one piece of traffic that broke the contract.
@@ -388,7 +391,7 @@ func readAndRestore(body *io.ReadCloser) ([]byte, error) {
 	return data, err
 }
 
-// ServerURL joins a test server's root URL with the spec's base path.
+// ServerURL joins a test server's root URL with the beta's base path.
 func ServerURL(root string) (string, error) {
 	u, err := url.Parse(root)
 	if err != nil {

@@ -29,6 +29,31 @@ const config200 = `{"approvalsMustBeExternal":false,"autoApprovalEnabled":true,"
 const create202 = `{"newRequests":[{"requestedFor":"q1","requestedItemsDetails":[{"type":"ROLE","id":"r1"}],
 "attributesHash":2843118224,"accessRequestIds":["a1"]}],"existingRequests":[]}`
 
+// statusV1 is a row of the successor's listings: the beta's fields and the successor's own.
+const statusV1 = `[{"id":null,"name":"Deploy","type":"ENTITLEMENT","state":"EXECUTING","requestType":"GRANT_ACCESS",
+"created":"2026-01-02T03:04:05Z","cancelable":true,"accessRequestId":"a1","identityType":"MACHINE",
+"requestedFor":{"type":"MACHINE_IDENTITY","id":"m1","name":"build-bot"},
+"jitDetails":[{"applicationId":"app1","attributeName":"groups","attributeValues":["CN=Eng"],"window":"1h"}],
+"form":{"formDefinitionId":"fd1","formInstanceId":"fi1","formData":{"department":"Engineering"},"formElements":[{"id":"e1"}]},
+"reauthorizationRequired":false}]`
+
+const configV2 = `{"approvalsMustBeExternal":false,"reauthorizationEnabled":false,"govGroupVisibilityEnabled":true,
+"machineIdentityAccessRequestEnabled":true,
+"requestOnBehalfOfConfig":{"allowRequestOnBehalfOfAnyoneByAnyone":false,"allowRequestOnBehalfOfEmployeeByManager":true,
+"allowRequestOnBehalfOfForMachineIdentity":true,"allowRequestForMachineByOwner":false},
+"entitlementRequestConfig":{"accessRequestConfig":{"approvalSchemes":[{"approverType":"GOVERNANCE_GROUP","approverId":"g1"}],
+"requestCommentRequired":true,"denialCommentRequired":false,"reauthorizationRequired":false,"requireEndDate":true,
+"maxPermittedAccessDuration":{"value":5,"timeUnit":"DAYS"},"formDefinitionId":null},
+"revocationRequestConfig":{"approvalSchemes":[{"approverType":"MANAGER","approverId":null}]}}}`
+
+const choices200 = `{"identities":[{"type":"IDENTITY","id":"q1","name":"Quinn","accountsSelectionRequired":true,
+"requestedItems":[{"type":"ENTITLEMENT","id":"e1","name":"Deploy","description":"d","accountsSelectionBlocked":false,
+"accountsSelectionBlockedReason":null,"sources":[{"type":"SOURCE","id":"s1","name":"AD",
+"accounts":[{"type":"ACCOUNT","id":"acc1","name":"quinn","uuid":"{u1}","nativeIdentity":"CN=q"}]}]}]}]}`
+
+// experimental is the header the vendor's experimental operations require.
+var experimental = map[string]string{"X-SailPoint-Experimental": "true"}
+
 // reply is what the stub server answers for one case.
 type reply struct {
 	status int
@@ -54,6 +79,7 @@ type exchange struct {
 	method    string
 	target    string // path and query below the server root
 	body      string
+	header    map[string]string // request headers beyond the token and the content type
 	noToken   bool
 	reply     reply
 	violation string // "" when the exchange conforms; else a part of the expected violation
@@ -83,6 +109,54 @@ func exchanges() []exchange {
 			reply{429, `{"message":"Rate Limit Exceeded"}`, map[string]string{"Retry-After": "10"}}),
 		ok("cancel answered 404", "POST", "/beta/access-requests/cancel", `{"accountActivityId":"zz","comment":"c"}`,
 			reply{404, `{"detailCode":"404 Not found","trackingId":"t1","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"no"}]}`, nil}),
+
+		ok("get config answered with X-Deprecated", "GET", "/beta/access-request-config", "",
+			reply{200, config200, map[string]string{"X-Deprecated": "true"}}),
+
+		// The successor's operations.
+		ok("v1 create a grant", "POST", "/access-requests/v1",
+			`{"requestedFor":["q1"],"requestType":"GRANT_ACCESS","requestedItems":[{"type":"ROLE","id":"r1","formInstanceId":"fi1"}]}`,
+			reply{202, create202, nil}),
+		ok("v1 create for a machine identity", "POST", "/access-requests/v1",
+			`{"requestType":"GRANT_ACCESS","requestedForWithRequestedItems":[{"identityId":"m1","identityType":"MACHINE","requestedItems":[{"type":"ENTITLEMENT","id":"e1","accountSelection":[{"sourceId":"s1","accounts":[{"nativeIdentity":"CN=m"}]}]}]}]}`,
+			reply{202, create202, nil}),
+		ok("v1 cancel", "POST", "/access-requests/v1/cancel", `{"accountActivityId":"a1","comment":"mistake"}`, reply{202, `{}`, nil}),
+		ok("v1 close", "POST", "/access-requests/v1/close", `{"accessRequestIds":["a1"]}`, reply{202, `{}`, nil}),
+		ok("v1 bulk cancel", "POST", "/access-requests/v1/bulk-cancel", `{"accessRequestIds":["a1","a2"],"comment":"mistake"}`, reply{202, `{}`, nil}),
+		{name: "v1 account selections", method: "POST", target: "/access-requests/v1/accounts-selection", header: experimental,
+			body:  `{"requestType":"GRANT_ACCESS","requestedFor":["q1"],"requestedItems":[{"type":"ENTITLEMENT","id":"e1"}]}`,
+			reply: reply{200, choices200, nil}},
+		ok("v1 list with every parameter", "GET",
+			"/access-request-status/v1?requested-for=me&count=true&limit=250&offset=0&filters=accessRequestId+eq+%22a1%22&sorters=-created&request-state=EXECUTING",
+			"", reply{200, statusV1, map[string]string{"X-Total-Count": "1"}}),
+		{name: "administrators' listing", method: "GET", target: "/access-request-administration/v1?filters=status+eq+%22EXECUTING%22&sorters=accessRequestId",
+			header: experimental, reply: reply{200, statusV1, nil}},
+		ok("get config v2", "GET", "/access-request-config/v2", "", reply{200, configV2, nil}),
+		ok("set config v2", "PUT", "/access-request-config/v2", configV2, reply{200, configV2, nil}),
+		ok("v1 list answered 429 with Retry-After", "GET", "/access-request-status/v1", "",
+			reply{429, `{"message":"Rate Limit Exceeded"}`, map[string]string{"Retry-After": "10"}}),
+
+		{name: "administrators' listing without the experimental header", method: "GET", target: "/access-request-administration/v1",
+			reply: reply{200, `[]`, nil}, violation: "X-SailPoint-Experimental", direction: "request"},
+		{name: "account selections without the experimental header", method: "POST", target: "/access-requests/v1/accounts-selection",
+			body:  `{"requestedFor":["q1"],"requestedItems":[{"type":"ROLE","id":"r1"}]}`,
+			reply: reply{200, choices200, nil}, violation: "X-SailPoint-Experimental", direction: "request"},
+		{name: "bulk cancel of 51 ids", method: "POST", target: "/access-requests/v1/bulk-cancel",
+			body: `{"comment":"c","accessRequestIds":["` + strings.Repeat(`a","`, 50) + `a"]}`, reply: reply{202, `{}`, nil},
+			violation: "accessRequestIds", direction: "request"},
+		{name: "v1 create with neither request form", method: "POST", target: "/access-requests/v1",
+			body: `{"requestType":"GRANT_ACCESS"}`, reply: reply{202, create202, nil}, violation: "anyOf", direction: "request"},
+		{name: "account selections of 26 items", method: "POST", target: "/access-requests/v1/accounts-selection", header: experimental,
+			body:  `{"requestedFor":["q1"],"requestedItems":[` + strings.Repeat(`{"type":"ROLE","id":"r"},`, 25) + `{"type":"ROLE","id":"r"}]}`,
+			reply: reply{200, choices200, nil}, violation: "requestedItems", direction: "request"},
+		{name: "X-Deprecated other than true", method: "GET", target: "/beta/access-request-config",
+			reply: reply{200, config200, map[string]string{"X-Deprecated": "yes"}}, violation: "X-Deprecated", direction: "response"},
+		{name: "successor path under /beta", method: "GET", target: "/beta/access-request-status/v1",
+			reply: reply{200, `[]`, nil}, violation: "no operation", direction: "request"},
+		{name: "configuration v1 (left out of the spec)", method: "GET", target: "/access-request-config/v1",
+			reply: reply{200, config200, nil}, violation: "no operation", direction: "request"},
+		{name: "config v2 setting of the wrong type", method: "GET", target: "/access-request-config/v2",
+			reply: reply{200, `{"machineIdentityAccessRequestEnabled":"yes"}`, nil}, violation: "machineIdentityAccessRequestEnabled", direction: "response"},
 
 		{name: "limit above 250", method: "GET", target: "/beta/access-request-status?limit=251",
 			reply: reply{200, `[]`, nil}, violation: "limit", direction: "request"},
@@ -128,6 +202,9 @@ func newRequest(t *testing.T, base string, e exchange) *http.Request {
 	}
 	if !e.noToken {
 		req.Header.Set("Authorization", "Bearer test-token")
+	}
+	for k, v := range e.header {
+		req.Header.Set(k, v)
 	}
 	return req
 }
@@ -224,5 +301,8 @@ func TestSpecLoadsWithExamplesValidated(t *testing.T) {
 	assert.Equal(t, map[string]bool{
 		"createAccessRequest": true, "cancelAccessRequest": true, "closeAccessRequest": true,
 		"getAccessRequestConfig": true, "setAccessRequestConfig": true, "listAccessRequestStatus": true,
+		"createAccessRequestV1": true, "cancelAccessRequestV1": true, "closeAccessRequestV1": true,
+		"cancelAccessRequestInBulkV1": true, "loadAccountSelectionsV1": true, "listAccessRequestStatusV1": true,
+		"listAdministratorsAccessRequestStatusV1": true, "getAccessRequestConfigV2": true, "setAccessRequestConfigV2": true,
 	}, ops)
 }
