@@ -6,7 +6,7 @@ GREMLINS    ?= github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_PKGS ?= facade fake cmd/accessreq
 MUTATE_OUT  ?= mutation
 MUTATE_ARGS ?=
-SPEC        := spec/access-requests.beta.yaml
+SPEC        := spec/access-requests.yaml
 SPEC_BASE   ?= HEAD
 BENCH       ?= .
 FUZZTIME    ?= 20s
@@ -91,13 +91,17 @@ mutate:
 	  tail -n 8 $(MUTATE_OUT)/$$name.txt; \
 	done
 
-## vendor-facts: rewrite spec/testdata from the vendor's documents (../shared, or SPEC_REFERENCE and SEED_SDK_PAGE)
+## vendor-facts: rewrite spec/testdata from the vendor's documents, both generations (../shared, or SPEC_REFERENCE, SPEC_REFERENCE_V1 and SEED_SDK_PAGE)
 vendor-facts:
 	$(GO) test ./spec -run '^TestVendorFactsAreCurrent$$' -count=1 -update
 	git diff --stat -- spec/testdata
 
 ## spec-diff: breaking changes in spec/ against SPEC_BASE (default: the last commit)
+# A base from before issue 20 holds the beta alone in spec/access-requests.beta.yaml, with /beta
+# in its server URL instead of its paths: its paths are compared with /beta put in front.
 spec-diff:
-	@tmp=$$(mktemp -d); git show $(SPEC_BASE):$(SPEC) > $$tmp/base.yaml && \
-	  $(GO) run $(OASDIFF) breaking $$tmp/base.yaml $(SPEC) --fail-on ERR \
+	@tmp=$$(mktemp -d); prefix=""; \
+	  if git cat-file -e $(SPEC_BASE):$(SPEC) 2>/dev/null; then git show $(SPEC_BASE):$(SPEC) > $$tmp/base.yaml; \
+	  else git show $(SPEC_BASE):spec/access-requests.beta.yaml > $$tmp/base.yaml && prefix="--prefix-base /beta"; fi && \
+	  $(GO) run $(OASDIFF) breaking $$tmp/base.yaml $(SPEC) $$prefix --fail-on ERR \
 	    --severity-levels .ci/oasdiff-levels.txt; rc=$$?; rm -rf $$tmp; exit $$rc
