@@ -19,5 +19,5 @@ package api
 //go:generate go run ../internal/reexport -in ../gen/models.gen.go -out ../facade/models.gen.go AccessRequest CreateResult Status Config ExecutionStatus CompletionStatus ConfigV2 AccountChoices
 
 // fake's API takes and returns a few models; it names them too, so that its documentation
-// reads Status and Config (the very types facade.Status and facade.Config stand for).
-//go:generate go run ../internal/reexport -only -pkg fake -in ../gen/models.gen.go -out ../fake/models.gen.go Status Config
+// reads Status, Config, ConfigV2 and State (the very types facade's names stand for).
+//go:generate go run ../internal/reexport -only -pkg fake -in ../gen/models.gen.go -out ../fake/models.gen.go Status Config ConfigV2 State

@@ -4,18 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 )
 
 // Deviations are ways real tenants depart from the spec. Switch them on (all at once if you
-// like) to keep a client tolerant of them. The zero value serves exactly what the spec says.
+// like) to keep a client tolerant of them. They apply to both generations: to the three status
+// listings (the beta's, the successor's and the administrators') and to both configuration
+// views. The zero value serves exactly what the spec says.
 type Deviations struct {
 	// EndOffset400 answers 400 ("offset invalid") for a listing's offset at or past the end,
 	// instead of an empty page (offset 0 still gets an empty page).
 	EndOffset400 bool
 	// UnknownFields adds fields the spec lacks: to every status (a number, an object, a list),
-	// and to the configuration (UnknownConfigFields, at the top and nested), unless the stored
-	// configuration already has them. Like a newer tenant, it then also stores the settings
+	// and to both configuration views (UnknownConfigFields, at the top and nested), unless the
+	// view already has them. Like a newer tenant, it then also stores the settings
 	// the spec lacks that a client writes, and serves them back as they were written (without
 	// it, the fake serves the spec's settings only). Statuses also carry enum values the spec lacks
 	// (requestType, type and requestedFor.type).
@@ -49,14 +52,19 @@ func (s *Server) deviations() Deviations {
 	return s.state.deviations
 }
 
+// listingPaths and configPaths are the paths whose answers the deviations rewrite.
+var (
+	listingPaths = []string{betaPrefix + "/access-request-status", "/access-request-status/v1", "/access-request-administration/v1"}
+	configPaths  = []string{betaPrefix + "/access-request-config", "/access-request-config/v2"}
+)
+
 // deviate rewrites the bodies of successful status listings and configuration reads and
-// writes as the deviations in force ask.
+// writes, of both generations, as the deviations in force ask.
 func (s *Server) deviate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := s.deviations()
-		path := strings.TrimPrefix(r.URL.Path, "/beta")
-		statuses := path == "/access-request-status" && (d.UnknownFields || d.OtherShapes)
-		config := path == "/access-request-config" && d.UnknownFields
+		statuses := slices.Contains(listingPaths, r.URL.Path) && (d.UnknownFields || d.OtherShapes)
+		config := slices.Contains(configPaths, r.URL.Path) && d.UnknownFields
 		if !statuses && !config {
 			next.ServeHTTP(w, r)
 			return
@@ -68,7 +76,7 @@ func (s *Server) deviate(next http.Handler) http.Handler {
 			if statuses {
 				body = rewrite(body, func(v any) { deviateStatuses(v, d) })
 			} else {
-				body = rewrite(body, addUnknownConfig)
+				body = addUnknownConfig(body)
 			}
 			buf.header.Del("Content-Length")
 		}
@@ -126,26 +134,40 @@ func deviateStatuses(v any, d Deviations) {
 	}
 }
 
-func addUnknownConfig(v any) {
-	cfg, ok := v.(map[string]any)
-	if !ok {
-		return
+// addUnknownConfig adds UnknownConfigFields to a configuration body where it lacks them. It
+// edits the body as raw members, so every other value is served back byte for byte (decoding
+// it as rewrite does would, for one, turn a string's \u escapes into the characters).
+func addUnknownConfig(body []byte) []byte {
+	var cfg map[string]json.RawMessage
+	if json.Unmarshal(body, &cfg) != nil {
+		return body
 	}
 	for path, raw := range UnknownConfigFields {
-		target := cfg
 		parent, name, nested := strings.Cut(path, ".")
-		if nested {
-			sub, ok := cfg[parent].(map[string]any)
-			if !ok {
-				sub = map[string]any{}
-				cfg[parent] = sub
+		if !nested {
+			if _, ok := cfg[parent]; !ok {
+				cfg[parent] = json.RawMessage(raw)
 			}
-			target = sub
-		} else {
-			name = parent
+			continue
 		}
-		if _, ok := target[name]; !ok {
-			target[name] = json.RawMessage(raw)
+		sub := map[string]json.RawMessage{}
+		if r, ok := cfg[parent]; ok && json.Unmarshal(r, &sub) != nil {
+			continue // not an object: left as it is
+		}
+		if _, ok := sub[name]; !ok {
+			sub[name] = json.RawMessage(raw)
+			cfg[parent] = rawJSON(sub)
 		}
 	}
+	return rawJSON(cfg)
+}
+
+// rawJSON encodes members without escaping HTML characters, so raw values keep their bytes
+// (json.Marshal would write < as \u003c); only insignificant white space goes.
+func rawJSON(members map[string]json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(members) // raw members that were decoded from JSON always encode
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

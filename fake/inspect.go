@@ -28,20 +28,22 @@ func (s *Server) SeedStatuses(n int, identity string, from time.Time) []string {
 	ids := make([]string, 0, n)
 	for i := range n {
 		st := t.newStatusLocked(identity, item{id: fmt.Sprintf("role-%06d", i), typ: string(gen.ItemTypeRole)},
-			gen.RequestTypeGrant, nil, from.Add(time.Duration(i)*time.Second).UTC())
+			gen.RequestTypeGrant, nil, from.Add(time.Duration(i)*time.Second).UTC(), false)
 		ids = append(ids, st.AccessRequestID)
 	}
 	return ids
 }
 
-// AddStatus stores a status as given (it must have an AccessRequestID), for tests that need
-// particular values.
+// AddStatus stores a status as given, for tests that need particular values: a status without
+// an AccessRequestID gets a new one; one with the id of a stored status replaces it, in its
+// place in the listing order (ending its script, if it had one).
 func (s *Server) AddStatus(st Status) {
 	if st.AccessRequestID == "" {
 		st.AccessRequestID = s.newID()
 	}
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
+	delete(s.state.lives, st.AccessRequestID)
 	s.state.insertLocked(&st)
 }
 
@@ -67,17 +69,26 @@ func (s *Server) Status(accessRequestID string) (Status, bool) {
 	return *st, true
 }
 
-// Creates counts createAccessRequest calls the tenant accepted (and acted on), including those
-// whose answer was then lost to an injected dropped connection.
+// Creates counts the creates the tenant accepted (and acted on), through either generation,
+// including those whose answer was then lost to an injected fault.
 func (s *Server) Creates() int {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	return s.state.creates
 }
 
-// Config returns the stored access request configuration.
+// Config returns the stored access request configuration, in its beta view (the shape of
+// /beta/access-request-config). The settings it shares with ConfigV2 hold the same values.
 func (s *Server) Config() Config {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	return s.state.config
+}
+
+// ConfigV2 returns the stored access request configuration in its v2 view (the shape of
+// /access-request-config/v2). See Config.
+func (s *Server) ConfigV2() ConfigV2 {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	return s.state.configV2
 }

@@ -15,12 +15,15 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
-// Faults are failures the server injects into API calls (never into the token endpoint, except
-// RedirectTokenTo). The zero value injects nothing. Ratios are between 0 and 1 and drawn per
-// request.
+// Faults are failures the server injects into API calls of either generation (never into the
+// token endpoint, except RedirectTokenTo). The zero value injects nothing. Ratios are between 0
+// and 1 and drawn per request, from the seed WithSeed sets.
 type Faults struct {
 	Methods []string // only requests with these methods are affected; all when empty
-	Paths   []string // only these paths below /beta, e.g. "/access-requests"; all when empty
+	// Paths limits the faults to these paths; all when empty. A beta path may be given without
+	// its /beta ("/access-requests" is /beta/access-requests), a successor's path as it is
+	// ("/access-requests/v1").
+	Paths []string
 
 	RateLimitedRatio  float64       // answered 429 with Retry-After
 	RetryAfter        string        // the Retry-After of those 429s; "1" when empty
@@ -30,7 +33,8 @@ type Faults struct {
 
 	// RateLimit requests per RateWindow are allowed, as a token bucket holding RateBurst
 	// (RateLimit when 0); a request finding the bucket empty gets 429 with the Retry-After the
-	// next token needs.
+	// next token needs. Each generation has its own bucket, as the vendor limits per API
+	// version: the beta's calls never use up the successor's, nor the other way round.
 	RateLimit  int
 	RateWindow time.Duration // one second when 0
 	RateBurst  int           // the bucket's size; RateLimit when 0
@@ -64,7 +68,55 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.bucket = bucket{}
+	s.buckets = [2]bucket{}
+}
+
+// NextFault answers the next calls that Method and Path select in a way set in advance,
+// whatever the ratios of Faults draw: with a status, before the tenant acts or after; or by
+// losing the answer after the tenant acted, as ResetAfterProcessingRatio does. Queued with
+// FailNext, each answers Times calls, in the order queued.
+type NextFault struct {
+	Method string // only calls with this method; any when empty
+	Path   string // only calls to this path (as in Faults.Paths); any API call when empty
+	Times  int    // how many calls it answers; 1 when 0
+
+	// Status is the status answered: before the tenant acts, in the vendor's error shape (a
+	// 429 with Retry-After); with AfterProcessing, after the tenant acted, as a gateway's HTML
+	// page. 503 when 0.
+	Status          int
+	RetryAfter      string // the Retry-After of a 429 before processing; "1" when empty
+	AfterProcessing bool
+
+	// Reset loses the answer after the tenant acted instead: over HTTP/2 the stream is reset
+	// with PROTOCOL_ERROR, over HTTP/1.1 the connection is closed. Status is then unused.
+	Reset bool
+}
+
+// FailNext queues faults for the next calls they select (see NextFault). They apply before the
+// faults SetFaults sets, and SetFaults leaves them queued.
+func (s *Server) FailNext(faults ...NextFault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range faults {
+		f.Times = max(f.Times, 1)
+		s.next = append(s.next, f)
+	}
+}
+
+// takeNext uses up one call of the first queued fault that selects the request.
+func (s *Server) takeNext(r *http.Request) (NextFault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.next {
+		if (f.Method != "" && f.Method != r.Method) || (f.Path != "" && !samePath(r.URL.Path, f.Path)) {
+			continue
+		}
+		if s.next[i].Times--; s.next[i].Times == 0 {
+			s.next = append(s.next[:i:i], s.next[i+1:]...)
+		}
+		return f, true
+	}
+	return NextFault{}, false
 }
 
 // bucket is the server's rate limit: tokens refill continuously at rate per second.
@@ -92,20 +144,22 @@ func (f *Faults) applies(r *http.Request) bool {
 	if len(f.Methods) > 0 && !slices.Contains(f.Methods, r.Method) {
 		return false
 	}
-	path := strings.TrimPrefix(r.URL.Path, "/beta")
-	return len(f.Paths) == 0 || slices.Contains(f.Paths, path)
+	return len(f.Paths) == 0 || slices.ContainsFunc(f.Paths, func(p string) bool { return samePath(r.URL.Path, p) })
 }
 
 // Received is one request the server got, and what it did with it.
 type Received struct {
 	Method  string // HTTP method
-	Path    string // URL path, /beta included
+	Path    string // URL path, as sent (/beta included)
 	Query   string // raw query string
 	Body    []byte // request body; nil when empty
 	Proto   string // "HTTP/1.1" or "HTTP/2.0"
 	Status  int    // the tenant's answer (for a fault after processing, the answer it would have given)
 	Dropped bool   // the answer was lost: the connection was closed or the stream reset
-	Fault   string // the fault injected, if any: "429", "5xx", "drop", "reset", "gateway", "malformed", "redirect"
+	// Fault is the fault injected, if any: "429", "5xx", "drop", "reset", "gateway",
+	// "malformed", "redirect", or "status" (a NextFault's status before processing; after
+	// processing it is "gateway", and its Reset "reset").
+	Fault string
 }
 
 // Received returns every request received so far, token requests included, in arrival order.
@@ -126,15 +180,15 @@ func (s *Server) TokenRequests() int {
 	return s.tokenReq
 }
 
-// Count returns how many requests with this method and path (below /beta) got this status (as
+// Count returns how many requests with this method and path got this status (as
 // Received.Status: for a fault after processing, the tenant's own answer); status 0 counts them
-// whatever the answer.
+// whatever the answer. A beta path may be given without its /beta, as in Faults.Paths.
 func (s *Server) Count(method, path string, status int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, r := range s.received {
-		if r.Method == method && r.Path == "/beta"+path && (status == 0 || r.Status == status) {
+		if r.Method == method && samePath(r.Path, path) && (status == 0 || r.Status == status) {
 			n++
 		}
 	}
@@ -206,7 +260,8 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		s.mu.Lock()
 		f := s.faults
 		s.mu.Unlock()
-		if !strings.HasPrefix(r.URL.Path, "/beta/") {
+		g, api := generationOf(r.URL.Path)
+		if !api {
 			if r.URL.Path == "/oauth/token" && f.RedirectTokenTo != "" {
 				s.redirect(w, r, f, f.RedirectTokenTo)
 				return
@@ -214,11 +269,15 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if nf, ok := s.takeNext(r); ok {
+			s.answerNext(w, r, next, nf)
+			return
+		}
 		if !f.applies(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		fault, retryAfter := s.draw(f)
+		fault, retryAfter := s.draw(f, g)
 		if f.Latency > 0 {
 			t := time.NewTimer(f.Latency)
 			select {
@@ -245,13 +304,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			s.noteFault(r, fault, buf.status)
 			loseAnswer(w, r, fault == "reset")
 		case "gateway":
-			buf := &bufferWriter{header: http.Header{}}
-			next.ServeHTTP(buf, r)
-			s.noteFault(r, fault, buf.status)
-			status := cmp.Or(f.GatewayErrorStatus, http.StatusBadGateway)
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(status)
-			_, _ = fmt.Fprintf(w, "<html><body><h1>%d %s</h1><p>The upstream server did not answer in time.</p></body></html>\n", status, http.StatusText(status))
+			s.gatewayAfter(w, r, next, cmp.Or(f.GatewayErrorStatus, http.StatusBadGateway))
 		case "malformed":
 			buf := &bufferWriter{header: http.Header{}}
 			next.ServeHTTP(buf, r)
@@ -272,8 +325,40 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 	})
 }
 
-// draw decides which fault, if any, a request gets.
-func (s *Server) draw(f Faults) (fault, retryAfter string) {
+// answerNext answers a request as a NextFault says.
+func (s *Server) answerNext(w http.ResponseWriter, r *http.Request, next http.Handler, nf NextFault) {
+	status := cmp.Or(nf.Status, http.StatusServiceUnavailable)
+	switch {
+	case nf.Reset:
+		buf := &bufferWriter{header: http.Header{}}
+		next.ServeHTTP(buf, r)
+		s.noteFault(r, "reset", buf.status)
+		loseAnswer(w, r, true)
+	case nf.AfterProcessing:
+		s.gatewayAfter(w, r, next, status)
+	case status == http.StatusTooManyRequests:
+		s.noteFault(r, "status", 0)
+		w.Header().Set("Retry-After", cmp.Or(nf.RetryAfter, "1"))
+		writeJSON(w, status, gen.RateLimitedBody{Message: " Rate Limit Exceeded "})
+	default:
+		s.noteFault(r, "status", 0)
+		writeError(w, status, fmt.Sprintf("%d.0 Injected Fault", status), "fault injected by the fake tenant")
+	}
+}
+
+// gatewayAfter lets the tenant act, then answers status with a gateway's HTML page, as a proxy
+// does when the backend's answer does not reach it.
+func (s *Server) gatewayAfter(w http.ResponseWriter, r *http.Request, next http.Handler, status int) {
+	buf := &bufferWriter{header: http.Header{}}
+	next.ServeHTTP(buf, r)
+	s.noteFault(r, "gateway", buf.status)
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "<html><body><h1>%d %s</h1><p>The upstream server did not answer in time.</p></body></html>\n", status, http.StatusText(status))
+}
+
+// draw decides which fault, if any, a request to generation g gets.
+func (s *Server) draw(f Faults, g generation) (fault, retryAfter string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f.RedirectAPITo != "" {
@@ -281,7 +366,7 @@ func (s *Server) draw(f Faults) (fault, retryAfter string) {
 	}
 	if f.RateLimit > 0 {
 		window := cmp.Or(f.RateWindow, time.Second)
-		if ok, wait := s.bucket.take(s.cfg.now(), float64(f.RateLimit)/window.Seconds(), cmp.Or(f.RateBurst, f.RateLimit)); !ok {
+		if ok, wait := s.buckets[g].take(s.cfg.now(), float64(f.RateLimit)/window.Seconds(), cmp.Or(f.RateBurst, f.RateLimit)); !ok {
 			return "429", strconv.Itoa(int((wait + time.Second - 1) / time.Second))
 		}
 	}

@@ -54,3 +54,33 @@ type Status = gen.Status
 //   - RequestOnBehalfOfConfig (RequestOnBehalfOfConfig) says who may request access for someone else.
 //   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
 type Config = gen.Config
+
+// ConfigV2 holds the tenant's access request settings in the successor's shape.
+//
+// Its fields:
+//   - ApprovalsMustBeExternal (bool) is true when approvals happen outside the product.
+//   - EntitlementRequestConfig (EntitlementRequestConfigV2) holds the settings for entitlement requests and revocations.
+//   - GovGroupVisibilityEnabled (bool) is true when governance group visibility is turned on for access requests.
+//   - MachineIdentityAccessRequestEnabled (*bool) is true when access may be requested for machine identities; true when absent.
+//   - ReauthorizationEnabled (bool) is true when approvers must sign in again to approve.
+//   - RequestOnBehalfOfConfig (RequestOnBehalfOfConfigV2) says who may request access for someone else, machine identities included.
+//   - AdditionalProperties (map[string]json.RawMessage) holds the members the spec does not name, as the server sent them; they are written back unchanged.
+type ConfigV2 = gen.ConfigV2
+
+// State is where a requested item stands.
+//
+// Example: EXECUTING
+type State = gen.State
+
+// Values of State.
+const (
+	StateCancelled                       State = "CANCELLED"
+	StateError                           State = "ERROR"
+	StateExecuting                       State = "EXECUTING"
+	StateNotAllItemsProvisioned          State = "NOT_ALL_ITEMS_PROVISIONED"
+	StateProvisioningFailed              State = "PROVISIONING_FAILED"
+	StateProvisioningVerificationPending State = "PROVISIONING_VERIFICATION_PENDING"
+	StateRejected                        State = "REJECTED"
+	StateRequestCompleted                State = "REQUEST_COMPLETED"
+	StateTerminated                      State = "TERMINATED"
+)

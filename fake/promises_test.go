@@ -48,42 +48,81 @@ func newWire(t *testing.T, opts ...fake.Option) *wire {
 // do sends one API request below /beta with the token and returns the status and body.
 func (w *wire) do(method, path string, body any, auth string) (int, []byte) {
 	w.t.Helper()
+	h := http.Header{}
+	if auth != "" {
+		h.Set("Authorization", auth)
+	}
+	status, _, data := w.send(method, "/beta"+path, body, h)
+	return status, data
+}
+
+// call sends one API request to a path of either generation (written whole) with the token and
+// the headers given as name, value pairs, and returns the status, headers and body.
+func (w *wire) call(method, path string, body any, headers ...string) (int, http.Header, []byte) {
+	w.t.Helper()
+	h := http.Header{"Authorization": {"Bearer " + w.token}}
+	for i := 0; i+1 < len(headers); i += 2 {
+		h.Set(headers[i], headers[i+1])
+	}
+	return w.send(method, path, body, h)
+}
+
+// send sends one request to the fake and reads the whole answer.
+func (w *wire) send(method, path string, body any, h http.Header) (int, http.Header, []byte) {
+	w.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		require.NoError(w.t, err)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, w.srv.URL+"/beta"+path, rd)
+	req, err := http.NewRequest(method, w.srv.URL+path, rd)
 	require.NoError(w.t, err)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	resp, err := w.srv.Client().Do(req)
 	require.NoError(w.t, err)
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err)
-	return resp.StatusCode, data
+	return resp.StatusCode, resp.Header, data
 }
 
 // list returns the accessRequestIds listAccessRequestStatus answers for query, in order.
 func (w *wire) list(query url.Values) []string {
 	w.t.Helper()
-	status, body := w.do("GET", "/access-request-status?"+query.Encode(), nil, "Bearer "+w.token)
-	require.Equal(w.t, http.StatusOK, status, "%s: %s", query.Encode(), body)
-	var items []struct {
-		AccessRequestID string `json:"accessRequestId"`
+	return ids(w.rows(betaStatus, query))
+}
+
+// The three status listings.
+const (
+	betaStatus  = "/beta/access-request-status"
+	v1Status    = "/access-request-status/v1"
+	adminStatus = "/access-request-administration/v1"
+)
+
+// rows returns the rows a status listing (betaStatus, v1Status or adminStatus) answers for
+// query, decoded as a client would.
+func (w *wire) rows(listing string, query url.Values) []fake.Status {
+	w.t.Helper()
+	status, _, body := w.call("GET", listing+"?"+query.Encode(), nil, "X-SailPoint-Experimental", "true")
+	require.Equal(w.t, http.StatusOK, status, "%s?%s: %s", listing, query.Encode(), body)
+	var rows []fake.Status
+	require.NoError(w.t, json.Unmarshal(body, &rows))
+	return rows
+}
+
+// ids returns the rows' access request ids, in order.
+func ids(rows []fake.Status) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.AccessRequestID
 	}
-	require.NoError(w.t, json.Unmarshal(body, &items))
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.AccessRequestID
-	}
-	return ids
+	return out
 }
 
 func TestFakeFiltersCompareAtTheBoundary(t *testing.T) {

@@ -16,14 +16,16 @@ type sortKey struct {
 	desc  bool
 }
 
-// query is a parsed listAccessRequestStatus request.
+// query is a parsed status listing request, of any of the three listings.
 type query struct {
 	p     gen.ListAccessRequestStatusParams
 	conds filter.Expr
 	sorts []sortKey
 }
 
-func newQuery(p gen.ListAccessRequestStatusParams) (*query, error) {
+// newQuery parses a listing's parameters, holding its filters and sorters to what that
+// listing accepts.
+func newQuery(p gen.ListAccessRequestStatusParams, l *listing) (*query, error) {
 	q := &query{p: p}
 	if p.RegardingIdentity != nil && (p.RequestedFor != nil || p.RequestedBy != nil) {
 		return nil, fmt.Errorf("regarding-identity cannot be combined with requested-for or requested-by")
@@ -34,7 +36,7 @@ func newQuery(p gen.ListAccessRequestStatusParams) (*query, error) {
 			return nil, fmt.Errorf("filters: %v", err)
 		}
 		for _, c := range expr {
-			ops, ok := filter.Operators[c.Field]
+			ops, ok := l.operators[c.Field]
 			if !ok {
 				return nil, fmt.Errorf("filters: field %q is not supported", c.Field)
 			}
@@ -57,8 +59,8 @@ func newQuery(p gen.ListAccessRequestStatusParams) (*query, error) {
 			if strings.HasPrefix(key.field, "-") {
 				key.field, key.desc = key.field[1:], true
 			}
-			if !slices.Contains(filter.SortFields, key.field) {
-				return nil, fmt.Errorf("sorters: %q is not a sortable field (created, modified, accountActivityItemId, name)", raw)
+			if !slices.Contains(l.sortFields, key.field) {
+				return nil, fmt.Errorf("sorters: %q is not a sortable field (%s)", raw, strings.Join(l.sortFields, ", "))
 			}
 			q.sorts = append(q.sorts, key)
 		}
@@ -113,6 +115,8 @@ func matchCondition(s *gen.Status, c filter.Condition) bool {
 		value = s.AccessRequestID
 	case "accountActivityItemId":
 		value = s.AccountActivityItemID
+	case "status":
+		value = string(s.State)
 	case "created":
 		if !s.Created.IsZero() {
 			value = s.Created.UTC().Format(time.RFC3339Nano)
@@ -172,6 +176,8 @@ func (q *query) sort(list []*gen.Status) {
 				c = cmp.Compare(a.AccountActivityItemID, b.AccountActivityItemID)
 			case "name":
 				c = cmp.Compare(a.Name, b.Name)
+			case "accessRequestId":
+				c = cmp.Compare(a.AccessRequestID, b.AccessRequestID)
 			}
 			if k.desc {
 				c = -c

@@ -1,17 +1,24 @@
-// Package fake is an in-memory SailPoint tenant for tests: the six beta access-request
-// operations and a client-credentials token endpoint, on a real loopback HTTP server, the way
-// net/http/httptest serves handlers.
+// Package fake is an in-memory SailPoint tenant for tests: the access-request operations of
+// both API generations (the beta's under /beta, and the per-service successor's:
+// /access-requests/v1 and its relatives) over one state, and a client-credentials token
+// endpoint, on a real loopback HTTP server, the way net/http/httptest serves handlers. A
+// request created through one generation is listed, cancelled and closed through the other,
+// and the configuration is one, seen through the beta's view and v2's.
 //
 //	srv := fake.NewServer()
 //	defer srv.Close()
 //	c, _ := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 //
 // It is built on the server interface generated from spec/, and checks every incoming request
-// against the spec (answering 400 in the vendor's error shape when one does not conform). Tests
-// can seed it, inspect what it received, and switch on faults: 429s, 5xx, latency, a rate
-// limit, expired tokens, dropped connections and malformed bodies; and the ways real tenants
-// depart from the spec (SetDeviations). WithTLS serves it over TLS with HTTP/2, where faults can
-// also reset streams, answer as a failing gateway after acting, or redirect.
+// against the spec (answering 400 in the vendor's error shape when one does not conform), as
+// well as the vendor's rules the spec cannot say: limits, machine identities, forms, and the
+// header experimental operations require. Deprecated operations answer with X-Deprecated: true.
+// Tests can seed it (SeedStatuses, AddStatus, AddIdentity), script requests' lives (Script,
+// ScriptNew, SetState), inspect what it received, and switch on faults: 429s, 5xx, latency, a
+// rate limit, expired tokens, dropped connections and malformed bodies, drawn at random (with a
+// seed) or set for the next calls (FailNext); and the ways real tenants depart from the spec
+// (SetDeviations). WithTLS serves it over TLS with HTTP/2, where faults can also reset
+// streams, answer as a failing gateway after acting, or redirect.
 package fake
 
 import (
@@ -43,8 +50,9 @@ const CallerID = "2c9180835d191a86015d28455b4b0001"
 
 // Server is a running fake tenant.
 type Server struct {
-	// URL is the tenant's API root (like SAIL_BASE_URL): the API is under URL+"/beta" and
-	// tokens come from URL+"/oauth/token".
+	// URL is the tenant's API root (like SAIL_BASE_URL): the beta is under URL+"/beta", the
+	// successor at URL+"/access-requests/v1" and its relatives, and tokens come from
+	// URL+"/oauth/token".
 	URL string
 	// ClientID and ClientSecret are the credentials the token endpoint accepts.
 	ClientID, ClientSecret string
@@ -54,6 +62,7 @@ type Server struct {
 	pool    *x509.CertPool
 	certPEM []byte
 	harness *contract.Harness
+	traits  map[string]operationTraits
 	cfg     config
 
 	mu       sync.Mutex
@@ -62,7 +71,8 @@ type Server struct {
 	tokenReq int
 	received []*Received
 	faults   Faults
-	bucket   bucket
+	next     []NextFault
+	buckets  [2]bucket // the rate limit's, one per generation
 	state    *tenant
 }
 
@@ -103,12 +113,16 @@ func NewServer(opts ...Option) *Server {
 		o(&cfg)
 	}
 	h, err := contract.New(context.Background())
+	var tr map[string]operationTraits
+	if err == nil {
+		tr, err = traits()
+	}
 	if err != nil {
 		// The spec is embedded and tested; failing to load it is a build defect, not a runtime one.
 		panic("fake: embedded spec does not load: " + err.Error())
 	}
 	s := &Server{
-		ClientID: cfg.clientID, ClientSecret: cfg.secret, harness: h, cfg: cfg,
+		ClientID: cfg.clientID, ClientSecret: cfg.secret, harness: h, traits: tr, cfg: cfg,
 		rng:    rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
 		tokens: map[string]time.Time{},
 	}
@@ -155,7 +169,8 @@ func (s *Server) Close() {
 func (s *Server) Client() *http.Client { return s.client }
 
 // handler assembles the layers every request passes through, outermost first: recording,
-// faults, the token endpoint, authentication, spec validation, deviations, and the operations.
+// faults, the token endpoint, authentication, the experimental and deprecation headers, spec
+// validation, deviations, and the operations.
 func (s *Server) handler() http.Handler {
 	strict := server.NewStrictHandlerWithOptions(s.state, nil, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -176,21 +191,15 @@ func (s *Server) handler() http.Handler {
 			writeError(w, http.StatusBadRequest, "400.1 Bad Request Content", err.Error())
 		},
 	})
-	served := s.authenticate(s.validate(s.deviate(api)))
+	served := s.authenticate(s.operationRules(s.validate(s.deviate(api))))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", s.serveToken)
-	mux.Handle("/beta/", served)
-	for _, p := range successorPaths {
-		mux.Handle(p, served)
+	mux.Handle(betaPrefix+"/", served)
+	for _, root := range successorRoots {
+		mux.Handle(root, served)
+		mux.Handle(root+"/", served)
 	}
 	return s.record(s.injectFaults(mux))
-}
-
-// successorPaths are the mux patterns of the successor's operations (their paths carry no
-// common prefix, unlike the beta's /beta/).
-var successorPaths = []string{
-	"/access-requests/v1", "/access-requests/v1/", "/access-request-status/v1",
-	"/access-request-administration/v1", "/access-request-config/v2",
 }
 
 // validate answers 400 in the vendor's shape when a request does not conform to the spec.
