@@ -56,3 +56,45 @@ func ExampleWithTLS() {
 	// Output:
 	// HTTP/2.0 reset true 1
 }
+
+// Script a request's life: approved after it has been listed twice, completed after one more
+// listing. A client waiting on it sees it move, whichever generation it lists through.
+func ExampleServer_Script() {
+	srv := fake.NewServer()
+	defer srv.Close()
+	ids := srv.SeedStatuses(1, "2c9180835d191a86015d28455b4b00a1", time.Now())
+	srv.Script(ids[0], fake.Step{Polls: 2, Outcome: fake.Approve}, fake.Step{Polls: 1, Outcome: fake.Complete})
+
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := c.Wait(context.Background(), ids[0], facade.WaitParams{Interval: time.Millisecond, MaxInterval: time.Millisecond})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.State, st.ApprovalDetails[0].Status)
+	// Output:
+	// REQUEST_COMPLETED APPROVED
+}
+
+// Answer the next create as a gateway does when the tenant acted but its answer was lost:
+// the client cannot know the outcome, and the tenant counts one create.
+func ExampleServer_FailNext() {
+	srv := fake.NewServer()
+	defer srv.Close()
+	srv.FailNext(fake.NextFault{Method: "POST", Path: "/access-requests", Status: 502, AfterProcessing: true})
+
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req, _ := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").Role("2c9180835d2e5168015d32f890ca1581").Build()
+	_, err = c.Create(context.Background(), req)
+	fmt.Println(errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates())
+	_, err = c.Create(context.Background(), req) // the fault is used up: answered, and found pending
+	fmt.Println(err, srv.Creates())
+	// Output:
+	// true 1
+	// <nil> 2
+}

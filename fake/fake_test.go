@@ -31,31 +31,47 @@ func tenant(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client, 
 type protocol struct {
 	name  string
 	opts  []fake.Option
-	proto string // what every request must arrive as
+	proto string         // what every request must arrive as
+	tally *contractTally // counts the harness's checks, in the contract suite
+}
+
+// counted is the protocol with its traffic counted in tally.
+func (p protocol) counted(tally *contractTally) protocol {
+	p.tally = tally
+	return p
 }
 
 var protocols = []protocol{
-	{"HTTP1.1", nil, "HTTP/1.1"},
-	{"TLS+HTTP2", []fake.Option{fake.WithTLS()}, "HTTP/2.0"},
+	{name: "HTTP1.1", proto: "HTTP/1.1"},
+	{name: "TLS+HTTP2", opts: []fake.Option{fake.WithTLS()}, proto: "HTTP/2.0"},
 }
 
-// TestContract runs every contract test over every protocol.
+// TestContract runs every contract test over every protocol, with the harness checking each
+// request and response against the spec, and checks that together they call every operation
+// of both generations over each protocol. It logs the number of checks per generation.
 func TestContract(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
 		run  func(*testing.T, protocol)
 	}{
-		{"config", contractConfig},
-		{"create, cancel and close", contractCreateCancelClose},
-		{"per-identity form and revoke", contractPerIdentityFormAndRevoke},
-		{"listing", contractListing},
+		{"beta/config", contractConfig},
+		{"beta/create, cancel and close", contractCreateCancelClose},
+		{"beta/per-identity form and revoke", contractPerIdentityFormAndRevoke},
+		{"beta/listing", contractListing},
+		{"v1/config v2", contractConfigV2},
+		{"v1/create, cancel, close and bulk cancel", contractV1CreateCancelClose},
+		{"v1/machine identities and account selections", contractV1Machines},
+		{"v1/listings", contractV1Listings},
+		{"both/one state and one configuration", contractBothGenerations},
 	}
+	tally := newContractTally()
+	t.Cleanup(func() { tally.report(t) })
 	for _, p := range protocols {
 		for _, tc := range tests {
 			t.Run(p.name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
-				tc.run(t, p)
+				tc.run(t, p.counted(tally))
 			})
 		}
 	}
@@ -78,7 +94,11 @@ func tenantOver(t *testing.T, p protocol, opts ...facade.Option) (*fake.Server, 
 			assert.Equal(t, p.proto, r.Proto, "%s %s", r.Method, r.Path)
 		}
 	})
-	hc := &http.Client{Transport: h.RoundTripper(srv.Client().Transport), Timeout: 10 * time.Second}
+	var rt http.RoundTripper = h.RoundTripper(srv.Client().Transport)
+	if p.tally != nil {
+		rt = p.tally.counting(p.name, h, rt)
+	}
+	hc := &http.Client{Transport: rt, Timeout: 10 * time.Second}
 	base := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc)}
 	c, err := facade.New(append(base, opts...)...)
 	require.NoError(t, err)
