@@ -78,7 +78,13 @@ func (s *Server) Creates() int {
 }
 
 // Config returns the stored access request configuration, in its beta view (the shape of
-// /beta/access-request-config). The settings it shares with ConfigV2 hold the same values.
+// /beta/access-request-config). The tenant holds one configuration: the settings the beta's
+// and v2's shapes share (approvalsMustBeExternal, reauthorizationEnabled, the two
+// request-on-behalf-of settings both have, and the entitlement requests' request and denial
+// comment rules, which v2 keeps under entitlementRequestConfig.accessRequestConfig) are one
+// setting, written through either view and read the same through both; a setting only one
+// shape has is kept by a write through the other; settings the spec lacks stay in the view
+// they were written through.
 func (s *Server) Config() Config {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()

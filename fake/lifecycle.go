@@ -44,8 +44,8 @@ func (o Outcome) String() string {
 // listing shows it. Polls 0 is at once. A listing is any of the three status listings, and a
 // request is listed when its row is on the page served.
 type Step struct {
-	Polls   int
-	Outcome Outcome
+	Polls   int     // listings in the current state before the step; 0: at once
+	Outcome Outcome // where the step takes the request
 }
 
 // life is a request's remaining steps and the polls counted towards the first.

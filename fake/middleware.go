@@ -85,7 +85,7 @@ type NextFault struct {
 	// page. 503 when 0.
 	Status          int
 	RetryAfter      string // the Retry-After of a 429 before processing; "1" when empty
-	AfterProcessing bool
+	AfterProcessing bool   // answer Status after the tenant acted (see Status)
 
 	// Reset loses the answer after the tenant acted instead: over HTTP/2 the stream is reset
 	// with PROTOCOL_ERROR, over HTTP/1.1 the connection is closed. Status is then unused.
