@@ -299,10 +299,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			status := cmp.Or(f.ServerErrorStatus, http.StatusServiceUnavailable)
 			writeError(w, status, fmt.Sprintf("%d.0 Injected Fault", status), "fault injected by the fake tenant")
 		case "drop", "reset":
-			buf := &bufferWriter{header: http.Header{}}
-			next.ServeHTTP(buf, r)
-			s.noteFault(r, fault, buf.status)
-			loseAnswer(w, r, fault == "reset")
+			s.loseAfter(w, r, next, fault)
 		case "gateway":
 			s.gatewayAfter(w, r, next, cmp.Or(f.GatewayErrorStatus, http.StatusBadGateway))
 		case "malformed":
@@ -330,10 +327,7 @@ func (s *Server) answerNext(w http.ResponseWriter, r *http.Request, next http.Ha
 	status := cmp.Or(nf.Status, http.StatusServiceUnavailable)
 	switch {
 	case nf.Reset:
-		buf := &bufferWriter{header: http.Header{}}
-		next.ServeHTTP(buf, r)
-		s.noteFault(r, "reset", buf.status)
-		loseAnswer(w, r, true)
+		s.loseAfter(w, r, next, "reset")
 	case nf.AfterProcessing:
 		s.gatewayAfter(w, r, next, status)
 	case status == http.StatusTooManyRequests:
@@ -344,6 +338,15 @@ func (s *Server) answerNext(w http.ResponseWriter, r *http.Request, next http.Ha
 		s.noteFault(r, "status", 0)
 		writeError(w, status, fmt.Sprintf("%d.0 Injected Fault", status), "fault injected by the fake tenant")
 	}
+}
+
+// loseAfter lets the tenant act, then loses its answer (fault "drop" or "reset": see
+// loseAnswer).
+func (s *Server) loseAfter(w http.ResponseWriter, r *http.Request, next http.Handler, fault string) {
+	buf := &bufferWriter{header: http.Header{}}
+	next.ServeHTTP(buf, r)
+	s.noteFault(r, fault, buf.status)
+	loseAnswer(w, r, fault == "reset")
 }
 
 // gatewayAfter lets the tenant act, then answers status with a gateway's HTML page, as a proxy
