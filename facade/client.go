@@ -284,8 +284,10 @@ func WithoutRetries() Option {
 }
 
 // WithRateLimit makes the client wait so that it sends at most r requests per second on
-// average, in bursts of at most burst, across all its goroutines. It replaces the limit a
-// client otherwise learns from the server's 429s (see New): use it when you know your limit.
+// average, in bursts of at most burst, across all its goroutines and API versions. It replaces
+// the limit a client otherwise learns from the server's 429s (see New): use it when you know your
+// limit. A 429 then holds only the request it refused, unless its Retry-After is 10 s or more:
+// such a wait pauses every request of its API version, as without this option.
 func WithRateLimit(r rate.Limit, burst int) Option {
 	return func(o *options) error {
 		if r <= 0 || burst < 1 {
@@ -296,25 +298,36 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 	}
 }
 
-// vendorRateLimit is the vendor's documented limit: 100 requests per 10 seconds per token. It is
-// not exported: WithVendorRateLimit is how a user asks for it, and WithRateLimit takes any other.
-const vendorRateLimit = rate.Limit(10)
-
 // WithVendorRateLimit limits the client to the vendor's documented 100 requests per 10
-// seconds, so that a busy job waits on its own side instead of collecting 429s.
-func WithVendorRateLimit() Option { return WithRateLimit(vendorRateLimit, 10) }
+// seconds, 10 a second in bursts of 10, fixed (see WithRateLimit). At the vendor's hosts a
+// client starts from that limit anyway (see New); this option keeps it there whatever the 429s.
+func WithVendorRateLimit() Option {
+	return WithRateLimit(rate.Limit(vendorRate.rate), int(vendorRate.burst))
+}
 
 // New makes a Client. It needs a target (WithTenant or WithBaseURL) and one way to
 // authenticate (WithClientCredentials, WithTokenSource or WithAccessToken). Every error it
 // returns (a bad option, options that contradict each other, plain http off loopback) matches
 // ErrInvalidInput: nothing is sent before a client exists.
 //
-// Unless WithRateLimit or WithVendorRateLimit is given, the client learns the server's rate
-// limit: after a 429 all its goroutines wait out the Retry-After together, and from then on
-// requests are paced at a rate learned from what the server let through, raised slowly while
-// no 429 comes. Unless WithHTTPClient is given, requests go through a transport of the
-// client's own that keeps enough idle connections per host for MaxPrefetch pages in flight
-// and other calls beside them, so a prefetching listing does not open new connections.
+// Rate limits are kept per API version (the vendor limits per client id and API version), shared
+// by every goroutine of the client. Unless WithRateLimit or WithVendorRateLimit is given, the
+// client learns each version's limit from the server's 429s: after a 429 the version's requests
+// wait out the Retry-After together (the shared pause), and from then on they are paced at a
+// rate estimated from what the server let through between its refusals. At the vendor's hosts
+// ({tenant}.api.identitynow.com) the pace starts at the documented 100 requests per 10 s and never
+// goes above it; elsewhere nothing is paced until the first 429. A Retry-After longer than
+// RetryPolicy.MaxRetryAfter (the vendor's back-off tiers of 300 to 1,200 s, by default) ends the
+// call that met it with an *APIError matching ErrRateLimited and carrying the server's wait, and
+// the version stays paused for all of it: while more than MaxRetryAfter of the pause is left,
+// calls end at once with a *WaitError matching ErrRateLimited, nothing sent; within it, they
+// wait. Every wait on the limit is reported (Attempt.Waited and WaitedFor, an info log line past
+// a second), and one the caller's context cuts ends in a *WaitError. BENCHMARKS.md (section 3c)
+// has the measurements behind these choices.
+//
+// Unless WithHTTPClient is given, requests go through a transport of the client's own that keeps
+// enough idle connections per host for MaxPrefetch pages in flight and other calls beside them,
+// so a prefetching listing does not open new connections.
 func New(opts ...Option) (*Client, error) {
 	o := &options{retry: DefaultRetryPolicy(), now: time.Now, sleep: sleep}
 	for _, opt := range opts {
@@ -353,10 +366,8 @@ func New(opts ...Option) (*Client, error) {
 	}
 	tr := &transport{
 		hc: o.hc, tokens: tokens, policy: o.retry, budget: newBudget(o.retry.Budget),
-		limiter: o.limiter, log: o.logger, userAgent: ua, uaValue: []string{ua}, now: o.now, sleep: o.sleep, hooks: o.hooks, scrub: scrub,
-	}
-	if o.limiter == nil {
-		tr.adapt = newAdaptiveLimit(o.now, o.sleep)
+		limits: newAPILimits(o.now, o.sleep, o.limiter, priorFor(o.root), o.root.Path),
+		log:    o.logger, userAgent: ua, uaValue: []string{ua}, now: o.now, sleep: o.sleep, hooks: o.hooks, scrub: scrub,
 	}
 	api := o.root.JoinPath("beta")
 	apiURL := api.String()
@@ -535,8 +546,9 @@ func wrapTransportError(op string, err error) error {
 	var (
 		ou *OutcomeUnknownError
 		te *TokenError
+		we *WaitError
 	)
-	if errors.As(err, &ou) || errors.As(err, &te) {
+	if errors.As(err, &ou) || errors.As(err, &te) || errors.As(err, &we) {
 		return err
 	}
 	return fmt.Errorf("accessrequests: %s: %w", op, err)

@@ -38,6 +38,8 @@ type Attempt struct {
 	Duration  time.Duration // from the attempt's start (rate-limit wait and token included) to the response or error
 	Err       error         // the transport error when no response arrived
 	Retry     RetryReason   // why another attempt follows, or RetryNone
+	Waited    time.Duration // how long the attempt waited on the client's own rate limit before it left (part of Duration)
+	WaitedFor WaitReason    // why it waited: the shared pause after a 429, the learned pace, or WithRateLimit's limit
 }
 
 // RetryReason says why an attempt is followed by another.
@@ -99,9 +101,11 @@ func WithHooks(h Hooks) Option {
 // callState is what the transport learns about one operation. A request made through Generated
 // gets one of its own, named "request".
 type callState struct {
-	op       string
-	attempts int
-	status   int
+	op        string
+	attempts  int
+	status    int
+	waited    time.Duration // the last attempt's wait on the rate limit
+	waitedFor WaitReason
 }
 
 // observe runs send as one operation, between the operation hooks.

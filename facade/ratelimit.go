@@ -2,247 +2,316 @@ package facade
 
 import (
 	"context"
-	"math"
+	"errors"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// adaptiveLimit is the rate limit a Client uses unless WithRateLimit gives one: it learns the
-// server's limit from its 429s, and every goroutine of the client waits on it.
+// The vendor limits requests per client id and API version (../shared/reference/README.md), so
+// a Client keeps its rate-limit state per API version: the pause a 429 asks for, and the pace
+// the client learns. Every goroutine of the client shares them; one version's 429s never hold
+// or pace another's requests.
 //
-// Until the first 429 it lets everything through. A 429 starts an episode:
-//   - every request waits out the Retry-After (or the retry backoff when there is none), so the
-//     requests of all goroutines stop together instead of each collecting its own 429;
-//   - requests are then paced, one at a time, below a ceiling. On the first episode it is the
-//     rate the server let through in the second before the 429 (or since the first request,
-//     if that is shorter): a rough figure, since until its first refusal a server lets
-//     through all it gets, so this mostly measures the client's own speed and the server's
-//     burst. On later ones it is the server's rate as two runs that each ended in a 429
-//     measure it (see bucketRate: the first run and the one since the last pause, the burst
-//     taken out), and never above the paced rate that was refused: a firm figure;
-//   - after the first episode the pace starts at 70% of the ceiling and closes half the gap to
-//     90% of it every second, then (once within 1% of it) rises by 1% a second; after a later
-//     one it starts at 95% of the firm ceiling and rises by 0.5% a second, so a limit that was
-//     raised, or learned too low, is found again. The rises are slow because each refusal
-//     costs a whole second of pause (Retry-After is whole seconds).
-//
-// 429s for requests sent before an episode began, or within a second of its start, are part
-// of it and move nothing further. A 429 before any request got through (another client of the
-// same tenant emptied its bucket) only pauses: the measure starts again after the pause.
-type adaptiveLimit struct {
+// A request's API version is read from its path (apiVersion): "beta" for /beta/..., "v1" for
+// /access-requests/v1/..., so a request made through Generated is limited with the facade's.
+
+// apiLimits is a Client's rate-limit state, one apiLimit per API version.
+type apiLimits struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
+	fixed *rate.Limiter // WithRateLimit's, for every API version together; nil: learned
+	prior *prior        // where the learning starts for a new API version; nil: unpaced
+	root  string        // the path of the API root (the base URL's), before any version
 
-	mu       sync.Mutex
-	start    time.Time // when the first request was let through
-	accepted int       // answers other than 429 since start
-	recent   recentAnswers
-	resumed  time.Time // when requests resumed after the last episode
-	// acceptedSince counts answers other than 429 to requests sent since resumed.
-	acceptedSince int
-	perSecond     float64 // the paced rate; 0 until the first 429
-	ceiling       float64 // the rate refused at the last episode
-	// firstN and firstT are what the first episode measured: firstN answers other than 429
-	// in firstT seconds since the first request, the server's burst and its rate together.
-	firstN int
-	firstT float64
-	firm   bool      // the ceiling was a paced rate, not the first rough average
-	raised time.Time // when perSecond was last set or raised
-	cut    time.Time // when the last episode began
-	next   time.Time // the earliest time the next request may leave
-	pauses int       // how many times a 429 has pushed next back
+	mu    sync.Mutex
+	byKey map[string]*apiLimit
 }
 
-// Constants of the learning rule; see adaptiveLimit.
-const (
-	firstCut   = 0.7   // of the rough ceiling, after the first episode
-	laterCut   = 0.95  // of the firm ceiling, after each later one
-	plateau    = 0.9   // of the ceiling: the pace closes half the gap to it every second
-	roughRise  = 0.01  // per second above the plateau, while the ceiling is rough
-	firmRise   = 0.005 // per second above the plateau, once it is firm
-	minPerSec  = 0.1   // never slower than one request every 10 s
-	maxPerSec  = 1e4   // above this, pacing is not worth doing
-	resumeStep = time.Millisecond
-	episode    = time.Second // the rate is cut at most once in this long
-)
+// apiLimit is one API version's state: the shared pause, and (unless a fixed limit is given)
+// the learned pace.
+type apiLimit struct {
+	key string
 
-func newAdaptiveLimit(now func() time.Time, sleep func(context.Context, time.Duration) error) *adaptiveLimit {
-	return &adaptiveLimit{now: now, sleep: sleep}
+	mu    sync.Mutex
+	pause pause
+	learn *learner // nil with WithRateLimit
 }
 
-// wait holds the caller until its request may leave, and returns when it was let through.
-// A wait the context's deadline would end early is refused at once, as rate.Limiter does.
-func (a *adaptiveLimit) wait(ctx context.Context) (time.Time, error) {
-	a.mu.Lock()
-	now := a.now()
-	if a.start.IsZero() {
-		a.start = now
+// pause is the shared pause after a 429: no request of the API version leaves before until.
+type pause struct {
+	until time.Time
+	asked time.Duration // the server's Retry-After that set it
+	at    time.Time     // when that 429 came
+}
+
+// longPause is the shortest Retry-After that pauses every request of its API version whatever
+// the limit (WithRateLimit's included, and while refusals look like a share refused whatever
+// the pace): a wait that long is a back-off for the client, not a bucket refilling. The
+// vendor's back-off tiers begin at 60 s.
+const longPause = 10 * time.Second
+
+// vendorRate is the vendor's documented limit, 100 requests per 10 s per client id and API
+// version, as a pace: 10 a second in bursts of 10 (what WithVendorRateLimit gives).
+var vendorRate = prior{rate: 10, burst: 10}
+
+// priorFor is where the learned limit starts for a client of the API root: at the vendor's
+// hosts ({tenant}.api.identitynow.com), its documented limit, which the learned pace never goes
+// above; anywhere else (a proxy, a fake tenant, a gateway with limits of its own), unpaced
+// until the first 429.
+func priorFor(root *url.URL) *prior {
+	if strings.HasSuffix(strings.ToLower(root.Hostname()), ".api.identitynow.com") {
+		p := vendorRate
+		return &p
 	}
-	a.grow(now)
-	at := now
-	if a.next.After(at) {
-		at = a.next
+	return nil
+}
+
+func newAPILimits(now func() time.Time, sleep func(context.Context, time.Duration) error, fixed *rate.Limiter, p *prior, root string) *apiLimits {
+	return &apiLimits{now: now, sleep: sleep, fixed: fixed, prior: p, root: strings.TrimSuffix(root, "/"), byKey: map[string]*apiLimit{}}
+}
+
+// get returns the state of one API version, made on first use.
+func (l *apiLimits) get(key string) *apiLimit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.byKey[key]
+	if a == nil {
+		a = &apiLimit{key: key}
+		if l.fixed == nil {
+			a.learn = newLearner(l.prior)
+		}
+		l.byKey[key] = a
 	}
-	if d, ok := ctx.Deadline(); ok && time.Until(d) < at.Sub(now) {
-		a.mu.Unlock()
-		return time.Time{}, errLocalLimit
-	}
-	var gap time.Duration
-	if a.perSecond > 0 {
-		gap = time.Duration(float64(time.Second) / a.perSecond)
-		a.next = at.Add(gap)
-	}
-	pauses := a.pauses
-	a.mu.Unlock()
-	if at.After(now) {
-		if err := a.sleep(ctx, at.Sub(now)); err != nil {
-			a.release(gap, pauses)
-			return time.Time{}, err
+	return a
+}
+
+// apiVersion is the API version a request's path is under, the unit the vendor limits by: the
+// first segment after the API root that is "beta" or a version such as "v1" or "v2025";
+// "" when there is none.
+func (l *apiLimits) apiVersion(path string) string {
+	rest := strings.TrimPrefix(path, l.root)
+	for rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+		if seg == "beta" || isVersion(seg) {
+			return seg
 		}
 	}
-	return at, nil
+	return ""
 }
 
-// release gives back the slot of a caller that gave up waiting, so that callers who left do not
-// hold back those still there. When a 429 has pushed the schedule back since, nothing is given
-// back: the pause it asked for stays whole.
-func (a *adaptiveLimit) release(gap time.Duration, pauses int) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if gap > 0 && a.pauses == pauses {
-		a.next = a.next.Add(-gap)
-		if now := a.now(); a.next.Before(now) {
-			a.next = now
+func isVersion(seg string) bool {
+	if len(seg) < 2 || seg[0] != 'v' {
+		return false
+	}
+	for _, c := range seg[1:] {
+		if c < '0' || c > '9' {
+			return false
 		}
 	}
+	return true
 }
 
-// grow raises the paced rate for the time since it was last set (see adaptiveLimit).
-func (a *adaptiveLimit) grow(now time.Time) {
-	dt := now.Sub(a.raised).Seconds()
-	if a.perSecond == 0 || dt < 0.1 {
-		return
-	}
-	a.raised = now
-	// Halving the gap never closes it: within 1% of the plateau, the pace has reached it.
-	if target := plateau * a.ceiling; a.perSecond < 0.99*target {
-		a.perSecond = target - (target-a.perSecond)*math.Pow(0.5, dt)
-		return
-	}
-	rise := roughRise
-	if a.firm {
-		rise = firmRise
-	}
-	a.perSecond = min(a.perSecond*(1+rise*dt), maxPerSec)
+// turn is one request's passage through the limit: what it waited, and for what.
+type turn struct {
+	lim    *apiLimit
+	ticket ticket
+	waited time.Duration
+	reason WaitReason
+	pause  pause // the pause it waited for (WaitPause)
 }
 
-// observe learns from the answer to a request let through at sent: a 429 (with the server's
-// Retry-After, or the retry backoff as wait) or anything else.
-func (a *adaptiveLimit) observe(sent time.Time, limited bool, wait time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !limited {
-		a.accepted++
-		a.recent.add(a.now())
-		if !sent.Before(a.resumed) {
-			a.acceptedSince++
+// wait holds a request of API version key until it may leave. A remaining pause longer than
+// maxPause is not waited for (*WaitError matching ErrRateLimited), and neither is a wait the
+// context's deadline would cut (*WaitError matching context.DeadlineExceeded), as
+// rate.Limiter refuses one; a wait the context ends is a *WaitError matching its error. A
+// pause that begins while a request waits for its turn holds it too.
+func (l *apiLimits) wait(ctx context.Context, key string, maxPause time.Duration) (*turn, error) {
+	lim := l.get(key)
+	start := l.now()
+	t := &turn{lim: lim}
+	for {
+		lim.mu.Lock()
+		now := l.now()
+		at := now
+		if lim.pause.until.After(now) {
+			at, t.reason, t.pause = lim.pause.until, WaitPause, lim.pause
 		}
-		return
-	}
-	now := a.now()
-	if resume := now.Add(max(wait, resumeStep)); resume.After(a.next) {
-		a.next = resume
-		a.pauses++
-	}
-	if sent.Before(a.cut) || now.Sub(a.cut) < episode {
-		return // sent before this episode began, or soon after: part of it
-	}
-	a.cut = now
-	if a.perSecond == 0 {
-		if a.accepted == 0 {
-			// Refused before anything got through (another client emptied the server's
-			// bucket): that measures nothing about the limit, so everyone waits out the
-			// pause and the measure starts again when requests resume.
-			a.start = a.next
-			return
+		fail := func(left time.Duration, err error) (*turn, error) {
+			return nil, &WaitError{API: key, Reason: t.reason, Waited: l.now().Sub(start), Left: left,
+				RetryAfter: t.pause.asked, AskedAt: t.pause.at, Err: err, maxPause: maxPause}
 		}
-		a.firstN, a.firstT = a.accepted, now.Sub(a.start).Seconds()
-		a.ceiling = max(a.recent.rate(a.start, now), minPerSec)
-		a.perSecond = a.ceiling * firstCut
-	} else {
-		// The paced rate was refused; what the server let through since the last episode
-		// ended, less the burst the first episode measured, is its rate.
-		a.ceiling, a.firm = a.perSecond, true
-		if since := now.Sub(a.resumed).Seconds(); since > 0 && a.acceptedSince > 0 {
-			// Not below half the pace, though: a caller that sent less than the pace allowed
-			// measured its own demand, not the server's limit.
-			est := bucketRate(a.firstN, a.firstT, a.acceptedSince, since)
-			a.ceiling = max(min(a.ceiling, est), a.ceiling/2, minPerSec)
+		if left := at.Sub(now); left > maxPause && t.reason == WaitPause {
+			lim.mu.Unlock()
+			return fail(left, ErrRateLimited)
 		}
-		a.perSecond = a.ceiling * laterCut
-	}
-	a.acceptedSince = 0
-	a.perSecond = min(max(a.perSecond, minPerSec), maxPerSec)
-	a.raised, a.resumed = a.next, a.next // it rises again from when requests resume
-}
-
-// recentAnswers keeps the times of the latest answers other than 429.
-type recentAnswers struct {
-	at [128]time.Time
-	n  int // how many were added in all
-}
-
-func (r *recentAnswers) add(t time.Time) {
-	r.at[r.n%len(r.at)] = t
-	r.n++
-}
-
-// rate is the answers per second over the second before now, or since start when that is
-// shorter: a client that sent little at first (or stalled) would otherwise measure its own
-// idleness. When more answers came in that second than are kept, it is measured over the
-// ones kept.
-func (r *recentAnswers) rate(start, now time.Time) float64 {
-	from := now.Add(-time.Second)
-	if start.After(from) {
-		from = start
-	}
-	kept := r.at[:min(r.n, len(r.at))]
-	count, oldest := 0, now
-	for _, t := range kept {
-		if !t.Before(from) {
-			count++
-			if t.Before(oldest) {
-				oldest = t
+		if lim.learn != nil {
+			var paced time.Time
+			paced, t.ticket = lim.learn.reserve(now, at)
+			if paced.After(at) {
+				if t.reason == WaitNone {
+					t.reason = WaitPace
+				}
+				at = paced
 			}
 		}
+		release := func() {
+			if lim.learn != nil {
+				lim.learn.release(t.ticket)
+			}
+		}
+		if d, ok := ctx.Deadline(); ok && d.Sub(now) < at.Sub(now) {
+			release()
+			lim.mu.Unlock()
+			return fail(at.Sub(now), context.DeadlineExceeded)
+		}
+		until := lim.pause.until
+		lim.mu.Unlock()
+		if at.After(now) {
+			if err := l.sleep(ctx, at.Sub(now)); err != nil {
+				lim.mu.Lock()
+				release()
+				lim.mu.Unlock()
+				return fail(at.Sub(l.now()), err)
+			}
+		}
+		lim.mu.Lock()
+		again := lim.pause.until != until && lim.pause.until.After(l.now())
+		if again {
+			release() // a 429 paused the API version meanwhile: wait that out, then take a new turn
+		}
+		lim.mu.Unlock()
+		if !again {
+			break
+		}
 	}
-	if count == len(r.at) {
-		from = oldest
+	if l.fixed != nil {
+		if err := l.fixed.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				err = context.DeadlineExceeded // refused at once: the wait would outlast the deadline
+			}
+			if t.reason == WaitNone {
+				t.reason = WaitLimit
+			}
+			return nil, &WaitError{API: key, Reason: t.reason, Waited: l.now().Sub(start), Err: err, maxPause: maxPause}
+		}
+		if t.reason == WaitNone {
+			t.reason = WaitLimit
+		}
 	}
-	span := now.Sub(from).Seconds()
-	if span <= 0 {
-		return 0
+	if t.waited = l.now().Sub(start); t.waited <= 0 {
+		t.waited, t.reason = 0, WaitNone
 	}
-	return float64(count) / span
+	return t, nil
 }
 
-// bucketRate estimates the rate of a token bucket from two runs that each began with the
-// bucket full and ended at its first refusal: n1 requests let through in t1 seconds, then n2
-// in t2. Each count is the burst plus the rate times the run's length, so the difference
-// between the runs is the rate alone. When the runs are too alike to tell (or the difference
-// would mean a burst below none), the answer is all of n2 over t2, burst included.
-func bucketRate(n1 int, t1 float64, n2 int, t2 float64) float64 {
-	all := float64(n2) / t2
-	if n2 <= n1 || t2 <= t1 {
-		return all
+// answer tells the limit how the server answered the request: refused (a 429) with the
+// server's Retry-After (hinted says it had one; a Retry-After of 0 asks nobody to wait and
+// teaches nothing), or not. It reports whether the 429 paused every request of its API
+// version (then the refused request's retry need not wait a backoff of its own: it waits on
+// the pause and the pace).
+func (t *turn) answer(now time.Time, refused bool, retryAfter time.Duration, hinted bool) (paused bool) {
+	lim := t.lim
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
+	var shared bool
+	wait := retryAfter
+	if lim.learn != nil {
+		shared, wait = lim.learn.answered(t.ticket, now, refused, retryAfter, hinted)
 	}
-	return min(float64(n2-n1)/(t2-t1), all)
+	if !refused || (hinted && retryAfter == 0) {
+		return false
+	}
+	if !shared && !(hinted && retryAfter >= longPause) {
+		return false
+	}
+	if until := now.Add(wait); until.After(lim.pause.until) {
+		lim.pause = pause{until: until, asked: retryAfter, at: now}
+	}
+	return true
 }
 
-// rate is the paced rate in requests per second; 0 while nothing has been learned.
-func (a *adaptiveLimit) rate() float64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.grow(a.now())
-	return a.perSecond
+// lost tells the limit that the request got no answer (a transport error, or its caller gave up).
+func (t *turn) lost() {
+	if t.lim.learn == nil {
+		return
+	}
+	t.lim.mu.Lock()
+	defer t.lim.mu.Unlock()
+	t.lim.learn.forget(t.ticket)
 }
+
+// WaitReason says why a request waited on the client's own rate limit before it was sent.
+type WaitReason string
+
+// Reasons for a wait (Attempt.WaitedFor, WaitError.Reason).
+const (
+	WaitNone  WaitReason = ""      // it did not wait
+	WaitPause WaitReason = "pause" // the shared pause a 429's Retry-After asked for (see New)
+	WaitPace  WaitReason = "pace"  // the pace the client learned from the server's 429s
+	WaitLimit WaitReason = "limit" // the limit given with WithRateLimit or WithVendorRateLimit
+)
+
+// WaitError is a call that ended on the client's own side of its rate limit: nothing was sent.
+// It matches context.DeadlineExceeded when the wait would have outlasted the call's deadline
+// (it is refused at once, as rate.Limiter refuses one), the context's error when the context
+// ended during the wait, and ErrRateLimited when what is left of the shared pause after a 429
+// is longer than RetryPolicy.MaxRetryAfter (the server asked the client to stay away that long:
+// sending sooner would only be refused, and may lengthen the server's back-off).
+type WaitError struct {
+	Operation  string        // operationId of the call
+	API        string        // the API version whose limit it waited on, such as "beta"
+	Reason     WaitReason    // what it waited for
+	Waited     time.Duration // how long it waited before it ended
+	Left       time.Duration // how much of the wait was left
+	RetryAfter time.Duration // for WaitPause: the Retry-After of the 429 that began the pause
+	AskedAt    time.Time     // for WaitPause: when that 429 came
+	Err        error         // context.DeadlineExceeded, the context's error, or ErrRateLimited
+
+	maxPause time.Duration
+}
+
+// Error says what the call waited for, how long, and what ended it.
+func (e *WaitError) Error() string {
+	var b strings.Builder
+	b.WriteString("accessrequests: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation + ": ")
+	}
+	api := e.API
+	if api == "" {
+		api = "this"
+	}
+	switch {
+	case e.Reason == WaitPause && errors.Is(e.Err, ErrRateLimited):
+		b.WriteString("rate limited: not sent: the client's shared pause for the " + api + " API has " + e.Left.Round(time.Second).String() +
+			" left, more than RetryPolicy.MaxRetryAfter (" + e.maxPause.String() + ")")
+	case e.Reason == WaitPause:
+		b.WriteString("waited for the client's shared pause for the " + api + " API " + e.Waited.Round(time.Millisecond).String() +
+			" with " + e.Left.Round(time.Millisecond).String() + " left")
+	default:
+		what := "the pace it learned"
+		if e.Reason == WaitLimit {
+			what = "its rate limit"
+		}
+		b.WriteString("waited for " + what + " for the " + api + " API " + e.Waited.Round(time.Millisecond).String() +
+			" with " + e.Left.Round(time.Millisecond).String() + " left")
+	}
+	if e.Reason == WaitPause && e.RetryAfter > 0 {
+		b.WriteString(" (a 429 asked for " + e.RetryAfter.String() + " at " + e.AskedAt.UTC().Format(time.RFC3339) + ")")
+	}
+	if e.Waited == 0 && errors.Is(e.Err, context.DeadlineExceeded) {
+		b.WriteString("; the call's deadline comes first")
+	}
+	if e.Err != nil && !errors.Is(e.Err, ErrRateLimited) {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *WaitError) Unwrap() error { return e.Err }

@@ -2,15 +2,17 @@ package facade
 
 import (
 	"context"
+	"errors"
 	"log/slog"
-	"math"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // manualClock is a clock whose sleeps advance it, and that records them.
@@ -40,271 +42,158 @@ func (c *manualClock) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func newTestLimit() (*adaptiveLimit, *manualClock) {
+func newTestLimits(p *prior) (*apiLimits, *manualClock) {
 	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	return newAdaptiveLimit(clock.now, clock.sleep), clock
+	return newAPILimits(clock.now, clock.sleep, nil, p, ""), clock
 }
 
-// send lets one request through and answers it after latency.
-func send(t *testing.T, a *adaptiveLimit, c *manualClock, latency time.Duration, limited bool, retryAfter time.Duration) {
+// send lets one request of API version key through, answers it after latency (refused with
+// retryAfter when refused), and returns what it waited.
+func send(t *testing.T, l *apiLimits, c *manualClock, key string, latency time.Duration, refused bool, retryAfter time.Duration) time.Duration {
 	t.Helper()
-	sent, err := a.wait(context.Background())
+	tr, err := l.wait(context.Background(), key, time.Minute)
 	require.NoError(t, err)
 	c.advance(latency)
-	a.observe(sent, limited, retryAfter)
+	tr.answer(c.now(), refused, retryAfter, retryAfter > 0)
+	return tr.waited
 }
 
-func TestAdaptiveLimitLetsEverythingThroughUntilA429(t *testing.T) {
-	a, clock := newTestLimit()
+func TestNothingIsPacedUntilA429(t *testing.T) {
+	l, clock := newTestLimits(nil)
 	for range 1000 {
-		send(t, a, clock, 0, false, 0)
+		send(t, l, clock, "beta", 0, false, 0)
 	}
 	assert.Empty(t, clock.sleeps, "no request waited")
-	assert.Zero(t, a.rate())
+	assert.Zero(t, l.get("beta").learn.rate)
 }
 
-func TestAdaptiveLimitPacesBelowTheAcceptedRateAfterTheFirst429(t *testing.T) {
-	a, clock := newTestLimit()
-	// 100 requests accepted over one second, then a 429 asking for 2 s.
+func TestTheAPIVersionOfAPath(t *testing.T) {
+	for _, tc := range []struct{ root, path, want string }{
+		{"", "/beta/access-request-status", "beta"},
+		{"", "/access-request-status/v1", "v1"},
+		{"", "/access-requests/v1/cancel", "v1"},
+		{"", "/access-request-config/v2", "v2"},
+		{"", "/v2025/access-requests", "v2025"},
+		{"/proxy/sail", "/proxy/sail/beta/access-requests", "beta"},
+		{"/v1", "/v1/beta/access-requests", "beta"}, // the root's own segments are not the version
+		{"", "/access-requests/vx/cancel", ""},
+		{"", "/access-requests/v", ""},
+		{"", "/", ""},
+		{"", "", ""},
+	} {
+		l := newAPILimits(time.Now, sleep, nil, nil, tc.root)
+		assert.Equal(t, tc.want, l.apiVersion(tc.path), "%s under %q", tc.path, tc.root)
+	}
+}
+
+// One API version's 429 pauses and paces its own requests only.
+func TestOneAPIVersionsPauseAndPaceAreItsOwn(t *testing.T) {
+	l, clock := newTestLimits(nil)
 	for range 100 {
-		send(t, a, clock, 10*time.Millisecond, false, 0)
+		send(t, l, clock, "beta", 10*time.Millisecond, false, 0)
+		send(t, l, clock, "v1", 10*time.Millisecond, false, 0)
 	}
-	send(t, a, clock, 0, true, 2*time.Second)
-	assert.InDelta(t, 100*firstCut, a.rate(), 0.5, "a fraction of the 100 per second that got through")
-
-	// Every request now waits out the Retry-After, then goes at the learned pace.
-	clock.sleeps = nil
-	for range 3 {
-		send(t, a, clock, 0, false, 0)
-	}
-	perSec := 100 * firstCut
-	gap := time.Duration(float64(time.Second) / perSec)
-	assert.Equal(t, []time.Duration{2 * time.Second, gap, gap}, clock.sleeps)
+	send(t, l, clock, "beta", 0, true, 5*time.Second)
+	assert.Zero(t, send(t, l, clock, "v1", 0, false, 0), "v1 waited on beta's pause")
+	assert.Zero(t, l.get("v1").learn.rate, "v1 is paced by beta's 429")
+	assert.Equal(t, 5*time.Second, send(t, l, clock, "beta", 0, false, 0), "beta waited out its pause")
 }
 
-func TestAdaptiveLimitClosesHalfTheGapToThePlateauEverySecond(t *testing.T) {
-	a, clock := newTestLimit()
-	for range 100 {
-		send(t, a, clock, 10*time.Millisecond, false, 0)
+func TestARetryNowTeachesNothing(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	tr := &transport{limits: l, now: clock.now, policy: DefaultRetryPolicy()}
+	for range 10 {
+		send(t, l, clock, "beta", 100*time.Millisecond, false, 0)
 	}
-	send(t, a, clock, 0, true, time.Second)
-	clock.advance(2 * time.Second) // one second of pause, then one of pacing
-	target := plateau * 100
-	assert.InDelta(t, target-(target-100*firstCut)/2, a.rate(), 0.01)
-}
-
-func TestAdaptiveLimitCutsOncePerEpisode(t *testing.T) {
-	a, clock := newTestLimit()
-	for range 100 {
-		send(t, a, clock, 10*time.Millisecond, false, 0)
-	}
-	// Eight requests in flight together; all eight come back 429.
-	var sent []time.Time
-	for range 8 {
-		at, err := a.wait(context.Background())
-		require.NoError(t, err)
-		sent = append(sent, at)
-	}
-	clock.advance(50 * time.Millisecond)
-	for _, at := range sent {
-		a.observe(at, true, time.Second)
-	}
-	// The last second before the 429s held the answers at 50 ms to 1 s: 96 of them.
-	assert.InDelta(t, 96*firstCut, a.rate(), 0.1, "one cut for the eight")
-
-	// A 429 for a request sent after the episode, more than a second later, cuts again: to
-	// a fraction of the pace that was refused, when the client kept to the pace.
-	clock.advance(time.Second)
-	paced := a.rate()
-	for range int(paced) {
-		send(t, a, clock, 0, false, 0)
-	}
-	pace := a.rate()
-	send(t, a, clock, 0, true, time.Second)
-	assert.InEpsilon(t, pace*laterCut, a.rate(), 0.1)
-	assert.LessOrEqual(t, a.rate(), pace*laterCut)
-}
-
-func TestAdaptiveLimitIgnoresRetryNow(t *testing.T) {
-	a, clock := newTestLimit()
-	tr := &transport{adapt: a, now: clock.now, policy: DefaultRetryPolicy()}
-	send(t, a, clock, time.Second, false, 0)
 	for _, ra := range []string{"0", "1"} {
 		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {ra}}}
-		sent, err := a.wait(context.Background())
+		turn, err := l.wait(context.Background(), "beta", time.Minute)
 		require.NoError(t, err)
-		tr.learn(sent, resp)
+		paused := tr.learn(turn, resp)
+		assert.Equal(t, ra == "1", paused, "Retry-After %s", ra)
 		if ra == "0" {
-			assert.Zero(t, a.rate(), "Retry-After: 0 asks nobody to slow down")
-		} else {
-			assert.Positive(t, a.rate())
+			assert.Zero(t, l.get("beta").pause.until, "Retry-After: 0 asks nobody to wait")
 		}
 	}
 }
 
-func TestAdaptiveLimitRisesWithout429s(t *testing.T) {
-	a, clock := newTestLimit()
+// A 429 after an idle spell, with no answer since (or too few to measure anything), pauses and
+// sets no pace: the window it would measure holds no answers. Before, the first ceiling was
+// measured over the second before the 429, which read as a rate of 0, and the pace fell to its
+// floor.
+func TestAnEstimateIsNeverTakenFromAWindowWithoutAnswers(t *testing.T) {
+	for answers := range minAnswers {
+		l, clock := newTestLimits(nil)
+		for range 200 {
+			send(t, l, clock, "beta", 50*time.Millisecond, false, 0)
+		}
+		clock.advance(time.Minute)
+		for range answers {
+			send(t, l, clock, "beta", 50*time.Millisecond, false, 0)
+		}
+		send(t, l, clock, "beta", 50*time.Millisecond, true, time.Second)
+		assert.Zero(t, l.get("beta").learn.rate, "%d answers since the idle spell set a pace", answers)
+		assert.Equal(t, time.Second-0, send(t, l, clock, "beta", 0, false, 0), "the pause is waited out")
+	}
+}
+
+// A firm estimate survives an idle spell, and a rough cut after it (a 429 after a few answers)
+// returns to it within seconds.
+func TestAfterAnIdleSpellThePaceReturnsToWhatWasMeasured(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.best, learn.bucket, learn.firm = 48, 8, 50, 10, true
+	learn.raised, learn.held = clock.now(), clock.now().Add(firmHold)
+	clock.advance(time.Minute)
 	for range 10 {
-		send(t, a, clock, 100*time.Millisecond, false, 0)
+		send(t, l, clock, "beta", 20*time.Millisecond, false, 0)
 	}
-	send(t, a, clock, 0, true, 0)
-	learned := a.rate()
-	require.InDelta(t, 10*firstCut, learned, 0.1)
-	clock.advance(10 * time.Second)
-	send(t, a, clock, 0, false, 0)
-	assert.Greater(t, a.rate(), learned)
-
-	// The first ceiling is only what the client itself reached (a stalled client reaches
-	// little): without a 429 the pace goes on rising past 90% of it, and past it.
-	for range 60 {
-		clock.advance(500 * time.Millisecond)
-		a.rate()
-	}
-	assert.Greater(t, a.rate(), a.ceiling, "the pace stopped below the first ceiling")
+	send(t, l, clock, "beta", 0, true, time.Second)
+	cut := learn.rate
+	require.Less(t, cut, 48.0, "the 429 cut the pace")
+	assert.GreaterOrEqual(t, cut, 0.7*48, "by at most 30%")
+	clock.advance(5 * time.Second) // the pause, then 4 s
+	learn.grow(clock.now())
+	assert.GreaterOrEqual(t, learn.rate, 0.9*50, "back within 10%% of the firm estimate 4 s after the pause (from %.1f)", cut)
 }
 
-func TestAdaptiveLimitRefusesAWaitPastTheDeadline(t *testing.T) {
-	a, clock := newTestLimit()
-	send(t, a, clock, time.Second, false, 0)
-	send(t, a, clock, 0, true, 30*time.Second)
-	ctx, cancel := context.WithDeadline(context.Background(), clock.now().Add(time.Second))
-	defer cancel()
-	clock.sleeps = nil
-	_, err := a.wait(ctx)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Empty(t, clock.sleeps, "refused without waiting")
-}
-
-func TestALearnedPausePastTheDeadlineFailsAtOnceWithoutRetrying(t *testing.T) {
-	a, clock := newTestLimit()
-	send(t, a, clock, time.Second, false, 0)
-	send(t, a, clock, 0, true, 30*time.Second) // everyone waits 30 s from now
-	tr := &transport{adapt: a, now: clock.now, sleep: clock.sleep, policy: DefaultRetryPolicy(),
-		budget: newBudget(DefaultRetryPolicy().Budget), log: slog.New(slog.DiscardHandler)}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/never", nil)
-	require.NoError(t, err)
-	clock.sleeps = nil
-	_, err = tr.Do(req)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Empty(t, clock.sleeps, "neither the pause nor a retry backoff was waited for")
-}
-
-// Callers that give up waiting (a cancelled context, an abandoned prefetch) must not keep
-// their slots: otherwise those still there wait for the ones who left, and a call with a
-// deadline is refused at once.
-func TestAdaptiveLimitGivesBackTheSlotsOfCallersWhoLeft(t *testing.T) {
-	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	a := newAdaptiveLimit(clock.now, func(context.Context, time.Duration) error { return context.Canceled })
-	a.perSecond, a.ceiling, a.raised = 1, 10, clock.now()
-	_, err := a.wait(context.Background()) // paced from now on: the next slot is 1 s away
-	assert.NoError(t, err)
-	for range 30 {
-		_, err := a.wait(context.Background())
-		assert.ErrorIs(t, err, context.Canceled)
-	}
-	assert.LessOrEqual(t, a.next.Sub(clock.now()), time.Second,
-		"30 callers that gave up still hold their slots")
-}
-
-// A 429 before anything got through (another client emptied the server's bucket) says nothing
-// about the limit: it must pause, not pace at the floor of one request every 10 s (a 40-page
-// listing against a 50/s bucket took 2 min instead of about a second).
-func TestAdaptiveLimitDoesNotLearnFromA429BeforeAnythingGotThrough(t *testing.T) {
-	a, clock := newTestLimit()
-	sent, err := a.wait(context.Background())
-	assert.NoError(t, err)
-	clock.advance(100 * time.Millisecond)
-	a.observe(sent, true, time.Second)
-	assert.Zero(t, a.rate(), "a 429 on the first request set a pace")
-	sent, err = a.wait(context.Background()) // waits out the pause
-	assert.NoError(t, err)
-	assert.Equal(t, []time.Duration{time.Second}, clock.sleeps)
-	// Once requests get through, the first real 429 is measured from the resume.
-	for range 50 {
-		clock.advance(20 * time.Millisecond)
-		a.observe(sent, false, 0)
-		sent, _ = a.wait(context.Background())
-	}
-	a.observe(sent, true, time.Second)
-	assert.InDelta(t, 50*firstCut, a.rate(), 5, "the ceiling is the rate let through since the resume")
-}
-
-// A caller that gives up does not shorten a pause a 429 asked for while it waited.
-func TestAdaptiveLimitKeepsAPauseWholeWhenAWaiterLeaves(t *testing.T) {
-	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	var a *adaptiveLimit
-	a = newAdaptiveLimit(clock.now, func(context.Context, time.Duration) error {
-		a.observe(clock.now(), true, 5*time.Second) // a 429 arrives while the caller waits
-		return context.Canceled
-	})
-	a.perSecond, a.ceiling, a.raised, a.next = 1, 10, clock.now(), clock.now().Add(time.Second)
-	a.cut = clock.now() // the 429 is part of the current episode: it pauses, it does not cut
-	_, err := a.wait(context.Background())
-	assert.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, 5*time.Second, a.next.Sub(clock.now()), "the pause was shortened")
-}
-
-// bucketRate separates a token bucket's rate from its burst with two runs that each began with
-// the bucket full and ended at its first refusal.
-func TestBucketRate(t *testing.T) {
+// Two runs from a full bucket, at different speeds, give the bucket's rate and burst; and the
+// pace after a firm estimate holds below it.
+func TestTheLearnerFindsATokenBucketsRateAndBurst(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		n1     int
-		t1     float64
-		n2     int
-		t2     float64
-		want   float64
-		reason string
+		name          string
+		perSec, burst float64
+		every         time.Duration // how often the client sends when nothing holds it back
+		within        float64       // the runs of a small burst hold a handful of requests: a count off by one is 10%
 	}{
-		{"burst of 10 at 50/s", 15, 0.1, 160, 3.0, 50, "(160-15)/(3.0-0.1)"},
-		{"burst of 10 at 50/s, a short second run", 15, 0.1, 70, 1.2, 50, "(70-15)/(1.2-0.1)"},
-		{"no burst", 5, 0.1, 150, 3.0, 50, "(150-5)/(2.9)"},
-		{"the second run as short as the first", 15, 0.1, 15, 0.1, 150, "nothing to separate: all of n2 over t2"},
-		{"the second run shorter than the first", 30, 0.5, 20, 0.2, 100, "all of n2 over t2"},
-		{"the second run let through fewer", 30, 0.1, 20, 1.0, 20, "all of n2 over t2"},
-		{"the second run let through as many", 20, 0.1, 20, 1.0, 20, "all of n2 over t2, not none"},
-		{"a shorter second run that let through more", 10, 1.0, 40, 0.5, 80, "all of n2 over t2"},
-		{"never above all of n2 over t2", 100, 1.9, 110, 2.0, 55, "(110-100)/0.1 = 100 is more than 110/2"},
-		{"a first run at once", 10, 0, 110, 2.0, 50, "(110-10)/2.0"},
+		{"50 a second, a burst of 100 (refills within the pause)", 50, 100, 5 * time.Millisecond, 0.05},
+		{"200 a second, a burst of 100 (fills up during the pause)", 200, 100, time.Millisecond, 0.05},
+		{"50 a second, a burst of 10", 50, 10, 5 * time.Millisecond, 0.1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := bucketRate(tc.n1, tc.t1, tc.n2, tc.t2)
-			assert.InDelta(t, tc.want, got, 0.01, tc.reason)
-		})
-	}
-}
-
-func TestRecentAnswersRate(t *testing.T) {
-	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	every := func(from, step time.Duration, n int) []time.Time {
-		var out []time.Time
-		for i := range n {
-			out = append(out, at(from+time.Duration(i)*step))
-		}
-		return out
-	}
-	for _, tc := range []struct {
-		name       string
-		answers    []time.Time
-		start, now time.Time
-		want       float64
-	}{
-		{"nothing answered", nil, t0, at(time.Second), 0},
-		{"a run shorter than a second: since start", every(20*time.Millisecond, 20*time.Millisecond, 10), t0, at(200 * time.Millisecond), 50},
-		{"a stall, then a burst: the last second only", append(every(0, time.Second, 4), every(4050*time.Millisecond, 50*time.Millisecond, 20)...), t0, at(5 * time.Second), 20},
-		{"answers before start are not counted", every(0, 10*time.Millisecond, 50), at(500 * time.Millisecond), at(time.Second), 0},
-		{"more answers than kept: over the ones kept", every(500*time.Millisecond, time.Millisecond, 300), t0, at(800 * time.Millisecond), 1000},
-		{"now itself", nil, t0, t0, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var r recentAnswers
-			for _, a := range tc.answers {
-				r.add(a)
+			l, clock := newTestLimits(nil)
+			server := &testBucket{perSec: tc.perSec, burst: tc.burst}
+			learn := l.get("beta").learn
+			for range 100000 {
+				tr, err := l.wait(context.Background(), "beta", time.Minute)
+				require.NoError(t, err)
+				ok := server.take(clock.now())
+				var ra time.Duration
+				if !ok {
+					ra = time.Second
+				}
+				tr.answer(clock.now(), !ok, ra, !ok)
+				clock.advance(tc.every)
+				if learn.firm {
+					break
+				}
 			}
-			assert.InDelta(t, tc.want, r.rate(tc.start, tc.now), 0.01)
+			require.True(t, learn.firm, "a firm estimate")
+			t.Logf("rate %.1f, burst %.1f, pace %.1f", learn.best, learn.bucket, learn.rate)
+			assert.InEpsilon(t, tc.perSec, learn.best, tc.within, "the rate")
+			assert.InEpsilon(t, tc.burst, learn.bucket, 0.25, "the burst")
+			assert.Less(t, learn.rate, tc.perSec, "paced below it")
+			assert.GreaterOrEqual(t, learn.rate, 0.9*learn.best, "by at most 10%")
 		})
 	}
 }
@@ -328,85 +217,212 @@ func (b *testBucket) take(now time.Time) bool {
 	return false
 }
 
-// After the second episode the pace is the server's rate with its burst taken out, not the
-// rate let through since the pause (which counts the burst again: 70 per second here).
-func TestAdaptiveLimitTakesTheBurstOutOfTheSecondEstimate(t *testing.T) {
-	a, clock := newTestLimit()
-	server := &testBucket{perSec: 50, burst: 10}
-	// The client sends one request every 10 ms when nothing holds it back: 100 per second,
-	// twice the server's rate. The first 429 comes after about 20 answers in 0.2 s.
-	for range 1000 {
-		sent, err := a.wait(context.Background())
-		require.NoError(t, err)
-		ok := server.take(clock.now())
-		clock.advance(10 * time.Millisecond)
-		a.observe(sent, !ok, time.Second)
-		if a.firm {
-			break
-		}
+// At the vendor's host the learned pace starts at the documented limit and never goes above it;
+// 429s still lower it.
+func TestTheVendorsLimitIsThePriorAndTheCeiling(t *testing.T) {
+	vendor, _ := url.Parse("https://acme.api.identitynow.com")
+	proxy, _ := url.Parse("https://sail-proxy.example.com")
+	require.NotNil(t, priorFor(vendor))
+	assert.Nil(t, priorFor(proxy))
+	l, clock := newTestLimits(priorFor(vendor))
+	learn := l.get("beta").learn
+	assert.Equal(t, 10.0, learn.rate)
+	for range 2000 {
+		send(t, l, clock, "beta", 0, false, 0)
 	}
-	require.True(t, a.firm, "a second episode")
-	assert.InEpsilon(t, 50, a.ceiling, 0.1)
-	assert.InEpsilon(t, 50*laterCut, a.rate(), 0.1)
+	assert.InDelta(t, 200, clock.now().Sub(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)).Seconds(), 1.5, "2,000 requests at 10 a second")
+	clock.advance(10 * time.Minute)
+	learn.grow(clock.now())
+	assert.Equal(t, 10.0, learn.rate, "never above the documented limit")
 }
 
-// The pace is raised at most every tenth of a second, and a pace within 1% of the plateau has
-// reached it: from there it rises by the slow rate instead of halving a gap that never closes.
-func TestAdaptiveLimitGrowthAtItsThresholds(t *testing.T) {
-	const ceiling = 100.0
-	atPlateau := 0.99 * plateau * ceiling
-	cases := []struct {
-		name      string
-		start     float64
-		after     time.Duration
-		wantPace  float64
-		wantRaise bool
-	}{
-		{"just under a tenth of a second: not yet", 50, 99 * time.Millisecond, 50, false},
-		{"a tenth of a second: raised", 50, 100 * time.Millisecond, plateau*ceiling - (plateau*ceiling-50)*math.Pow(0.5, 0.1), true},
-		{"exactly 1% under the plateau: rises slowly", atPlateau, time.Second, atPlateau * (1 + roughRise), true},
-		{"more than 1% under the plateau: halves the gap", 80, time.Second, plateau*ceiling - (plateau*ceiling-80)/2, true},
+// A refusal the pace does not explain, twice (the first request after a pause of a second
+// refused), means a server that refuses a share whatever the pace: the pace goes back to what it
+// was before the cuts, and short Retry-Afters stop pausing the other requests.
+func TestRefusalsThePaceDoesNotExplainStopTheCuts(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.best, learn.bucket, learn.firm = 40, 10, 42, 12, true
+	learn.raised, learn.held = clock.now(), clock.now().Add(firmHold)
+	for range 20 {
+		send(t, l, clock, "beta", 20*time.Millisecond, false, 0)
 	}
-	for _, tc := range cases {
+	for range 3 {
+		send(t, l, clock, "beta", 5*time.Millisecond, true, time.Second)
+	}
+	assert.True(t, learn.share)
+	assert.Equal(t, 40.0, learn.rate, "the pace from before the cuts")
+	tr, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.False(t, tr.answer(clock.now(), true, time.Second, true), "a short Retry-After no longer pauses everyone")
+	tr, err = l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.True(t, tr.answer(clock.now(), true, time.Minute, true), "a long one still does")
+	clock.advance(time.Minute + shareQuiet)
+	send(t, l, clock, "beta", 0, false, 0)
+	assert.False(t, learn.share, "%v without a 429 ends it", shareQuiet)
+}
+
+// Callers that give up waiting do not keep their slots: otherwise those still there wait for
+// the ones who left, and a call with a deadline is refused at once.
+func TestTheSlotsOfCallersWhoLeftAreGivenBack(t *testing.T) {
+	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	l := newAPILimits(clock.now, func(context.Context, time.Duration) error { return context.Canceled }, nil, nil, "")
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 1, 1, true, 10, clock.now(), clock.now().Add(time.Hour)
+	_, err := l.wait(context.Background(), "beta", time.Minute) // paced from now on: the next slot is 1 s away
+	require.NoError(t, err)
+	for range 30 {
+		_, err := l.wait(context.Background(), "beta", time.Minute)
+		assert.ErrorIs(t, err, context.Canceled)
+	}
+	assert.LessOrEqual(t, learn.tat.Sub(clock.now()), time.Second, "30 callers that gave up still hold their slots")
+	assert.Len(t, learn.pending, 1, "only the request that left is in flight")
+}
+
+// A caller that gives up does not shorten a pause a 429 asked for while it waited.
+func TestAPauseStaysWholeWhenAWaiterLeaves(t *testing.T) {
+	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	var l *apiLimits
+	l = newAPILimits(clock.now, func(context.Context, time.Duration) error {
+		lim := l.get("beta")
+		lim.mu.Lock()
+		lim.pause = pause{until: clock.now().Add(5 * time.Second), asked: 5 * time.Second, at: clock.now()}
+		lim.mu.Unlock()
+		return context.Canceled
+	}, nil, nil, "")
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 1, 1, true, 1, clock.now(), clock.now().Add(time.Hour)
+	learn.tat = clock.now().Add(time.Second)
+	_, err := l.wait(context.Background(), "beta", time.Minute)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 5*time.Second, l.get("beta").pause.until.Sub(clock.now()), "the pause was shortened")
+}
+
+// A pause that begins while a request waits for its turn at the pace holds that request too.
+func TestAPauseThatBeginsDuringAWaitHoldsTheWaiter(t *testing.T) {
+	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	var l *apiLimits
+	first := true
+	l = newAPILimits(clock.now, func(ctx context.Context, d time.Duration) error {
+		clock.advance(d)
+		if first {
+			first = false
+			lim := l.get("beta")
+			lim.mu.Lock()
+			lim.pause = pause{until: clock.now().Add(3 * time.Second), asked: 3 * time.Second, at: clock.now()}
+			lim.mu.Unlock()
+		}
+		return nil
+	}, nil, nil, "")
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 2, 1, true, 2, clock.now(), clock.now().Add(time.Hour)
+	learn.tat = clock.now().Add(500 * time.Millisecond)
+	start := clock.now()
+	tr, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, 3500*time.Millisecond, clock.now().Sub(start), "half a second of pace, then the 3 s pause")
+	assert.Equal(t, WaitPause, tr.reason, "the pause is what held it longest")
+}
+
+// A 429 without Retry-After pauses the API version briefly, and the refused request's retry
+// waits on that pause (and the pace), not on a backoff of its own.
+func TestARetryAfterA429WithoutRetryAfterWaitsOnThePause(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	tr := &transport{limits: l, now: clock.now, sleep: clock.sleep, policy: DefaultRetryPolicy(),
+		budget: newBudget(DefaultRetryPolicy().Budget), log: slog.New(slog.DiscardHandler), tokens: &tokenCache{static: true, now: clock.now}}
+	tr.tokens.tok = nil
+	_ = tr
+	turn, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.True(t, tr.learn(turn, &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}))
+	assert.Equal(t, noHintPause, send(t, l, clock, "beta", 0, false, 0))
+}
+
+func TestWaitErrorsSayWhatTheCallWaitedFor(t *testing.T) {
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		err  *WaitError
+		want string
+		is   []error
+	}{
+		{&WaitError{Operation: "listAccessRequestStatus", API: "beta", Reason: WaitPause, Left: 4 * time.Minute, RetryAfter: 5 * time.Minute, AskedAt: at, Err: ErrRateLimited, maxPause: time.Minute},
+			"accessrequests: listAccessRequestStatus: rate limited: not sent: the client's shared pause for the beta API has 4m0s left, more than RetryPolicy.MaxRetryAfter (1m0s) (a 429 asked for 5m0s at 2026-06-01T12:00:00Z)",
+			[]error{ErrRateLimited}},
+		{&WaitError{Operation: "getAccessRequestConfig", API: "beta", Reason: WaitPause, Left: 25 * time.Second, RetryAfter: 30 * time.Second, AskedAt: at, Err: context.DeadlineExceeded},
+			"accessrequests: getAccessRequestConfig: waited for the client's shared pause for the beta API 0s with 25s left (a 429 asked for 30s at 2026-06-01T12:00:00Z); the call's deadline comes first: context deadline exceeded",
+			[]error{context.DeadlineExceeded}},
+		{&WaitError{Operation: "getAccessRequestConfig", API: "v1", Reason: WaitPause, Waited: 5 * time.Second, Left: 25 * time.Second, RetryAfter: 30 * time.Second, AskedAt: at, Err: context.Canceled},
+			"accessrequests: getAccessRequestConfig: waited for the client's shared pause for the v1 API 5s with 25s left (a 429 asked for 30s at 2026-06-01T12:00:00Z): context canceled",
+			[]error{context.Canceled}},
+		{&WaitError{Operation: "createAccessRequest", API: "beta", Reason: WaitPace, Left: 2 * time.Second, Err: context.DeadlineExceeded},
+			"accessrequests: createAccessRequest: waited for the pace it learned for the beta API 0s with 2s left; the call's deadline comes first: context deadline exceeded",
+			[]error{context.DeadlineExceeded}},
+		{&WaitError{Operation: "createAccessRequest", Reason: WaitLimit, Err: context.DeadlineExceeded},
+			"accessrequests: createAccessRequest: waited for its rate limit for the this API 0s with 0s left; the call's deadline comes first: context deadline exceeded",
+			[]error{context.DeadlineExceeded}},
+	} {
+		assert.Equal(t, tc.want, tc.err.Error())
+		for _, target := range tc.is {
+			assert.True(t, errors.Is(tc.err, target), "%v is %v", tc.err, target)
+		}
+		assert.False(t, errors.Is(tc.err, ErrOutcomeUnknown))
+	}
+}
+
+// bucketRate separates a token bucket's rate from its burst with two runs that each began with
+// the bucket full and ended at its first refusal, whichever was longer.
+func TestBucketRate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n1     int
+		t1     float64
+		n2     int
+		t2     float64
+		want   float64
+		reason string
+	}{
+		{"burst of 10 at 50/s", 15, 0.1, 160, 3.0, 50, "(160-15)/(3.0-0.1)"},
+		{"burst of 10 at 50/s, a short second run", 15, 0.1, 70, 1.2, 50, "(70-15)/(1.2-0.1)"},
+		{"no burst", 5, 0.1, 150, 3.0, 50, "(150-5)/(2.9)"},
+		{"the second run as short as the first", 15, 0.1, 15, 0.1, 150, "nothing to separate: all of n2 over t2"},
+		{"the second run shorter than the first", 160, 3.0, 15, 0.1, 50, "(160-15)/(3.0-0.1), the other way round"},
+		{"the second run let through fewer in longer", 30, 0.1, 20, 1.0, 20, "a negative rate: all of n2 over t2"},
+		{"the second run let through as many", 20, 0.1, 20, 1.0, 20, "all of n2 over t2, not none"},
+		{"a shorter second run that let through more", 10, 1.0, 40, 0.5, 80, "all of n2 over t2"},
+		{"never above all of n2 over t2", 100, 1.9, 110, 2.0, 52.6, "(110-100)/0.1 = 100 is more than 110/2 and 100/1.9"},
+		{"a first run at once", 10, 0, 110, 2.0, 50, "(110-10)/2.0"},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, clock := newTestLimit()
-			a.ceiling, a.perSecond, a.raised = ceiling, tc.start, clock.now()
-			clock.advance(tc.after)
-			a.grow(clock.now())
-			assert.InDelta(t, tc.wantPace, a.perSecond, 1e-9)
-			assert.Equal(t, tc.wantRaise, a.raised.Equal(clock.now()), "whether the time of the last raise moved")
+			got := bucketRate(tc.n1, tc.t1, tc.n2, tc.t2)
+			assert.InDelta(t, tc.want, got, 0.1, tc.reason)
 		})
 	}
 }
 
-// A 429 exactly one episode after the last cut begins a new episode; and a pace refused before
-// a single answer got through since the pause is the ceiling as it stands, not a measure of
-// the server (nothing since the pause measured anything).
-func TestAdaptiveLimitASecondEpisodeAtExactlyASecond(t *testing.T) {
-	a, clock := newTestLimit()
-	for range 100 {
-		send(t, a, clock, 10*time.Millisecond, false, 0)
-	}
-	send(t, a, clock, 0, true, time.Second) // the first episode
-	require.False(t, a.firm)
-	pace, cut1 := a.rate(), a.cut
-	// The next request waits out the pause, exactly one episode, and is refused at once.
-	send(t, a, clock, 0, true, time.Second)
-	assert.Equal(t, episode, a.cut.Sub(cut1), "the cut moved to the second 429, one episode on")
-	assert.True(t, a.firm, "a 429 an episode after the cut is a new episode")
-	assert.InDelta(t, pace*laterCut, a.rate(), 1e-9, "the refused pace is the ceiling")
+// WithRateLimit's limiter is shared by every API version (the caller's own limit), while each
+// version keeps its own pause.
+func TestAFixedLimitIsTheClientsWhateverTheVersion(t *testing.T) {
+	clock := &manualClock{t: time.Now()}
+	l := newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Inf, 1), nil, "")
+	assert.Nil(t, l.get("beta").learn)
+	tr, err := l.wait(context.Background(), "v1", time.Minute)
+	require.NoError(t, err)
+	assert.False(t, tr.answer(clock.now(), true, time.Second, true), "a short Retry-After is the refused request's own")
+	assert.True(t, tr.answer(clock.now(), true, longPause, true), "a long one pauses its version")
+	_, err = l.wait(context.Background(), "beta", time.Minute)
+	assert.NoError(t, err, "another version is not paused")
 }
 
-// A pace refused a while after the pause, with nothing let through since, is the ceiling: with
-// no answer since the pause there is nothing to measure the server's rate by.
-func TestAdaptiveLimitARefusalWithNothingThroughSinceThePause(t *testing.T) {
-	a, clock := newTestLimit()
-	for range 100 {
-		send(t, a, clock, 10*time.Millisecond, false, 0)
-	}
-	send(t, a, clock, 0, true, time.Second)
-	pace := a.rate()
-	send(t, a, clock, 200*time.Millisecond, true, time.Second)
-	require.True(t, a.firm, "a new episode")
-	assert.InDelta(t, pace*laterCut, a.rate(), 1e-9, "the refused pace is the ceiling, not half of it")
+// The pace rises while requests are sent, not while none are: after an idle hour it is what
+// it was, not 19 times that.
+func TestAnIdleSpellRaisesNothing(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.best, learn.bucket, learn.firm = 48, 8, 50, 10, true
+	learn.raised, learn.held = clock.now(), clock.now()
+	send(t, l, clock, "beta", 0, false, 0)
+	clock.advance(time.Hour)
+	send(t, l, clock, "beta", 0, false, 0)
+	assert.InDelta(t, 48, learn.rate, 0.01)
 }

@@ -19,7 +19,8 @@ import (
 // after a network error only when its headers were never written (the server cannot act on part
 // of a request head). Below the policy, net/http's transports cannot send a POST again by
 // themselves: its request has no GetBody. Waiting on the client's own rate limiter is not a
-// retry and spends no budget.
+// retry and spends no budget; nor is the retry after a 429 without Retry-After that paused its
+// API version delayed by the backoff: it waits on that pause and on the lowered pace instead.
 type RetryPolicy struct {
 	// MaxAttempts is the most times one call is sent, the first included; 1 turns retries off.
 	MaxAttempts int
@@ -28,7 +29,9 @@ type RetryPolicy struct {
 	// MaxDelay caps one computed backoff wait; 0 keeps every wait at BaseDelay (no doubling).
 	MaxDelay time.Duration
 	// MaxRetryAfter caps a server's Retry-After: a longer one is not waited for, and the 429 is
-	// returned at once as an *APIError with its RetryAfter set.
+	// returned at once as an *APIError with its RetryAfter set. It caps waits on the shared
+	// pause a 429 began as well: while more of it is left, a call ends at once with a *WaitError
+	// matching ErrRateLimited (see New).
 	MaxRetryAfter time.Duration
 	// Budget is the size of the client-wide retry budget: each retry spends 5 units, each
 	// success returns one unit. With the budget spent, failures are returned without retrying,

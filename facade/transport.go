@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/time/rate"
 )
 
 // idleConnsPerHost is how many idle connections the default transport keeps per host: the
@@ -42,8 +41,7 @@ type transport struct {
 	tokens    *tokenCache
 	policy    RetryPolicy
 	budget    *budget
-	limiter   *rate.Limiter  // WithRateLimit's, when given
-	adapt     *adaptiveLimit // otherwise, the limit learned from 429s
+	limits    *apiLimits // the rate limit per API version: pauses after 429s, and the pace
 	log       *slog.Logger
 	userAgent string
 	uaValue   []string                  // userAgent as a header value
@@ -53,11 +51,6 @@ type transport struct {
 	hooks     Hooks
 	scrub     *scrubber
 }
-
-// errLocalLimit: the client's own rate limit (WithRateLimit's, or the one it learned) would
-// hold the call past its deadline. The request never left, and waiting again would not help,
-// so it is not retried.
-var errLocalLimit = fmt.Errorf("the client's rate limit would hold this call past its deadline: %w", context.DeadlineExceeded)
 
 // Do sends req, retrying as the policy allows. It is the generated client's HttpRequestDoer,
 // for requests made through Generated.
@@ -88,13 +81,20 @@ func (t *transport) do(req *http.Request, call *callState) (*http.Response, erro
 	}
 	for attempt, sends := 1, 0; ; attempt, sends = attempt+1, sends+1 {
 		start := t.now()
-		resp, wrote, tok, err := t.send(ctx, call, req, getBody, attempt, sends > 0)
+		resp, wrote, tok, paused, err := t.send(ctx, call, req, getBody, attempt, sends > 0)
 		report := func(why RetryReason) { t.report(ctx, call, req.Method, attempt, t.now().Sub(start), resp, err, why) }
 		var ns *notSentError
 		if errors.As(err, &ns) {
 			// Nothing went out: the rate limit or the token stopped this attempt before the
 			// request was handed to the HTTP client. It is no HTTP attempt, so no Attempt hook
-			// fires and the operation's Attempts do not count it.
+			// fires and the operation's Attempts do not count it. A wait on the client's own
+			// limit says what it waited for (WaitError); waiting again would not help, so it is
+			// not retried and spends no budget.
+			var we *WaitError
+			if errors.As(ns.err, &we) {
+				we.Operation = op
+				return nil, we
+			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -146,21 +146,27 @@ func (t *transport) do(req *http.Request, call *callState) (*http.Response, erro
 			return resp, nil
 		}
 		delay := t.policy.backoff(attempt)
-		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+		ra, hinted := parseRetryAfter(resp.Header.Get("Retry-After"), t.now())
+		if hinted {
 			if ra > t.policy.MaxRetryAfter {
 				report(RetryNone)
 				return resp, nil // not worth waiting for: the caller gets the 429 with RetryAfter
 			}
 			delay = max(delay, ra)
 		}
+		// A 429 without Retry-After that paused the API version's requests: the retry waits on
+		// that pause and on the pace the 429 lowered, not on a backoff of its own.
+		onPause := paused && !hinted
 		if !t.mayRetry(attempt) {
 			report(RetryNone)
 			return resp, nil
 		}
 		report(RetryStatus)
 		drain(resp)
-		if err := t.sleep(ctx, delay); err != nil {
-			return nil, err
+		if !onPause {
+			if err := t.sleep(ctx, delay); err != nil {
+				return nil, err
+			}
 		}
 	}
 }
@@ -178,15 +184,17 @@ func (t *transport) mayRetry(attempt int) bool {
 }
 
 // send makes one attempt. wrote reports whether a write may have reached the server (see
-// writeTrace); tok is the token the attempt used.
-func (t *transport) send(ctx context.Context, call *callState, req *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, err error) {
-	left, err := t.waitTurn(ctx)
+// writeTrace); tok is the token the attempt used; paused, whether a 429 paused every request
+// of the API version.
+func (t *transport) send(ctx context.Context, call *callState, req *http.Request, getBody func() (io.ReadCloser, error), attempt int, resend bool) (resp *http.Response, wrote bool, tok *oauth2.Token, paused bool, err error) {
+	turn, err := t.waitTurn(ctx, call, req)
 	if err != nil {
-		return nil, false, nil, &notSentError{err}
+		return nil, false, nil, false, &notSentError{err}
 	}
 	tok, err = t.tokens.token(ctx)
 	if err != nil {
-		return nil, false, nil, &notSentError{err}
+		turn.lost()
+		return nil, false, nil, false, &notSentError{err}
 	}
 	// The request was made for this call alone, so it is reused rather than cloned: the
 	// previous attempt's response was closed before a retry, and a retry gets a fresh copy of
@@ -194,7 +202,8 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 	if resend && getBody != nil {
 		body, berr := getBody()
 		if berr != nil {
-			return nil, false, tok, berr
+			turn.lost()
+			return nil, false, tok, false, berr
 		}
 		req.Body = body
 	}
@@ -215,8 +224,10 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 	if sent != nil {
 		wrote = sent.mayHaveReached()
 	}
-	if err == nil && t.adapt != nil {
-		t.learn(left, resp)
+	if err == nil {
+		paused = t.learn(turn, resp)
+	} else {
+		turn.lost()
 	}
 	level := slog.LevelDebug
 	switch {
@@ -228,7 +239,7 @@ func (t *transport) send(ctx context.Context, call *callState, req *http.Request
 	if t.log.Enabled(ctx, level) {
 		t.logAttempt(ctx, call, level, req, attempt, t.now().Sub(start), resp, err)
 	}
-	return resp, wrote, tok, err
+	return resp, wrote, tok, paused, err
 }
 
 // writeTrace tells whether an attempt of a write may have reached the server: once its
@@ -277,38 +288,40 @@ func (t *transport) authorization(tok *oauth2.Token) []string {
 	return a.value
 }
 
-// waitTurn waits until the rate limit lets a request leave, and says when that was.
-func (t *transport) waitTurn(ctx context.Context) (time.Time, error) {
-	var err error
-	sent := t.now()
-	switch {
-	case t.limiter != nil:
-		err = t.limiter.Wait(ctx)
-	case t.adapt != nil:
-		sent, err = t.adapt.wait(ctx)
+// waitTurn waits until the rate limit of the request's API version lets it leave. What it
+// waited, and why, goes to the attempt's report, and to an info log line past a second.
+func (t *transport) waitTurn(ctx context.Context, call *callState, req *http.Request) (*turn, error) {
+	key := t.limits.apiVersion(req.URL.Path)
+	turn, err := t.limits.wait(ctx, key, t.policy.MaxRetryAfter)
+	if err != nil {
+		var we *WaitError
+		if errors.As(err, &we) {
+			call.waited, call.waitedFor = we.Waited, we.Reason
+		}
+		return nil, err
 	}
-	if err != nil && ctx.Err() == nil {
-		err = errLocalLimit // refused at once: the wait would outlast the deadline
+	call.waited, call.waitedFor = turn.waited, turn.reason
+	if turn.waited > time.Second && t.log.Enabled(ctx, slog.LevelInfo) {
+		attrs := []slog.Attr{slog.String("op", call.op), slog.String("api", key),
+			slog.Duration("waited", turn.waited), slog.String("for", string(turn.reason))}
+		if turn.reason == WaitPause {
+			p := turn.pause
+			attrs = append(attrs, slog.Duration("retry_after", p.asked), slog.Time("asked_at", p.at))
+		}
+		t.log.LogAttrs(ctx, slog.LevelInfo, "accessrequests: waited for the client's rate limit", attrs...)
 	}
-	return sent, err
+	return turn, nil
 }
 
-// learn tells the adaptive limit how the server answered a request that left at sent. A 429
-// holds every request of the client for its Retry-After (capped by MaxRetryAfter), or for
-// the first retry's backoff when it has none; a 429 with "Retry-After: 0" teaches nothing.
-func (t *transport) learn(sent time.Time, resp *http.Response) {
+// learn tells the rate limit how the server answered a request, and reports whether a 429
+// paused every request of its API version (see apiLimits).
+func (t *transport) learn(turn *turn, resp *http.Response) bool {
 	if resp.StatusCode != http.StatusTooManyRequests {
-		t.adapt.observe(sent, false, 0)
-		return
+		turn.answer(t.now(), false, 0, false)
+		return false
 	}
-	wait := t.policy.BaseDelay
-	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
-		if ra == 0 {
-			return // "retry now": the server is not asking anyone to slow down
-		}
-		wait = min(ra, t.policy.MaxRetryAfter)
-	}
-	t.adapt.observe(sent, true, wait)
+	ra, hinted := parseRetryAfter(resp.Header.Get("Retry-After"), t.now())
+	return turn.answer(t.now(), true, ra, hinted)
 }
 
 // logAttempt logs one attempt: never a header, a token or a secret.
@@ -338,7 +351,7 @@ func (t *transport) report(ctx context.Context, call *callState, method string, 
 	}
 	if t.hooks.Attempt != nil {
 		t.hooks.Attempt(ctx, Attempt{Operation: call.op, Number: attempt, Method: method, Status: call.status,
-			Duration: d, Err: err, Retry: why})
+			Duration: d, Err: err, Retry: why, Waited: call.waited, WaitedFor: call.waitedFor})
 	}
 }
 
