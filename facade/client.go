@@ -47,6 +47,7 @@ type Client struct {
 	onWarning func(Warning)
 	warnMu    sync.Mutex
 	timeout   time.Duration // WithTimeout: the most one call may take; 0 for no limit
+	bodies    *bodies       // the buffers its calls read bodies into (a listing holds its own)
 }
 
 // Option configures a Client. Options check their input and return an error rather than panic.
@@ -376,7 +377,8 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
-	return &Client{raw: raw, tr: tr, apiURL: apiURL, urls: newEndpoints(api), onWarning: o.onWarning, timeout: o.timeout}, nil
+	return &Client{raw: raw, tr: tr, apiURL: apiURL, urls: newEndpoints(api), onWarning: o.onWarning, timeout: o.timeout,
+		bodies: &bodies{keep: keptBodies}}, nil
 }
 
 func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {
@@ -485,13 +487,20 @@ func (c *Client) Generated() *client.ClientWithResponses { return c.raw }
 // into out (when out is not nil); anything else becomes a typed error. Values in the body that
 // do not match the spec are reported (see Warning) and do not fail the call.
 func (c *Client) call(ctx context.Context, op string, out any, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
-	resp, _, err := c.callWarn(ctx, op, out, nil, build)
+	resp, _, err := c.callWarn(ctx, op, out, readOptions{}, build)
 	return resp, err
+}
+
+// readOptions say how an answer's body is read: as decodeBody does (critical paths, the most
+// items), into read.buf when given (a listing's, held for its whole life) or a pooled buffer.
+type readOptions struct {
+	decodeOptions
+	buf *[]byte
 }
 
 // callWarn is call that also returns the warnings. A warning at one of the critical paths
 // fails the call instead (see decodeBody).
-func (c *Client) callWarn(ctx context.Context, op string, out any, critical []string, build func(context.Context) (*http.Request, error)) (resp *http.Response, warnings []Warning, err error) {
+func (c *Client) callWarn(ctx context.Context, op string, out any, read readOptions, build func(context.Context) (*http.Request, error)) (resp *http.Response, warnings []Warning, err error) {
 	if ctx == nil {
 		return nil, nil, fmt.Errorf("accessrequests: %s: nil context", op)
 	}
@@ -500,8 +509,12 @@ func (c *Client) callWarn(ctx context.Context, op string, out any, critical []st
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
+	if read.buf == nil && out != nil {
+		read.buf = c.bodies.get()
+		defer c.bodies.put(read.buf)
+	}
 	err = c.observe(ctx, op, func(ctx context.Context, call *callState) error {
-		resp, warnings, err = c.exchange(ctx, call, out, critical, build)
+		resp, warnings, err = c.exchange(ctx, call, out, read, build)
 		return err
 	})
 	c.warnAll(ctx, op, warnings)
@@ -509,7 +522,7 @@ func (c *Client) callWarn(ctx context.Context, op string, out any, critical []st
 }
 
 // exchange sends one operation's request and reads its answer.
-func (c *Client) exchange(ctx context.Context, call *callState, out any, critical []string, build func(context.Context) (*http.Request, error)) (*http.Response, []Warning, error) {
+func (c *Client) exchange(ctx context.Context, call *callState, out any, read readOptions, build func(context.Context) (*http.Request, error)) (*http.Response, []Warning, error) {
 	op := call.op
 	req, err := build(ctx)
 	if err != nil {
@@ -532,7 +545,7 @@ func (c *Client) exchange(ctx context.Context, call *callState, out any, critica
 		drain(resp)
 		return resp, nil, nil
 	}
-	warnings, err := decodeJSON(resp, out, critical)
+	warnings, err := decodeJSON(resp, out, read)
 	if err != nil {
 		return resp, nil, &ResponseError{Operation: op, StatusCode: resp.StatusCode, Err: err}
 	}
@@ -557,35 +570,25 @@ func wrapTransportError(op string, err error) error {
 // decodeJSON decodes a whole JSON body into out: bounded in size, of a JSON media type (when
 // one is declared), with nothing after the value, tolerating values of the wrong shape (see
 // decodeBody).
-func decodeJSON(resp *http.Response, out any, critical []string) ([]Warning, error) {
+func decodeJSON(resp *http.Response, out any, read readOptions) ([]Warning, error) {
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return nil, fmt.Errorf("content type %q is not JSON", ct)
 	}
 	if resp.ContentLength > maxResponseBody {
 		return nil, fmt.Errorf("body is larger than %d bytes", maxResponseBody)
 	}
-	held := bodyBuffers.Get().(*[]byte)
+	held := read.buf
+	if held == nil {
+		held = new([]byte)
+	}
 	data, err := readBoundedInto((*held)[:0], resp.Body, maxResponseBody, resp.ContentLength)
 	if err != nil {
-		bodyBuffers.Put(held)
 		return nil, err
 	}
-	warnings, err := decodeBody(data, out, critical...)
-	if cap(data) <= maxPooledBody {
-		*held = data[:0]
-	}
-	bodyBuffers.Put(held)
+	warnings, err := decodeBody(data, out, read.decodeOptions)
+	*held = data[:0]
 	return warnings, err
 }
-
-// bodyBuffers holds the buffers successful bodies are read into, for the next response: a
-// page of statuses is a third of a megabyte, read for every page. Nothing decoded refers to
-// the buffer (both decoders copy every string and raw value out of it;
-// TestABodyBufferIsReusedWithoutAliasing), so it is reused as soon as the body is decoded.
-// A buffer larger than maxPooledBody is left to the collector.
-var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-const maxPooledBody = 1 << 20
 
 // readBounded reads all of r, failing once it passes limit bytes. Its buffer starts at the
 // declared length (when known) and otherwise doubles up to limit+1, so a hostile body costs at

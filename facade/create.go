@@ -34,7 +34,7 @@ func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, 
 		return nil, fmt.Errorf("accessrequests: %s: %w", op, err)
 	}
 	var out CreateResult
-	_, _, err = c.callWarn(ctx, op, &out, createdIdentity, func(ctx context.Context) (*http.Request, error) {
+	_, _, err = c.callWarn(ctx, op, &out, readOptions{decodeOptions: decodeOptions{critical: createdIdentity}}, func(ctx context.Context) (*http.Request, error) {
 		return newRequest(ctx, http.MethodPost, c.urls.create, body)
 	})
 	if err != nil {

@@ -1,11 +1,11 @@
 package facade
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,61 +15,94 @@ import (
 	gojson "github.com/goccy/go-json"
 )
 
+// decodeOptions say how a body is read: the critical paths (see decodeBody), and for a list,
+// the most items it may hold (0: no limit).
+type decodeOptions struct {
+	critical []string
+	maxItems int
+}
+
 // decodeBody decodes a JSON body into out (a pointer to a zero value), tolerating values whose
-// shape the spec does not give them. A body that matches the spec costs one fast decode
-// (fastUnmarshal) and nothing more. When that fails for any reason, encoding/json decides: one
-// json.Unmarshal, and only when that fails too is the body walked value by value against out's
-// type: each value that still does not decode is left zero and reported as a Warning, and
-// everything else is kept. A struct with an AdditionalProperties map of raw JSON (the
-// configuration models) keeps such values there, and unknown keys too, so that writing it back
-// sends them unchanged.
+// shape the spec does not give them. A list's items are counted first (a scan, without
+// decoding): more than maxItems fail the call before anything is decoded, and the list is
+// made for its items at once. A body that matches the spec costs one fast decode
+// (fastUnmarshal) and nothing more. When that fails for any reason, the body is walked value by
+// value against out's type (walker): each value that does not decode is left out and reported
+// as a Warning, and everything else is kept. A struct with an AdditionalProperties map of raw
+// JSON (the configuration models) keeps such values there, and unknown keys too, so that
+// writing it back sends them unchanged. The walk costs time and memory in proportion to the
+// body whatever its shape: it decodes no value twice but along the way to one that does not
+// decode, keeps at most MaxWarnings warnings (counting the rest) and at most MaxWarningRaw bytes
+// of each value, and builds no path but those of the warnings it keeps.
 //
-// Errors: a body that is not JSON, a top-level value of the wrong shape, and an item of a list
-// whose identity cannot be read (a warning at one of the critical paths).
-func decodeBody(data []byte, out any, critical ...string) ([]Warning, error) {
-	if fastUnmarshal(data, out) {
-		return nil, nil
-	}
-	reflect.ValueOf(out).Elem().SetZero() // the fast attempt may have filled part of it
-	err := json.Unmarshal(data, out)
-	if err == nil {
-		return nil, nil
-	}
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) || !json.Valid(data) {
-		return nil, fmt.Errorf("decode body: %w", err)
-	}
+// Errors: a body that is not JSON, a top-level value of the wrong shape, a list of more than
+// maxItems, and an item of a list whose identity cannot be read (a warning at one of the
+// critical paths, kept or not).
+func decodeBody(data []byte, out any, opt decodeOptions) ([]Warning, error) {
 	root := reflect.ValueOf(out).Elem()
-	root.SetZero() // the failed attempt may have filled part of it
-	d := &walker{item: -1}
 	if root.Kind() == reflect.Slice {
-		var list []json.RawMessage
-		if err := json.Unmarshal(data, &list); err != nil {
+		if n, ok := arrayLen(data); ok {
+			if opt.maxItems > 0 && n > opt.maxItems {
+				return nil, fmt.Errorf("page has %d items, more than the limit of %d", n, opt.maxItems)
+			}
+			root.Grow(n) // in place: the list's array, and nothing else
+		}
+	}
+	// A large body is checked for values of the wrong kind first (oddIn, a fifth of a fast
+	// decode): the fast decoder goes on past each one and allocates an error for it, which on
+	// 16 MiB of them costs 60 times the body. Smaller bodies skip the check (one would cost a
+	// realistic page a fifth more) and risk at most that on their own size.
+	odd := false
+	if len(data) > checkedBody {
+		var c shapeScan
+		_, odd = c.scan(data, skipSpace(data, 0), shapeOf(root.Type()))
+		if !odd && c.decoded > maxExpansion*len(data) {
+			// Spec-valid, but made to swell: a list of millions of empty objects, each a struct.
+			return nil, fmt.Errorf("decoded, the body would take about %d MiB, more than %d times its size", c.decoded>>20, maxExpansion)
+		}
+	}
+	if !odd && fastUnmarshal(data, out) {
+		return nil, nil
+	}
+	root.SetZero() // the fast attempt may have filled part of it
+	if !json.Valid(data) {
+		var raw json.RawMessage
+		return nil, fmt.Errorf("decode body: %w", json.Unmarshal(data, &raw))
+	}
+	d := &walker{item: -1, critical: opt.critical}
+	data = data[skipSpace(data, 0):]
+	if root.Kind() == reflect.Slice {
+		if data[0] != '[' {
 			return nil, fmt.Errorf("decode body: %s", problem(data, root.Type()))
 		}
-		items := reflect.MakeSlice(root.Type(), len(list), len(list))
-		for i, raw := range list {
+		n, _ := arrayLen(data)
+		items := reflect.MakeSlice(root.Type(), n, n)
+		e := newElements(data)
+		for i := 0; ; i++ {
+			raw, ok := e.next()
+			if !ok {
+				break
+			}
 			d.item = i
-			d.value(raw, items.Index(i), "")
+			d.whole(raw, items.Index(i))
 		}
 		root.Set(items)
-	} else if !d.value(data, root, "") {
+	} else if !d.whole(data, root) {
 		return nil, fmt.Errorf("decode body: %s", problem(data, root.Type()))
 	}
-	for _, w := range d.warnings {
-		if isCritical(w.Path, critical) {
-			return nil, fmt.Errorf("decode body: %s: %s; the result cannot be used without it", w.at(), w.Problem)
-		}
+	if d.fatal != nil {
+		return nil, fmt.Errorf("decode body: %s: %s; the result cannot be used without it", d.fatal.at(), d.fatal.Problem)
 	}
-	return d.warnings, nil
+	return d.result(), nil
 }
 
 // fastUnmarshal decodes data into out with github.com/goccy/go-json (see BENCHMARKS.md section
 // 6: about three times faster than encoding/json on a page of statuses) and reports whether it
 // did. It is trusted only when it succeeds: on any error, and on a panic (recovered here, so a
-// hostile body never crashes the caller), it reports false and encoding/json decodes the body
-// from the start. FuzzFastDecodeAgrees holds it to encoding/json: whatever it accepts,
-// encoding/json accepts too, into an equal value.
+// hostile body never crashes the caller), it reports false and the body is walked
+// (decodeBody), with encoding/json deciding each value the fast decoder did not.
+// FuzzFastDecodeAgrees holds it to encoding/json: whatever it accepts, encoding/json accepts
+// too, into an equal value.
 func fastUnmarshal(data []byte, out any) (ok bool) {
 	defer func() {
 		if recover() != nil {
@@ -83,103 +116,271 @@ func fastUnmarshal(data []byte, out any) (ok bool) {
 // can make it panic).
 var fastDecode = gojson.Unmarshal
 
-// isCritical reports whether a path is one of the critical ones or inside one of them, or is a
-// whole item (the empty path) of a response that has critical paths. In critical paths "[]"
-// stands for any index ("newRequests[].accessRequestIds").
-func isCritical(path string, critical []string) bool {
-	if len(critical) == 0 {
-		return false
-	}
-	if path == "" {
-		return true // a whole item of the wrong shape: no identity at all
-	}
-	general := anyIndex.ReplaceAllString(path, "[]")
-	for _, c := range critical {
-		if general == c || strings.HasPrefix(general, c+"[]") || strings.HasPrefix(general, c+".") {
+// checkedBody is the size above which a body is checked for values of the wrong kind before the
+// fast decoder sees it, and for what decoding it would take (see decodeBody). A variable so that
+// FuzzDecodeStatus can check every body.
+var checkedBody = 1 << 20
+
+// maxExpansion bounds what a large body may take decoded, as a multiple of its size (the values
+// a clean page of statuses keeps are about twice its size; a map of short strings about four
+// times).
+const maxExpansion = 8
+
+// MaxWarnings is the most Warnings one call keeps; past it, values that do not match the spec
+// are counted, not kept, and the call's last Warning says how many (Warning.Omitted).
+const MaxWarnings = 1000
+
+// MaxWarningRaw is the most bytes of a value a Warning keeps in Raw (Warning.Truncated says
+// when a value was longer).
+const MaxWarningRaw = 1024
+
+// walker decodes a value that failed as a whole, part by part: d.whole tries the fast decoder
+// on a value and walks it when that fails; d.value walks it at once. The path of the value
+// being walked is a stack of segments, turned into text only for a warning that is kept (or
+// checked against the critical paths).
+type walker struct {
+	item     int
+	critical []string
+	path     []segment
+	warnings []Warning
+	omitted  int
+	fatal    *Warning // the first warning at a critical path, kept or not
+	scratch  []byte
+}
+
+// segment is one step of a path: an object's key (its JSON string) or a list's index.
+type segment struct {
+	key   []byte
+	index int
+}
+
+// whole decodes raw into v with the fast decoder when it can (a value as a whole, every part of
+// it of a kind its field takes: oddIn), and walks it when it cannot. It is used for the items of a
+// list and for the values below a walked object, so that a value that matches the spec is
+// decoded once, fast, and the fast decoder is never handed a value full of odd ones (it goes on
+// past each, allocating an error for it).
+func (d *walker) whole(raw []byte, v reflect.Value) bool {
+	t := v.Type()
+	if raw[0] != 'n' && composite(t) && !oddIn(raw, shapeOf(t)) {
+		p := reflect.New(t)
+		if fastUnmarshal(raw, p.Interface()) {
+			v.Set(p.Elem())
 			return true
 		}
+	}
+	return d.value(raw, v)
+}
+
+// fits reports whether a JSON value that begins with c can be a value of type t at all (null is
+// any value, and a type that decodes itself takes anything but a time's non-strings).
+func fits(c byte, t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if c == 'n' {
+		return true
+	}
+	if t == timeType {
+		return c == '"'
+	}
+	if ownDecoder(t) || t == rawMessageType {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return c == '{'
+	case reflect.Slice, reflect.Array:
+		return c == '['
+	case reflect.String:
+		return c == '"'
+	case reflect.Bool:
+		return c == 't' || c == 'f'
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return c == '-' || (c >= '0' && c <= '9')
+	}
+	return true
+}
+
+// composite reports whether values of t are walked part by part (objects and lists without a
+// decoder of their own), rather than decoded as a whole.
+func composite(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if ownDecoder(t) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Slice:
+		return t != rawMessageType
+	case reflect.Map:
+		return t.Key().Kind() == reflect.String
 	}
 	return false
 }
 
-var anyIndex = regexp.MustCompile(`\[[0-9]+\]`)
+var (
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	rawMessageType      = reflect.TypeFor[json.RawMessage]()
+)
 
-// walker decodes a value that failed as a whole, part by part.
-type walker struct {
-	item     int
-	warnings []Warning
+// ownDecoder reports whether t decodes itself (json.Unmarshaler or encoding.TextUnmarshaler,
+// such as time.Time and the generated unions): its values are decoded as a whole.
+func ownDecoder(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return t.Implements(unmarshalerType) || pt.Implements(unmarshalerType) ||
+		t.Implements(textUnmarshalerType) || pt.Implements(textUnmarshalerType)
 }
 
-// value decodes raw into v, part by part when it does not decode whole. It reports false when
-// nothing of raw could be kept (v is left zero and a warning names path).
-func (d *walker) value(raw json.RawMessage, v reflect.Value, path string) bool {
-	whole := reflect.New(v.Type())
-	if json.Unmarshal(raw, whole.Interface()) == nil {
-		v.Set(whole.Elem())
-		return true
-	}
+// value decodes raw into v, part by part when it is an object or a list. It reports false when
+// nothing of raw could be kept (v is left zero and a warning names the path).
+func (d *walker) value(raw []byte, v reflect.Value) bool {
 	t := v.Type()
-	switch {
-	case t.Kind() == reflect.Pointer:
+	if ownDecoder(t) || t.Kind() == reflect.Interface {
+		return d.leaf(raw, v)
+	}
+	if raw[0] == 'n' {
+		return true // null leaves the value as it is, as encoding/json does
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
 		elem := reflect.New(t.Elem())
-		if !d.value(raw, elem.Elem(), path) {
+		if !d.value(raw, elem.Elem()) {
 			return false
 		}
 		v.Set(elem)
 		return true
-	case t.Kind() == reflect.Struct && t != timeType:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(raw, &obj) != nil {
-			return d.deviate(raw, t, path)
+	case reflect.Struct:
+		if raw[0] != '{' {
+			return d.deviate(raw, t)
 		}
-		d.object(obj, v, path)
+		d.object(raw, v)
 		return true
-	case t.Kind() == reflect.Slice:
-		var list []json.RawMessage
-		if json.Unmarshal(raw, &list) != nil {
-			return d.deviate(raw, t, path)
+	case reflect.Slice:
+		if t == rawMessageType {
+			return d.leaf(raw, v)
 		}
-		s := reflect.MakeSlice(t, len(list), len(list))
-		for i, r := range list {
-			d.value(r, s.Index(i), path+"["+strconv.Itoa(i)+"]")
+		if raw[0] != '[' {
+			return d.deviate(raw, t)
 		}
-		v.Set(s)
+		d.list(raw, v)
 		return true
-	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(raw, &obj) != nil {
-			return d.deviate(raw, t, path)
+	case reflect.Map:
+		if raw[0] != '{' || t.Key().Kind() != reflect.String {
+			return d.deviate(raw, t)
 		}
-		m := reflect.MakeMapWithSize(t, len(obj))
-		for _, k := range sortedKeys(obj) {
-			elem := reflect.New(t.Elem()).Elem()
-			if d.value(obj[k], elem, join(path, k)) {
-				m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), elem)
-			}
+		d.mapping(raw, v)
+		return true
+	case reflect.String:
+		if raw[0] != '"' {
+			return d.deviate(raw, t)
 		}
-		v.Set(m)
+		if s, ok := plainString(raw); ok {
+			v.SetString(s)
+			return true
+		}
+	case reflect.Bool:
+		switch string(raw) {
+		case "true":
+			v.SetBool(true)
+			return true
+		case "false":
+			return true
+		}
+		return d.deviate(raw, t)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if n, err := strconv.ParseInt(string(raw), 10, t.Bits()); err == nil {
+			v.SetInt(n)
+			return true
+		}
+		return d.deviate(raw, t)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n, err := strconv.ParseUint(string(raw), 10, t.Bits()); err == nil {
+			v.SetUint(n)
+			return true
+		}
+		return d.deviate(raw, t)
+	case reflect.Float32, reflect.Float64:
+		if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+			return d.deviate(raw, t)
+		}
+	}
+	return d.leaf(raw, v)
+}
+
+// plainString is the text of a JSON string with no escape and nothing but printable ASCII, the
+// common case: encoding/json would give the same.
+func plainString(raw []byte) (string, bool) {
+	if body, ok := plainBytes(raw); ok {
+		return string(body), true
+	}
+	return "", false
+}
+
+// plainBytes is plainString's bytes, inside raw.
+func plainBytes(raw []byte) ([]byte, bool) {
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return nil, false
+		}
+	}
+	return body, true
+}
+
+// leaf decodes raw into v as a whole: the fast decoder, then encoding/json, which decides. A
+// date is read by time.Time itself (as both decoders do), once it is shaped like one.
+func (d *walker) leaf(raw []byte, v reflect.Value) bool {
+	if v.Type() == timeType && raw[0] == '"' {
+		if t, ok := v.Addr().Interface().(*time.Time); ok && dateShaped(raw) && t.UnmarshalJSON(raw) == nil {
+			return true
+		}
+		return d.deviate(raw, v.Type())
+	}
+	p := reflect.New(v.Type())
+	if fastUnmarshal(raw, p.Interface()) || json.Unmarshal(raw, p.Interface()) == nil {
+		v.Set(p.Elem())
 		return true
 	}
-	return d.deviate(raw, t, path)
+	return d.deviate(raw, v.Type())
 }
 
 // object fills the struct v from its keys. Keys match field names exactly (encoding/json's
 // case-insensitive match would let a key the spec does not know land in a field it resembles).
 // Unknown keys, and known ones whose value could not be kept, go to the struct's
-// AdditionalProperties when it has one.
-func (d *walker) object(obj map[string]json.RawMessage, v reflect.Value, path string) {
+// AdditionalProperties when it has one, as sent. An object is kept even when none of its values
+// could be (an approval whose every field is odd is still an approval).
+func (d *walker) object(raw []byte, v reflect.Value) {
 	f := fieldsOf(v.Type())
 	var extra reflect.Value
 	if f.extra >= 0 {
 		extra = reflect.MakeMap(v.Field(f.extra).Type())
 	}
-	for _, k := range sortedKeys(obj) {
-		raw := obj[k]
-		if i, ok := f.byName[k]; ok && d.value(raw, v.Field(i), join(path, k)) {
-			continue
+	m := newMembers(raw)
+	for {
+		key, value, ok := m.next()
+		if !ok {
+			break
+		}
+		name, plain := plainString(key)
+		if !plain {
+			_ = json.Unmarshal(key, &name)
+		}
+		if i, known := f.byName[name]; known {
+			d.path = append(d.path, segment{key: key, index: -1})
+			field := v.Field(i)
+			field.SetZero() // a name sent twice: the last one counts
+			kept := d.whole(value, field)
+			d.path = d.path[:len(d.path)-1]
+			if kept {
+				continue
+			}
 		}
 		if extra.IsValid() {
-			extra.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(raw))
+			extra.SetMapIndex(reflect.ValueOf(name), reflect.ValueOf(json.RawMessage(bytes.Clone(value))))
 		}
 	}
 	if extra.IsValid() && extra.Len() > 0 {
@@ -187,9 +388,168 @@ func (d *walker) object(obj map[string]json.RawMessage, v reflect.Value, path st
 	}
 }
 
-func (d *walker) deviate(raw json.RawMessage, t reflect.Type, path string) bool {
-	d.warnings = append(d.warnings, Warning{Item: d.item, Path: path, Raw: raw, Problem: problem(raw, t)})
+// list fills the slice v from the elements of raw. An element that does not decode is left out
+// (its warning names its index in the list as sent). The slice is made once, for the elements of
+// a kind that fits (a list of numbers where ids belong costs no slice at all).
+func (d *walker) list(raw []byte, v reflect.Value) {
+	t := v.Type()
+	n := 0
+	for e := newElements(raw); ; {
+		r, ok := e.next()
+		if !ok {
+			break
+		}
+		if fits(r[0], t.Elem()) {
+			n++
+		}
+	}
+	s := reflect.MakeSlice(t, 0, n)
+	elem := reflect.New(t.Elem()).Elem()
+	e := newElements(raw)
+	for i := 0; ; i++ {
+		r, ok := e.next()
+		if !ok {
+			break
+		}
+		elem.SetZero()
+		d.path = append(d.path, segment{index: i})
+		kept := d.whole(r, elem)
+		d.path = d.path[:len(d.path)-1]
+		if kept {
+			s = reflect.Append(s, elem)
+		}
+	}
+	v.Set(s)
+}
+
+// mapping fills the map v from the members of raw; a value that does not decode is left out.
+func (d *walker) mapping(raw []byte, v reflect.Value) {
+	t := v.Type()
+	out := reflect.MakeMap(t)
+	key := reflect.New(t.Key()).Elem()
+	elem := reflect.New(t.Elem()).Elem()
+	m := newMembers(raw)
+	for {
+		k, value, ok := m.next()
+		if !ok {
+			break
+		}
+		elem.SetZero()
+		d.path = append(d.path, segment{key: k, index: -1})
+		kept := d.whole(value, elem)
+		d.path = d.path[:len(d.path)-1]
+		if kept {
+			name, plain := plainString(k)
+			if !plain {
+				_ = json.Unmarshal(k, &name)
+			}
+			key.SetString(name)
+			out.SetMapIndex(key, elem)
+		}
+	}
+	v.Set(out)
+}
+
+// deviate records that raw, at the current path, is not a value of type t: a Warning while
+// fewer than MaxWarnings are kept, a count past it; and the first one at a critical path.
+func (d *walker) deviate(raw []byte, t reflect.Type) bool {
+	critical := len(d.critical) > 0 && d.fatal == nil && d.isCritical()
+	if !critical && len(d.warnings) >= MaxWarnings {
+		d.omitted++
+		return false
+	}
+	w := Warning{Item: d.item, Path: d.pathText(false), Problem: problem(raw, t)}
+	w.Raw = json.RawMessage(bytes.Clone(raw[:min(len(raw), MaxWarningRaw)]))
+	w.Truncated = len(raw) > MaxWarningRaw
+	if critical {
+		d.fatal = &w
+	}
+	if len(d.warnings) < MaxWarnings {
+		d.warnings = append(d.warnings, w)
+	} else {
+		d.omitted++
+	}
 	return false
+}
+
+// maxPathKey is the most bytes of one name a warning's path shows; a longer name is cut, with
+// "…" in place of the rest.
+const maxPathKey = 64
+
+// pathText is the current path as text: "requester.type", "approvalIds[3]", or with "[]" for
+// every index when general.
+func (d *walker) pathText(general bool) string {
+	return string(d.appendPath(d.scratch[:0], general))
+}
+
+func (d *walker) appendPath(b []byte, general bool) []byte {
+	for i, s := range d.path {
+		if s.index >= 0 {
+			b = append(b, '[')
+			if !general {
+				b = strconv.AppendInt(b, int64(s.index), 10)
+			}
+			b = append(b, ']')
+			continue
+		}
+		if i > 0 {
+			b = append(b, '.')
+		}
+		if name, plain := plainBytes(s.key); plain && len(name) <= maxPathKey {
+			b = append(b, name...)
+			continue
+		}
+		b = append(b, keyText(s.key)...)
+	}
+	d.scratch = b
+	return b
+}
+
+// keyText is the text of a name (its JSON string) for a path, cut to maxPathKey bytes: only
+// the start of a long name is unescaped.
+func keyText(key []byte) string {
+	head := key
+	if len(head) > 4*maxPathKey {
+		head = append(bytes.Clone(key[:4*maxPathKey]), '"')
+		for len(head) > 2 && head[len(head)-2] == '\\' { // a cut escape: drop its backslash
+			head = append(head[:len(head)-2], '"')
+		}
+	}
+	var name string
+	if json.Unmarshal(head, &name) != nil {
+		name = "?"
+	}
+	if len(name) > maxPathKey || len(head) < len(key) {
+		name = strings.ToValidUTF8(name[:min(len(name), maxPathKey)], "") + "…"
+	}
+	return name
+}
+
+// isCritical reports whether the current path is one of the critical ones or inside one of
+// them, or is a whole item (the empty path) of a response that has critical paths. In critical
+// paths "[]" stands for any index ("newRequests[].accessRequestIds").
+func (d *walker) isCritical() bool {
+	if len(d.path) == 0 {
+		return true // a whole item of the wrong shape: no identity at all
+	}
+	general := d.appendPath(d.scratch[:0], true)
+	for _, c := range d.critical {
+		if bytes.HasPrefix(general, []byte(c)) {
+			if rest := general[len(c):]; len(rest) == 0 || bytes.HasPrefix(rest, []byte("[]")) || rest[0] == '.' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// result is the warnings kept, and a last one counting those that were not.
+func (d *walker) result() []Warning {
+	if d.omitted > 0 {
+		d.warnings = append(d.warnings, Warning{Item: -1, Omitted: d.omitted,
+			Problem: strconv.Itoa(d.omitted) + " more values did not match the spec; they were counted, not kept"})
+	}
+	return d.warnings
 }
 
 // problem says what a value is and what the type wanted, in JSON's terms.
@@ -198,7 +558,8 @@ func problem(raw []byte, t reflect.Type) string {
 }
 
 func jsonKind(raw []byte) string {
-	s := strings.TrimSpace(string(raw))
+	raw = bytes.TrimSpace(raw)
+	s := string(raw[:min(len(raw), 40)])
 	if s == "" {
 		return "nothing"
 	}

@@ -89,7 +89,7 @@ func TestNothingDecodedFromAPooledBufferChangesWhenItIsReused(t *testing.T) {
 			}
 			first := body(1)
 			got, want := reflect.New(typ), reflect.New(typ)
-			warnings, err := decodeJSON(response(200, "application/json", first), got.Interface(), nil)
+			warnings, err := decodeJSON(response(200, "application/json", first), got.Interface(), readOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,11 +100,11 @@ func TestNothingDecodedFromAPooledBufferChangesWhenItIsReused(t *testing.T) {
 			for i, w := range warnings {
 				raws[i] = string(w.Raw)
 			}
-			if _, err := decodeBody([]byte(first), want.Interface()); err != nil {
+			if _, err := decodeBody([]byte(first), want.Interface(), decodeOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			for seed := 2; seed < 6; seed++ {
-				if _, err := decodeJSON(response(200, "application/json", body(seed)), reflect.New(typ).Interface(), nil); err != nil {
+				if _, err := decodeJSON(response(200, "application/json", body(seed)), reflect.New(typ).Interface(), readOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -88,6 +88,65 @@ func (q ListStatusParams) pageSize() int {
 type listing struct {
 	q                ListStatusParams
 	filters, sorters string
+	bodies           *bodies // the listing's body buffers; nil for a single page (the client's)
+}
+
+// bodies are buffers that bodies are read into, kept for the next response: a page of
+// statuses is a third of a megabyte. A listing holds its own for its whole life (one for each
+// page in flight), so reading a page allocates nothing after the first; a Client keeps
+// keptBodies of up to maxKeptBody for its other calls, and a listing that ends hands its
+// buffers to them. (A sync.Pool missed often: a goroutine that moved to another processor
+// between two calls found its buffer gone, and a body of unknown length was then read into a
+// buffer that doubled from 4 KiB.) Nothing decoded refers to a buffer (both decoders copy every
+// string and raw value out of it; TestABodyBufferIsReusedWithoutAliasing), so it is reused as
+// soon as the body is decoded.
+type bodies struct {
+	keep int     // the most buffers kept, each up to maxKeptBody; 0: every buffer, whatever its size
+	from *bodies // where a listing's buffers come from when it has none free (the client's)
+	mu   sync.Mutex
+	free []*[]byte
+}
+
+const (
+	keptBodies  = 2
+	maxKeptBody = 1 << 20
+)
+
+func (b *bodies) get() *[]byte {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := len(b.free); n > 0 {
+		buf := b.free[n-1]
+		b.free = b.free[:n-1]
+		return buf
+	}
+	if b.from != nil {
+		return b.from.get()
+	}
+	return new([]byte)
+}
+
+func (b *bodies) put(buf *[]byte) {
+	if b == nil || buf == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.keep > 0 && (len(b.free) >= b.keep || cap(*buf) > maxKeptBody) {
+		return // left to the collector
+	}
+	b.free = append(b.free, buf)
+}
+
+// handTo gives a listing's buffers to the client's, when the listing ends.
+func (b *bodies) handTo(to *bodies) {
+	for _, buf := range b.free {
+		to.put(buf)
+	}
+	b.free = nil
 }
 
 // prepare checks the query, and the first offset it will ask for, before anything is sent, and
@@ -161,8 +220,11 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 		return nil, (&problems{{Field: "offset", Rule: fmt.Sprintf("must be between 0 and %d, got %d", math.MaxInt32, offset)}}).err(op)
 	}
 	q := l.q
-	var items []Status
-	resp, warnings, err := c.callWarn(ctx, op, &items, statusIdentity, func(ctx context.Context) (*http.Request, error) {
+	var items []Status // made for the page's items at once (see decodeBody)
+	buf := l.bodies.get()
+	defer l.bodies.put(buf)
+	read := readOptions{decodeOptions: decodeOptions{critical: statusIdentity, maxItems: q.pageSize()}, buf: buf}
+	resp, warnings, err := c.callWarn(ctx, op, &items, read, func(ctx context.Context) (*http.Request, error) {
 		return newRequest(ctx, http.MethodGet, l.pageURL(c.urls.status, offset), nil)
 	})
 	if err != nil {
@@ -198,6 +260,8 @@ func (c *Client) ListStatusPages(ctx context.Context, q ListStatusParams) iter.S
 			yield(nil, err)
 			return
 		}
+		l.bodies = &bodies{from: c.bodies}
+		defer l.bodies.handTo(c.bodies)
 		emit := func(p *StatusPage) bool { return yield(p, nil) }
 		fail := func(err error) { yield(nil, err) }
 		if q.Prefetch > 1 {

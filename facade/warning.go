@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,19 +12,36 @@ import (
 // Warning is a value in a response whose JSON shape or type is not the one the spec gives it
 // (a string where an object belongs, a date that is not a date, ...). The call still
 // succeeded: the rest of the item or response was decoded and kept, the field itself was left
-// empty, and Raw holds the value exactly as the server sent it. Warnings come with each
-// StatusPage, go to the handler set by WithWarningHandler, and are logged at warn level.
+// empty (an element of a list or a map left out), and Raw holds the value as the server sent it,
+// its first MaxWarningRaw bytes when it is longer. Warnings come with each StatusPage, go to the
+// handler set by WithWarningHandler, and are logged at warn level.
+//
+// One call keeps at most MaxWarnings of them: past that, values are counted, and the call's last
+// Warning is a summary whose Omitted says how many more there were (its Path and Raw are empty).
 type Warning struct {
 	Operation string          // the name in the spec of the call whose response carried the value
 	Item      int             // index of the item in its page; -1 when the response is not a list
 	Path      string          // JSON path within the item (or response), e.g. "requester.type"
-	Raw       json.RawMessage // the value as the server sent it
+	Raw       json.RawMessage // the value as the server sent it (cut to MaxWarningRaw bytes)
+	Truncated bool            // Raw holds only the first MaxWarningRaw bytes of the value
 	Problem   string          // what was expected, e.g. "got string, want object"
+	Omitted   int             // for a summary: how many more values of the call did not match, not kept
 }
 
 // String describes the warning on one line, without the raw value.
 func (w Warning) String() string {
+	if w.Omitted > 0 {
+		return fmt.Sprintf("%s: %s", w.Operation, w.Problem)
+	}
 	return fmt.Sprintf("%s: %s: %s", w.Operation, w.at(), w.Problem)
+}
+
+// values is how many values the warning stands for: one, or a summary's count.
+func (w Warning) values() int {
+	if w.Omitted > 0 {
+		return w.Omitted
+	}
+	return 1
 }
 
 // at is where the value was: "item [3].requester.type", "requester.type", or "item [3]".
@@ -52,21 +68,22 @@ func WithWarningHandler(h func(Warning)) Option {
 }
 
 // warnAll hands each warning of one call to the caller's handler and logs one warn-level line
-// for the call, naming how many values were set aside and where (indexes left out), so a page
-// of 250 odd items is one line, not 250.
+// for the call, naming how many values were set aside and where (indexes left out; at most
+// maxLoggedPaths paths), so a page of 250 odd items is one line, not 250.
 func (c *Client) warnAll(ctx context.Context, op string, warnings []Warning) {
 	if len(warnings) == 0 {
 		return
 	}
-	var paths []string
+	values := 0
+	var paths pathSet
 	for _, w := range warnings {
-		p := anyIndex.ReplaceAllString(w.Path, "[]")
-		if !slices.Contains(paths, p) {
-			paths = append(paths, p)
+		values += w.values()
+		if w.Omitted == 0 {
+			paths.add(w.Path)
 		}
 	}
 	c.tr.log.WarnContext(ctx, "response values do not match the spec; they were set aside and the rest kept",
-		"operation", op, "values", len(warnings), "paths", strings.Join(paths, ","), "first", warnings[0].String())
+		"operation", op, "values", values, "paths", paths.String(), "first", warnings[0].String())
 	if c.onWarning != nil {
 		c.warnMu.Lock()
 		defer c.warnMu.Unlock()
@@ -74,4 +91,57 @@ func (c *Client) warnAll(ctx context.Context, op string, warnings []Warning) {
 			c.onWarning(w)
 		}
 	}
+}
+
+// maxLoggedPaths is the most paths a warn-level line names.
+const maxLoggedPaths = 20
+
+// pathSet collects the distinct paths of warnings, indexes left out ("approvalIds[]"), in the
+// order first seen: in time linear in the paths added, however many are distinct.
+type pathSet struct {
+	seen  map[string]bool
+	order []string
+}
+
+func (s *pathSet) add(path string) {
+	p := generalPath(path)
+	if s.seen[p] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[p] = true
+	s.order = append(s.order, p)
+}
+
+// String lists the paths, the first maxLoggedPaths of them, and how many more there were.
+func (s *pathSet) String() string {
+	if len(s.order) <= maxLoggedPaths {
+		return strings.Join(s.order, ",")
+	}
+	return strings.Join(s.order[:maxLoggedPaths], ",") + fmt.Sprintf(",… %d more", len(s.order)-maxLoggedPaths)
+}
+
+// generalPath is a warning's path with every index left out: "approvalDetails[3].comment"
+// becomes "approvalDetails[].comment", so the warnings of many items group by field.
+func generalPath(path string) string {
+	if !strings.Contains(path, "[") {
+		return path
+	}
+	b := make([]byte, 0, len(path))
+	for i := 0; i < len(path); i++ {
+		b = append(b, path[i])
+		if path[i] != '[' {
+			continue
+		}
+		j := i + 1
+		for j < len(path) && path[j] >= '0' && path[j] <= '9' {
+			j++
+		}
+		if j > i+1 && j < len(path) && path[j] == ']' {
+			i = j - 1 // the digits are left out; the ']' comes next
+		}
+	}
+	return string(b)
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,7 +158,8 @@ func (o *totalObserver) last() (int, bool) {
 type setAside struct {
 	mu    sync.Mutex
 	n     int
-	paths []string // in the order first seen, indexes left out
+	paths []string        // in the order first seen, indexes left out
+	seen  map[string]bool // the paths, to add each in constant time however many there are
 }
 
 var anyIndex = regexp.MustCompile(`\[[0-9]+\]`)
@@ -170,8 +170,16 @@ func (s *setAside) add(w facade.Warning) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if w.Omitted > 0 { // the library's count of the call's values it did not keep
+		s.n += w.Omitted
+		return
+	}
 	s.n++
-	if p := anyIndex.ReplaceAllString(w.Path, "[]"); !slices.Contains(s.paths, p) {
+	if p := anyIndex.ReplaceAllString(w.Path, "[]"); !s.seen[p] {
+		if s.seen == nil {
+			s.seen = map[string]bool{}
+		}
+		s.seen[p] = true
 		s.paths = append(s.paths, p)
 	}
 }
