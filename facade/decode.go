@@ -54,11 +54,11 @@ func decodeBody(data []byte, out any, opt decodeOptions) ([]Warning, error) {
 	// realistic page a fifth more) and risk at most that on their own size.
 	odd := false
 	if len(data) > checkedBody {
-		var c shapeScan
-		_, odd = c.scan(data, skipSpace(data, 0), shapeOf(root.Type()))
-		if !odd && c.decoded > maxExpansion*len(data) {
+		var decoded int
+		_, decoded, odd = scanShape(data, skipSpace(data, 0), shapeOf(root.Type()))
+		if !odd && decoded > maxExpansion*len(data) {
 			// Spec-valid, but made to swell: a list of millions of empty objects, each a struct.
-			return nil, fmt.Errorf("decoded, the body would take about %d MiB, more than %d times its size", c.decoded>>20, maxExpansion)
+			return nil, fmt.Errorf("decoded, the body would take about %d MiB, more than %d times its size", decoded>>20, maxExpansion)
 		}
 	}
 	if !odd && fastUnmarshal(data, out) {
@@ -205,11 +205,13 @@ func fits(c byte, t reflect.Type) bool {
 
 // composite reports whether values of t are walked part by part (objects and lists without a
 // decoder of their own), rather than decoded as a whole.
-func composite(t reflect.Type) bool {
+func composite(t reflect.Type) bool { return shapeOf(t).walked }
+
+func isComposite(t reflect.Type) bool {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if ownDecoder(t) {
+	if implementsDecoder(t) {
 		return false
 	}
 	switch t.Kind() {
@@ -228,8 +230,11 @@ var (
 )
 
 // ownDecoder reports whether t decodes itself (json.Unmarshaler or encoding.TextUnmarshaler,
-// such as time.Time and the generated unions): its values are decoded as a whole.
-func ownDecoder(t reflect.Type) bool {
+// such as time.Time and the generated unions): its values are decoded as a whole. It is known
+// once per type (asking reflect was a third of the walk's time).
+func ownDecoder(t reflect.Type) bool { return shapeOf(t).own }
+
+func implementsDecoder(t reflect.Type) bool {
 	pt := reflect.PointerTo(t)
 	return t.Implements(unmarshalerType) || pt.Implements(unmarshalerType) ||
 		t.Implements(textUnmarshalerType) || pt.Implements(textUnmarshalerType)
@@ -239,6 +244,9 @@ func ownDecoder(t reflect.Type) bool {
 // nothing of raw could be kept (v is left zero and a warning names the path).
 func (d *walker) value(raw []byte, v reflect.Value) bool {
 	t := v.Type()
+	if !fits(raw[0], t) {
+		return d.deviate(raw, t) // set aside at once, without a decoder's attempt
+	}
 	if ownDecoder(t) || t.Kind() == reflect.Interface {
 		return d.leaf(raw, v)
 	}
@@ -365,11 +373,11 @@ func (d *walker) object(raw []byte, v reflect.Value) {
 		if !ok {
 			break
 		}
-		name, plain := plainString(key)
+		body, plain := plainBytes(key) // most names are looked up and dropped: no string is made
 		if !plain {
-			_ = json.Unmarshal(key, &name)
+			body = []byte(keyName(key))
 		}
-		if i, known := f.byName[name]; known {
+		if i, known := f.byName[string(body)]; known {
 			d.path = append(d.path, segment{key: key, index: -1})
 			field := v.Field(i)
 			field.SetZero() // a name sent twice: the last one counts
@@ -380,12 +388,19 @@ func (d *walker) object(raw []byte, v reflect.Value) {
 			}
 		}
 		if extra.IsValid() {
-			extra.SetMapIndex(reflect.ValueOf(name), reflect.ValueOf(json.RawMessage(bytes.Clone(value))))
+			extra.SetMapIndex(reflect.ValueOf(string(body)), reflect.ValueOf(json.RawMessage(bytes.Clone(value))))
 		}
 	}
 	if extra.IsValid() && extra.Len() > 0 {
 		v.Field(f.extra).Set(extra)
 	}
+}
+
+// keyName is the text of a name (a JSON string) with escapes.
+func keyName(key []byte) string {
+	var name string
+	_ = json.Unmarshal(key, &name)
+	return name
 }
 
 // list fills the slice v from the elements of raw. An element that does not decode is left out
@@ -403,23 +418,25 @@ func (d *walker) list(raw []byte, v reflect.Value) {
 			n++
 		}
 	}
-	s := reflect.MakeSlice(t, 0, n)
-	elem := reflect.New(t.Elem()).Elem()
+	s := reflect.MakeSlice(t, n, n)
+	k := 0 // elements kept: each is decoded into its place, which an element left out leaves free
 	e := newElements(raw)
 	for i := 0; ; i++ {
 		r, ok := e.next()
 		if !ok {
 			break
 		}
-		elem.SetZero()
 		d.path = append(d.path, segment{index: i})
-		kept := d.whole(r, elem)
-		d.path = d.path[:len(d.path)-1]
-		if kept {
-			s = reflect.Append(s, elem)
+		if !fits(r[0], t.Elem()) {
+			d.deviate(r, t.Elem()) // not counted: it has no place
+		} else if elem := s.Index(k); d.whole(r, elem) {
+			k++
+		} else {
+			elem.SetZero()
 		}
+		d.path = d.path[:len(d.path)-1]
 	}
-	v.Set(s)
+	v.Set(s.Slice(0, k))
 }
 
 // mapping fills the map v from the members of raw; a value that does not decode is left out.
@@ -441,7 +458,7 @@ func (d *walker) mapping(raw []byte, v reflect.Value) {
 		if kept {
 			name, plain := plainString(k)
 			if !plain {
-				_ = json.Unmarshal(k, &name)
+				name = keyName(k)
 			}
 			key.SetString(name)
 			out.SetMapIndex(key, elem)

@@ -151,6 +151,8 @@ type shape struct {
 	elem    *shape            // a list's elements, a map's values
 	isMap   bool
 	date    bool // a time.Time: a string it reads as a date (one it does not read is odd too)
+	own     bool // the type decodes itself (ownDecoder)
+	walked  bool // its values are walked part by part when they do not decode whole (composite)
 }
 
 // Kinds of JSON value.
@@ -186,7 +188,7 @@ func shapeOf(t reflect.Type) *shape {
 	if s, ok := shapes.Load(t); ok {
 		return s.(*shape)
 	}
-	s := &shape{size: int(t.Size())}
+	s := &shape{size: int(t.Size()), own: implementsDecoder(t), walked: isComposite(t)}
 	shapes.Store(t, s) // before the fields, for a type that holds itself
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -194,7 +196,7 @@ func shapeOf(t reflect.Type) *shape {
 	switch {
 	case t == timeType:
 		s.accepts, s.date = kindString, true
-	case ownDecoder(t) || t == rawMessageType || t.Kind() == reflect.Interface:
+	case implementsDecoder(t) || t == rawMessageType || t.Kind() == reflect.Interface:
 		s.accepts = kindAny
 	case t.Kind() == reflect.Struct:
 		s.accepts, s.fields = kindObject, map[string]*shape{}
@@ -220,49 +222,45 @@ func shapeOf(t reflect.Type) *shape {
 // oddIn reports whether the value that begins d (valid JSON) holds a value, at any depth, of a
 // kind its place in s does not take.
 func oddIn(d []byte, s *shape) bool {
-	var c shapeScan
-	_, odd := c.scan(d, 0, s)
+	_, _, odd := scanShape(d, 0, s)
 	return odd
-}
-
-// shapeScan checks values against their shapes, and adds up what decoding them would allocate
-// (decoded): the elements of lists, the entries of maps and the text of strings.
-type shapeScan struct {
-	decoded int
 }
 
 // mapEntry is about what a map keeps for an entry beyond its key's text and its value.
 const mapEntry = 24
 
-// scan checks the value at d[i] against s and returns where it ends; at the first value of the
-// wrong kind it returns at once, odd (the end is then not known).
-func (c *shapeScan) scan(d []byte, i int, s *shape) (end int, odd bool) {
+// scanShape checks the value at d[i] against s and returns where it ends and what decoding it
+// would allocate (decoded: the elements of lists, the entries of maps and the text of strings);
+// at the first value of the wrong kind it returns at once, odd (the rest is then not known). It
+// takes no pointer, so that a check allocates nothing.
+func scanShape(d []byte, i int, s *shape) (end, decoded int, odd bool) {
 	if i >= len(d) {
-		return len(d), true // nothing where a value belongs: not JSON, and the decoders say why
+		return len(d), 0, true // nothing where a value belongs: not JSON, and the decoders say why
 	}
 	b := d[i]
 	if s == nil || (s.accepts == kindAny && s.fields == nil && s.elem == nil && !s.date) {
 		end = valueEnd(d, i)
 		if s != nil {
-			c.decoded += end - i // a value decoded as a whole (a date, a union, raw JSON)
+			decoded = end - i // a value decoded as a whole (a union, raw JSON)
 		}
-		return end, false
+		return end, decoded, false
 	}
 	if kindOf(b)&s.accepts == 0 {
-		return 0, true
+		return 0, 0, true
 	}
+	var n int
 	switch b {
 	case '{':
 		j := skipSpace(d, i+1)
 		for j < len(d) && d[j] == '"' {
 			kend := stringEnd(d, j)
 			if kend-j < 2 || d[kend-1] != '"' {
-				return len(d), true // a name cut short: not JSON
+				return len(d), 0, true // a name cut short: not JSON
 			}
 			var child *shape
 			if s.isMap {
 				child = s.elem
-				c.decoded += kend - j + mapEntry + child.size
+				decoded += kend - j + mapEntry + child.size
 			} else if s.fields != nil {
 				child = s.fields[string(d[j+1:kend-1])] // a name with an escape is not found: not checked
 			}
@@ -271,35 +269,37 @@ func (c *shapeScan) scan(d []byte, i int, s *shape) (end int, odd bool) {
 			if j >= len(d) {
 				break
 			}
-			if j, odd = c.scan(d, j, child); odd {
-				return 0, true
+			if j, n, odd = scanShape(d, j, child); odd {
+				return 0, 0, true
 			}
+			decoded += n
 			if j = skipSpace(d, j); j < len(d) && d[j] == ',' {
 				j = skipSpace(d, j+1)
 			}
 		}
-		return min(j+1, len(d)), false
+		return min(j+1, len(d)), decoded, false
 	case '[':
 		j := skipSpace(d, i+1)
 		for j < len(d) && d[j] != ']' {
-			c.decoded += s.elem.size
-			if j, odd = c.scan(d, j, s.elem); odd {
-				return 0, true
+			decoded += s.elem.size
+			if j, n, odd = scanShape(d, j, s.elem); odd {
+				return 0, 0, true
 			}
+			decoded += n
 			if j = skipSpace(d, j); j < len(d) && d[j] == ',' {
 				j = skipSpace(d, j+1)
 			}
 		}
-		return min(j+1, len(d)), false
+		return min(j+1, len(d)), decoded, false
 	}
 	end = valueEnd(d, i)
 	if b == '"' {
-		c.decoded += end - i
+		decoded = end - i
 		if s.date && !isDate(d[i:end]) {
-			return 0, true // the right kind, but not a date: the fast decoder would fail on it
+			return 0, 0, true // the right kind, but not a date: the fast decoder would fail on it
 		}
 	}
-	return end, false
+	return end, decoded, false
 }
 
 // isDate reports whether the JSON string raw is a date time.Time reads (RFC 3339). A string
