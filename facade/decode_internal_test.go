@@ -238,8 +238,14 @@ func TestResponseBuffersAreReusedAcrossCalls(t *testing.T) {
 				call()
 			}
 			runtime.ReadMemStats(&after)
-			// Without reuse every call allocates at least 256 KB (12.5 MB in all).
-			if got := after.TotalAlloc - before.TotalAlloc; got > uint64(calls*len(body)/10) {
+			// Without reuse every call allocates at least 256 KB (12.5 MB in all). Under the race
+			// detector the fast decoder's own sync.Pool drops a quarter of its input buffers on
+			// purpose (a quarter of 256 KB a call, on average), which is not ours to keep.
+			allowed := calls * len(body) / 10
+			if underRace {
+				allowed = calls * len(body) / 2
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > uint64(allowed) {
 				t.Errorf("%s, length declared %v: %d calls allocated %d bytes: the body buffer is not reused", name, declared, calls, got)
 			}
 		}

@@ -14,26 +14,28 @@ import (
 //     episodes it let through exactly R times the time between them, unless it filled up in
 //     between (a pause longer than B/R): then the run since the pause and an earlier run that also
 //     began with a full bucket differ by R times the difference of their lengths (bucketRate).
-//     The estimate is taken from whichever of the two fits the burst it implies; the pace is set a
-//     little below it, and the client's own bucket holds the estimated burst, so that after a pause
-//     the tokens the server saved are used rather than lost.
+//     The estimate is taken from whichever of the two fits the burst it implies; the pace is set
+//     below it by twice its spread (2% to 10%), and the client's own bucket holds 0.8 of the
+//     estimated burst, so that after a pause the tokens the server saved are used, not lost.
 //   - The first episode of a busy spell measures only the client's own speed (until its first
-//     refusal a server lets through all it gets): the pace starts at half of it, and closes half
-//     the gap to it every second, so that a second refusal, from a run at another speed, gives the
+//     refusal a server lets through all it gets): the pace starts at half of it (or at 70% of the
+//     pace it had, at least), and closes half the gap every second to the last firm estimate, or
+//     with none to that speed, so that a second refusal, from a run at another speed, gives the
 //     firm estimate.
 //   - An estimate is never taken from a window without answers: a run that let fewer than
 //     minAnswers through measures nothing (a 429 after an idle spell, or before anything got
 //     through, only pauses). An idle spell begins a new busy spell; it does not lower the pace.
-//   - A 429 that the pace does not explain (a request refused while paced at or below a firm
-//     estimate, twice within shareMemory) means the server refuses a share of requests whatever
-//     the pace: the pace goes back to what it was before the cuts, and short Retry-Afters no longer
-//     pause the other requests, until shareQuiet passes without a 429.
+//   - A 429 that the pace does not explain (the first request after a pause of a second or more
+//     refused, or one paced at or below a firm estimate), twice within shareMemory, means the
+//     server refuses a share of requests whatever the pace: the pace goes back to what it was
+//     before the cuts, and short Retry-Afters no longer pause the other requests, until shareQuiet
+//     passes without a 429. (Another client using the same client id and emptying the bucket reads
+//     the same way: the pace then stays, and each refused request waits its own Retry-After.)
 //
 // A firm pace holds for firmHold, then rises by firmRise a second, to find a limit that was
 // raised (only while requests are sent: an idle spell raises nothing); a pace cut roughly (the
 // first episode of a busy spell) closes half the gap to the last firm estimate every second, so
-// after an idle spell it is back to what was measured within seconds.
-// The vendor's documented limit, when it is the prior, is also the ceiling: at the vendor's host
+// after an idle spell it is back to what was measured within seconds. The vendor's documented limit, when it is the prior, is also the ceiling: at the vendor's host
 // the pace never goes above it (a refusal there can cost a back-off of minutes).
 type learner struct {
 	rate, burst float64   // the pace: a bucket of burst tokens, rate a second; rate 0: unpaced
