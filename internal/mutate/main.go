@@ -1,0 +1,407 @@
+// Command mutate is the semantic half of `make mutate`: where gremlins flips operators, this
+// removes statements and calls, drops defers and lock pairs, makes conditions always true or
+// always false, empties branches and cases, swaps same-typed arguments, returns nil for an
+// error and raises limits, then runs the package's tests against each change. Its mutators
+// follow go-mutesting's statement, branch and expression families (whose forks the module
+// proxy here does not serve); it needs nothing beyond the standard library and go itself.
+//
+// Usage (from the module root):
+//
+//	go run ./internal/mutate [flags] ./facade [-- go test flags, e.g. -short]
+//
+// Each mutant is type-checked first (one that does not compile is SKIPPED, counted apart),
+// then tested through `go test -overlay`, so the tree is never written and -workers mutants
+// run at once. One unmutated run with a coverage profile comes first: a mutant in code no
+// test ran is NOT COVERED and not run, and the test binary's time there, times
+// -timeout-coefficient, bounds every mutant's run (TIMED OUT). Mutants the package's
+// testdata/mutants-equivalent.md explains (see equivalents) are EQUIVALENT: listed, not run,
+// out of the score. The report has one line per mutant, in source order:
+//
+//	KILLED      #1a2b3c4d client.go:311:3 remove-call readBoundedInto: buf.Reset() → (removed)  [by TestX]
+//
+// then the figures by mutator. The same sources give the same mutants in the same order with
+// the same ids, so a run can be cut by file (-files, -exclude-files) and an interrupted one
+// picked up again (-resume: the mutants its report already decided are not run again).
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+type options struct {
+	tags         string
+	workers      int
+	coefficient  float64
+	minTimeout   time.Duration
+	grace        time.Duration
+	files        string
+	excludeFiles string
+	mutators     string
+	equivalents  string
+	out          string
+	resume       bool
+	rerun        string
+	list         bool
+	raceLocks    bool
+	checkEquiv   bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.tags, "tags", "", "build tags, for go list and go test")
+	flag.IntVar(&o.workers, "workers", 2, "mutants tested at once")
+	flag.Float64Var(&o.coefficient, "timeout-coefficient", 5, "a mutant's tests may take this many times the unmutated run")
+	flag.DurationVar(&o.minTimeout, "min-timeout", 10*time.Second, "the least time a mutant's tests are given")
+	flag.DurationVar(&o.grace, "build-timeout", 10*time.Minute, "time for compiling and linking, on top")
+	flag.StringVar(&o.files, "files", "", "only mutate files whose base name matches this regexp")
+	flag.StringVar(&o.excludeFiles, "exclude-files", "", "do not mutate files whose base name matches this regexp")
+	flag.StringVar(&o.mutators, "mutators", "", "comma-separated mutators to apply (default all: "+strings.Join(mutators, ",")+")")
+	flag.StringVar(&o.equivalents, "equivalents", "", "the equivalents file (default PACKAGE/testdata/mutants-equivalent.md)")
+	flag.StringVar(&o.out, "out", "", "also write the report to this file")
+	flag.BoolVar(&o.resume, "resume", false, "take the results -out already holds for these sources instead of running them again")
+	flag.StringVar(&o.rerun, "rerun", "", "only test the mutants this earlier report has as LIVED (after writing tests)")
+	flag.BoolVar(&o.list, "list", false, "list the mutants without running any test")
+	flag.BoolVar(&o.raceLocks, "race-locks", true, "test drop-lock mutants with -race (a lock dropped is a race, seldom a failure)")
+	flag.BoolVar(&o.checkEquiv, "check-equivalents", false, "test the mutants the equivalents file explains too, and report any killed")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/mutate [flags] PACKAGE [-- go test flags]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() < 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	args := flag.Args()
+	pattern, testFlags := args[0], args[1:]
+	if len(testFlags) > 0 && testFlags[0] == "--" {
+		testFlags = testFlags[1:]
+	}
+	wd, err := os.Getwd()
+	if err == nil {
+		err = run(o, wd, pattern, testFlags, os.Stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutate:", err)
+		os.Exit(1)
+	}
+}
+
+// entry is one mutant and what became of it.
+type entry struct {
+	m         *mutant
+	explained bool // listed in the equivalents file
+	result
+	line string // the report line, when taken from an earlier report
+}
+
+// run mutates the package at pattern, with go run in wd, and writes the report to stdout
+// (and o.out).
+func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) error {
+	var err error
+	var include, exclude *regexp.Regexp
+	if o.files != "" {
+		if include, err = regexp.Compile(o.files); err != nil {
+			return err
+		}
+	}
+	if o.excludeFiles != "" {
+		if exclude, err = regexp.Compile(o.excludeFiles); err != nil {
+			return err
+		}
+	}
+	var only map[string]bool
+	if o.mutators != "" {
+		only = map[string]bool{}
+		for _, name := range strings.Split(o.mutators, ",") {
+			if !contains(mutators, name) {
+				return fmt.Errorf("no mutator %q (there are %s)", name, strings.Join(mutators, ", "))
+			}
+			only[name] = true
+		}
+	}
+	p, err := load(wd, pattern, o.tags)
+	if err != nil {
+		return err
+	}
+	if o.equivalents == "" {
+		o.equivalents = filepath.Join(p.dir, "testdata", "mutants-equivalent.md")
+	}
+	eq, err := readEquivalents(o.equivalents)
+	if err != nil {
+		return err
+	}
+	ms, broken := p.mutants(include, exclude, only)
+
+	var earlier map[string]string
+	if o.resume && o.out != "" {
+		if earlier, err = readReport(o.out, p.digest, false); err != nil {
+			return err
+		}
+	}
+	var wanted map[string]string
+	if o.rerun != "" {
+		if wanted, err = readReport(o.rerun, "", true); err != nil {
+			return err
+		}
+	}
+
+	entries := make([]*entry, len(ms))
+	var toRun []*entry
+	for i, m := range ms {
+		e := &entry{m: m, explained: eq.explains(m)}
+		entries[i] = e
+		switch {
+		case wanted != nil && wanted[m.id] == "":
+			e.status = "" // not asked for: left out of the report
+		case broken[m] != "":
+			e.status, e.detail = skipped, "does not compile: "+broken[m]
+		case e.explained && !o.checkEquiv:
+			e.status = equivalent
+		case earlier[m.id] != "":
+			e.line = earlier[m.id]
+			e.status = statusOf(e.line)
+		case o.list:
+			e.status = "MUTANT"
+		default:
+			toRun = append(toRun, e)
+		}
+	}
+
+	var w io.Writer = stdout
+	if o.out != "" {
+		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(o.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = io.MultiWriter(stdout, f)
+	}
+	fmt.Fprintf(w, "# mutate %s (%s): %d mutants in %d files; sources %s\n", pattern, p.importPath, len(ms), len(p.files), p.digest)
+
+	r := &runner{dir: wd, pattern: pattern, importPath: p.importPath, tags: o.tags, testFlags: testFlags, grace: o.grace}
+	start := time.Now()
+	if len(toRun) > 0 {
+		if r.scratch, err = os.MkdirTemp("", "mutate-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(r.scratch)
+		secs, cov, err := r.baseline(false)
+		if err != nil {
+			return err
+		}
+		r.timeout = max(o.minTimeout, time.Duration(o.coefficient*secs*float64(time.Second))).Round(time.Second)
+		fmt.Fprintf(w, "# go %s: the tests took %.1fs unmutated (with coverage); each mutant gets %s\n",
+			strings.Join(r.args(), " "), secs, r.timeout)
+		runnable := toRun[:0]
+		race := false
+		for _, e := range toRun {
+			if !cov.covered(p.fset, e.m.anchors, e.m.anyUse) {
+				e.status = notCovered
+				continue
+			}
+			runnable = append(runnable, e)
+			race = race || (e.m.race && o.raceLocks)
+		}
+		toRun = runnable
+		if race {
+			secs, _, err := r.baseline(true)
+			if err != nil {
+				return err
+			}
+			r.raceTime = max(o.minTimeout, time.Duration(o.coefficient*secs*float64(time.Second))).Round(time.Second)
+			fmt.Fprintf(w, "# drop-lock mutants run with -race: %.1fs unmutated; each gets %s\n", secs, r.raceTime)
+		}
+	}
+
+	// Test in parallel, report in order.
+	done := make(map[*entry]chan struct{}, len(toRun))
+	for _, e := range toRun {
+		done[e] = make(chan struct{})
+	}
+	jobs := make(chan *entry)
+	var wg sync.WaitGroup
+	for range max(1, o.workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range jobs {
+				e.result = r.run(e.m)
+				switch {
+				case e.explained && e.status == lived:
+					e.status = equivalent
+				case e.explained && e.status == killed:
+					e.detail = "listed as equivalent, yet " + e.detail
+				}
+				close(done[e])
+			}
+		}()
+	}
+	go func() {
+		for _, e := range toRun {
+			jobs <- e
+		}
+		close(jobs)
+	}()
+	for _, e := range entries {
+		if ch, ok := done[e]; ok {
+			<-ch
+		}
+		if e.status == "" {
+			continue
+		}
+		if e.line == "" {
+			e.line = format(e)
+		}
+		fmt.Fprintln(w, e.line)
+	}
+	wg.Wait()
+	summary(w, entries, time.Since(start), r.timeout, o.workers)
+	if wanted == nil {
+		in := func(file, mutator string) bool {
+			return (include == nil || include.MatchString(file)) && (exclude == nil || !exclude.MatchString(file)) &&
+				(only == nil || only[mutator])
+		}
+		for _, s := range eq.stale(in) {
+			fmt.Fprintf(w, "# stale equivalent (no mutant matches it): %s\n", s)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// format is a mutant's report line.
+func format(e *entry) string {
+	line := fmt.Sprintf("%-11s #%s %s:%d:%d %s %s: %s → %s", e.status, e.m.id, e.m.file.name, e.m.at.Line, e.m.at.Column, e.m.mutator, e.m.fn, e.m.before, e.m.after)
+	if e.detail != "" {
+		line += "  [" + e.detail + "]"
+	}
+	return line
+}
+
+var reportLine = regexp.MustCompile(`^(KILLED|LIVED|NOT COVERED|TIMED OUT|SKIPPED|EQUIVALENT)\s+#([0-9a-f]{8}) `)
+
+func statusOf(line string) string {
+	if m := reportLine.FindStringSubmatch(line); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// readReport takes the lines of an earlier report by mutant id: every decided one for
+// -resume (which needs the same sources, digest), or the LIVED ones for -rerun.
+func readReport(path, digest string, livedOnly bool) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && !livedOnly {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first && digest != "" {
+			first = false
+			if !strings.HasSuffix(line, "; sources "+digest) {
+				return nil, fmt.Errorf("%s was made from other sources (or is not a report of this tool): run without -resume", path)
+			}
+		}
+		m := reportLine.FindStringSubmatch(line)
+		if m == nil || m[1] == equivalent || m[1] == notCovered {
+			continue // recomputed every time
+		}
+		if livedOnly && m[1] != lived {
+			continue
+		}
+		out[m[2]] = line
+	}
+	return out, sc.Err()
+}
+
+// summary writes the figures by mutator and in all.
+func summary(w io.Writer, entries []*entry, took, timeout time.Duration, workers int) {
+	statuses := []string{killed, lived, timedOut, notCovered, skipped, equivalent}
+	counts := map[string]map[string]int{}
+	runs, runTime := map[string]int{}, map[string]time.Duration{}
+	for _, e := range entries {
+		if e.status == "" {
+			continue
+		}
+		for _, k := range []string{e.m.mutator, "all"} {
+			if counts[k] == nil {
+				counts[k] = map[string]int{}
+			}
+			counts[k][e.status]++
+			counts[k]["mutants"]++
+			if e.took > 0 {
+				runs[k]++
+				runTime[k] += e.took
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n# %-12s %7s %7s %6s %9s %11s %8s %10s %7s %7s\n", "mutator", "mutants", "killed", "lived", "timed out", "not covered", "skipped", "equivalent", "score", "s/run")
+	for _, k := range append(append([]string{}, mutators...), "all") {
+		c := counts[k]
+		if c == nil {
+			continue
+		}
+		per := "-"
+		if runs[k] > 0 {
+			per = fmt.Sprintf("%.1f", runTime[k].Seconds()/float64(runs[k]))
+		}
+		fmt.Fprintf(w, "# %-12s %7d %7d %6d %9d %11d %8d %10d %7s %7s\n", k, c["mutants"], c[killed], c[lived], c[timedOut], c[notCovered], c[skipped], c[equivalent], score(c), per)
+	}
+	c := counts["all"]
+	if c == nil {
+		c = map[string]int{}
+	}
+	parts := []string{}
+	for _, s := range statuses {
+		parts = append(parts, fmt.Sprintf("%s %d", strings.ToLower(s), c[s]))
+	}
+	fmt.Fprintf(w, "%s of %d mutants\n", strings.Join(parts, ", "), c["mutants"])
+	fmt.Fprintf(w, "score %s: (killed + timed out) / (killed + timed out + lived); equivalents, not covered and skipped left out\n", score(c))
+	if runs["all"] > 0 {
+		fmt.Fprintf(w, "time %s for %d runs with %d workers: %.1fs per run, %.1fs of wall time per mutant run; timeout %s\n",
+			took.Round(time.Second), runs["all"], workers, runTime["all"].Seconds()/float64(runs["all"]),
+			took.Seconds()/float64(runs["all"]), timeout)
+	}
+}
+
+func score(c map[string]int) string {
+	decided := c[killed] + c[timedOut] + c[lived]
+	if decided == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(c[killed]+c[timedOut])/float64(decided))
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+const tinySource = `package tiny
+
+// Clamp returns n, at most limit.
+func Clamp(n, limit int) int {
+	if n > limit {
+		return limit
+	}
+	return n
+}
+
+var calls int
+
+// Double doubles n and counts the call; no test looks at the count.
+func Double(n int) int {
+	count()
+	return 2 * n
+}
+
+func count() { calls++ }
+
+// Spin counts to n.
+func Spin(n int) int {
+	i := 0
+	for i < n {
+		i++
+	}
+	return i
+}
+
+// Never is run by no test.
+func Never(n int) int {
+	if n > 0 {
+		return 1
+	}
+	return 0
+}
+`
+
+const tinyTest = `package tiny
+
+import "testing"
+
+func TestClamp(t *testing.T) {
+	if Clamp(5, 3) != 3 || Clamp(1, 3) != 1 {
+		t.Fatal("clamp")
+	}
+}
+
+func TestDouble(t *testing.T) {
+	if Double(2) != 4 {
+		t.Fatal("double")
+	}
+}
+
+func TestSpin(t *testing.T) {
+	if Spin(3) != 3 {
+		t.Fatal("spin")
+	}
+}
+`
+
+const tinyEquivalents = "# Equivalent mutants\n\n## Operator mutants\n\n- `tiny.go` something gremlins said: not ours.\n\n" +
+	"## Semantic mutants (internal/mutate)\n\n" +
+	"- `tiny.go remove-stmt count: calls++ → (removed)`: no one reads\n  the count.\n" +
+	"- `tiny.go remove-call Gone: gone() → (removed)`: a function since deleted.\n"
+
+// tiny writes the package and returns the module root and the options of a run over it.
+func tiny(t *testing.T) (string, options) {
+	dir := module(t, map[string]string{
+		"tiny/tiny.go":                        tinySource,
+		"tiny/other.go":                       "package tiny\n\nfunc other() { count() }\n",
+		"tiny/tiny_test.go":                   tinyTest,
+		"tiny/testdata/mutants-equivalent.md": tinyEquivalents,
+	})
+	return dir, options{workers: 2, coefficient: 5, minTimeout: 3 * time.Second, grace: 5 * time.Minute,
+		excludeFiles: "^other", mutators: "remove-call,remove-stmt,cond-true,cond-false", raceLocks: true,
+		out: filepath.Join(dir, "mutation", "tiny.txt")}
+}
+
+// statuses maps each reported mutant (its key) to its status.
+func statuses(report string) map[string]string {
+	out := map[string]string{}
+	line := regexp.MustCompile(`^(KILLED|LIVED|NOT COVERED|TIMED OUT|SKIPPED|EQUIVALENT)\s+#[0-9a-f]{8} (\S+?):\d+:\d+ (\S+) (.*?)(  \[.*\])?$`)
+	for _, l := range strings.Split(report, "\n") {
+		if m := line.FindStringSubmatch(l); m != nil {
+			out[m[2]+" "+m[3]+" "+m[4]] = m[1]
+		}
+	}
+	return out
+}
+
+func TestRunOnATinyPackageKillsOneMutantAndLetsOneLive(t *testing.T) {
+	dir, o := tiny(t)
+	var out bytes.Buffer
+	if err := run(o, dir, "./tiny", nil, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	report := out.String()
+	t.Log(report)
+	want := map[string]string{
+		"tiny.go cond-true Clamp: n > limit → true":       killed,
+		"tiny.go cond-false Clamp: n > limit → false":     killed,
+		"tiny.go remove-call Double: count() → (removed)": lived,
+		"tiny.go remove-stmt count: calls++ → (removed)":  equivalent,
+		"tiny.go cond-true Spin: i < n → true":            timedOut,
+		"tiny.go cond-false Spin: i < n → false":          killed,
+		"tiny.go remove-stmt Spin: i++ → (removed)":       timedOut,
+		"tiny.go cond-true Never: n > 0 → true":           notCovered,
+		"tiny.go cond-false Never: n > 0 → false":         notCovered,
+	}
+	got := statuses(report)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d mutants reported, want %d (other.go is excluded)", len(got), len(want))
+	}
+	for _, s := range []string{
+		"killed 3, lived 1, timed out 2, not covered 2, skipped 0, equivalent 1 of 9 mutants",
+		"score 83.3%",
+		"[by TestClamp]",
+		"# stale equivalent (no mutant matches it): " + filepath.Join(dir, "tiny", "testdata", "mutants-equivalent.md") + ":11: tiny.go remove-call Gone: gone() → (removed)",
+	} {
+		if !strings.Contains(report, s) {
+			t.Errorf("the report lacks %q", s)
+		}
+	}
+	saved, err := os.ReadFile(o.out)
+	if err != nil || string(saved) != report {
+		t.Errorf("-out holds %q (%v), not the report", saved, err)
+	}
+	for _, name := range []string{"tiny.go", "other.go"} { // the tree is never written
+		if b, _ := os.ReadFile(filepath.Join(dir, "tiny", name)); name == "tiny.go" && string(b) != tinySource {
+			t.Errorf("%s changed:\n%s", name, b)
+		}
+	}
+
+	// Resumed over the same sources, nothing runs again and the lines are the same.
+	o.resume = true
+	before := testRuns.Load()
+	var again bytes.Buffer
+	if err := run(o, dir, "./tiny", nil, &again); err != nil {
+		t.Fatal(err)
+	}
+	if n := testRuns.Load() - before; n != 0 {
+		t.Errorf("a resumed run tested %d mutants again", n)
+	}
+	if g := statuses(again.String()); len(g) != len(want) {
+		t.Errorf("resumed report has %d mutants, want %d:\n%s", len(g), len(want), again.String())
+	} else {
+		for k, v := range want {
+			if g[k] != v {
+				t.Errorf("resumed %s: %q, want %q", k, g[k], v)
+			}
+		}
+	}
+
+	// Once the sources change, the report cannot be resumed.
+	if err := os.WriteFile(filepath.Join(dir, "tiny", "tiny_test.go"), []byte(tinyTest+"\n// changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(o, dir, "./tiny", nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "other sources") {
+		t.Errorf("resuming over changed sources: %v, want a refusal", err)
+	}
+}
+
+func TestRerunTestsOnlyTheSurvivorsOfAReport(t *testing.T) {
+	dir, o := tiny(t)
+	p, err := load(dir, "./tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := p.mutants(regexp.MustCompile("^tiny"), nil, map[string]bool{"remove-call": true})
+	if len(ms) != 1 {
+		t.Fatalf("%d remove-call mutants, want 1", len(ms))
+	}
+	earlier := filepath.Join(dir, "earlier.txt")
+	lines := "KILLED      #00000000 tiny.go:5:5 cond-true Clamp: n > limit → true\n" +
+		"LIVED       #" + ms[0].id + " tiny.go:15:2 remove-call Double: count() → (removed)\n"
+	var out bytes.Buffer
+	if err := os.WriteFile(earlier, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.rerun = earlier
+	before := testRuns.Load()
+	if err := run(o, dir, "./tiny", nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if n := testRuns.Load() - before; n != 1 {
+		t.Errorf("%d mutants tested, want the one survivor", n)
+	}
+	if got := statuses(out.String()); len(got) != 1 || got["tiny.go remove-call Double: count() → (removed)"] != lived {
+		t.Errorf("report %v, want the survivor alone", got)
+	}
+}
+
+func TestEquivalentsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "e.md")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(tinyEquivalents + "- ``x.go remove-call f: g(`a`) → (removed)``: a raw string in the key.\n")
+	e, err := readEquivalents(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"tiny.go remove-stmt count: calls++ → (removed)", "tiny.go remove-call Gone: gone() → (removed)", "x.go remove-call f: g(`a`) → (removed)"} {
+		if _, ok := e.line[k]; !ok {
+			t.Errorf("%q not read; have %v", k, e.line)
+		}
+	}
+	if len(e.line) != 3 {
+		t.Errorf("read %d entries, want 3 (the operator section is not ours)", len(e.line))
+	}
+	for _, bad := range []struct{ text, want string }{
+		{"## Semantic mutants\n\n- `a.go remove-call f: g() → (removed)`\n\nnext paragraph\n", "has no reason"},
+		{"## Semantic mutants\n\n- `a.go remove-call f: g() → (removed)`:\n- `b.go x`: why\n", "has no reason"},
+		{"## Semantic mutants\n\n- `a.go x`: why\n- `a.go  x`: again\n", "already listed"},
+		{"## Semantic mutants\n\n- `a.go x: why\n", "no closing backtick"},
+	} {
+		write(bad.text)
+		if _, err := readEquivalents(path); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.text, err, bad.want)
+		}
+	}
+	write("## Semantic mutants\n\n- `a.go remove-call f: g() → (removed)`\n  the reason, on the next line.\n")
+	if _, err := readEquivalents(path); err != nil {
+		t.Errorf("a reason on an indented line: %v", err)
+	}
+	if e, err := readEquivalents(filepath.Join(t.TempDir(), "none.md")); err != nil || len(e.line) != 0 {
+		t.Errorf("a missing file: %v, %v; want an empty list", e, err)
+	}
+}
+
+func TestCoverageLookup(t *testing.T) {
+	c, err := parseCoverage(strings.NewReader("mode: set\nexample.com/m/p/a.go:3.20,5.2 1 1\nexample.com/m/p/a.go:5.2,7.3 1 0\nexample.com/m/q/a.go:1.1,9.1 1 1\n"), "example.com/m/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line, col int
+		hit, in   bool
+	}{{3, 20, true, true}, {4, 1, true, true}, {5, 1, true, true}, {5, 2, false, true}, {6, 9, false, true}, {8, 1, false, false}, {3, 19, false, false}} {
+		if hit, in := c.lookup("a.go", tc.line, tc.col); hit != tc.hit || in != tc.in {
+			t.Errorf("%d.%d: hit %v in %v, want %v %v", tc.line, tc.col, hit, in, tc.hit, tc.in)
+		}
+	}
+	if s, ok := parseDuration("ok  \texample.com/m/p\t6.472s\tcoverage: 80.0% of statements\n", "example.com/m/p"); !ok || s != 6.472 {
+		t.Errorf("duration %v %v", s, ok)
+	}
+}
