@@ -26,17 +26,20 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -89,9 +92,11 @@ func main() {
 	if len(testFlags) > 0 && testFlags[0] == "--" {
 		testFlags = testFlags[1:]
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	wd, err := os.Getwd()
 	if err == nil {
-		err = run(o, wd, pattern, testFlags, os.Stdout)
+		err = run(ctx, o, wd, pattern, testFlags, os.Stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
@@ -109,7 +114,8 @@ type entry struct {
 
 // run mutates the package at pattern, with go run in wd, and writes the report to stdout
 // (and o.out).
-func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) error {
+// An interrupted run reports the mutants decided so far and leaves nothing behind.
+func run(ctx context.Context, o options, wd, pattern string, testFlags []string, stdout io.Writer) error {
 	var err error
 	var include, exclude *regexp.Regexp
 	if o.files != "" {
@@ -194,20 +200,20 @@ func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) er
 	}
 	fmt.Fprintf(w, "# mutate %s (%s): %d mutants in %d files; sources %s\n", pattern, p.importPath, len(ms), len(p.files), p.digest)
 
-	r := &runner{dir: wd, pattern: pattern, importPath: p.importPath, tags: o.tags, testFlags: testFlags, grace: o.grace}
+	r := &runner{dir: wd, pattern: pattern, pkgDir: p.dir, importPath: p.importPath, tags: o.tags, testFlags: testFlags, grace: o.grace}
 	start := time.Now()
 	if len(toRun) > 0 {
 		if r.scratch, err = os.MkdirTemp("", "mutate-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(r.scratch)
-		secs, cov, err := r.baseline(false)
+		secs, cov, err := r.baseline(ctx, false)
 		if err != nil {
 			return err
 		}
 		r.timeout = max(o.minTimeout, time.Duration(o.coefficient*secs*float64(time.Second))).Round(time.Second)
-		fmt.Fprintf(w, "# go %s: the tests took %.1fs unmutated (with coverage); each mutant gets %s\n",
-			strings.Join(r.args(), " "), secs, r.timeout)
+		fmt.Fprintf(w, "# tests %s (tags %q): %.1fs unmutated (with coverage); each mutant's get %s\n",
+			strings.Join(r.testArgs(), " "), o.tags, secs, r.timeout)
 		runnable := toRun[:0]
 		race := false
 		for _, e := range toRun {
@@ -220,7 +226,7 @@ func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) er
 		}
 		toRun = runnable
 		if race {
-			secs, _, err := r.baseline(true)
+			secs, _, err := r.baseline(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -236,12 +242,12 @@ func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) er
 	}
 	jobs := make(chan *entry)
 	var wg sync.WaitGroup
-	for range max(1, o.workers) {
+	for n := range max(1, o.workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for e := range jobs {
-				e.result = r.run(e.m)
+				e.result = r.run(ctx, e.m, n+1)
 				switch {
 				case e.explained && e.status == lived:
 					e.status = equivalent
@@ -253,16 +259,25 @@ func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) er
 		}()
 	}
 	go func() {
+		defer close(jobs)
 		for _, e := range toRun {
-			jobs <- e
+			select {
+			case jobs <- e:
+			case <-ctx.Done():
+				e.status = errInterrupted.Error()
+				close(done[e])
+			}
 		}
-		close(jobs)
 	}()
+	interrupted := false
 	for _, e := range entries {
 		if ch, ok := done[e]; ok {
 			<-ch
 		}
-		if e.status == "" {
+		if e.status == errInterrupted.Error() {
+			interrupted = true
+		}
+		if e.status == "" || interrupted {
 			continue
 		}
 		if e.line == "" {
@@ -271,6 +286,9 @@ func run(o options, wd, pattern string, testFlags []string, stdout io.Writer) er
 		fmt.Fprintln(w, e.line)
 	}
 	wg.Wait()
+	if interrupted {
+		return fmt.Errorf("%w: the report holds the mutants decided so far (-resume goes on from there)", errInterrupted)
+	}
 	summary(w, entries, time.Since(start), r.timeout, o.workers)
 	if wanted == nil {
 		in := func(file, mutator string) bool {

@@ -25,18 +25,22 @@ const (
 	equivalent = "EQUIVALENT" // explained in the equivalents file: never run, out of the score
 )
 
-// runner runs the package's tests against one mutant at a time, through an overlay: the
-// tree is never written, and several mutants can be tested at once.
+// runner tests one mutant at a time. The mutated file reaches the compiler through an
+// overlay (`go test -c -overlay`), so the tree is never written and several mutants can be
+// built at once; the test binary then runs in a scratch copy of the package directory (the
+// rest of the module linked in beside it), so a mutant that makes a test write or delete
+// files (a path swapped with a usage text) cannot touch the tree either.
 type runner struct {
-	dir        string // where go runs (the module root)
+	dir        string // the module root, where go runs
 	pattern    string // the package, as given on the command line
+	pkgDir     string // its directory
 	importPath string
 	tags       string
-	testFlags  []string
+	testFlags  []string // go test's spelling (-short, -run=X)
 	scratch    string
-	timeout    time.Duration // the test binary's -timeout
+	timeout    time.Duration // the test binary's -test.timeout
 	raceTime   time.Duration // the same under -race
-	grace      time.Duration // on top, for compiling and linking
+	grace      time.Duration // for compiling and linking
 }
 
 type result struct {
@@ -44,38 +48,122 @@ type result struct {
 	took           time.Duration
 }
 
-func (r *runner) args(extra ...string) []string {
-	a := []string{"test", "-count=1", "-vet=off"}
+// errInterrupted ends a run cut short by a signal: its mutants are not reported.
+var errInterrupted = errors.New("interrupted")
+
+// build compiles the package's test binary into bin, through overlay when it is set.
+func (r *runner) build(ctx context.Context, bin, overlay string, extra ...string) (string, error) {
+	args := []string{"test", "-c", "-o", bin, "-vet=off"}
 	if r.tags != "" {
-		a = append(a, "-tags", r.tags)
+		args = append(args, "-tags", r.tags)
 	}
-	a = append(a, extra...)
-	a = append(a, r.testFlags...)
-	return append(a, r.pattern)
+	if overlay != "" {
+		args = append(args, "-overlay="+overlay, "-ldflags=-s")
+	}
+	args = append(append(args, extra...), r.pattern)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = r.dir
+	killGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
+	w := &watcher{}
+	cmd.Stdout, cmd.Stderr = w, w
+	err := cmd.Run()
+	w.flush()
+	if err != nil && w.build == "" {
+		w.build = err.Error()
+	}
+	return w.build, err
 }
 
-// baseline runs the tests on the unmutated package (with a coverage profile unless race) and
-// returns the seconds the test binary took.
-func (r *runner) baseline(race bool) (float64, coverage, error) {
-	extra := []string{"-timeout", "30m"}
-	prof := filepath.Join(r.scratch, "cover.out")
-	if race {
-		extra = append(extra, "-race")
-	} else {
-		extra = append(extra, "-covermode=set", "-coverprofile="+prof)
+// testArgs spells the test flags given for go test as the test binary wants them.
+func (r *runner) testArgs(extra ...string) []string {
+	known := map[string]bool{"short": true, "run": true, "skip": true, "count": true, "failfast": true, "cpu": true,
+		"parallel": true, "v": true, "timeout": true, "shuffle": true, "fullpath": true, "benchtime": true, "bench": true}
+	out := append([]string{}, extra...)
+	for _, a := range r.testFlags {
+		name := strings.TrimLeft(a, "-")
+		if base, _, _ := strings.Cut(name, "="); strings.HasPrefix(a, "-") && known[base] {
+			a = "-test." + name
+		}
+		out = append(out, a)
 	}
-	cmd := exec.Command("go", r.args(extra...)...)
-	cmd.Dir = r.dir
+	return out
+}
+
+// workdir makes a fresh scratch copy of the package directory for worker n, under a root
+// that links to everything else of the module (so "../spec" still resolves), and returns the
+// copy's path.
+func (r *runner) workdir(n int) (string, error) {
+	rel, err := filepath.Rel(r.dir, r.pkgDir)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("%s is not inside %s", r.pkgDir, r.dir)
+	}
+	root := filepath.Join(r.scratch, fmt.Sprintf("work%d", n))
+	from, to := r.dir, root
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if part == "." {
+			break
+		}
+		if err := os.MkdirAll(to, 0o755); err != nil {
+			return "", err
+		}
+		entries, err := os.ReadDir(from)
+		if err != nil {
+			return "", err
+		}
+		for _, e := range entries {
+			link := filepath.Join(to, e.Name())
+			if e.Name() == part {
+				continue
+			}
+			if _, err := os.Lstat(link); err == nil {
+				continue
+			}
+			if err := os.Symlink(filepath.Join(from, e.Name()), link); err != nil {
+				return "", err
+			}
+		}
+		from, to = filepath.Join(from, part), filepath.Join(to, part)
+	}
+	if err := os.RemoveAll(to); err != nil {
+		return "", err
+	}
+	return to, os.CopyFS(to, os.DirFS(from))
+}
+
+// baseline builds and runs the tests of the unmutated package (with a coverage profile
+// unless race) and returns the seconds the test binary took.
+func (r *runner) baseline(ctx context.Context, race bool) (float64, coverage, error) {
+	bin := filepath.Join(r.scratch, "baseline.test")
+	prof := filepath.Join(r.scratch, "cover.out")
+	extra := []string{"-covermode=set", "-cover"}
+	args := r.testArgs("-test.timeout=30m", "-test.coverprofile="+prof)
+	if race {
+		extra, args = []string{"-race"}, r.testArgs("-test.timeout=30m")
+	}
+	if msg, err := r.build(ctx, bin, "", extra...); err != nil {
+		if ctx.Err() != nil {
+			return 0, nil, errInterrupted
+		}
+		return 0, nil, fmt.Errorf("the unmutated tests do not build: %s", msg)
+	}
+	dir, err := r.workdir(0)
+	if err != nil {
+		return 0, nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	killGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return 0, nil, fmt.Errorf("the tests fail without any mutant (go %s): %v\n%s", strings.Join(cmd.Args[1:], " "), err, tail(out.String(), 40))
+		if ctx.Err() != nil {
+			return 0, nil, errInterrupted
+		}
+		return 0, nil, fmt.Errorf("the tests fail without any mutant (%s %s): %v\n%s", r.pattern, strings.Join(args, " "), err, tail(out.String(), 40))
 	}
-	secs, ok := parseDuration(out.String(), r.importPath)
-	if !ok {
-		secs = time.Since(start).Seconds()
-	}
+	secs := time.Since(start).Seconds()
 	if race {
 		return secs, nil, nil
 	}
@@ -91,9 +179,10 @@ func (r *runner) baseline(race bool) (float64, coverage, error) {
 // testRuns counts the mutants tested, for the tool's own tests.
 var testRuns atomic.Int64
 
-// run tests one mutant.
-func (r *runner) run(m *mutant) result {
+// run tests one mutant in worker n's scratch directory.
+func (r *runner) run(ctx context.Context, m *mutant, n int) result {
 	testRuns.Add(1)
+	start := time.Now()
 	dir := filepath.Join(r.scratch, m.id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{status: skipped, detail: err.Error()}
@@ -109,38 +198,52 @@ func (r *runner) run(m *mutant) result {
 		return result{status: skipped, detail: err.Error()}
 	}
 	limit := r.timeout
-	extra := []string{"-overlay=" + overlay, "-failfast", "-ldflags=-s"}
+	var extra []string
 	if m.race && r.raceTime > 0 {
-		limit = r.raceTime
-		extra = append(extra, "-race")
+		limit, extra = r.raceTime, []string{"-race"}
 	}
-	extra = append(extra, "-timeout", limit.String())
-	ctx, cancel := context.WithTimeout(context.Background(), limit+r.grace)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", r.args(extra...)...)
-	cmd.Dir = r.dir
+	bin := filepath.Join(dir, "mutant.test")
+	buildCtx, cancelBuild := context.WithTimeout(ctx, r.grace)
+	msg, err := r.build(buildCtx, bin, overlay, extra...)
+	late := buildCtx.Err() != nil
+	cancelBuild()
+	switch {
+	case ctx.Err() != nil:
+		return result{status: errInterrupted.Error()}
+	case late:
+		return result{status: timedOut, detail: fmt.Sprintf("the build took over %s", r.grace), took: time.Since(start)}
+	case err != nil:
+		return result{status: skipped, detail: "does not build: " + msg, took: time.Since(start)}
+	}
+	work, err := r.workdir(n)
+	if err != nil {
+		return result{status: skipped, detail: err.Error()}
+	}
+	runCtx, cancelRun := context.WithTimeout(ctx, limit+time.Minute)
+	defer cancelRun()
+	cmd := exec.CommandContext(runCtx, bin, r.testArgs("-test.failfast", "-test.timeout="+limit.String())...)
+	cmd.Dir = work
 	killGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
 	w := &watcher{}
 	cmd.Stdout, cmd.Stderr = w, w
-	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	w.flush()
 	res := result{took: time.Since(start)}
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		res.status, res.detail = timedOut, fmt.Sprintf("go test killed after %s", (limit+r.grace).Round(time.Second))
+		res.status = errInterrupted.Error()
+	case runCtx.Err() != nil:
+		res.status, res.detail = timedOut, fmt.Sprintf("killed after %s", limit+time.Minute)
 	case err == nil:
 		res.status = lived
 	case w.timeout != "":
 		res.status, res.detail = timedOut, w.timeout
-	case w.build != "":
-		res.status, res.detail = skipped, "does not build: "+w.build
 	case errors.As(err, &exit):
 		res.status, res.detail = killed, w.reason()
 	default:
-		res.status, res.detail = skipped, err.Error() // go itself did not start
+		res.status, res.detail = skipped, err.Error() // the binary did not start
 	}
 	return res
 }
@@ -217,7 +320,7 @@ func (w *watcher) line(s string) {
 		if w.build == "" {
 			w.build = t
 		}
-	case strings.HasPrefix(t, "secret scan:") && !strings.Contains(t, ", 0 leaks"),
+	case strings.HasPrefix(t, "secret scan:") && !strings.Contains(t, " checked"),
 		strings.HasPrefix(t, "goroutine leak"), strings.HasPrefix(t, "WARNING: DATA RACE"):
 		if w.other == "" {
 			w.other = t

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,7 +52,10 @@ func Never(n int) int {
 
 const tinyTest = `package tiny
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 func TestClamp(t *testing.T) {
 	if Clamp(5, 3) != 3 || Clamp(1, 3) != 1 {
@@ -67,6 +72,13 @@ func TestDouble(t *testing.T) {
 func TestSpin(t *testing.T) {
 	if Spin(3) != 3 {
 		t.Fatal("spin")
+	}
+}
+
+// A test that writes where it runs: the mutation run must keep that out of the tree.
+func TestWritesBesideItself(t *testing.T) {
+	if err := os.WriteFile("written-by-a-test.txt", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 `
@@ -104,7 +116,7 @@ func statuses(report string) map[string]string {
 func TestRunOnATinyPackageKillsOneMutantAndLetsOneLive(t *testing.T) {
 	dir, o := tiny(t)
 	var out bytes.Buffer
-	if err := run(o, dir, "./tiny", nil, &out); err != nil {
+	if err := run(context.Background(), o, dir, "./tiny", nil, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	report := out.String()
@@ -143,17 +155,18 @@ func TestRunOnATinyPackageKillsOneMutantAndLetsOneLive(t *testing.T) {
 	if err != nil || string(saved) != report {
 		t.Errorf("-out holds %q (%v), not the report", saved, err)
 	}
-	for _, name := range []string{"tiny.go", "other.go"} { // the tree is never written
-		if b, _ := os.ReadFile(filepath.Join(dir, "tiny", name)); name == "tiny.go" && string(b) != tinySource {
-			t.Errorf("%s changed:\n%s", name, b)
-		}
+	if b, _ := os.ReadFile(filepath.Join(dir, "tiny", "tiny.go")); string(b) != tinySource { // the tree is never written
+		t.Errorf("tiny.go changed:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tiny", "written-by-a-test.txt")); err == nil {
+		t.Error("the tests ran in the tree: a file they write is there")
 	}
 
 	// Resumed over the same sources, nothing runs again and the lines are the same.
 	o.resume = true
 	before := testRuns.Load()
 	var again bytes.Buffer
-	if err := run(o, dir, "./tiny", nil, &again); err != nil {
+	if err := run(context.Background(), o, dir, "./tiny", nil, &again); err != nil {
 		t.Fatal(err)
 	}
 	if n := testRuns.Load() - before; n != 0 {
@@ -173,7 +186,7 @@ func TestRunOnATinyPackageKillsOneMutantAndLetsOneLive(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "tiny", "tiny_test.go"), []byte(tinyTest+"\n// changed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(o, dir, "./tiny", nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "other sources") {
+	if err := run(context.Background(), o, dir, "./tiny", nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "other sources") {
 		t.Errorf("resuming over changed sources: %v, want a refusal", err)
 	}
 }
@@ -197,7 +210,7 @@ func TestRerunTestsOnlyTheSurvivorsOfAReport(t *testing.T) {
 	}
 	o.rerun = earlier
 	before := testRuns.Load()
-	if err := run(o, dir, "./tiny", nil, &out); err != nil {
+	if err := run(context.Background(), o, dir, "./tiny", nil, &out); err != nil {
 		t.Fatal(err)
 	}
 	if n := testRuns.Load() - before; n != 1 {
@@ -205,6 +218,21 @@ func TestRerunTestsOnlyTheSurvivorsOfAReport(t *testing.T) {
 	}
 	if got := statuses(out.String()); len(got) != 1 || got["tiny.go remove-call Double: count() → (removed)"] != lived {
 		t.Errorf("report %v, want the survivor alone", got)
+	}
+}
+
+func TestAnInterruptedRunLeavesNothingBehind(t *testing.T) {
+	dir, o := tiny(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := run(ctx, o, dir, "./tiny", nil, &bytes.Buffer{})
+	if !errors.Is(err, errInterrupted) {
+		t.Errorf("err = %v, want an interruption", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }
 
