@@ -207,12 +207,15 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 			return err
 		}
 		defer os.RemoveAll(r.scratch)
+		if err := r.snap(p); err != nil {
+			return err
+		}
 		secs, cov, err := r.baseline(ctx, false)
 		if err != nil {
 			return err
 		}
 		r.timeout = max(o.minTimeout, time.Duration(o.coefficient*secs*float64(time.Second))).Round(time.Second)
-		fmt.Fprintf(w, "# tests %s (tags %q): %.1fs unmutated (with coverage); each mutant's get %s\n",
+		fmt.Fprintf(w, "# tests %s (tags %q): %.1fs unmutated (with coverage); each mutant gets %s\n",
 			strings.Join(r.testArgs(), " "), o.tags, secs, r.timeout)
 		runnable := toRun[:0]
 		race := false

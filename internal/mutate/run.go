@@ -29,7 +29,9 @@ const (
 // overlay (`go test -c -overlay`), so the tree is never written and several mutants can be
 // built at once; the test binary then runs in a scratch copy of the package directory (the
 // rest of the module linked in beside it), so a mutant that makes a test write or delete
-// files (a path swapped with a usage text) cannot touch the tree either.
+// files (a path swapped with a usage text) cannot touch the tree either. The package's files,
+// tests and testdata included, are a snapshot taken when the run starts, so that editing
+// them during a run of hours changes nothing in it (other packages are read as they are).
 type runner struct {
 	dir        string // the module root, where go runs
 	pattern    string // the package, as given on the command line
@@ -38,9 +40,10 @@ type runner struct {
 	tags       string
 	testFlags  []string // go test's spelling (-short, -run=X)
 	scratch    string
-	timeout    time.Duration // the test binary's -test.timeout
-	raceTime   time.Duration // the same under -race
-	grace      time.Duration // for compiling and linking
+	snapshot   map[string]string // each .go file of the package -> its copy in the snapshot
+	timeout    time.Duration     // the test binary's -test.timeout
+	raceTime   time.Duration     // the same under -race
+	grace      time.Duration     // for compiling and linking
 }
 
 type result struct {
@@ -51,14 +54,55 @@ type result struct {
 // errInterrupted ends a run cut short by a signal: its mutants are not reported.
 var errInterrupted = errors.New("interrupted")
 
+// snap copies the package directory into the scratch directory and notes its .go files;
+// the non-test sources are written as they were read (p.every), so the mutants and the
+// snapshot agree.
+func (r *runner) snap(p *pkg) error {
+	dir := filepath.Join(r.scratch, "snapshot")
+	if err := os.CopyFS(dir, os.DirFS(r.pkgDir)); err != nil {
+		return err
+	}
+	r.snapshot = map[string]string{}
+	for _, f := range p.every {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.src, 0o644); err != nil {
+			return err
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".go") {
+			r.snapshot[filepath.Join(r.pkgDir, e.Name())] = filepath.Join(dir, e.Name())
+		}
+	}
+	return nil
+}
+
+// overlay writes an overlay file in dir that replaces the package's files with the
+// snapshot's, and file (when set) with mutated.
+func (r *runner) overlay(dir, file, mutated string) (string, error) {
+	replace := map[string]string{}
+	for k, v := range r.snapshot {
+		replace[k] = v
+	}
+	if file != "" {
+		replace[file] = mutated
+	}
+	spec, err := json.Marshal(map[string]map[string]string{"Replace": replace})
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "overlay.json")
+	return path, os.WriteFile(path, spec, 0o644)
+}
+
 // build compiles the package's test binary into bin, through overlay when it is set.
 func (r *runner) build(ctx context.Context, bin, overlay string, extra ...string) (string, error) {
-	args := []string{"test", "-c", "-o", bin, "-vet=off"}
+	args := []string{"test", "-c", "-o", bin, "-vet=off", "-overlay=" + overlay}
 	if r.tags != "" {
 		args = append(args, "-tags", r.tags)
-	}
-	if overlay != "" {
-		args = append(args, "-overlay="+overlay, "-ldflags=-s")
 	}
 	args = append(append(args, extra...), r.pattern)
 	cmd := exec.CommandContext(ctx, "go", args...)
@@ -128,7 +172,7 @@ func (r *runner) workdir(n int) (string, error) {
 	if err := os.RemoveAll(to); err != nil {
 		return "", err
 	}
-	return to, os.CopyFS(to, os.DirFS(from))
+	return to, os.CopyFS(to, os.DirFS(filepath.Join(r.scratch, "snapshot")))
 }
 
 // baseline builds and runs the tests of the unmutated package (with a coverage profile
@@ -141,7 +185,11 @@ func (r *runner) baseline(ctx context.Context, race bool) (float64, coverage, er
 	if race {
 		extra, args = []string{"-race"}, r.testArgs("-test.timeout=30m")
 	}
-	if msg, err := r.build(ctx, bin, "", extra...); err != nil {
+	overlay, err := r.overlay(r.scratch, "", "")
+	if err != nil {
+		return 0, nil, err
+	}
+	if msg, err := r.build(ctx, bin, overlay, extra...); err != nil {
 		if ctx.Err() != nil {
 			return 0, nil, errInterrupted
 		}
@@ -189,12 +237,11 @@ func (r *runner) run(ctx context.Context, m *mutant, n int) result {
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, m.file.name)
-	overlay := filepath.Join(dir, "overlay.json")
-	spec, _ := json.Marshal(map[string]map[string]string{"Replace": {m.file.path: file}})
 	if err := os.WriteFile(file, m.src, 0o644); err != nil {
 		return result{status: skipped, detail: err.Error()}
 	}
-	if err := os.WriteFile(overlay, spec, 0o644); err != nil {
+	overlay, err := r.overlay(dir, m.file.path, file)
+	if err != nil {
 		return result{status: skipped, detail: err.Error()}
 	}
 	limit := r.timeout
@@ -204,7 +251,7 @@ func (r *runner) run(ctx context.Context, m *mutant, n int) result {
 	}
 	bin := filepath.Join(dir, "mutant.test")
 	buildCtx, cancelBuild := context.WithTimeout(ctx, r.grace)
-	msg, err := r.build(buildCtx, bin, overlay, extra...)
+	msg, err := r.build(buildCtx, bin, overlay, append(extra, "-ldflags=-s")...)
 	late := buildCtx.Err() != nil
 	cancelBuild()
 	switch {

@@ -221,6 +221,32 @@ func TestRerunTestsOnlyTheSurvivorsOfAReport(t *testing.T) {
 	}
 }
 
+// The package is read once: a test edited in the tree while a run goes on (for hours, on a
+// real package) changes nothing in it.
+func TestAnEditDuringARunChangesNothingInIt(t *testing.T) {
+	dir, _ := tiny(t)
+	p, err := load(dir, "./tiny", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := p.mutants(regexp.MustCompile("^tiny"), nil, map[string]bool{"remove-call": true})
+	r := &runner{dir: dir, pattern: "./tiny", pkgDir: p.dir, importPath: p.importPath, scratch: t.TempDir(),
+		timeout: 10 * time.Second, grace: 5 * time.Minute}
+	if err := r.snap(p); err != nil {
+		t.Fatal(err)
+	}
+	failing := strings.ReplaceAll(tinyTest, `t.Fatal("double")`, `t.Fatal("double")
+	}
+	if true {
+		t.Fatal("edited")`)
+	if err := os.WriteFile(filepath.Join(dir, "tiny", "tiny_test.go"), []byte(failing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.run(context.Background(), ms[0], 1); res.status != lived {
+		t.Errorf("%s: %s %s, want it to live as it did before the edit", ms[0].key(), res.status, res.detail)
+	}
+}
+
 func TestAnInterruptedRunLeavesNothingBehind(t *testing.T) {
 	dir, o := tiny(t)
 	tmp := t.TempDir()
