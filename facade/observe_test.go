@@ -38,12 +38,14 @@ func (r *recorder) hooks() facade.Hooks {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.attempts = append(r.attempts, a)
+			seen.addValue("hook Attempt", a)
 			r.ctxOK = append(r.ctxOK, ctx.Value(spanKey{}) == a.Operation)
 		},
 		OperationDone: func(ctx context.Context, op facade.Operation) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.done = append(r.done, op)
+			seen.addValue("hook Operation", op)
 			r.ctxOK = append(r.ctxOK, ctx.Value(spanKey{}) == op.Name)
 		},
 	}

@@ -26,7 +26,7 @@ func fakeClient(t *testing.T, srv *fake.Server, opts ...facade.Option) *facade.C
 	t.Helper()
 	base := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithLogger(debugLogger())}
-	c, err := facade.New(append(base, opts...)...)
+	c, err := facade.New(append(append(base, scanned()...), opts...)...)
 	require.NoError(t, err)
 	return c
 }

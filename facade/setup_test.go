@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,35 +21,144 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
 	"github.com/sailkit/accessrequests/internal/contract"
 )
 
-// Recognisable credentials: TestMain fails the run if any of them shows up in an error string or
-// a log line produced anywhere in the suite.
+// Recognisable credentials: TestMain fails the run if any of them shows up in anything the
+// suite saw the client hand to its caller (see scan), here or from the fake tenant's.
 const (
 	testClientID = "client-id-7d1f"
 	testSecret   = "s3cr3t-SECRET-value-9a8b"
 	tokenPrefix  = "tok-SENSITIVE-"
 )
 
-// seen collects every error string and log line the suite produces, for the secret scan.
-var seen struct {
+// secrets are what the scan looks for: this suite's secret and tokens, and the fake's.
+var secrets = []string{testSecret, tokenPrefix, fake.DefaultClientSecret, "fake-token-"}
+
+// scan collects, as text, everything a caller of the library could print: error strings and
+// every exported field of every error down each error's chain, hook payloads, warnings, and
+// log lines.
+type scan struct {
 	mu    sync.Mutex
 	lines []string
 }
 
-func remember(s string) {
-	seen.mu.Lock()
-	defer seen.mu.Unlock()
-	seen.lines = append(seen.lines, s)
+// seen is the suite's scan, checked by TestMain.
+var seen scan
+
+func (s *scan) add(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, line)
 }
 
-// noteErr records err's text for the scan and returns it.
+// addValue adds every text v holds, each line labelled with what it came from: an error's
+// Error() and, down its chain (Unwrap, also to several errors), every exported field; a
+// struct's exported fields; strings, byte slices (a Warning's Raw), elements of slices and
+// maps, what pointers and interfaces point to. Numbers and times cannot hold a secret.
+func (s *scan) addValue(label string, v any) {
+	visited := map[uintptr]bool{}
+	var walk func(path string, v reflect.Value, depth int)
+	walk = func(path string, v reflect.Value, depth int) {
+		if !v.IsValid() || depth > 12 {
+			return
+		}
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
+			if v.IsNil() {
+				return
+			}
+		}
+		if v.Kind() == reflect.Pointer {
+			if visited[v.Pointer()] {
+				return
+			}
+			visited[v.Pointer()] = true
+		}
+		if v.CanInterface() {
+			if err, ok := v.Interface().(error); ok {
+				s.add(path + ".Error(): " + err.Error())
+				switch u := err.(type) {
+				case interface{ Unwrap() error }:
+					walk(path+".Unwrap()", reflect.ValueOf(u.Unwrap()), depth+1)
+				case interface{ Unwrap() []error }:
+					for i, e := range u.Unwrap() {
+						walk(fmt.Sprintf("%s.Unwrap()[%d]", path, i), reflect.ValueOf(e), depth+1)
+					}
+				}
+			}
+		}
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			walk(path, v.Elem(), depth+1)
+		case reflect.String:
+			s.add(path + ": " + v.String())
+		case reflect.Slice, reflect.Array:
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				s.add(path + ": " + string(v.Bytes()))
+				return
+			}
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i), depth+1)
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				walk(path+"[key]", k, depth+1)
+				walk(fmt.Sprintf("%s[%v]", path, k), v.MapIndex(k), depth+1)
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.IsExported() {
+					walk(path+"."+f.Name, v.Field(i), depth+1)
+				}
+			}
+		}
+	}
+	walk(label, reflect.ValueOf(v), 0)
+}
+
+// leaks are the lines holding a secret, each with the secret it holds.
+func (s *scan) leaks() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, line := range s.lines {
+		for _, secret := range secrets {
+			if strings.Contains(line, secret) {
+				out = append(out, fmt.Sprintf("%q appears in: %s", secret, line))
+			}
+		}
+	}
+	return out
+}
+
+func (s *scan) size() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lines)
+}
+
+func remember(s string) { seen.add(s) }
+
+// noteErr records err for the scan (its text and every field down its chain) and returns it.
 func noteErr(err error) error {
 	if err != nil {
-		remember(err.Error())
+		seen.addValue("error", err)
 	}
 	return err
+}
+
+// scanned are the options that hand the scan what a caller's hooks and warning handler would
+// see. A test that sets its own hooks or handler feeds the scan from them (recorder.hooks).
+func scanned() []facade.Option {
+	return []facade.Option{
+		facade.WithHooks(facade.Hooks{
+			Attempt:       func(_ context.Context, a facade.Attempt) { seen.addValue("hook Attempt", a) },
+			OperationDone: func(_ context.Context, op facade.Operation) { seen.addValue("hook Operation", op) },
+		}),
+		facade.WithWarningHandler(func(w facade.Warning) { seen.addValue("warning", w) }),
+	}
 }
 
 // logWriter feeds slog output into the scan and lets a test read its own lines.
@@ -79,21 +189,14 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	seen.mu.Lock()
-	defer seen.mu.Unlock()
-	leaks := 0
-	for _, line := range seen.lines {
-		for _, secret := range []string{testSecret, tokenPrefix} {
-			if strings.Contains(line, secret) {
-				fmt.Fprintf(os.Stderr, "secret scan: %q appears in: %s\n", secret, line)
-				leaks++
-			}
-		}
+	leaks := seen.leaks()
+	for _, l := range leaks {
+		fmt.Fprintf(os.Stderr, "secret scan: %s\n", l)
 	}
-	if code == 0 && leaks > 0 {
+	if code == 0 && len(leaks) > 0 {
 		code = 1
 	}
-	fmt.Fprintf(os.Stderr, "secret scan: %d error strings and log lines checked, %d leaks\n", len(seen.lines), leaks)
+	fmt.Fprintf(os.Stderr, "secret scan: %d error strings and fields, hook payloads, warnings and log lines checked, %d leaks\n", seen.size(), len(leaks))
 	os.Exit(code)
 }
 
@@ -228,7 +331,7 @@ func (e *env) client(opts ...facade.Option) *facade.Client {
 		facade.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		facade.WithClock(e.clock.Now, e.clock.Sleep),
 	}
-	c, err := facade.New(append(base, opts...)...)
+	c, err := facade.New(append(append(base, scanned()...), opts...)...)
 	require.NoError(e.t, err)
 	return c
 }

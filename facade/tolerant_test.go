@@ -282,7 +282,7 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 		reply(200, string(put))(w, r)
 	})
 	var warned []facade.Warning
-	c := e.client(facade.WithWarningHandler(func(w facade.Warning) { warned = append(warned, w) }))
+	c := e.client(facade.WithWarningHandler(func(w facade.Warning) { warned = append(warned, w); seen.addValue("warning", w) }))
 	_, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
 		require.NotNil(t, cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation)
 		assert.Equal(t, int32(2), *cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation, "what decoded is kept")
@@ -335,7 +335,7 @@ func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
 				t.Run(fmt.Sprintf("%d statuses, total claimed %d, %s", n, claim, mode), func(t *testing.T) {
 					t.Parallel()
 					var warnings atomic.Int64
-					c := fakeClient(t, srv, facade.WithWarningHandler(func(facade.Warning) { warnings.Add(1) }))
+					c := fakeClient(t, srv, facade.WithWarningHandler(func(w facade.Warning) { warnings.Add(1); seen.addValue("warning", w) }))
 					q := facade.ListStatusParams{Count: mode == "count on"}
 					if mode == "prefetch" {
 						q.Prefetch = 4
