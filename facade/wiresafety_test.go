@@ -363,32 +363,50 @@ func TestCallersWaitingOnATokenFetchShareItsFailure(t *testing.T) {
 	})
 }
 
+// The leader's token request is held at the endpoint until its caller gives up; the follower
+// is by then waiting on that fetch (synctest.Wait says so: every goroutine of the bubble is
+// blocked), and must fetch again rather than inherit the leader's cancellation. The transport
+// is in memory, so that "blocked" can be told: no sleep orders the goroutines.
 func TestACallerThatGivesUpDoesNotFailTheOthersWaitingOnItsFetch(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.handle("GET /access-request-config", reply(200, configJSON))
-	first := make(chan struct{})
-	e.mu.Lock()
-	e.tokenReply = func(n int64, w http.ResponseWriter) bool {
-		if n == 1 {
-			close(first)
-			time.Sleep(100 * time.Millisecond) // long enough for the caller to give up
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return true
-		}
-		return false
-	}
-	e.mu.Unlock()
-	c := e.client()
-	ctx, cancel := context.WithCancel(context.Background())
-	leader := make(chan error, 1)
-	go func() { _, err := c.GetConfig(ctx); leader <- err }()
-	<-first
-	follower := make(chan error, 1)
-	go func() { _, err := c.GetConfig(context.Background()); follower <- err }()
-	cancel()
-	require.ErrorIs(t, noteErr(<-leader), context.Canceled)
-	require.NoError(t, noteErr(<-follower), "the follower fetches again rather than inherit a cancellation")
+	synctest.Test(t, func(t *testing.T) {
+		var tokenRequests, apiRequests atomic.Int64
+		tenant := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/oauth/token" {
+				if n := tokenRequests.Add(1); n == 1 {
+					<-r.Context().Done() // held until the leader gives up
+					return nil, r.Context().Err()
+				}
+				return inMemoryReply(r, http.StatusOK, `{"access_token":"`+tokenPrefix+`2","token_type":"bearer","expires_in":3600}`), nil
+			}
+			apiRequests.Add(1)
+			return inMemoryReply(r, http.StatusOK, configJSON), nil
+		})
+		c, err := facade.New(facade.WithBaseURL("https://acme.api.identitynow.com"),
+			facade.WithClientCredentials(testClientID, testSecret),
+			facade.WithHTTPClient(&http.Client{Transport: tenant}), facade.WithLogger(debugLogger()))
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		leader := make(chan error, 1)
+		go func() { _, err := c.GetConfig(ctx); leader <- err }()
+		synctest.Wait() // the leader's fetch is at the token endpoint
+		follower := make(chan error, 1)
+		go func() { _, err := c.GetConfig(context.Background()); follower <- err }()
+		synctest.Wait() // and the follower waits on it
+		require.EqualValues(t, 1, tokenRequests.Load(), "the follower waits on the leader's fetch instead of starting its own")
+		cancel()
+		require.ErrorIs(t, noteErr(<-leader), context.Canceled)
+		require.NoError(t, noteErr(<-follower), "the follower fetches again rather than inherit a cancellation")
+		assert.EqualValues(t, 2, tokenRequests.Load(), "one fetch given up, one that the follower made")
+		assert.EqualValues(t, 1, apiRequests.Load(), "only the follower reached the API")
+	})
+}
+
+// inMemoryReply is a JSON response to r, for transports that never touch the network.
+func inMemoryReply(r *http.Request, status int, body string) *http.Response {
+	return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)), Request: r}
 }
 
 // Finding 7: a fixed 60 s leeway made every call fetch a new token when tokens live 60 s.
