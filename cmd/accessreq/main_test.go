@@ -20,24 +20,43 @@ import (
 	"github.com/sailkit/accessrequests/fake"
 )
 
-// outputs keeps everything the CLI printed in this suite, for the secret scan in TestMain.
+// outputs keeps everything the CLI printed in this suite (stdout, stderr, a terminal) and
+// every --remaining file it wrote, each labelled with where it went, for the secret scan in
+// TestMain. The tests here are not parallel.
 var outputs []string
 
 // profileSecret is the client secret the profile tests put in a configuration file.
 const profileSecret = "profile-secret-value"
 
-// TestMain puts an in-memory keyring in place of the system's, and fails the suite if a client secret or any token the fake issued appears in anything
-// the CLI printed, in process or as a built binary.
+// secrets are what the scan looks for: the fake's secret and tokens, and the secrets tests
+// give the CLI.
+var secrets = []string{fake.DefaultClientSecret, "fake-token-", "wrong-secret-value", profileSecret}
+
+// leaksIn are the outputs holding a secret, each with the secret.
+func leaksIn(outputs []string) []string {
+	var out []string
+	for _, o := range outputs {
+		for _, secret := range secrets {
+			if strings.Contains(o, secret) {
+				out = append(out, fmt.Sprintf("%q printed: %s", secret, o))
+			}
+		}
+	}
+	return out
+}
+
+// TestMain puts an in-memory keyring in place of the system's, and fails the suite if a client
+// secret or any token the fake issued appears in anything the CLI printed or wrote for its user,
+// in process or as a built binary.
 func TestMain(m *testing.M) {
 	keyring.MockInit() // no test reads or writes the machine's keyring
 	code := m.Run()
-	for _, o := range outputs {
-		for _, secret := range []string{fake.DefaultClientSecret, "fake-token-", "wrong-secret-value", profileSecret} {
-			if strings.Contains(o, secret) {
-				fmt.Fprintf(os.Stderr, "secret scan: %q printed: %s\n", secret, o)
-				code = 1
-			}
-		}
+	leaks := leaksIn(outputs)
+	for _, l := range leaks {
+		fmt.Fprintf(os.Stderr, "secret scan: %s\n", l)
+	}
+	if len(leaks) > 0 {
+		code = 1
 	}
 	fmt.Fprintf(os.Stderr, "secret scan: %d CLI outputs checked\n", len(outputs))
 	cleanupBinary()
@@ -61,7 +80,16 @@ func cliIn(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errOut})
-	outputs = append(outputs, out.String(), errOut.String())
+	outputs = append(outputs, "stdout: "+out.String(), "stderr: "+errOut.String())
+	for i, a := range args { // the file --remaining wrote is printed too, and read back
+		path, ok := strings.CutPrefix(a, "--remaining=")
+		if !ok && a == "--remaining" && i+1 < len(args) {
+			path, ok = args[i+1], true
+		}
+		if data, err := os.ReadFile(path); ok && err == nil {
+			outputs = append(outputs, "file "+path+": "+string(data))
+		}
+	}
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -251,4 +279,25 @@ func TestCloseFromCSVInChunks(t *testing.T) {
 	for _, s := range srv.Statuses() {
 		require.Equal(t, facade.StateRequestCompleted, s.State)
 	}
+}
+
+// The scan in TestMain reports each secret wherever the CLI puts it for its user: a run that
+// is handed each secret as a request id prints it on stdout and writes it to the --remaining
+// file, and the scan finds it in both. The run's outputs are then taken back out of the
+// suite's, which would otherwise fail on them.
+func TestSecretScanReportsEachSecretInEveryOutput(t *testing.T) {
+	tenant(t)
+	for _, secret := range secrets {
+		remaining := writeFile(t, "remaining.csv", "")
+		before := len(outputs)
+		r := cli(t, "cancel", "--comment", "c", "--remaining", remaining, "id-"+secret)
+		ours := append([]string(nil), outputs[before:]...)
+		outputs = outputs[:before]
+		require.Equal(t, exitAPI, r.code, r.errOut)
+		leaks := strings.Join(leaksIn(ours), "\n")
+		for _, where := range []string{"stdout: ", "file " + remaining + ": "} {
+			assert.Contains(t, leaks, fmt.Sprintf("%q printed: %s", secret, where), "%s on %s", secret, where)
+		}
+	}
+	assert.Empty(t, leaksIn([]string{"stdout: nothing secret here"}))
 }

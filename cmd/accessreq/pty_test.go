@@ -59,6 +59,7 @@ type terminal struct {
 	tty  *os.File
 	mu   sync.Mutex
 	seen bytes.Buffer
+	more chan struct{} // has a value when seen grew since waitFor last looked
 	done chan struct{}
 }
 
@@ -76,7 +77,7 @@ func startOnTerminal(t *testing.T, srv *fake.Server, stdout *bytes.Buffer, args 
 	}
 	require.NoError(t, cmd.Start())
 	_ = tty.Close() // the child holds it
-	term := &terminal{cmd: cmd, tty: ptmx, done: make(chan struct{})}
+	term := &terminal{cmd: cmd, tty: ptmx, more: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
 		defer close(term.done)
 		buf := make([]byte, 4096)
@@ -85,6 +86,10 @@ func startOnTerminal(t *testing.T, srv *fake.Server, stdout *bytes.Buffer, args 
 			term.mu.Lock()
 			term.seen.Write(buf[:n])
 			term.mu.Unlock()
+			select {
+			case term.more <- struct{}{}:
+			default: // waitFor has not looked since the last read; it will see this one too
+			}
 			if err != nil {
 				return
 			}
@@ -94,18 +99,30 @@ func startOnTerminal(t *testing.T, srv *fake.Server, stdout *bytes.Buffer, args 
 	return term
 }
 
-// waitFor waits until the terminal shows text; the limit only keeps a broken test from hanging.
+// waitFor waits until the terminal shows text, looking again each time the reader adds to it;
+// the limit only keeps a broken test from hanging.
 func (term *terminal) waitFor(t *testing.T, text string) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	limit := time.NewTimer(time.Minute)
+	defer limit.Stop()
+	for {
 		term.mu.Lock()
 		ok := strings.Contains(term.seen.String(), text)
 		term.mu.Unlock()
 		if ok {
 			return
 		}
+		select {
+		case <-term.more:
+		case <-term.done:
+			if !strings.Contains(term.output(), text) {
+				t.Fatalf("the command ended and the terminal never showed %q; it showed %q", text, term.output())
+			}
+			return
+		case <-limit.C:
+			t.Fatalf("the terminal never showed %q; it showed %q", text, term.output())
+		}
 	}
-	t.Fatalf("the terminal never showed %q; it showed %q", text, term.output())
 }
 
 // answer waits for a question and types a reply and Enter.
@@ -122,7 +139,7 @@ func (term *terminal) exit(t *testing.T) (int, string) {
 	err := term.cmd.Wait()
 	<-term.done
 	out := term.output()
-	outputs = append(outputs, out)
+	outputs = append(outputs, "terminal: "+out)
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode(), out
 	}

@@ -144,6 +144,7 @@ func TestStatusReportsAFailedWrite(t *testing.T) {
 	tenant(t)
 	var errOut bytes.Buffer
 	code := run(context.Background(), []string{"status", "--all", "--for", "nobody"}, stdio{in: strings.NewReader(""), out: failingWriter{}, err: &errOut})
+	outputs = append(outputs, "stderr: "+errOut.String())
 	assert.Equal(t, exitAPI, code)
 	assert.Equal(t, "accessreq status: disk full\n", errOut.String())
 }
