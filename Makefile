@@ -6,6 +6,8 @@ GREMLINS    ?= github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_PKGS ?= facade fake cmd/accessreq
 MUTATE_OUT  ?= mutation
 MUTATE_ARGS ?=
+MUTATE_TOOLS ?= gremlins semantic
+MUTATE_SEM_ARGS ?=
 SPEC        := spec/access-requests.yaml
 SPEC_BASE   ?= HEAD
 BENCH       ?= .
@@ -59,12 +61,16 @@ fuzz:
 demo:
 	$(GO) run ./cmd/accessreq demo
 
-## mutate: mutation testing (gremlins) of each package in MUTATE_PKGS, one at a time; reports in MUTATE_OUT/
-# Not part of `all` or CI: facade alone takes an hour or more on 2 busy cores, fake about 20
-# minutes. Each package's report is MUTATE_OUT/<pkg>.txt (one line per mutant: KILLED, LIVED, NOT COVERED or TIMED OUT,
-# with file:line:column and the mutator; the figures at the end) and MUTATE_OUT/<pkg>.json.
+## mutate: mutation testing of each package in MUTATE_PKGS, one at a time, by gremlins and by internal/mutate; reports in MUTATE_OUT/
+# Not part of `all` or CI: on 2 busy cores gremlins takes an hour or more for facade and about
+# 20 minutes for fake; the semantic pass takes longer still (see README, "Mutation testing").
+# MUTATE_TOOLS picks the tools (default both: `make mutate MUTATE_TOOLS=semantic MUTATE_PKGS=facade`).
+#
+# gremlins (operator mutants): each package's report is MUTATE_OUT/<pkg>.txt (one line per
+# mutant: KILLED, LIVED, NOT COVERED or TIMED OUT, with file:line:column and the mutator; the
+# figures at the end) and MUTATE_OUT/<pkg>.json.
 # A LIVED mutant is a change no test noticed: kill it with a test, or say in
-# facade/testdata/mutants-equivalent.md why it cannot change behaviour. The timeout coefficient
+# <pkg>/testdata/mutants-equivalent.md why it cannot change behaviour. The timeout coefficient
 # is generous because the machine is shared: a mutant only counts as TIMED OUT when its run
 # takes 10 times the unmutated coverage run (itself a compile and a full run). vet is off and
 # symbols are stripped because each mutant recompiles and relinks the test binary: that, not
@@ -79,16 +85,35 @@ demo:
 # facade's test time. MUTATE_ARGS passes more flags, e.g. MUTATE_ARGS='--exclude-files ^client' to
 # run a package in parts. Mutants in a tagless switch's case expressions read NOT COVERED (gremlins
 # cannot map them to coverage blocks): `.ci/mutate-by-hand MUTATE_OUT/<pkg>.txt <pkg>` runs those by hand.
+#
+# internal/mutate (semantic mutants: statements and calls removed, defers and lock pairs
+# dropped, conditions made true or false, branches emptied, arguments swapped, errors returned
+# as nil, limits raised): MUTATE_OUT/<pkg>-semantic.txt, one line per mutant (KILLED, LIVED,
+# NOT COVERED, TIMED OUT, SKIPPED for one that does not compile, EQUIVALENT for one the
+# package's testdata/mutants-equivalent.md explains), then the figures by mutator. Same tags and
+# -short as above; a mutant's tests may take 5 times the unmutated run. MUTATE_SEM_ARGS passes
+# more flags: -files/-exclude-files REGEXP run a package in parts, -resume goes on with an
+# interrupted report (same sources only), -rerun REPORT tests only that report's survivors,
+# -list counts the mutants without running anything.
 mutate:
 	@mkdir -p $(MUTATE_OUT)
-	GOBIN=$(CURDIR)/.tools $(GO) install $(GREMLINS)
+	@case " $(MUTATE_TOOLS) " in *" gremlins "*) GOBIN=$(CURDIR)/.tools $(GO) install $(GREMLINS);; esac
+	@case " $(MUTATE_TOOLS) " in *" semantic "*) $(GO) build -o $(CURDIR)/.tools/mutate ./internal/mutate;; esac
 	@for p in $(MUTATE_PKGS); do \
-	  name=$$(echo $$p | tr / -); echo "== $$p -> $(MUTATE_OUT)/$$name.txt"; \
-	  tags=""; case $$p in cmd/*) tags="--tags nopty";; esac; \
-	  PATH=$(CURDIR)/.ci/gremlins-bin:$$PATH GOFLAGS='-count=1 -short -vet=off -ldflags=-s' \
-	    $(CURDIR)/.tools/gremlins unleash ./$$p $$tags --workers 2 --timeout-coefficient 10 $(MUTATE_ARGS) \
-	    --output $(MUTATE_OUT)/$$name.json > $(MUTATE_OUT)/$$name.txt 2>&1; \
-	  tail -n 8 $(MUTATE_OUT)/$$name.txt; \
+	  name=$$(echo $$p | tr / -); \
+	  tags=""; semtags=""; case $$p in cmd/*) tags="--tags nopty"; semtags="-tags nopty";; esac; \
+	  case " $(MUTATE_TOOLS) " in *" gremlins "*) \
+	    echo "== $$p (gremlins) -> $(MUTATE_OUT)/$$name.txt"; \
+	    PATH=$(CURDIR)/.ci/gremlins-bin:$$PATH GOFLAGS='-count=1 -short -vet=off -ldflags=-s' \
+	      $(CURDIR)/.tools/gremlins unleash ./$$p $$tags --workers 2 --timeout-coefficient 10 $(MUTATE_ARGS) \
+	      --output $(MUTATE_OUT)/$$name.json > $(MUTATE_OUT)/$$name.txt 2>&1; \
+	    tail -n 8 $(MUTATE_OUT)/$$name.txt;; \
+	  esac; \
+	  case " $(MUTATE_TOOLS) " in *" semantic "*) \
+	    echo "== $$p (semantic) -> $(MUTATE_OUT)/$$name-semantic.txt"; \
+	    $(CURDIR)/.tools/mutate $$semtags -workers 2 -out $(MUTATE_OUT)/$$name-semantic.txt $(MUTATE_SEM_ARGS) ./$$p -- -short > /dev/null; \
+	    tail -n 20 $(MUTATE_OUT)/$$name-semantic.txt | sed -n '/^# mutator/,$$p';; \
+	  esac; \
 	done
 
 ## vendor-facts: rewrite spec/testdata from the vendor's documents, both generations (../shared, or SPEC_REFERENCE, SPEC_REFERENCE_V1 and SEED_SDK_PAGE)
