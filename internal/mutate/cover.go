@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,7 @@ import (
 type block struct {
 	startLine, startCol, endLine, endCol int
 	count                                int
+	tests                                []int // which tests ran it, by index (per-test coverage)
 }
 
 func (b block) holds(line, col int) bool {
@@ -86,6 +88,64 @@ func (c coverage) covered(fset *token.FileSet, anchors []token.Pos, anyUse bool)
 		}
 	}
 	return !anyUse
+}
+
+// addTest marks the blocks a profile of test i alone ran (blocks are matched by position:
+// the instrumentation is the same binary's).
+func (c coverage) addTest(i int, r io.Reader, importPath string) error {
+	one, err := parseCoverage(r, importPath)
+	if err != nil {
+		return err
+	}
+	for name, blocks := range one {
+		at := map[[4]int]int{}
+		for j, b := range c[name] {
+			at[[4]int{b.startLine, b.startCol, b.endLine, b.endCol}] = j
+		}
+		for _, b := range blocks {
+			if j, ok := at[[4]int{b.startLine, b.startCol, b.endLine, b.endCol}]; ok && b.count > 0 {
+				c[name][j].tests = append(c[name][j].tests, i)
+			}
+		}
+	}
+	return nil
+}
+
+// testsFor are the tests that ran a mutant's code, by the same anchors as covered, or ok
+// false when that cannot be told (then every test runs): an anchor no block holds, or code
+// that ran with no test to show for it (package initialisation, TestMain).
+func (c coverage) testsFor(fset *token.FileSet, anchors []token.Pos, anyUse bool) (tests []int, ok bool) {
+	seen := map[int]bool{}
+	add := func(name string, line, col int) bool {
+		in := false
+		for _, b := range c[name] {
+			if b.holds(line, col) {
+				in = true
+				for _, t := range b.tests {
+					if !seen[t] {
+						seen[t] = true
+						tests = append(tests, t)
+					}
+				}
+			}
+		}
+		return in
+	}
+	for _, a := range anchors {
+		if !a.IsValid() {
+			continue
+		}
+		pos := fset.Position(a)
+		in := add(path.Base(pos.Filename), pos.Line, pos.Column)
+		if anyUse && !in {
+			return nil, false
+		}
+		if !anyUse && in {
+			break
+		}
+	}
+	sort.Ints(tests)
+	return tests, len(tests) > 0
 }
 
 // lookup says whether (line, col) lies in some block of the file and whether one such block ran.

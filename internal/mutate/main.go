@@ -59,6 +59,7 @@ type options struct {
 	list         bool
 	raceLocks    bool
 	checkEquiv   bool
+	selectTests  bool
 }
 
 func main() {
@@ -78,6 +79,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "list the mutants without running any test")
 	flag.BoolVar(&o.raceLocks, "race-locks", true, "test drop-lock mutants with -race (a lock dropped is a race, seldom a failure)")
 	flag.BoolVar(&o.checkEquiv, "check-equivalents", false, "test the mutants the equivalents file explains too, and report any killed")
+	flag.BoolVar(&o.selectTests, "select-tests", true, "run first only the tests that ran a mutant's code (from one coverage run per test), then all of them if it lives")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/mutate [flags] PACKAGE [-- go test flags]\n")
 		flag.PrintDefaults()
@@ -107,7 +109,8 @@ func main() {
 // entry is one mutant and what became of it.
 type entry struct {
 	m         *mutant
-	explained bool // listed in the equivalents file
+	explained bool     // listed in the equivalents file
+	tests     []string // the tests to try first (nil: all)
 	result
 	line string // the report line, when taken from an earlier report
 }
@@ -228,6 +231,11 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 			race = race || (e.m.race && o.raceLocks)
 		}
 		toRun = runnable
+		if o.selectTests && len(toRun) > 0 && !runFlag(testFlags) {
+			if err := selectTests(ctx, r, cov, toRun, p, o.workers, w); err != nil {
+				return err
+			}
+		}
 		if race {
 			secs, _, err := r.baseline(ctx, true)
 			if err != nil {
@@ -250,7 +258,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		go func() {
 			defer wg.Done()
 			for e := range jobs {
-				e.result = r.run(ctx, e.m, n+1)
+				e.result = r.run(ctx, e.m, n+1, e.tests)
 				switch {
 				case e.explained && e.status == lived:
 					e.status = equivalent
@@ -302,6 +310,65 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 			fmt.Fprintf(w, "# stale equivalent (no mutant matches it): %s\n", s)
 		}
 	}
+	return nil
+}
+
+// runFlag reports whether the go test flags choose tests themselves.
+func runFlag(flags []string) bool {
+	for _, f := range flags {
+		if name := strings.TrimLeft(f, "-"); name == "run" || strings.HasPrefix(name, "run=") {
+			return true
+		}
+	}
+	return false
+}
+
+// selectTests runs each test alone under coverage and gives each mutant the tests that ran
+// its code, unless that is more than half of them (then all run: selecting saves little).
+func selectTests(ctx context.Context, r *runner, cov coverage, entries []*entry, p *pkg, workers int, w io.Writer) error {
+	start := time.Now()
+	names, err := r.listTests(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the tests: %v", err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(names))
+	next := make(chan int)
+	for n := range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = r.coverTest(ctx, cov, &mu, names, i, n+1)
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return err
+	}
+	selected := 0
+	for _, e := range entries {
+		ids, ok := cov.testsFor(p.fset, e.m.anchors, e.m.anyUse)
+		if !ok || 2*len(ids) > len(names) {
+			continue
+		}
+		e.tests = make([]string, len(ids))
+		for i, id := range ids {
+			e.tests[i] = names[id]
+		}
+		selected++
+	}
+	fmt.Fprintf(w, "# coverage of each of %d tests alone took %s; %d of %d mutants run only the tests that ran their code first\n",
+		len(names), time.Since(start).Round(time.Second), selected, len(entries))
 	return nil
 }
 
@@ -371,7 +438,7 @@ func readReport(path, digest string, livedOnly bool) (map[string]string, error) 
 func summary(w io.Writer, entries []*entry, took, timeout time.Duration, workers int) {
 	statuses := []string{killed, lived, timedOut, notCovered, skipped, equivalent}
 	counts := map[string]map[string]int{}
-	runs, runTime := map[string]int{}, map[string]time.Duration{}
+	runs, runTime, cpuTime := map[string]int{}, map[string]time.Duration{}, map[string]time.Duration{}
 	for _, e := range entries {
 		if e.status == "" {
 			continue
@@ -385,20 +452,22 @@ func summary(w io.Writer, entries []*entry, took, timeout time.Duration, workers
 			if e.took > 0 {
 				runs[k]++
 				runTime[k] += e.took
+				cpuTime[k] += e.cpu
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n# %-12s %7s %7s %6s %9s %11s %8s %10s %7s %7s\n", "mutator", "mutants", "killed", "lived", "timed out", "not covered", "skipped", "equivalent", "score", "s/run")
+	fmt.Fprintf(w, "\n# %-12s %7s %7s %6s %9s %11s %8s %10s %7s %7s %7s\n", "mutator", "mutants", "killed", "lived", "timed out", "not covered", "skipped", "equivalent", "score", "s/run", "cpu/run")
 	for _, k := range append(append([]string{}, mutators...), "all") {
 		c := counts[k]
 		if c == nil {
 			continue
 		}
-		per := "-"
+		per, cpu := "-", "-"
 		if runs[k] > 0 {
 			per = fmt.Sprintf("%.1f", runTime[k].Seconds()/float64(runs[k]))
+			cpu = fmt.Sprintf("%.1f", cpuTime[k].Seconds()/float64(runs[k]))
 		}
-		fmt.Fprintf(w, "# %-12s %7d %7d %6d %9d %11d %8d %10d %7s %7s\n", k, c["mutants"], c[killed], c[lived], c[timedOut], c[notCovered], c[skipped], c[equivalent], score(c), per)
+		fmt.Fprintf(w, "# %-12s %7d %7d %6d %9d %11d %8d %10d %7s %7s %7s\n", k, c["mutants"], c[killed], c[lived], c[timedOut], c[notCovered], c[skipped], c[equivalent], score(c), per, cpu)
 	}
 	c := counts["all"]
 	if c == nil {
@@ -414,6 +483,8 @@ func summary(w io.Writer, entries []*entry, took, timeout time.Duration, workers
 		fmt.Fprintf(w, "time %s for %d runs with %d workers: %.1fs per run, %.1fs of wall time per mutant run; timeout %s\n",
 			took.Round(time.Second), runs["all"], workers, runTime["all"].Seconds()/float64(runs["all"]),
 			took.Seconds()/float64(runs["all"]), timeout)
+		fmt.Fprintf(w, "cpu %s for the runs (go and the test binaries, their children included): %.1fs per run, whatever else the machine did\n",
+			cpuTime["all"].Round(time.Second), cpuTime["all"].Seconds()/float64(runs["all"]))
 	}
 }
 

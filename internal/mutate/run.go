@@ -48,7 +48,16 @@ type runner struct {
 
 type result struct {
 	status, detail string
-	took           time.Duration
+	took           time.Duration // wall time
+	cpu            time.Duration // user and system time of go and the test binary, with their children
+}
+
+// cpuOf is the processor time an ended command and the children it waited for used.
+func cpuOf(cmd *exec.Cmd) time.Duration {
+	if ps := cmd.ProcessState; ps != nil {
+		return ps.UserTime() + ps.SystemTime()
+	}
+	return 0
 }
 
 // errInterrupted ends a run cut short by a signal: its mutants are not reported.
@@ -98,8 +107,9 @@ func (r *runner) overlay(dir, file, mutated string) (string, error) {
 	return path, os.WriteFile(path, spec, 0o644)
 }
 
-// build compiles the package's test binary into bin, through overlay when it is set.
-func (r *runner) build(ctx context.Context, bin, overlay string, extra ...string) (string, error) {
+// build compiles the package's test binary into bin, through overlay, and says what the
+// compiler said when it failed and how much processor time it took.
+func (r *runner) build(ctx context.Context, bin, overlay string, extra ...string) (string, time.Duration, error) {
 	args := []string{"test", "-c", "-o", bin, "-vet=off", "-overlay=" + overlay}
 	if r.tags != "" {
 		args = append(args, "-tags", r.tags)
@@ -116,7 +126,7 @@ func (r *runner) build(ctx context.Context, bin, overlay string, extra ...string
 	if err != nil && w.build == "" {
 		w.build = err.Error()
 	}
-	return w.build, err
+	return w.build, cpuOf(cmd), err
 }
 
 // testArgs spells the test flags given for go test as the test binary wants them.
@@ -189,7 +199,7 @@ func (r *runner) baseline(ctx context.Context, race bool) (float64, coverage, er
 	if err != nil {
 		return 0, nil, err
 	}
-	if msg, err := r.build(ctx, bin, overlay, extra...); err != nil {
+	if msg, _, err := r.build(ctx, bin, overlay, extra...); err != nil {
 		if ctx.Err() != nil {
 			return 0, nil, errInterrupted
 		}
@@ -224,11 +234,63 @@ func (r *runner) baseline(ctx context.Context, race bool) (float64, coverage, er
 	return secs, c, err
 }
 
+// listTests names the package's top-level tests, examples and fuzz targets (their seeds run
+// as tests), from the baseline's binary.
+func (r *runner) listTests(ctx context.Context) ([]string, error) {
+	dir, err := r.workdir(0)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(r.scratch, "baseline.test"), "-test.list", ".")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "Test") || strings.HasPrefix(l, "Example") || strings.HasPrefix(l, "Fuzz") {
+			names = append(names, l)
+		}
+	}
+	return names, nil
+}
+
+// coverTest runs test i alone on the baseline's binary and adds its profile to c.
+func (r *runner) coverTest(ctx context.Context, c coverage, mu *sync.Mutex, names []string, i, n int) error {
+	dir, err := r.workdir(n)
+	if err != nil {
+		return err
+	}
+	prof := filepath.Join(r.scratch, fmt.Sprintf("cover-%d.out", i))
+	defer os.Remove(prof)
+	cmd := exec.CommandContext(ctx, filepath.Join(r.scratch, "baseline.test"),
+		r.testArgs("-test.run=^"+names[i]+"$", "-test.coverprofile="+prof, "-test.timeout=30m")...)
+	cmd.Dir = dir
+	killGroup(cmd)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return fmt.Errorf("%s alone fails (every mutant will run every test): %v\n%s", names[i], err, tail(string(out), 20))
+	}
+	f, err := os.Open(prof)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	return c.addTest(i, f, r.importPath)
+}
+
 // testRuns counts the mutants tested, for the tool's own tests.
 var testRuns atomic.Int64
 
-// run tests one mutant in worker n's scratch directory.
-func (r *runner) run(ctx context.Context, m *mutant, n int) result {
+// run tests one mutant in worker n's scratch directory: with the tests named (those that ran
+// its code) when there are any, and again with all of them if it lives that way, so that
+// selecting tests can only save time, never let a mutant live.
+func (r *runner) run(ctx context.Context, m *mutant, n int, tests []string) result {
 	testRuns.Add(1)
 	start := time.Now()
 	dir := filepath.Join(r.scratch, m.id)
@@ -251,24 +313,40 @@ func (r *runner) run(ctx context.Context, m *mutant, n int) result {
 	}
 	bin := filepath.Join(dir, "mutant.test")
 	buildCtx, cancelBuild := context.WithTimeout(ctx, r.grace)
-	msg, err := r.build(buildCtx, bin, overlay, append(extra, "-ldflags=-s")...)
+	msg, cpu, err := r.build(buildCtx, bin, overlay, append(extra, "-ldflags=-s")...)
 	late := buildCtx.Err() != nil
 	cancelBuild()
 	switch {
 	case ctx.Err() != nil:
 		return result{status: errInterrupted.Error()}
 	case late:
-		return result{status: timedOut, detail: fmt.Sprintf("the build took over %s", r.grace), took: time.Since(start)}
+		return result{status: timedOut, detail: fmt.Sprintf("the build took over %s", r.grace), took: time.Since(start), cpu: cpu}
 	case err != nil:
-		return result{status: skipped, detail: "does not build: " + msg, took: time.Since(start)}
+		return result{status: skipped, detail: "does not build: " + msg, took: time.Since(start), cpu: cpu}
 	}
+	res := r.test(ctx, bin, n, limit, tests)
+	if res.status == lived && tests != nil {
+		first := res.cpu
+		res = r.test(ctx, bin, n, limit, nil)
+		res.cpu += first
+	}
+	res.took, res.cpu = time.Since(start), res.cpu+cpu
+	return res
+}
+
+// test runs a built mutant's tests (the named ones, or all when tests is nil).
+func (r *runner) test(ctx context.Context, bin string, n int, limit time.Duration, tests []string) result {
 	work, err := r.workdir(n)
 	if err != nil {
 		return result{status: skipped, detail: err.Error()}
 	}
 	runCtx, cancelRun := context.WithTimeout(ctx, limit+time.Minute)
 	defer cancelRun()
-	cmd := exec.CommandContext(runCtx, bin, r.testArgs("-test.failfast", "-test.timeout="+limit.String())...)
+	args := []string{"-test.failfast", "-test.timeout=" + limit.String()}
+	if tests != nil {
+		args = append(args, "-test.run=^("+strings.Join(tests, "|")+")$")
+	}
+	cmd := exec.CommandContext(runCtx, bin, r.testArgs(args...)...)
 	cmd.Dir = work
 	killGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
@@ -276,7 +354,7 @@ func (r *runner) run(ctx context.Context, m *mutant, n int) result {
 	cmd.Stdout, cmd.Stderr = w, w
 	err = cmd.Run()
 	w.flush()
-	res := result{took: time.Since(start)}
+	res := result{cpu: cpuOf(cmd)}
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
