@@ -555,9 +555,18 @@ func (e *enumerator) swapArgs(call *ast.CallExpr) {
 			return // min, max, append, complex...: order does not matter or cannot change
 		}
 	}
+	// Functional options (a variadic list of funcs) are applied in turn to a settings struct,
+	// so two of them swapped is the same call: leave them be.
+	options := -1
+	if sig, ok := e.info.TypeOf(call.Fun).Underlying().(*types.Signature); ok && sig.Variadic() {
+		last := sig.Params().At(sig.Params().Len() - 1).Type().(*types.Slice).Elem()
+		if _, fn := last.Underlying().(*types.Signature); fn {
+			options = sig.Params().Len() - 1
+		}
+	}
 	for i := 0; i+1 < len(call.Args); i++ {
 		a, b := call.Args[i], call.Args[i+1]
-		if call.Ellipsis.IsValid() && i+1 == len(call.Args)-1 {
+		if call.Ellipsis.IsValid() && i+1 == len(call.Args)-1 || options >= 0 && i >= options {
 			break
 		}
 		ta, tb := e.info.TypeOf(a), e.info.TypeOf(b)

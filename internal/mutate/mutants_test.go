@@ -170,18 +170,26 @@ func g(a int) bool { return a > 2 }
 				"p.go empty-case f: n = 5 → (nothing)", "p.go empty-case f: n++ → (nothing)"},
 		},
 		{
-			name: "neighbouring arguments of identical type are swapped", mutator: "swap-args",
+			name: "neighbouring arguments of identical type are swapped, functional options are not", mutator: "swap-args",
 			src: `package p
 
 import "strings"
 
+type option func(*int)
+
+func with(n int) option { return func(p *int) { *p = n } }
+
+func build(name, kind string, opts ...option) int { return len(opts) }
+
 func f(s, old, repl string, n int) string {
 	_ = min(n, 3)
 	_ = string(rune(n))
+	_ = build(s, old, with(1), with(2))
 	return strings.Replace(s, old, repl, n)
 }
 `,
-			want: []string{"p.go swap-args f: strings.Replace(s, old, …) → strings.Replace(old, s, …)",
+			want: []string{"p.go swap-args f: build(s, old, …) → build(old, s, …)",
+				"p.go swap-args f: strings.Replace(s, old, …) → strings.Replace(old, s, …)",
 				"p.go swap-args f: strings.Replace(…, old, repl, …) → strings.Replace(…, repl, old, …)"},
 		},
 		{
