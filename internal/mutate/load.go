@@ -74,7 +74,8 @@ func load(dir, pattern, tags string) (*pkg, error) {
 	if err := json.Unmarshal(out, &l); err != nil {
 		return nil, fmt.Errorf("go list %s: %v", pattern, err)
 	}
-	out, err = goList(dir, append(tagArgs, "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", pattern)...)
+	// os and strconv: the schema's helper imports them (see schema.go).
+	out, err = goList(dir, append(tagArgs, "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", pattern, "os", "strconv")...)
 	if err != nil {
 		return nil, err
 	}
@@ -182,17 +183,11 @@ func (p *pkg) mutants(include, exclude *regexp.Regexp, only map[string]bool) ([]
 
 // check type-checks the package with one file replaced.
 func (p *pkg) check(f *srcFile, src []byte) error {
-	mutated, err := parser.ParseFile(p.fset, f.path, src, parser.SkipObjectResolution)
-	if err != nil {
-		return err
-	}
-	files := make([]*ast.File, len(p.every))
-	for i, g := range p.every {
-		files[i] = g.ast
-		if g == f {
-			files[i] = mutated
-		}
-	}
+	return p.checkWith(map[*srcFile][]byte{f: src}, "")
+}
+
+// checkFiles type-checks files as the package and returns the first error, with its place.
+func (p *pkg) checkFiles(files []*ast.File) error {
 	var first error
 	conf := *p.conf
 	conf.Error = func(err error) {

@@ -60,6 +60,7 @@ type options struct {
 	raceLocks    bool
 	checkEquiv   bool
 	selectTests  bool
+	schema       bool
 }
 
 func main() {
@@ -79,6 +80,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "list the mutants without running any test")
 	flag.BoolVar(&o.raceLocks, "race-locks", true, "test drop-lock mutants with -race (a lock dropped is a race, seldom a failure)")
 	flag.BoolVar(&o.checkEquiv, "check-equivalents", false, "test the mutants the equivalents file explains too, and report any killed")
+	flag.BoolVar(&o.schema, "schema", true, "compile the mutants that can be written as run-time switches into one test binary (see schema.go)")
 	flag.BoolVar(&o.selectTests, "select-tests", true, "run first only the tests that ran a mutant's code (from one coverage run per test), then all of them if it lives")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/mutate [flags] PACKAGE [-- go test flags]\n")
@@ -244,6 +246,11 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 			r.raceTime = max(o.minTimeout, time.Duration(o.coefficient*secs*float64(time.Second))).Round(time.Second)
 			fmt.Fprintf(w, "# drop-lock mutants run with -race: %.1fs unmutated; each gets %s\n", secs, r.raceTime)
 		}
+		if o.schema && len(toRun) > 0 {
+			if err := schema(ctx, r, p, toRun, race, w); err != nil {
+				return err
+			}
+		}
 	}
 
 	// Test in parallel, report in order.
@@ -310,6 +317,35 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 			fmt.Fprintf(w, "# stale equivalent (no mutant matches it): %s\n", s)
 		}
 	}
+	return nil
+}
+
+// schema compiles the mutants that can be switches into one binary (two with -race).
+func schema(ctx context.Context, r *runner, p *pkg, entries []*entry, race bool, w io.Writer) error {
+	start := time.Now()
+	ms := make([]*mutant, len(entries))
+	for i, e := range entries {
+		ms[i] = e.m
+	}
+	files, in := p.schema(ms)
+	raceIn := false
+	for _, m := range in {
+		raceIn = raceIn || m.race
+	}
+	planned := time.Since(start)
+	cpu, err := r.buildSchema(ctx, files, race && raceIn)
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	if err != nil {
+		fmt.Fprintf(w, "# %v\n", err)
+		return nil
+	}
+	for _, m := range in {
+		m.inSchema = true
+	}
+	fmt.Fprintf(w, "# %d of %d mutants compiled as switches into one test binary (planned in %s, built in %s, %s cpu); the others are built one by one\n",
+		len(in), len(ms), planned.Round(time.Second), (time.Since(start) - planned).Round(time.Second), cpu.Round(time.Second))
 	return nil
 }
 

@@ -38,6 +38,18 @@ type edit struct {
 	pad        bool
 }
 
+// wrap is a switch around the code in src[start:end]: given that code (with the switches of
+// other mutants inside it already made) and on, an expression true when this mutant is the
+// active one, it returns the code that does what the mutant does when on, and what the
+// original does when not.
+type wrap struct {
+	start, end int
+	fn         func(inner, on string) string
+}
+
+// unless runs a statement, a list of them or a block's contents only when the mutant is off.
+func unless(inner, on string) string { return "if !" + on + " {" + inner + "}" }
+
 // mutant is one change to one file of the package.
 type mutant struct {
 	file    *srcFile
@@ -52,9 +64,14 @@ type mutant struct {
 	edits   []edit
 	tail    []string // declarations appended to the file to keep imports used
 	race    bool     // run with -race (lock mutants: a dropped lock is a race)
+	// schema is the same change as switches that the program flips at run time, to compile
+	// many mutants into one binary (see schema.go); nil when it cannot be put that way.
+	schema []wrap
 
-	src []byte // the mutated file, set by apply
-	id  string
+	src      []byte // the mutated file, set by apply
+	id       string
+	schemaID int  // its switch in the schema (see schema.go): its place in the run's list, from 1
+	inSchema bool // compiled into the schema's binary
 }
 
 // key is how the equivalents file names a mutant: stable while the code it changes is.
@@ -72,6 +89,7 @@ type srcFile struct {
 
 // enumerator walks one file and collects its mutants.
 type enumerator struct {
+	self  *types.Package
 	fset  *token.FileSet
 	info  *types.Info
 	file  *srcFile
@@ -301,7 +319,8 @@ func allBlank(exprs []ast.Expr) bool {
 func (e *enumerator) remove(mutator string, s ast.Stmt) {
 	ed, tail := e.deletion(s.Pos(), s.End(), s)
 	e.add(&mutant{mutator: mutator, pos: s.Pos(), anchors: []token.Pos{s.Pos()},
-		before: e.text(s), after: "(removed)", edits: []edit{ed}, tail: tail})
+		before: e.text(s), after: "(removed)", edits: []edit{ed}, tail: tail,
+		schema: []wrap{{start: ed.start, end: ed.end, fn: unless}}})
 }
 
 // deletion replaces [from, to) with a statement that still uses every local variable and
@@ -453,9 +472,13 @@ func (e *enumerator) dropLock(s *ast.ExprStmt, kind, recv string) {
 		}
 		return false
 	})
+	var schema []wrap
+	for _, ed := range edits {
+		schema = append(schema, wrap{start: ed.start, end: ed.end, fn: unless})
+	}
 	e.add(&mutant{mutator: "drop-lock", pos: s.Pos(), anchors: []token.Pos{s.Pos()},
 		before: e.text(s) + fmt.Sprintf(" (and %d %s)", len(edits)-1, unlock), after: "(removed)",
-		edits: edits, tail: tail, race: true})
+		edits: edits, tail: tail, race: true, schema: schema})
 }
 
 // conditions yields cond-true and cond-false for one condition. The condition is kept behind
@@ -463,11 +486,19 @@ func (e *enumerator) dropLock(s *ast.ExprStmt, kind, recv string) {
 // variable it names is still used.
 func (e *enumerator) conditions(cond ast.Expr, anchors ...token.Pos) {
 	text := e.text(cond)
-	for _, v := range []struct{ name, value, op string }{{"cond-true", "true", " || "}, {"cond-false", "false", " && "}} {
-		e.add(&mutant{mutator: v.name, pos: cond.Pos(), anchors: anchors, before: text, after: v.value,
-			edits: []edit{{start: e.off(cond.Pos()), end: e.off(cond.End()), text: v.value + v.op + "(" + text + ")"}}})
-	}
+	start, end := e.off(cond.Pos()), e.off(cond.End())
+	e.add(&mutant{mutator: "cond-true", pos: cond.Pos(), anchors: anchors, before: text, after: "true",
+		edits:  []edit{{start: start, end: end, text: "true || (" + text + ")"}},
+		schema: []wrap{{start: start, end: end, fn: always}}})
+	e.add(&mutant{mutator: "cond-false", pos: cond.Pos(), anchors: anchors, before: text, after: "false",
+		edits:  []edit{{start: start, end: end, text: "false && (" + text + ")"}},
+		schema: []wrap{{start: start, end: end, fn: never}}})
 }
+
+// always and never are a condition's switches: true or false when on, else what it was.
+func always(inner, on string) string { return "(" + on + " || (" + inner + "))" }
+
+func never(inner, on string) string { return "(!" + on + " && (" + inner + "))" }
 
 // caseConditions does the same for the expressions of a tagless switch's case clause (any of
 // which selects it).
@@ -483,10 +514,22 @@ func (e *enumerator) caseConditions(sw *ast.SwitchStmt, cc *ast.CaseClause) {
 	}
 	joined := b.String()
 	whole := string(e.file.src[e.off(first.Pos()):e.off(last.End())])
-	for _, v := range []struct{ name, op string }{{"cond-true", "true || ("}, {"cond-false", "false && ("}} {
+	// As switches: the first expression true selects the clause; all false leave it.
+	var falses []wrap
+	for _, x := range cc.List {
+		falses = append(falses, wrap{start: e.off(x.Pos()), end: e.off(x.End()), fn: never})
+	}
+	for _, v := range []struct {
+		name, op string
+		schema   []wrap
+	}{
+		{"cond-true", "true || (", []wrap{{start: e.off(first.Pos()), end: e.off(first.End()), fn: always}}},
+		{"cond-false", "false && (", falses},
+	} {
 		e.add(&mutant{mutator: v.name, pos: first.Pos(), anchors: []token.Pos{first.Pos(), sw.Pos()},
 			before: "case " + whole, after: "case " + strings.Fields(v.op)[0],
-			edits: []edit{{start: e.off(first.Pos()), end: e.off(last.End()), text: v.op + joined + ")"}}})
+			edits:  []edit{{start: e.off(first.Pos()), end: e.off(last.End()), text: v.op + joined + ")"}},
+			schema: v.schema})
 	}
 }
 
@@ -519,7 +562,8 @@ func (e *enumerator) emptyBlock(mutator string, b *ast.BlockStmt) {
 	ed, tail := e.deletion(b.Lbrace+1, b.Rbrace, b)
 	ed.text = " " + ed.text + " "
 	e.add(&mutant{mutator: mutator, pos: b.Lbrace, anchors: []token.Pos{b.List[0].Pos()},
-		before: e.text(b), after: "{}", edits: []edit{ed}, tail: tail})
+		before: e.text(b), after: "{}", edits: []edit{ed}, tail: tail,
+		schema: []wrap{{start: ed.start, end: ed.end, fn: unless}}})
 }
 
 // emptyClause yields a mutant that empties a case or select clause (a final fallthrough stays).
@@ -541,7 +585,8 @@ func (e *enumerator) emptyClause(colon token.Pos, body []ast.Stmt) {
 	}
 	ed, tail := e.deletion(from, to, nodes...)
 	e.add(&mutant{mutator: "empty-case", pos: from, anchors: []token.Pos{from},
-		before: string(e.file.src[e.off(from):e.off(to)]), after: "(nothing)", edits: []edit{ed}, tail: tail})
+		before: string(e.file.src[e.off(from):e.off(to)]), after: "(nothing)", edits: []edit{ed}, tail: tail,
+		schema: []wrap{{start: ed.start, end: ed.end, fn: unless}}})
 }
 
 // swapArgs yields a mutant for each pair of neighbouring arguments of identical type.
@@ -581,13 +626,26 @@ func (e *enumerator) swapArgs(call *ast.CallExpr) {
 		if i+2 < len(call.Args) {
 			post = ", …"
 		}
+		// As switches each argument is chosen from the two, both evaluated: only where that
+		// has no effect.
+		var schema []wrap
+		if !e.effects(a) && !e.effects(b) {
+			schema = []wrap{
+				{start: e.off(a.Pos()), end: e.off(a.End()), fn: func(inner, on string) string { return choose(on, eb, inner) }},
+				{start: e.off(b.Pos()), end: e.off(b.End()), fn: func(inner, on string) string { return choose(on, ea, inner) }},
+			}
+		}
 		e.add(&mutant{mutator: "swap-args", pos: a.Pos(), anchors: []token.Pos{call.Pos(), e.stmtAnchor()},
 			before: fmt.Sprintf("%s(%s%s, %s%s)", name, pre, ea, eb, post),
 			after:  fmt.Sprintf("%s(%s%s, %s%s)", name, pre, eb, ea, post),
 			edits: []edit{{start: e.off(a.Pos()), end: e.off(a.End()), text: eb},
-				{start: e.off(b.Pos()), end: e.off(b.End()), text: ea}}})
+				{start: e.off(b.Pos()), end: e.off(b.End()), text: ea}},
+			schema: schema})
 	}
 }
+
+// choose is x when on, else y (the helper schema.go adds to the package).
+func choose(on, x, y string) string { return schemaChoose + "(" + on + ", " + x + ", " + y + ")" }
 
 // nilError yields a mutant that returns nil in place of a function's error result.
 func (e *enumerator) nilError(r *ast.ReturnStmt) {
@@ -610,7 +668,10 @@ func (e *enumerator) nilError(r *ast.ReturnStmt) {
 		edits = append(edits, edit{start: e.off(r.Pos()), end: e.off(r.Pos()), text: keep.text + "; "})
 	}
 	e.add(&mutant{mutator: "nil-error", pos: x.Pos(), anchors: []token.Pos{r.Pos()},
-		before: "return " + e.text(x), after: "return nil", edits: edits, tail: tail})
+		before: "return " + e.text(x), after: "return nil", edits: edits, tail: tail,
+		schema: []wrap{{start: e.off(x.Pos()), end: e.off(x.End()), fn: func(inner, on string) string {
+			return "func() error { if " + on + " { return nil }; return " + inner + " }()"
+		}}}})
 }
 
 // liftLimit yields a mutant that raises a literal 0 or 1 bounding something by one.
@@ -645,9 +706,57 @@ func (e *enumerator) liftLimit(lit *ast.BasicLit) {
 	}
 	whole := e.text(shown)
 	at := e.off(lit.Pos()) - e.off(shown.Pos())
+	var schema []wrap // the literal's type, spelled as this file can, chooses the instance
+	if t := e.typeName(e.info.TypeOf(lit)); t != "" {
+		schema = []wrap{{start: e.off(lit.Pos()), end: e.off(lit.End()), fn: func(inner, on string) string {
+			return schemaChoose + "[" + t + "](" + on + ", " + lifted + ", " + inner + ")"
+		}}}
+	}
 	e.add(&mutant{mutator: "lift-limit", pos: lit.Pos(), anchors: []token.Pos{lit.Pos(), e.stmtAnchor()},
 		before: whole, after: whole[:at] + lifted + whole[at+len(lit.Value):],
-		edits: []edit{{start: e.off(lit.Pos()), end: e.off(lit.End()), text: lifted}}})
+		edits: []edit{{start: e.off(lit.Pos()), end: e.off(lit.End()), text: lifted}}, schema: schema})
+}
+
+// typeName spells t as this file can (its package's own names bare, others through the
+// file's imports), or "" when it cannot: an untyped constant, a package not imported here.
+func (e *enumerator) typeName(t types.Type) string {
+	if b, ok := t.(*types.Basic); t == nil || ok && b.Info()&types.IsUntyped != 0 {
+		return ""
+	}
+	ok := true
+	name := types.TypeString(t, func(p *types.Package) string {
+		if p == e.pkg() {
+			return ""
+		}
+		for _, imp := range e.file.ast.Imports {
+			if strings.Trim(imp.Path.Value, `"`) != p.Path() {
+				continue
+			}
+			if imp.Name != nil {
+				return imp.Name.Name
+			}
+			return p.Name()
+		}
+		ok = false
+		return ""
+	})
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// pkg is the package being mutated.
+func (e *enumerator) pkg() *types.Package {
+	if e.self == nil {
+		for _, obj := range e.info.Defs {
+			if obj != nil && obj.Pkg() != nil {
+				e.self = obj.Pkg()
+				break
+			}
+		}
+	}
+	return e.self
 }
 
 // liftable reports whether x is a non-zero numeric constant of a plain number type or

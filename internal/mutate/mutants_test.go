@@ -29,6 +29,13 @@ func module(t *testing.T, files map[string]string) string {
 // mutators named, or all), each with its compile error if it has one.
 func mutantsOf(t *testing.T, src string, only ...string) ([]*mutant, map[*mutant]string) {
 	t.Helper()
+	_, ms, broken := loadMutants(t, src, only...)
+	return ms, broken
+}
+
+// loadMutants is mutantsOf with the package too.
+func loadMutants(t *testing.T, src string, only ...string) (*pkg, []*mutant, map[*mutant]string) {
+	t.Helper()
 	dir := module(t, map[string]string{"p/p.go": src})
 	p, err := load(dir, "./p", "")
 	if err != nil {
@@ -42,7 +49,7 @@ func mutantsOf(t *testing.T, src string, only ...string) ([]*mutant, map[*mutant
 		}
 	}
 	ms, broken := p.mutants(nil, nil, want)
-	return ms, broken
+	return p, ms, broken
 }
 
 func keys(ms []*mutant) []string {
@@ -256,7 +263,7 @@ var _ = first + other
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, broken := mutantsOf(t, tc.src, strings.Split(tc.mutator, ",")...)
+			p, ms, broken := loadMutants(t, tc.src, strings.Split(tc.mutator, ",")...)
 			got := keys(ms)
 			for i := range got {
 				if i < len(tc.want) && !strings.HasPrefix(tc.want[i], "p.go ") {
@@ -268,6 +275,14 @@ var _ = first + other
 			}
 			for m, err := range broken {
 				t.Errorf("%s does not compile: %s\n%s", m.key(), err, m.src)
+			}
+			// Every mutant that has switches compiles into the schema with all the others.
+			_, in := p.schema(ms)
+			for _, m := range ms {
+				if m.schema != nil && broken[m] == "" && !slices.Contains(in, m) {
+					src, err := renderSchema(m.file.src, []*mutant{m})
+					t.Errorf("%s is not in the schema (%v, %v):\n%s", m.key(), err, p.checkWith(map[*srcFile][]byte{m.file: src}, schemaHelper(p.name)), src)
+				}
 			}
 			for _, want := range tc.contains {
 				found := false

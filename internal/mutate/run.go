@@ -41,6 +41,8 @@ type runner struct {
 	testFlags  []string // go test's spelling (-short, -run=X)
 	scratch    string
 	snapshot   map[string]string // each .go file of the package -> its copy in the snapshot
+	schemaBin  string            // the test binary holding the schema's mutants (schema.go)
+	schemaRace string            // the same built with -race
 	timeout    time.Duration     // the test binary's -test.timeout
 	raceTime   time.Duration     // the same under -race
 	grace      time.Duration     // for compiling and linking
@@ -90,14 +92,14 @@ func (r *runner) snap(p *pkg) error {
 }
 
 // overlay writes an overlay file in dir that replaces the package's files with the
-// snapshot's, and file (when set) with mutated.
-func (r *runner) overlay(dir, file, mutated string) (string, error) {
+// snapshot's, and then those of files (path -> the file to read instead).
+func (r *runner) overlay(dir string, files map[string]string) (string, error) {
 	replace := map[string]string{}
 	for k, v := range r.snapshot {
 		replace[k] = v
 	}
-	if file != "" {
-		replace[file] = mutated
+	for k, v := range files {
+		replace[k] = v
 	}
 	spec, err := json.Marshal(map[string]map[string]string{"Replace": replace})
 	if err != nil {
@@ -195,7 +197,7 @@ func (r *runner) baseline(ctx context.Context, race bool) (float64, coverage, er
 	if race {
 		extra, args = []string{"-race"}, r.testArgs("-test.timeout=30m")
 	}
-	overlay, err := r.overlay(r.scratch, "", "")
+	overlay, err := r.overlay(r.scratch, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -302,14 +304,25 @@ func (r *runner) run(ctx context.Context, m *mutant, n int, tests []string) resu
 	if err := os.WriteFile(file, m.src, 0o644); err != nil {
 		return result{status: skipped, detail: err.Error()}
 	}
-	overlay, err := r.overlay(dir, m.file.path, file)
-	if err != nil {
-		return result{status: skipped, detail: err.Error()}
-	}
 	limit := r.timeout
 	var extra []string
 	if m.race && r.raceTime > 0 {
 		limit, extra = r.raceTime, []string{"-race"}
+	}
+	if bin := r.schemaFor(m); bin != "" { // built already: only the tests to run
+		env := fmt.Sprintf("%s=%d", schemaEnv, m.schemaID)
+		res := r.test(ctx, bin, env, n, limit, tests)
+		if res.status == lived && tests != nil {
+			first := res.cpu
+			res = r.test(ctx, bin, env, n, limit, nil)
+			res.cpu += first
+		}
+		res.took = time.Since(start)
+		return res
+	}
+	overlay, err := r.overlay(dir, map[string]string{m.file.path: file})
+	if err != nil {
+		return result{status: skipped, detail: err.Error()}
 	}
 	bin := filepath.Join(dir, "mutant.test")
 	buildCtx, cancelBuild := context.WithTimeout(ctx, r.grace)
@@ -324,18 +337,70 @@ func (r *runner) run(ctx context.Context, m *mutant, n int, tests []string) resu
 	case err != nil:
 		return result{status: skipped, detail: "does not build: " + msg, took: time.Since(start), cpu: cpu}
 	}
-	res := r.test(ctx, bin, n, limit, tests)
+	res := r.test(ctx, bin, "", n, limit, tests)
 	if res.status == lived && tests != nil {
 		first := res.cpu
-		res = r.test(ctx, bin, n, limit, nil)
+		res = r.test(ctx, bin, "", n, limit, nil)
 		res.cpu += first
 	}
 	res.took, res.cpu = time.Since(start), res.cpu+cpu
 	return res
 }
 
-// test runs a built mutant's tests (the named ones, or all when tests is nil).
-func (r *runner) test(ctx context.Context, bin string, n int, limit time.Duration, tests []string) result {
+// schemaFor is the schema binary that holds m, or "" when m is built on its own.
+func (r *runner) schemaFor(m *mutant) string {
+	switch {
+	case m.schemaID == 0 || !m.inSchema:
+		return ""
+	case m.race && r.raceTime > 0:
+		return r.schemaRace
+	}
+	return r.schemaBin
+}
+
+// buildSchema writes the schema's files and builds its test binary, and one with -race when
+// race is set. On failure no mutant is taken from it (each is then built on its own).
+func (r *runner) buildSchema(ctx context.Context, files map[string][]byte, race bool) (time.Duration, error) {
+	dir := filepath.Join(r.scratch, "schema")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	replace := map[string]string{}
+	for name, src := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			return 0, err
+		}
+		replace[filepath.Join(r.pkgDir, name)] = path
+	}
+	overlay, err := r.overlay(dir, replace)
+	if err != nil {
+		return 0, err
+	}
+	var total time.Duration
+	for _, v := range []struct {
+		bin   *string
+		flags []string
+		want  bool
+	}{{&r.schemaBin, []string{"-ldflags=-s"}, true}, {&r.schemaRace, []string{"-ldflags=-s", "-race"}, race}} {
+		if !v.want {
+			continue
+		}
+		bin := filepath.Join(dir, "schema"+strings.Join(v.flags, "")+".test")
+		msg, cpu, err := r.build(ctx, bin, overlay, v.flags...)
+		total += cpu
+		if err != nil {
+			r.schemaBin, r.schemaRace = "", ""
+			return total, fmt.Errorf("the schema does not build (every mutant is built on its own): %s", msg)
+		}
+		*v.bin = bin
+	}
+	return total, nil
+}
+
+// test runs a built mutant's tests (the named ones, or all when tests is nil), with env
+// added to the environment when it is set.
+func (r *runner) test(ctx context.Context, bin, env string, n int, limit time.Duration, tests []string) result {
 	work, err := r.workdir(n)
 	if err != nil {
 		return result{status: skipped, detail: err.Error()}
@@ -348,6 +413,9 @@ func (r *runner) test(ctx context.Context, bin string, n int, limit time.Duratio
 	}
 	cmd := exec.CommandContext(runCtx, bin, r.testArgs(args...)...)
 	cmd.Dir = work
+	if env != "" {
+		cmd.Env = append(os.Environ(), env)
+	}
 	killGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
 	w := &watcher{}

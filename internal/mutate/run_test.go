@@ -97,7 +97,7 @@ func tiny(t *testing.T) (string, options) {
 		"tiny/testdata/mutants-equivalent.md": tinyEquivalents,
 	})
 	return dir, options{workers: 2, coefficient: 5, minTimeout: 3 * time.Second, grace: 5 * time.Minute,
-		excludeFiles: "^other", mutators: "remove-call,remove-stmt,cond-true,cond-false", raceLocks: true, selectTests: true,
+		excludeFiles: "^other", mutators: "remove-call,remove-stmt,cond-true,cond-false", raceLocks: true, selectTests: true, schema: true,
 		out: filepath.Join(dir, "mutation", "tiny.txt")}
 }
 
@@ -146,6 +146,7 @@ func TestRunOnATinyPackageKillsOneMutantAndLetsOneLive(t *testing.T) {
 		"score 83.3%",
 		"[by TestClamp]",
 		"# coverage of each of 4 tests alone took ",
+		"# 6 of 6 mutants compiled as switches into one test binary",
 		"s per run, whatever else the machine did",
 		"; 6 of 6 mutants run only the tests that ran their code first",
 		"# stale equivalent (no mutant matches it): " + filepath.Join(dir, "tiny", "testdata", "mutants-equivalent.md") + ":11: tiny.go remove-call Gone: gone() → (removed)",
@@ -253,6 +254,33 @@ func TestAnEditDuringARunChangesNothingInIt(t *testing.T) {
 	}
 	if res := r.run(context.Background(), ms[0], 1, nil); res.status != lived {
 		t.Errorf("%s: %s %s, want it to live as it did before the edit", ms[0].key(), res.status, res.detail)
+	}
+}
+
+// A mutant compiled into the schema fares as it does built on its own.
+func TestTheSchemaAndMutantsBuiltAloneAgree(t *testing.T) {
+	dir, o := tiny(t)
+	o.mutators = ""
+	var apart, together bytes.Buffer
+	o.schema = false
+	if err := run(context.Background(), o, dir, "./tiny", nil, &apart); err != nil {
+		t.Fatal(err)
+	}
+	o.schema = true
+	if err := run(context.Background(), o, dir, "./tiny", nil, &together); err != nil {
+		t.Fatal(err)
+	}
+	a, b := statuses(apart.String()), statuses(together.String())
+	if len(a) < 10 || len(a) != len(b) {
+		t.Fatalf("%d mutants apart, %d in the schema:\n%s\n%s", len(a), len(b), apart.String(), together.String())
+	}
+	for k, v := range a {
+		if b[k] != v {
+			t.Errorf("%s: %s built alone, %s in the schema", k, v, b[k])
+		}
+	}
+	if !strings.Contains(together.String(), " mutants compiled as switches") {
+		t.Errorf("no schema:\n%s", together.String())
 	}
 }
 
