@@ -9,11 +9,13 @@
 //
 //	go run ./internal/mutate [flags] ./facade [-- go test flags, e.g. -short]
 //
-// Each mutant is type-checked first (one that does not compile is SKIPPED, counted apart),
-// then tested through `go test -overlay`, so the tree is never written and -workers mutants
-// run at once. One unmutated run with a coverage profile comes first: a mutant in code no
-// test ran is NOT COVERED and not run, and the test binary's time there, times
-// -timeout-coefficient, bounds every mutant's run (TIMED OUT). Mutants the package's
+// Each mutant is type-checked first (one that does not compile is SKIPPED, counted apart).
+// Those that can be written as run-time switches are compiled into one test binary (schema.go),
+// the others built one by one through `go test -c -overlay`; the tree is never written, and
+// -workers mutants run at once. One unmutated run with a coverage profile comes first: a mutant
+// in code no test ran is NOT COVERED and not run, and the test binary's time there, times
+// -timeout-coefficient, bounds every mutant's run (TIMED OUT). Then each test runs alone under
+// coverage, and a mutant meets first the tests that ran its code, all of them if it lives. Mutants the package's
 // testdata/mutants-equivalent.md explains (see equivalents) are EQUIVALENT: listed, not run,
 // out of the score. The report has one line per mutant, in source order:
 //
