@@ -263,7 +263,7 @@ const (
 // is longer than RetryPolicy.MaxRetryAfter (the server asked the client to stay away that long:
 // sending sooner would only be refused, and may lengthen the server's back-off).
 type WaitError struct {
-	Operation  string        // operationId of the call
+	Operation  string        // the name in the spec of the call
 	API        string        // the API version whose limit it waited on, such as "beta"
 	Reason     WaitReason    // what it waited for
 	Waited     time.Duration // how long it waited before it ended
