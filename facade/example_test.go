@@ -25,25 +25,25 @@ func ExampleNewFromEnv() {
 	if err != nil {
 		log.Fatal(err) // names every missing variable
 	}
-	cfg, err := c.GetConfig(context.Background())
+	cfg, err := c.GetConfigV2(context.Background()) // the successor's configuration (DefaultAPI)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(cfg.AutoApprovalEnabled)
+	fmt.Println(cfg.ReauthorizationEnabled)
 }
 
 // Construct a client for a tenant with a personal access token's client id and secret.
 func ExampleWithClientCredentials() {
 	c, err := facade.New(
-		facade.WithTenant("acme"), // https://acme.api.identitynow.com/beta
+		facade.WithTenant("acme"), // https://acme.api.identitynow.com, the successor's paths by default
 		facade.WithClientCredentials("my-client-id", "my-client-secret"),
 		facade.WithUserAgent("nightly-access-sync/1.0"),
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(c.BaseURL())
-	// Output: https://acme.api.identitynow.com/beta
+	fmt.Println(c.BaseURL(), c.API())
+	// Output: https://acme.api.identitynow.com v1
 }
 
 // Inspect a failed call: errors.Is for the kind, errors.As for the vendor's details.
@@ -79,7 +79,7 @@ func ExampleClient_ListStatus() {
 	srv := fake.NewServer() // an in-memory tenant; use facade.NewFromEnv against a real one
 	defer srv.Close()
 	srv.SeedStatuses(600, "2c9180835d191a86015d28455b4b00a1", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func ExampleClient_ListStatus() {
 func ExampleNewGrant() {
 	srv := fake.NewServer()
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func ExampleClient_CloseRequests() {
 	srv := fake.NewServer()
 	defer srv.Close()
 	ids := srv.SeedStatuses(1200, "2c9180835d191a86015d28455b4b00a1", time.Now())
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func ExampleClient_CloseRequests() {
 // facade.NewFromEnv or facade.New with WithTenant and WithClientCredentials instead.
 func exampleClient() (*fake.Server, *facade.Client) {
 	srv := fake.NewServer()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -281,19 +281,23 @@ func ExampleClient_Wait() {
 }
 
 // Filters quotes and escapes every value, so no value can change the filter's meaning; an
-// operator the field does not support is an error.
+// operator the field does not support in the listing is an error. The package-level Filters is
+// the default generation's listing; each Listing checks its own.
 func ExampleFilters() {
 	f, err := facade.Filters(
-		facade.AccessRequestID().In("2c91808a", `odd "id"`),
+		facade.AccessRequestID().Eq(`odd "id"`),
 		facade.Created().Ge(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 	)
 	fmt.Println(f, err)
 
-	_, err = facade.Filters(facade.AccessRequestID().IsNull())
+	_, err = facade.Filters(facade.AccessRequestID().In("2c91808a", "2c91808b"))
 	fmt.Println(err)
+	f, err = facade.ListingBeta.Filters(facade.AccessRequestID().In("2c91808a", "2c91808b"))
+	fmt.Println(f, err)
 	// Output:
-	// accessRequestId in ("2c91808a","odd \"id\"") and created ge 2026-03-01T00:00:00.000Z <nil>
-	// accessrequests: filter accessRequestId: operator "isnull" is not supported (supported: eq, in, ge, gt, le, lt, ne, sw)
+	// accessRequestId eq "odd \"id\"" and created ge 2026-03-01T00:00:00.000Z <nil>
+	// accessrequests: filter accessRequestId: operator "in" is not supported by listAccessRequestStatusV1 (supported: eq, ge, gt, le, lt, ne, sw)
+	// accessRequestId in ("2c91808a","2c91808b") <nil>
 }
 
 // Hold filters and sorters as values in the query; they are checked and rendered once for the
@@ -327,7 +331,7 @@ func ExampleWithHooks() {
 	srv, _ := exampleClient()
 	defer srv.Close()
 	var attempts, retries int
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithHooks(facade.Hooks{
 			Attempt: func(_ context.Context, a facade.Attempt) {
 				attempts++
