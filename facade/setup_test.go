@@ -167,6 +167,18 @@ func forEachAPI(t *testing.T, test func(t *testing.T, api facade.API)) {
 // newEnvFor is a tenant of generation api.
 func newEnvFor(t *testing.T, api facade.API) *env {
 	t.Helper()
+	return newEnvOver(t, api, false)
+}
+
+// newTLSEnvFor is a tenant of generation api served over TLS with HTTP/2, as the vendor serves
+// its API; the env's clients trust its certificate.
+func newTLSEnvFor(t *testing.T, api facade.API) *env {
+	t.Helper()
+	return newEnvOver(t, api, true)
+}
+
+func newEnvOver(t *testing.T, api facade.API, tls bool) *env {
+	t.Helper()
 	h, err := contract.New(context.Background())
 	require.NoError(t, err)
 	e := &env{t: t, api: api, mux: http.NewServeMux(), harness: h, strict: true, logs: &logWriter{},
@@ -188,7 +200,13 @@ func newEnvFor(t *testing.T, api facade.API) *env {
 	for _, prefix := range []string{"/beta/", "/access-requests/", "/access-request-status/", "/access-request-administration/", "/access-request-config/"} {
 		root.HandleFunc(prefix, apiHandler)
 	}
-	e.srv = httptest.NewServer(root)
+	e.srv = httptest.NewUnstartedServer(root)
+	if tls {
+		e.srv.EnableHTTP2 = true
+		e.srv.StartTLS()
+	} else {
+		e.srv.Start()
+	}
 	t.Cleanup(func() {
 		e.srv.Close()
 		if e.isStrict() {
