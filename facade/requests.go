@@ -216,8 +216,8 @@ func OnAccount(nativeIdentity string) ItemOption {
 	return func(it *ItemSpec) { it.native = nativeIdentity }
 }
 
-// FormInstance names the form instance filled in for a grant's item (formInstanceId; successor
-// only: a beta client's Create refuses it). An empty id is refused by Build, as the server
+// FormInstance names the form instance filled in for a grant's item (successor only: a beta
+// client's Create refuses it). An empty id is refused by Build, as the server
 // refuses it.
 func FormInstance(id string) ItemOption {
 	return func(it *ItemSpec) { it.form, it.formSet = id, true }

@@ -531,9 +531,9 @@ type WaitParams struct {
 // Wait polls the status of one access request until it reaches a final state (see IsFinal) and
 // returns it. It stops when ctx ends. An id the server does not list gives ErrNotFound.
 //
-// Each poll is one request to the generation's user listing for one entry, filtered with
-// accessRequestId eq: the one lookup by id that every listing accepts (the successor's has no
-// "in" on the id), so a poll costs the same on either generation.
+// Each poll is one request to the generation's user listing for one entry, filtered on the
+// request's id with "eq": the one lookup by id that every listing accepts (the successor's has
+// no "in" on the id), so a poll costs the same on either generation.
 func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitParams) (Status, error) {
 	e, err := c.endpoint(opStatus, "Wait")
 	if err != nil {
