@@ -41,7 +41,9 @@ func (a *app) demo(ctx context.Context) error {
 
 	fmt.Fprintf(out, "accessreq demo: a fake tenant is running at %s\n", srv.URL)
 	fmt.Fprintln(out, "The client below is the one you would use against a real tenant (facade.NewFromEnv).")
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	// The demo speaks the beta: the embedded fake serves the successor once issue 20's fake
+	// lands, and the demo can then follow --api.
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithUserAgent("accessreq-demo"))
 	if err != nil {
 		return err
