@@ -429,10 +429,10 @@ func TestLoadAccountSelections(t *testing.T) {
 			"sources":[{"id":"src-1","type":"SOURCE","name":"AD","accounts":[{"uuid":"{u-1}","nativeIdentity":"CN=bot","id":"acc-1","type":"ACCOUNT","name":"bot"}]}]}]}]}`)(w, r)
 	})
 	c := e.client()
-	req, err := facade.NewGrant().ForMachine("m-1", facade.Item(facade.ItemTypeEntitlement, "ent-1")).Build()
+	_, err := facade.NewGrant().ForMachine("m-1", facade.Item(facade.ItemTypeEntitlement, "ent-1")).Build()
 	require.Error(t, err, "Create needs the account chosen")
 	assert.Contains(t, err.Error(), "requestedForWithRequestedItems[0].requestedItems[0].accountSelection is required for a machine identity's GRANT_ACCESS")
-	req = facade.AccessRequest{RequestType: facade.RequestTypeGrant, RequestedForWithRequestedItems: []facade.IdentityRequest{{
+	req := facade.AccessRequest{RequestType: facade.RequestTypeGrant, RequestedForWithRequestedItems: []facade.IdentityRequest{{
 		IdentityID: "m-1", IdentityType: facade.IdentityTypeMachine,
 		RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeEntitlement, ID: "ent-1"}}}}}
 	choices, err := c.LoadAccountSelections(context.Background(), req)
