@@ -303,6 +303,8 @@ func TestCancelRequestsChunksTo50AndAccountsForEveryID(t *testing.T) {
 			slices.Sort(all)
 			assert.Equal(t, ids, all, "every id in exactly one list")
 			assert.Equal(t, ids[:tc.accepted], res.Accepted, "in order")
+			mu.Lock() // the server's goroutines wrote it
+			defer mu.Unlock()
 			for i, chunk := range chunks {
 				assert.Equal(t, ids[50*i:min(50*i+50, len(ids))], chunk, "call %d", i+1)
 			}
