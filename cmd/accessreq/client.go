@@ -190,13 +190,20 @@ func (s *setAside) add(w facade.Warning) {
 	}
 }
 
-// note prints, once a command has run, which operations the vendor said are deprecated, and
-// how many values were left out and where.
-func (s *setAside) note(w io.Writer) {
+// deprecatedNote starts the note that an operation is deprecated.
+const deprecatedNote = "accessreq: note: the vendor has deprecated "
+
+// note prints, once a command has run, which operations the vendor said are deprecated (on the
+// beta, with how to reach their successor: onBeta), and how many values were left out and where.
+func (s *setAside) note(w io.Writer, onBeta bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, d := range s.deprecated {
-		fmt.Fprintf(w, "accessreq: note: %s\n", clean(d.String()))
+		fmt.Fprintf(w, "%s%s (it answered X-Deprecated: true); it keeps working for two years after its deprecation", deprecatedNote, clean(d.Operation))
+		if onBeta {
+			fmt.Fprint(w, "; --api v1 uses its successor")
+		}
+		fmt.Fprintln(w)
 	}
 	if s.n == 0 {
 		return

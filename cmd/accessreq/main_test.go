@@ -44,10 +44,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// result is what one run of the CLI did.
+// result is what one run of the CLI did. The notes that an operation is deprecated (the fake's
+// beta configuration answers so) are in notes, not in errOut.
 type result struct {
 	code        int
 	out, errOut string
+	notes       []string
 }
 
 // cli runs the command as main would, with an empty stdin that is not a terminal.
@@ -62,7 +64,15 @@ func cliIn(t *testing.T, stdin string, args ...string) result {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errOut})
 	outputs = append(outputs, out.String(), errOut.String())
-	return result{code, out.String(), errOut.String()}
+	r := result{code: code, out: out.String()}
+	for _, line := range strings.SplitAfter(errOut.String(), "\n") {
+		if strings.HasPrefix(line, deprecatedNote) {
+			r.notes = append(r.notes, line)
+		} else {
+			r.errOut += line
+		}
+	}
+	return r
 }
 
 // isolate points HOME at an empty directory and clears the SAIL_* variables and
@@ -145,6 +155,9 @@ func TestConfigGetAndSet(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.True(t, srv.Config().AutoApprovalEnabled)
 	assert.Equal(t, "on "+strings.TrimPrefix(srv.URL, "http://")+":\n  autoApprovalEnabled: false -> true\n", r.errOut, "the change, on stderr")
+	require.Len(t, r.notes, 2, "the beta's configuration operations answer that they are deprecated, and it is said once each")
+	assert.Contains(t, r.notes[0], "deprecated getAccessRequestConfig")
+	assert.Contains(t, r.notes[1], "deprecated setAccessRequestConfig")
 
 	r = cli(t, "config", "get")
 	require.Equal(t, exitOK, r.code, r.errOut)
