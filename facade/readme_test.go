@@ -62,8 +62,7 @@ func runProgram(t *testing.T, bin, baseURL, clientID, secret string) (string, er
 // TestTheREADMEProgramRunsOnEitherGeneration: the README's program, built from the README,
 // runs as written on the successor and, with facade.WithAPI(facade.APIBeta) added to its one
 // option, on the beta: against the fake tenant, and on the successor also against a test
-// server behind the contract harness (the fake serves the successor once issue 20's fake
-// lands; until then that run is skipped, saying so).
+// server behind the contract harness.
 func TestTheREADMEProgramRunsOnEitherGeneration(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the README's program")
@@ -81,9 +80,6 @@ func TestTheREADMEProgramRunsOnEitherGeneration(t *testing.T) {
 			srv := fake.NewServer()
 			t.Cleanup(srv.Close)
 			out, err := runProgram(t, programs[api], srv.URL, srv.ClientID, srv.ClientSecret)
-			if api == facade.APIV1 && strings.Contains(out, "does not serve") {
-				t.Skipf("the fake does not serve the successor yet: %s", strings.TrimSpace(out))
-			}
 			require.NoError(t, err, out)
 			assert.Contains(t, out, "closed 1 of 1\n")
 		})

@@ -299,6 +299,10 @@ func (e *env) path(path string) string {
 	return path
 }
 
+// wirePath is where generation api serves the operation at path, written as the beta's
+// without /beta (as env.path), for a fake's Count, Faults and Received.
+func wirePath(api facade.API, path string) string { return (&env{api: api}).path(path) }
+
 // op is the name in the spec of the env's generation's operation named by the beta's name: the
 // successor's shared operations add V1.
 func (e *env) op(beta string) string {

@@ -335,73 +335,88 @@ func TestAConfigFieldInAnotherShapeIsWrittenBackAsItCame(t *testing.T) {
 // knows at once, sequentially without and with the count, and prefetching.
 func TestEveryDeviationAtOnceLosesNothing(t *testing.T) {
 	t.Parallel()
-	sizes := []int{10000, 10001} // a multiple of the page size (250), and one more
-	if raceEnabled || testing.Short() {
-		sizes = []int{1000, 1001} // the same boundaries; -short is what mutation testing runs
-		t.Logf("under the race detector or -short: %v statuses instead of 10,000 and 10,001", sizes)
-	}
-	for _, n := range sizes {
-		for _, claim := range []int32{math.MaxInt32, 500} {
-			srv := fake.NewServer()
-			t.Cleanup(srv.Close)
-			srv.SeedStatuses(n, fake.CallerID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-			srv.SetDeviations(fake.Deviations{EndOffset400: true, UnknownFields: true, OtherShapes: true, ClaimedTotal: claim})
-			for _, mode := range []string{"count off", "count on", "prefetch"} {
-				if mode == "count off" && claim != math.MaxInt32 {
-					continue // no count asked, no total sent: the same listing as above
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		sizes := []int{10000, 10001} // a multiple of the page size (250), and one more
+		if raceEnabled || testing.Short() {
+			sizes = []int{1000, 1001} // the same boundaries; -short is what mutation testing runs
+			t.Logf("under the race detector or -short: %v statuses instead of 10,000 and 10,001", sizes)
+		}
+		for _, n := range sizes {
+			for _, claim := range []int32{math.MaxInt32, 500} {
+				srv := fake.NewServer()
+				t.Cleanup(srv.Close)
+				srv.SeedStatuses(n, fake.CallerID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+				srv.SetDeviations(fake.Deviations{EndOffset400: true, UnknownFields: true, OtherShapes: true, ClaimedTotal: claim})
+				for _, mode := range []string{"count off", "count on", "prefetch"} {
+					if mode == "count off" && claim != math.MaxInt32 {
+						continue // no count asked, no total sent: the same listing as above
+					}
+					t.Run(fmt.Sprintf("%d statuses, total claimed %d, %s", n, claim, mode), func(t *testing.T) {
+						t.Parallel()
+						var warnings atomic.Int64
+						c := fakeClientFor(t, srv, api, facade.WithWarningHandler(func(facade.Warning) { warnings.Add(1) }))
+						q := facade.ListStatusParams{Count: mode == "count on"}
+						if mode == "prefetch" {
+							q.Prefetch = 4
+						}
+						unique := map[string]bool{}
+						for st, err := range c.ListStatus(context.Background(), q) {
+							require.NoError(t, noteErr(err))
+							require.NotEmpty(t, st.AccessRequestID)
+							require.NotEmpty(t, st.State)
+							require.Len(t, facade.SodMessages(st), 1, "the vendor's list-shaped message is read")
+							unique[st.AccessRequestID] = true
+						}
+						assert.Equal(t, n, len(unique), "every status, once")
+						assert.EqualValues(t, 2*n, warnings.Load(), "approvalIds and clientMetadata.attempt, per status")
+					})
 				}
-				t.Run(fmt.Sprintf("%d statuses, total claimed %d, %s", n, claim, mode), func(t *testing.T) {
-					t.Parallel()
-					var warnings atomic.Int64
-					c := fakeClient(t, srv, facade.WithWarningHandler(func(facade.Warning) { warnings.Add(1) }))
-					q := facade.ListStatusParams{Count: mode == "count on"}
-					if mode == "prefetch" {
-						q.Prefetch = 4
-					}
-					unique := map[string]bool{}
-					for st, err := range c.ListStatus(context.Background(), q) {
-						require.NoError(t, noteErr(err))
-						require.NotEmpty(t, st.AccessRequestID)
-						require.NotEmpty(t, st.State)
-						require.Len(t, facade.SodMessages(st), 1, "the vendor's list-shaped message is read")
-						unique[st.AccessRequestID] = true
-					}
-					assert.Equal(t, n, len(unique), "every status, once")
-					assert.EqualValues(t, 2*n, warnings.Load(), "approvalIds and clientMetadata.attempt, per status")
-				})
 			}
 		}
-	}
+	})
 }
 
 func TestUpdateConfigThroughTheFakeKeepsUnknownSettingsByteForByte(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer()
-	t.Cleanup(srv.Close)
-	srv.SetDeviations(fake.Deviations{UnknownFields: true})
-	c := fakeClient(t, srv)
-	_, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
-		cfg.ReauthorizationEnabled = true
-		return nil
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer()
+		t.Cleanup(srv.Close)
+		srv.SetDeviations(fake.Deviations{UnknownFields: true})
+		c := fakeClientFor(t, srv, api)
+		var err error
+		if api == facade.APIV1 {
+			_, err = c.UpdateConfigV2(context.Background(), func(cfg *facade.ConfigV2) error {
+				cfg.ReauthorizationEnabled = true
+				return nil
+			})
+		} else {
+			_, err = c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
+				cfg.ReauthorizationEnabled = true
+				return nil
+			})
+		}
+		require.NoError(t, noteErr(err))
+		var put []byte
+		for _, r := range srv.Received() {
+			if r.Method == http.MethodPut {
+				put = r.Body
+			}
+		}
+		require.NotNil(t, put)
+		for path, raw := range fake.UnknownConfigFields {
+			_, name, nested := strings.Cut(path, ".")
+			if !nested {
+				name = path
+			}
+			assert.Contains(t, string(put), `"`+name+`":`+raw, "%s is sent back byte for byte", path)
+		}
+		assert.Contains(t, string(put), `"reauthorizationEnabled":true`)
+		stored := srv.Config().AdditionalProperties
+		if api == facade.APIV1 {
+			stored = srv.ConfigV2().AdditionalProperties
+		}
+		assert.Equal(t, json.RawMessage(fake.UnknownConfigFields["futureTopLevel"]), stored["futureTopLevel"])
 	})
-	require.NoError(t, noteErr(err))
-	var put []byte
-	for _, r := range srv.Received() {
-		if r.Method == http.MethodPut {
-			put = r.Body
-		}
-	}
-	require.NotNil(t, put)
-	for path, raw := range fake.UnknownConfigFields {
-		_, name, nested := strings.Cut(path, ".")
-		if !nested {
-			name = path
-		}
-		assert.Contains(t, string(put), `"`+name+`":`+raw, "%s is sent back byte for byte", path)
-	}
-	assert.Contains(t, string(put), `"reauthorizationEnabled":true`)
-	stored := srv.Config()
-	assert.Equal(t, json.RawMessage(fake.UnknownConfigFields["futureTopLevel"]), stored.AdditionalProperties["futureTopLevel"])
 }
 
 // Every object of the configuration keeps what the spec does not know, the approver reference

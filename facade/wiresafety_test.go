@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,20 +30,37 @@ import (
 	"github.com/sailkit/accessrequests/fake"
 )
 
-// tlsFake starts a fake tenant over TLS with HTTP/2 and a client that trusts it.
-func tlsFake(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client) {
+// tlsFake starts a fake tenant over TLS with HTTP/2 and a client of generation api that trusts
+// it.
+func tlsFake(t *testing.T, api facade.API, opts ...facade.Option) (*fake.Server, *facade.Client) {
 	t.Helper()
 	srv := fake.NewServer(fake.WithTLS())
 	t.Cleanup(srv.Close)
-	return srv, fakeClient(t, srv, append([]facade.Option{facade.WithHTTPClient(srv.Client())}, opts...)...)
+	return srv, fakeClientFor(t, srv, api, append([]facade.Option{facade.WithHTTPClient(srv.Client())}, opts...)...)
 }
 
-// writes are the three POST operations, each run against ids the fake holds.
-var writes = []struct {
+// write is a POST operation run against an id the fake holds; its path is the beta's without
+// /beta (wirePath gives a generation's).
+type write struct {
 	name string
 	path string
 	call func(ctx context.Context, c *facade.Client, id string) error
-}{
+}
+
+// writesOf are the POST operations of generation api that change a request: the three both
+// generations have, and on the successor bulk cancel.
+func writesOf(api facade.API) []write {
+	if api == facade.APIBeta {
+		return writes
+	}
+	return append(slices.Clip(writes), write{"bulk cancel", "/access-requests/v1/bulk-cancel", func(ctx context.Context, c *facade.Client, id string) error {
+		_, err := c.CancelRequests(ctx, facade.CancelRequestsParams{IDs: []string{id}, Comment: "no longer needed"})
+		return err
+	}})
+}
+
+// writes are the three POST operations both generations have.
+var writes = []write{
 	{"create", "/access-requests", func(ctx context.Context, c *facade.Client, id string) error {
 		req, err := facade.NewGrant().For("id-" + id).Role("role-1").Build()
 		if err != nil {
@@ -63,22 +81,24 @@ var writes = []struct {
 // Finding 1: net/http's HTTP/2 transport re-sent a POST by itself after a PROTOCOL_ERROR reset.
 func TestAWriteResetAfterProcessingIsSentOnceAndReportedUnknown(t *testing.T) {
 	t.Parallel()
-	for _, w := range writes {
-		t.Run(w.name, func(t *testing.T) {
-			t.Parallel()
-			srv, c := tlsFake(t, soakPolicy)
-			id := srv.SeedStatuses(1, "id-seed", time.Now())[0]
-			srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
-			// Before the fix the transport re-sent the POST until the deadline: keep one.
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := w.call(ctx, c, id)
-			require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
-			assert.Equal(t, 1, srv.Count("POST", w.path, 0), "the POST went on the wire once")
-			rec := srv.Received()
-			assert.Equal(t, "HTTP/2.0", rec[len(rec)-1].Proto)
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, w := range writesOf(api) {
+			t.Run(w.name, func(t *testing.T) {
+				t.Parallel()
+				srv, c := tlsFake(t, api, soakPolicy)
+				id := srv.SeedStatuses(1, "id-seed", time.Now())[0]
+				srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
+				// Before the fix the transport re-sent the POST until the deadline: keep one.
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				err := w.call(ctx, c, id)
+				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+				assert.Equal(t, 1, srv.Count("POST", wirePath(api, w.path), 0), "the POST went on the wire once")
+				rec := srv.Received()
+				assert.Equal(t, "HTTP/2.0", rec[len(rec)-1].Proto)
+			})
+		}
+	})
 }
 
 // Finding 2: redirects carried the client secret and the bearer token to another URL.
@@ -97,37 +117,37 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 	defer trap.Close()
 	location := trap.URL + "/collect"
 
-	for _, tc := range []struct {
-		name   string
-		faults fake.Faults
-		call   func(*facade.Client) error
-		kind   error
-	}{
-		{"token endpoint 307", fake.Faults{RedirectTokenTo: location}, func(c *facade.Client) error {
-			err := getConfig(context.Background(), c)
-			return err
-		}, facade.ErrToken},
-		{"API read 302", fake.Faults{RedirectAPITo: location, RedirectStatus: http.StatusFound}, func(c *facade.Client) error {
-			err := getConfig(context.Background(), c)
-			return err
-		}, facade.ErrRedirect},
-		{"API write 307", fake.Faults{RedirectAPITo: location}, func(c *facade.Client) error {
-			return c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d191a86015d28455b4b00a1", Comment: "x"})
-		}, facade.ErrOutcomeUnknown},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, c := tlsFake(t, facade.WithoutRetries())
-			srv.SetFaults(tc.faults)
-			err := noteErr(tc.call(c))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), location, "the error names where the server pointed")
-			assert.ErrorIs(t, err, tc.kind)
-			var re *facade.RedirectError
-			if assert.ErrorAs(t, err, &re) {
-				assert.Equal(t, location, re.Location)
-			}
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, tc := range []struct {
+			name   string
+			faults fake.Faults
+			call   func(*facade.Client) error
+			kind   error
+		}{
+			{"token endpoint 307", fake.Faults{RedirectTokenTo: location}, func(c *facade.Client) error {
+				return getConfig(context.Background(), c)
+			}, facade.ErrToken},
+			{"API read 302", fake.Faults{RedirectAPITo: location, RedirectStatus: http.StatusFound}, func(c *facade.Client) error {
+				return getConfig(context.Background(), c)
+			}, facade.ErrRedirect},
+			{"API write 307", fake.Faults{RedirectAPITo: location}, func(c *facade.Client) error {
+				return c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d191a86015d28455b4b00a1", Comment: "x"})
+			}, facade.ErrOutcomeUnknown},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				srv, c := tlsFake(t, api, facade.WithoutRetries())
+				srv.SetFaults(tc.faults)
+				err := noteErr(tc.call(c))
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), location, "the error names where the server pointed")
+				assert.ErrorIs(t, err, tc.kind)
+				var re *facade.RedirectError
+				if assert.ErrorAs(t, err, &re) {
+					assert.Equal(t, location, re.Location)
+				}
+			})
+		}
+	})
 	assert.Zero(t, trapped.Load(), "nothing reached the redirect target")
 	assert.False(t, leaked.Load())
 }
@@ -145,9 +165,10 @@ func TestRedirectPolicyHoldsOnTheCallersClientWithoutChangingIt(t *testing.T) {
 	var asked atomic.Int64
 	follow := func(*http.Request, []*http.Request) error { asked.Add(1); return nil }
 	mine := &http.Client{Transport: srv.Client().Transport, CheckRedirect: follow}
-	c := fakeClient(t, srv, facade.WithHTTPClient(mine), facade.WithoutRetries())
-	err := getConfig(context.Background(), c)
-	require.ErrorIs(t, noteErr(err), facade.ErrRedirect)
+	for _, api := range facade.APIs() {
+		c := fakeClientFor(t, srv, api, facade.WithHTTPClient(mine), facade.WithoutRetries())
+		require.ErrorIs(t, noteErr(getConfig(context.Background(), c)), facade.ErrRedirect, api)
+	}
 	assert.Zero(t, trapped.Load())
 	assert.Zero(t, asked.Load(), "the caller's own redirect policy is not consulted")
 	require.NotNil(t, mine.CheckRedirect, "the caller's client is not changed")
@@ -185,17 +206,19 @@ func TestAWriteAnswered5xxOr408IsAnUnknownOutcome(t *testing.T) {
 
 func TestAGatewayErrorAfterProcessingOverHTTP2(t *testing.T) {
 	t.Parallel()
-	for _, status := range []int{502, 504} {
-		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			t.Parallel()
-			srv, c := tlsFake(t, soakPolicy)
-			srv.SetFaults(fake.Faults{Methods: []string{"POST"}, GatewayErrorRatio: 1, GatewayErrorStatus: status})
-			err := writes[0].call(context.Background(), c, "1")
-			require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
-			assert.Equal(t, 1, srv.Creates(), "the tenant acted")
-			assert.Equal(t, 1, srv.Count("POST", "/access-requests", 0), "and got it once")
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, status := range []int{502, 504} {
+			t.Run(fmt.Sprint(status), func(t *testing.T) {
+				t.Parallel()
+				srv, c := tlsFake(t, api, soakPolicy)
+				srv.SetFaults(fake.Faults{Methods: []string{"POST"}, GatewayErrorRatio: 1, GatewayErrorStatus: status})
+				err := writes[0].call(context.Background(), c, "1")
+				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+				assert.Equal(t, 1, srv.Creates(), "the tenant acted")
+				assert.Equal(t, 1, srv.Count("POST", wirePath(api, "/access-requests"), 0), "and got it once")
+			})
+		}
+	})
 }
 
 // Finding 4: the error text was scrubbed of the token current at error time, not of the token
@@ -448,14 +471,21 @@ func (f tokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
 // one call reached a resetting server 2,169 times in 3 s.
 func TestAWriteWithoutABodyIsRefusedBeforeItLeaves(t *testing.T) {
 	t.Parallel()
-	srv, c := tlsFake(t, soakPolicy)
-	srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.Generated().CancelAccessRequestWithBody(ctx, "application/json", strings.NewReader(""))
-	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-	assert.ErrorContains(t, err, "a POST request needs a body")
-	assert.Equal(t, 0, srv.Count("POST", "/access-requests/cancel", 0), "the bodiless POST went on the wire")
+	for _, api := range facade.APIs() {
+		srv, c := tlsFake(t, api, soakPolicy)
+		srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
+		var err error
+		if api == facade.APIV1 {
+			_, err = c.Generated().CancelAccessRequestV1WithBody(ctx, "application/json", strings.NewReader(""))
+		} else {
+			_, err = c.Generated().CancelAccessRequestWithBody(ctx, "application/json", strings.NewReader(""))
+		}
+		require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+		assert.ErrorContains(t, err, "a POST request needs a body")
+		assert.Equal(t, 0, srv.Count("POST", wirePath(api, "/access-requests/cancel"), 0), "the bodiless POST went on the wire")
+	}
 }
 
 func TestTheShortestCredentialsThatCanBeScrubbedAreAccepted(t *testing.T) {

@@ -78,10 +78,10 @@ func cliIn(t *testing.T, stdin string, args ...string) result {
 // isolate points HOME at an empty directory and clears the SAIL_* variables and
 // ACCESSREQ_CA_CERT, so no real configuration is read (these tests are therefore not parallel).
 //
-// It sets ACCESSREQ_API=beta: the tests written before the successor run the commands against
-// the fake, which serves the successor once issue 20's fake lands (they can then run on both
-// generations). Until then the successor's side of the commands is tested against httptest
-// servers behind the contract harness (generations_test.go), which unset it or pass --api v1.
+// It sets ACCESSREQ_API=beta: the tests written before the successor check the beta's paths,
+// settings and operation names. The successor's side of the commands is tested where a test
+// sets it otherwise or passes --api v1 (generations_test.go, and the fake-backed tests that run
+// on both generations).
 func isolate(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
@@ -119,33 +119,41 @@ func apiCalls(srv *fake.Server) int { return len(srv.Received()) - srv.TokenRequ
 
 func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 	isolate(t)
-	r := cli(t, "demo")
-	require.Equal(t, exitOK, r.code, r.errOut)
-	for _, want := range []string{"1. Read and change", "already pending", "comment is required for REVOKE_ACCESS",
-		"page at offset 10: 2 of 12 statuses", "is now CANCELLED", "HTTP 404", "closed 7 requests in 1 call(s)",
-		"finished as REQUEST_COMPLETED", "Done:"} {
-		assert.Contains(t, r.out, want)
+	for _, api := range []string{"v1", "beta"} {
+		r := cli(t, "demo", "--api", api)
+		require.Equal(t, exitOK, r.code, r.errOut)
+		for _, want := range []string{"speaking the " + api + " API", "1. Read and change", "already pending", "comment is required for REVOKE_ACCESS",
+			"page at offset 10: 2 of 12 statuses", "is now CANCELLED", "HTTP 404", "closed 7 requests in 1 call(s)",
+			"finished as REQUEST_COMPLETED", "Done:"} {
+			assert.Contains(t, r.out, want, api)
+		}
 	}
 }
 
+// grant, revoke and cancel against the fake, on either generation (cancel is one call per id on
+// the beta, bulk cancel on the successor: one call here either way).
 func TestGrantRevokeCancel(t *testing.T) {
-	srv := tenant(t)
-	r := cli(t, "grant", "--for", "id-a, id-b", "--role", "role-1", "--entitlement", "ent-1",
-		"--remove-date", time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339), "--comment", "project X")
-	require.Equal(t, exitOK, r.code, r.errOut)
-	assert.Equal(t, 2, strings.Count(r.out, "new\tfor "), r.out)
-	assert.Contains(t, r.out, "new\tfor id-b\t")
-	require.Len(t, srv.Statuses(), 4)
+	for _, api := range []string{"v1", "beta"} {
+		srv := tenant(t)
+		t.Setenv(envAPI, api)
+		r := cli(t, "grant", "--for", "id-a, id-b", "--role", "role-1", "--entitlement", "ent-1",
+			"--remove-date", time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339), "--comment", "project X")
+		require.Equal(t, exitOK, r.code, r.errOut)
+		assert.Equal(t, 2, strings.Count(r.out, "new\tfor "), r.out)
+		assert.Contains(t, r.out, "new\tfor id-b\t")
+		require.Len(t, srv.Statuses(), 4)
 
-	r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
-	require.Equal(t, exitOK, r.code, r.errOut)
+		r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
+		require.Equal(t, exitOK, r.code, r.errOut)
 
-	id := srv.Statuses()[0].AccessRequestID
-	r = cli(t, "cancel", id, "--comment", "not needed")
-	require.Equal(t, exitOK, r.code, r.errOut)
-	assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)
-	st, _ := srv.Status(id)
-	assert.Equal(t, facade.StateCancelled, st.State)
+		id := srv.Statuses()[0].AccessRequestID
+		r = cli(t, "cancel", id, "--comment", "not needed")
+		require.Equal(t, exitOK, r.code, r.errOut)
+		assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)
+		st, _ := srv.Status(id)
+		assert.Equal(t, facade.StateCancelled, st.State)
+		assert.Equal(t, 1, srv.Count("POST", map[string]string{"v1": "/access-requests/v1/bulk-cancel", "beta": "/beta/access-requests/cancel"}[api], 0), api)
+	}
 }
 
 func TestConfigGetAndSet(t *testing.T) {

@@ -27,8 +27,7 @@ func main() {
 
 	srv := fake.NewServer()
 	defer srv.Close()
-	// The fake serves the beta; it serves the successor too once issue 20's fake lands.
-	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithHooks(Hooks(provider.Tracer("github.com/sailkit/accessrequests/examples/otel"))))
 	if err != nil {
 		log.Fatal(err)
