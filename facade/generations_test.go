@@ -68,10 +68,9 @@ func generationWrites(api facade.API) []struct {
 
 // TestAWriteResetOverHTTP2IsSentOnceOnEitherGeneration: every POST of each generation, reset
 // by an HTTP/2 server after it has the whole request (it may have acted), goes on the wire once
-// and ends in ErrOutcomeUnknown. (The fake's PROTOCOL_ERROR reset, which net/http's HTTP/2
-// transport answers by sending a request again when it can rewind the body, runs on the beta in
-// TestAWriteResetAfterProcessingIsSentOnceAndReportedUnknown until the fake serves the
-// successor.)
+// and ends in ErrOutcomeUnknown, account selections included. (The fake's PROTOCOL_ERROR
+// reset, which net/http's HTTP/2 transport answers by sending a request again when it can rewind
+// the body, is TestAWriteResetAfterProcessingIsSentOnceAndReportedUnknown, on both.)
 func TestAWriteResetOverHTTP2IsSentOnceOnEitherGeneration(t *testing.T) {
 	t.Parallel()
 	forEachAPI(t, func(t *testing.T, api facade.API) {

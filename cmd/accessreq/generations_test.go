@@ -1,8 +1,9 @@
 package main
 
-// The commands on the successor (--api v1, the default): until the fake serves it, against an
-// httptest tenant behind the contract harness, which validates both directions of the
-// successor's traffic; and the choice of generation itself.
+// The commands on the successor (--api v1, the default), against an httptest tenant behind the
+// contract harness, which validates both directions of the successor's traffic and lets a test
+// answer as it needs (a refused chunk, a deprecated operation); and the choice of generation
+// itself.
 
 import (
 	"context"
