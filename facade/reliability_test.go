@@ -22,14 +22,7 @@ import (
 var soakPolicy = facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 15, BaseDelay: time.Millisecond,
 	MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second, Budget: 500})
 
-// fakeClient makes a beta client of the fake tenant srv, for what only the beta has (its
-// configuration) or what does not depend on the generation; fakeClientFor makes either.
-func fakeClient(t *testing.T, srv *fake.Server, opts ...facade.Option) *facade.Client {
-	t.Helper()
-	return fakeClientFor(t, srv, facade.APIBeta, opts...)
-}
-
-// fakeClientFor is fakeClient speaking generation api.
+// fakeClientFor makes a client of the fake tenant srv speaking generation api.
 func fakeClientFor(t *testing.T, srv *fake.Server, api facade.API, opts ...facade.Option) *facade.Client {
 	t.Helper()
 	base := []facade.Option{facade.WithAPI(api), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
