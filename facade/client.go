@@ -318,12 +318,15 @@ func WithVendorRateLimit() Option {
 // ErrInvalidInput: nothing is sent before a client exists.
 //
 // Rate limits are kept per API version (the vendor limits per client id and API version), shared
-// by every goroutine of the client. Unless WithRateLimit or WithVendorRateLimit is given, the
-// client learns each version's limit from the server's 429s: after a 429 the version's requests
-// wait out the Retry-After together (the shared pause), and from then on they are paced at a
-// rate estimated from what the server let through between its refusals. At the vendor's hosts
-// ({tenant}.api.identitynow.com) the pace starts at the documented 100 requests per 10 s and never
-// goes above it; elsewhere nothing is paced until the first 429. A Retry-After longer than
+// by every goroutine of the client; the version is the API generation (every operation of the
+// successor, whatever version its path names, is limited as "v1", and the beta's as "beta"), so
+// a 429 on one generation never pauses or paces the other. Unless WithRateLimit or
+// WithVendorRateLimit is given, the client learns each version's limit from the server's 429s:
+// after a 429 the version's requests wait out the Retry-After together (the shared pause), and
+// from then on they are paced at a rate estimated from what the server let through between its
+// refusals. At the vendor's hosts ({tenant}.api.identitynow.com) the pace starts at the
+// documented 100 requests per 10 s and never goes above it; elsewhere nothing is paced until
+// the first 429. A Retry-After longer than
 // RetryPolicy.MaxRetryAfter (the vendor's back-off tiers of 300 to 1,200 s, by default) ends the
 // call that met it with an *APIError matching ErrRateLimited and carrying the server's wait, and
 // the version stays paused for all of it: while more than MaxRetryAfter of the pause is left,

@@ -110,13 +110,14 @@ type callState struct {
 	status     int
 	waited     time.Duration // the last attempt's wait on the rate limit
 	waitedFor  WaitReason
-	deprecated bool // the last answer carried X-Deprecated: true
+	deprecated bool   // the last answer carried X-Deprecated: true
+	api        string // the API generation whose rate limit the call's requests wait on
 }
 
 // observe runs send as one operation, between the operation hooks.
 func (c *Client) observe(ctx context.Context, op string, send func(context.Context, *callState) error) error {
 	h := c.tr.hooks
-	state := &callState{op: op}
+	state := &callState{op: op, api: string(c.api)}
 	start := c.tr.now()
 	if h.OperationStart != nil {
 		if hctx := h.OperationStart(ctx, op); hctx != nil {
