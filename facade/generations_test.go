@@ -29,39 +29,16 @@ import (
 	"github.com/sailkit/accessrequests/facade"
 )
 
-// generationWrites are the POST operations of a generation, each with the path it is served at
-// (as env.handle takes it).
-func generationWrites(api facade.API) []struct {
-	name, path string
-	call       func(ctx context.Context, c *facade.Client) error
-} {
-	type write = struct {
-		name, path string
-		call       func(ctx context.Context, c *facade.Client) error
-	}
-	out := []write{
-		{"create", "/access-requests", func(ctx context.Context, c *facade.Client) error {
-			_, err := c.Create(ctx, grantRequest())
-			return err
-		}},
-		{"cancel", "/access-requests/cancel", func(ctx context.Context, c *facade.Client) error {
-			return c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "no longer needed"})
-		}},
-		{"close", "/access-requests/close", func(ctx context.Context, c *facade.Client) error {
-			_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{"ar-1"}})
-			return err
-		}},
-	}
+// postsOf are the POST operations of generation api: its writes (writesOf) and, on the
+// successor, the account selections, which change nothing but go as a POST all the same. Each
+// has the path env.handle takes.
+func postsOf(api facade.API) []write {
+	out := writesOf(api)
 	if api == facade.APIV1 {
-		out = append(out,
-			write{"bulk cancel", "/access-requests/v1/bulk-cancel", func(ctx context.Context, c *facade.Client) error {
-				_, err := c.CancelRequests(ctx, facade.CancelRequestsParams{IDs: []string{"ar-1", "ar-2"}, Comment: "no longer needed"})
-				return err
-			}},
-			write{"account selections", "/access-requests/v1/accounts-selection", func(ctx context.Context, c *facade.Client) error {
-				_, err := c.LoadAccountSelections(ctx, grantRequest())
-				return err
-			}})
+		out = append(slices.Clip(out), write{"account selections", "/access-requests/v1/accounts-selection", func(ctx context.Context, c *facade.Client, _ string) error {
+			_, err := c.LoadAccountSelections(ctx, grantRequest())
+			return err
+		}})
 	}
 	return out
 }
@@ -74,7 +51,7 @@ func generationWrites(api facade.API) []struct {
 func TestAWriteResetOverHTTP2IsSentOnceOnEitherGeneration(t *testing.T) {
 	t.Parallel()
 	forEachAPI(t, func(t *testing.T, api facade.API) {
-		for _, w := range generationWrites(api) {
+		for _, w := range postsOf(api) {
 			t.Run(w.name, func(t *testing.T) {
 				t.Parallel()
 				e := newTLSEnvFor(t, api).lax()
@@ -88,7 +65,7 @@ func TestAWriteResetOverHTTP2IsSentOnceOnEitherGeneration(t *testing.T) {
 				})
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				err := w.call(ctx, e.client(soakPolicy))
+				err := w.call(ctx, e.client(soakPolicy), "ar-1")
 				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
 				assert.EqualValues(t, 1, seen.Load(), "the POST went on the wire once")
 				assert.Equal(t, "HTTP/2.0", proto.Load())
@@ -118,8 +95,8 @@ func TestRedirectsAreNeverFollowedOnEitherGeneration(t *testing.T) {
 		}, false}, {"configuration", "GET /access-request-config", func(c *facade.Client) error {
 			return getConfig(context.Background(), c)
 		}, false}}
-		for _, w := range generationWrites(api) {
-			ops = append(ops, op{w.name, "POST " + w.path, func(c *facade.Client) error { return w.call(context.Background(), c) }, true})
+		for _, w := range postsOf(api) {
+			ops = append(ops, op{w.name, "POST " + w.path, func(c *facade.Client) error { return w.call(context.Background(), c, "ar-1") }, true})
 		}
 		if api == facade.APIV1 {
 			ops = append(ops, op{"administrators' listing", "GET /access-request-administration/v1", func(c *facade.Client) error {

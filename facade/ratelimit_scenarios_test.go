@@ -204,14 +204,7 @@ func TestOneAPIVersionsRefusalsNeverHoldAnother(t *testing.T) {
 		}()
 		time.Sleep(time.Second) // the beta listing has met its first 429s
 		start := time.Now()
-		for range 100 {
-			req, err := http.NewRequest(http.MethodGet, "https://tenant.invalid/access-request-status/v1?limit=1&offset=0", nil)
-			require.NoError(t, err)
-			resp, err := doer.Do(req)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, resp.StatusCode)
-			_ = resp.Body.Close()
-		}
+		getRaw(t, doer, "https://tenant.invalid/access-request-status/v1?limit=1&offset=0", 100)
 		v1 := time.Since(start)
 		<-done
 		t.Logf("beta: %d of %d requests answered 429; 100 v1 requests took %v", srv.byAPI["beta"][1], srv.byAPI["beta"][0], v1)
@@ -248,14 +241,7 @@ func TestEachGenerationHasItsOwnLearnedLimit(t *testing.T) {
 		time.Sleep(time.Second) // the 429 came 50 ms in: v1 is paused until 3.05 s
 
 		betaStart := time.Now()
-		for range 10 {
-			req, err := http.NewRequest(http.MethodGet, "https://tenant.invalid/beta/access-request-status?limit=1&offset=0", nil)
-			require.NoError(t, err)
-			resp, err := doer.Do(req)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, resp.StatusCode)
-			_ = resp.Body.Close()
-		}
+		getRaw(t, doer, "https://tenant.invalid/beta/access-request-status?limit=1&offset=0", 10)
 		assert.Equal(t, 10*srv.latency, time.Since(betaStart), "a beta request waited on v1's pause")
 
 		_, err = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
@@ -275,4 +261,18 @@ func TestEachGenerationHasItsOwnLearnedLimit(t *testing.T) {
 		pauseEnds, listingStarts := start.Add(srv.latency+3*time.Second), betaStart.Add(10*srv.latency)
 		assert.Equal(t, pauseEnds.Sub(listingStarts), listing[0].Waited)
 	})
+}
+
+// getRaw sends n GETs of url through doer (the generated client's, as Generated's calls go),
+// one after another, each answered 200.
+func getRaw(t *testing.T, doer client.HttpRequestDoer, url string, n int) {
+	t.Helper()
+	for range n {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		resp, err := doer.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		_ = resp.Body.Close()
+	}
 }
