@@ -76,7 +76,7 @@ func TestTokenEndpointFailuresSayWhich(t *testing.T) {
 			e.handle("GET /access-request-config", reply(200, configJSON))
 			hc := e.srv.Client()
 			hc.Timeout = tc.timeout
-			c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, tc.secret),
+			c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, tc.secret),
 				facade.WithHTTPClient(hc), facade.WithClock(e.clock.Now, e.clock.Sleep))
 			require.NoError(t, err)
 			_, err = c.GetConfig(context.Background())
@@ -85,7 +85,7 @@ func TestTokenEndpointFailuresSayWhich(t *testing.T) {
 			require.ErrorAs(t, err, &te)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), testSecret)
-			assert.Zero(t, e.api.Load(), "no API call without a token")
+			assert.Zero(t, e.calls.Load(), "no API call without a token")
 		})
 	}
 }
@@ -95,7 +95,7 @@ func TestTokenEndpointDown(t *testing.T) {
 	e := newEnv(t)
 	url := e.srv.URL
 	e.srv.Close()
-	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials(testClientID, testSecret))
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(url), facade.WithClientCredentials(testClientID, testSecret))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.ErrorIs(t, noteErr(err), facade.ErrToken)
@@ -116,13 +116,13 @@ func TestTokenSourceOption(t *testing.T) {
 		}
 		reply(200, configJSON)(w, r)
 	})
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL),
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL),
 		facade.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tokenPrefix + "from-source"})))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.NoError(t, noteErr(err))
 
-	c, err = facade.New(facade.WithBaseURL(e.srv.URL), facade.WithTokenSource(failingSource{}))
+	c, err = facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithTokenSource(failingSource{}))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.ErrorIs(t, noteErr(err), facade.ErrToken)
@@ -173,22 +173,27 @@ func TestOptionsAcceptGoodInput(t *testing.T) {
 	creds := facade.WithClientCredentials(testClientID, testSecret)
 	cases := map[string]struct {
 		opts []facade.Option
-		base string
+		root string // BaseURL on a v1 client; a beta client's adds /beta
 	}{
-		"tenant":                 {[]facade.Option{facade.WithTenant("Acme-Corp"), creds}, "https://acme-corp.api.identitynow.com/beta"},
-		"base URL":               {[]facade.Option{facade.WithBaseURL("https://acme.api.identitynow.com/"), creds}, "https://acme.api.identitynow.com/beta"},
-		"base URL ending /beta":  {[]facade.Option{facade.WithBaseURL("https://acme.api.identitynow.com/beta"), creds}, "https://acme.api.identitynow.com/beta"},
-		"proxy with a path":      {[]facade.Option{facade.WithBaseURL("https://proxy.example.com/isc"), creds}, "https://proxy.example.com/isc/beta"},
-		"plain http on loopback": {[]facade.Option{facade.WithBaseURL("http://127.0.0.1:8080"), creds}, "http://127.0.0.1:8080/beta"},
-		"plain http allowed":     {[]facade.Option{facade.WithBaseURL("http://isc.internal"), facade.WithInsecureHTTP(), creds}, "http://isc.internal/beta"},
-		"vendor rate limit":      {[]facade.Option{facade.WithTenant("acme"), creds, facade.WithVendorRateLimit()}, "https://acme.api.identitynow.com/beta"},
+		"tenant":                 {[]facade.Option{facade.WithTenant("Acme-Corp"), creds}, "https://acme-corp.api.identitynow.com"},
+		"base URL":               {[]facade.Option{facade.WithBaseURL("https://acme.api.identitynow.com/"), creds}, "https://acme.api.identitynow.com"},
+		"base URL ending /beta":  {[]facade.Option{facade.WithBaseURL("https://acme.api.identitynow.com/beta"), creds}, "https://acme.api.identitynow.com"},
+		"proxy with a path":      {[]facade.Option{facade.WithBaseURL("https://proxy.example.com/isc"), creds}, "https://proxy.example.com/isc"},
+		"plain http on loopback": {[]facade.Option{facade.WithBaseURL("http://127.0.0.1:8080"), creds}, "http://127.0.0.1:8080"},
+		"plain http allowed":     {[]facade.Option{facade.WithBaseURL("http://isc.internal"), facade.WithInsecureHTTP(), creds}, "http://isc.internal"},
+		"vendor rate limit":      {[]facade.Option{facade.WithTenant("acme"), creds, facade.WithVendorRateLimit()}, "https://acme.api.identitynow.com"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c, err := facade.New(tc.opts...)
 			require.NoError(t, noteErr(err))
-			assert.Equal(t, tc.base, c.BaseURL())
+			assert.Equal(t, tc.root, c.BaseURL(), "the default generation, the successor, has no common prefix")
+			assert.Equal(t, facade.APIV1, c.API())
+			c, err = facade.New(append(tc.opts, facade.WithAPI(facade.APIBeta))...)
+			require.NoError(t, noteErr(err))
+			assert.Equal(t, tc.root+"/beta", c.BaseURL())
+			assert.Equal(t, facade.APIBeta, c.API())
 		})
 	}
 }
@@ -199,7 +204,7 @@ func TestWithHTTPClientDoesNotChangeTheCallersClient(t *testing.T) {
 	e.handle("GET /access-request-config", reply(200, configJSON))
 	mine := &http.Client{Timeout: 7 * time.Second}
 	before := *mine
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, testSecret), facade.WithHTTPClient(mine))
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, testSecret), facade.WithHTTPClient(mine))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.NoError(t, noteErr(err))
@@ -226,6 +231,9 @@ func TestNewFromEnvNamesWhatIsMissing(t *testing.T) {
 
 	t.Setenv(facade.EnvClientSecret, testSecret)
 	c, err := facade.NewFromEnv()
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, "https://acme.api.identitynow.com", c.BaseURL())
+	c, err = facade.NewFromEnv(facade.WithAPI(facade.APIBeta))
 	require.NoError(t, noteErr(err))
 	assert.Equal(t, "https://acme.api.identitynow.com/beta", c.BaseURL())
 }
@@ -306,7 +314,7 @@ func TestTokensFromASourceAreCheckedBeforeUse(t *testing.T) {
 				calls.Add(1)
 				reply(200, configJSON)(w, r)
 			})
-			c, err := facade.New(facade.WithBaseURL(e.srv.URL),
+			c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL),
 				facade.WithTokenSource(tokenFunc(func() (*oauth2.Token, error) { return tc.tok, nil })))
 			require.NoError(t, err)
 			_, err = c.GetConfig(context.Background())

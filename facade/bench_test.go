@@ -128,7 +128,7 @@ func baselineHTTP() *http.Client {
 // client's alone.
 func BenchmarkCallOverhead(b *testing.B) {
 	url := benchServer(b, facade.MaxPageSize)
-	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret-0123456789"))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret-0123456789"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func BenchmarkListThroughput(b *testing.B) {
 	const total = 100000
 	url := benchServer(b, total)
 	ctx := context.Background()
-	c, err := facade.New(facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret-0123456789"))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(url), facade.WithClientCredentials("id", "bench-secret-0123456789"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func BenchmarkListMemory(b *testing.B) {
 			srv := fake.NewServer()
 			defer srv.Close()
 			srv.SeedStatuses(n, "id-bench", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-			c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+			c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -400,7 +400,7 @@ func BenchmarkLatencyBoundListing(b *testing.B) {
 				srv := fake.NewServer()
 				defer srv.Close()
 				srv.SeedStatuses(items, "id-bench", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-				opts := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret)}
+				opts := []facade.Option{facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret)}
 				if limited {
 					opts = append(opts, facade.WithRateLimit(rate.Limit(perSec), 1))
 				}
@@ -452,7 +452,7 @@ func BenchmarkTokensAndBulk(b *testing.B) {
 		srv := fake.NewServer()
 		defer srv.Close()
 		for range b.N {
-			c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+			c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -475,7 +475,7 @@ func BenchmarkTokensAndBulk(b *testing.B) {
 		srv := fake.NewServer()
 		defer srv.Close()
 		ids := srv.SeedStatuses(10000, "id-bench", time.Now())
-		c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+		c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -511,7 +511,7 @@ func BenchmarkAdaptiveRateLimit(b *testing.B) {
 				b.StopTimer()
 				srv := fake.NewServer()
 				srv.SeedStatuses(pages*pageSize, "id-bench", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-				c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+				c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 				if err != nil {
 					b.Fatal(err)
 				}

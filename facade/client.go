@@ -36,13 +36,17 @@ const (
 // statuses is well under a megabyte).
 const maxResponseBody = 16 << 20
 
-// Client calls the beta access-request operations of one tenant. It is safe for concurrent use;
-// make one and share it, so that goroutines share its token, rate limiter and retry budget.
+// Client calls the access-request operations of one tenant, in one generation of the API (see
+// API and WithAPI). It is safe for concurrent use; make one and share it, so that goroutines
+// share its token, rate limiter and retry budget.
 type Client struct {
 	raw    *client.ClientWithResponses
 	tr     *transport
+	api    API
 	apiURL string
-	urls   endpoints
+	urls   [numOperations]endpoint
+
+	deprecated sync.Map // operation name -> struct{}: the operations already reported deprecated
 
 	onWarning func(Warning)
 	warnMu    sync.Mutex
@@ -71,12 +75,13 @@ type options struct {
 	hooks       Hooks
 	onWarning   func(Warning)
 	timeout     time.Duration
+	api         API
 }
 
 var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// WithTenant targets https://{tenant}.api.identitynow.com/beta, with tokens from
-// https://{tenant}.api.identitynow.com/oauth/token.
+// WithTenant targets https://{tenant}.api.identitynow.com (its /beta paths or the successor's,
+// as WithAPI chooses), with tokens from https://{tenant}.api.identitynow.com/oauth/token.
 func WithTenant(tenant string) Option {
 	return func(o *options) error {
 		t := strings.ToLower(strings.TrimSpace(tenant))
@@ -89,8 +94,9 @@ func WithTenant(tenant string) Option {
 }
 
 // WithBaseURL targets a tenant's API root given as a URL, such as the value of SAIL_BASE_URL
-// ("https://acme.api.identitynow.com"), a proxy, or a fake tenant's URL. The client adds /beta
-// for API calls and /oauth/token for tokens. Plain http is refused unless the host is a
+// ("https://acme.api.identitynow.com"), a proxy, or a fake tenant's URL. A trailing /beta is
+// removed. The client adds each operation's path (/beta/... or the successor's, as WithAPI
+// chooses) for API calls and /oauth/token for tokens. Plain http is refused unless the host is a
 // loopback address or WithInsecureHTTP is given.
 func WithBaseURL(raw string) Option {
 	return func(o *options) error {
@@ -312,12 +318,15 @@ func WithVendorRateLimit() Option {
 // ErrInvalidInput: nothing is sent before a client exists.
 //
 // Rate limits are kept per API version (the vendor limits per client id and API version), shared
-// by every goroutine of the client. Unless WithRateLimit or WithVendorRateLimit is given, the
-// client learns each version's limit from the server's 429s: after a 429 the version's requests
-// wait out the Retry-After together (the shared pause), and from then on they are paced at a
-// rate estimated from what the server let through between its refusals. At the vendor's hosts
-// ({tenant}.api.identitynow.com) the pace starts at the documented 100 requests per 10 s and never
-// goes above it; elsewhere nothing is paced until the first 429. A Retry-After longer than
+// by every goroutine of the client; the version is the API generation (every operation of the
+// successor, whatever version its path names, is limited as "v1", and the beta's as "beta"), so
+// a 429 on one generation never pauses or paces the other. Unless WithRateLimit or
+// WithVendorRateLimit is given, the client learns each version's limit from the server's 429s:
+// after a 429 the version's requests wait out the Retry-After together (the shared pause), and
+// from then on they are paced at a rate estimated from what the server let through between its
+// refusals. At the vendor's hosts ({tenant}.api.identitynow.com) the pace starts at the
+// documented 100 requests per 10 s and never goes above it; elsewhere nothing is paced until
+// the first 429. A Retry-After longer than
 // RetryPolicy.MaxRetryAfter (the vendor's back-off tiers of 300 to 1,200 s, by default) ends the
 // call that met it with an *APIError matching ErrRateLimited and carrying the server's wait, and
 // the version stays paused for all of it: while more than MaxRetryAfter of the pause is left,
@@ -330,7 +339,7 @@ func WithVendorRateLimit() Option {
 // enough idle connections per host for MaxPrefetch pages in flight and other calls beside them,
 // so a prefetching listing does not open new connections.
 func New(opts ...Option) (*Client, error) {
-	o := &options{retry: DefaultRetryPolicy(), now: time.Now, sleep: sleep}
+	o := &options{retry: DefaultRetryPolicy(), now: time.Now, sleep: sleep, api: DefaultAPI}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -370,14 +379,16 @@ func New(opts ...Option) (*Client, error) {
 		limits: newAPILimits(o.now, o.sleep, o.limiter, priorFor(o.root), o.root.Path),
 		log:    o.logger, userAgent: ua, uaValue: []string{ua}, now: o.now, sleep: o.sleep, hooks: o.hooks, scrub: scrub,
 	}
-	api := o.root.JoinPath("beta")
-	apiURL := api.String()
+	apiURL := o.root.String()
+	if o.api == APIBeta {
+		apiURL = o.root.JoinPath("beta").String()
+	}
 	// The generated client's paths start at the tenant's root (/beta/..., and the successor's).
 	raw, err := client.NewClientWithResponses(o.root.String(), client.WithHTTPClient(tr))
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
-	return &Client{raw: raw, tr: tr, apiURL: apiURL, urls: newEndpoints(api), onWarning: o.onWarning, timeout: o.timeout,
+	return &Client{raw: raw, tr: tr, api: o.api, apiURL: apiURL, urls: newEndpoints(o.root, o.api), onWarning: o.onWarning, timeout: o.timeout,
 		bodies: &bodies{keep: keptBodies}}, nil
 }
 
@@ -475,7 +486,8 @@ func (e *MissingEnvError) Error() string {
 // Is matches ErrInvalidInput.
 func (e *MissingEnvError) Is(target error) bool { return target == ErrInvalidInput }
 
-// BaseURL is the URL API calls are made under, ending in /beta.
+// BaseURL is the URL API calls are made under: the tenant's root followed by /beta on a beta
+// client; the tenant's root itself on a v1 client (the successor's paths share no prefix).
 func (c *Client) BaseURL() string { return c.apiURL }
 
 // Generated returns the generated client, sending through this Client's authentication,
@@ -513,10 +525,15 @@ func (c *Client) callWarn(ctx context.Context, op string, out any, read readOpti
 		read.buf = c.bodies.get()
 		defer c.bodies.put(read.buf)
 	}
+	deprecated := false
 	err = c.observe(ctx, op, func(ctx context.Context, call *callState) error {
 		resp, warnings, err = c.exchange(ctx, call, out, read, build)
+		deprecated = call.deprecated
 		return err
 	})
+	if deprecated {
+		c.reportDeprecated(ctx, op)
+	}
 	c.warnAll(ctx, op, warnings)
 	return resp, warnings, err
 }
@@ -532,6 +549,7 @@ func (c *Client) exchange(ctx context.Context, call *callState, out any, read re
 	if err != nil {
 		return nil, nil, wrapTransportError(op, err)
 	}
+	call.deprecated = isDeprecated(resp.Header)
 	if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode <= 399 && loc != "" {
 		drain(resp)
 		write := resp.Request != nil && !idempotent(resp.Request.Method)
@@ -550,7 +568,7 @@ func (c *Client) exchange(ctx context.Context, call *callState, out any, read re
 		return resp, nil, &ResponseError{Operation: op, StatusCode: resp.StatusCode, Err: err}
 	}
 	for i := range warnings {
-		warnings[i].Operation = op
+		warnings[i].Kind, warnings[i].Operation = WarningShape, op
 	}
 	return resp, warnings, nil
 }

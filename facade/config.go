@@ -8,22 +8,26 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 )
 
-// GetConfig reads the tenant's access request configuration (getAccessRequestConfig).
+// GetConfig reads the tenant's access request configuration (getAccessRequestConfig), in the
+// beta's shape. On a v1 client it sends nothing and returns an error matching ErrNotInAPI: the
+// successor's configuration has its own shape and is read with GetConfigV2.
 //
 // Deprecated: the vendor deprecated the beta getAccessRequestConfig operation on 2026-02-26 in
-// favour of its v2026 API, which this package does not cover yet. It still answers; use it
-// knowing it may be withdrawn, or call the v2026 endpoint through your own client.
+// favour of the successor's configuration v2 (GetConfigV2, on a client made with
+// WithAPI(APIV1)). It still answers, with X-Deprecated: true, which the client reports once
+// (see WarningDeprecated).
 func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
-	return c.configCall(ctx, "getAccessRequestConfig", func(ctx context.Context) (*http.Request, error) {
-		return newRequest(ctx, http.MethodGet, c.urls.config, nil)
-	})
+	return getConfig[Config](ctx, c, opGetConfig, "GetConfig")
 }
 
 // SetConfig replaces the tenant's access request configuration and returns it as stored
-// (setAccessRequestConfig). PUT is idempotent, so it is retried like a read. Every boolean is
-// sent, false included, so a replaced configuration never keeps a stale true.
+// (setAccessRequestConfig), in the beta's shape. PUT is idempotent, so it is retried like a
+// read. Every boolean is sent, false included, so a replaced configuration never keeps a stale
+// true. On a v1 client it sends nothing and returns an error matching ErrNotInAPI (see
+// SetConfigV2).
 //
 // Settings the spec does not know, at any depth, travel in the AdditionalProperties of Config
 // and its nested settings, as raw JSON, and are sent back byte for byte (insignificant white
@@ -35,30 +39,98 @@ func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
 // given a non-zero value since; to drop such a value, delete its key.
 //
 // Deprecated: the vendor deprecated the beta setAccessRequestConfig operation on 2026-02-26 in
-// favour of its v2026 API, which this package does not cover yet. It still answers; use it
-// knowing it may be withdrawn, or call the v2026 endpoint through your own client.
+// favour of the successor's configuration v2 (SetConfigV2, on a client made with
+// WithAPI(APIV1)). It still answers, with X-Deprecated: true.
 func (c *Client) SetConfig(ctx context.Context, cfg Config) (*Config, error) {
-	var p problems
+	return setConfig(ctx, c, opSetConfig, "SetConfig", cfg, maxRemindersRule)
+}
+
+// maxRemindersRule is the one rule of the beta's configuration the spec states: at least one
+// reminder before escalation, when a number is given.
+func maxRemindersRule(cfg *Config, p *problems) {
 	if n := cfg.ApprovalReminderAndEscalationConfig.MaxReminders; n != nil && *n < 1 {
 		p.add("approvalReminderAndEscalationConfig.maxReminders", "must be at least 1, got %d", *n)
 	}
-	if err := p.err("setAccessRequestConfig"); err != nil {
+}
+
+// GetConfigV2 reads the tenant's access request configuration in the successor's shape
+// (getAccessRequestConfigV2), the replacement of the beta's deprecated GetConfig. Settings the
+// spec does not know are kept as SetConfig describes. On a beta client it sends nothing and
+// returns an error matching ErrNotInAPI.
+func (c *Client) GetConfigV2(ctx context.Context) (*ConfigV2, error) {
+	return getConfig[ConfigV2](ctx, c, opGetConfigV2, "GetConfigV2")
+}
+
+// SetConfigV2 replaces the tenant's access request configuration in the successor's shape and
+// returns it as stored (setAccessRequestConfigV2). Like SetConfig, it replaces the whole
+// configuration, sends every boolean, is retried like a read, and writes back byte for byte
+// the settings the spec does not know and the values of another shape that GetConfigV2 kept.
+// On a beta client it sends nothing and returns an error matching ErrNotInAPI.
+func (c *Client) SetConfigV2(ctx context.Context, cfg ConfigV2) (*ConfigV2, error) {
+	return setConfig(ctx, c, opSetConfigV2, "SetConfigV2", cfg, nil)
+}
+
+// UpdateConfigV2 reads the configuration in the successor's shape, lets change edit it, and
+// writes it back (GetConfigV2, then SetConfigV2). When change returns an error nothing is
+// written.
+func (c *Client) UpdateConfigV2(ctx context.Context, change func(*ConfigV2) error) (*ConfigV2, error) {
+	return updateConfig(ctx, c, opGetConfigV2, opSetConfigV2, "UpdateConfigV2", change, nil)
+}
+
+// getConfig reads a configuration of type T through operation o, refusing before anything is
+// sent when the client's generation lacks it (method is the facade method called).
+func getConfig[T any](ctx context.Context, c *Client, o operation, method string) (*T, error) {
+	e, err := c.endpoint(o, method)
+	if err != nil {
+		return nil, err
+	}
+	return configCall[T](ctx, c, e.op, func(ctx context.Context) (*http.Request, error) {
+		return e.request(ctx, http.MethodGet, e.url, nil)
+	})
+}
+
+// setConfig writes cfg through operation o after check (when not nil) found no problem.
+func setConfig[T any](ctx context.Context, c *Client, o operation, method string, cfg T, check func(*T, *problems)) (*T, error) {
+	e, err := c.endpoint(o, method)
+	if err != nil {
+		return nil, err
+	}
+	var p problems
+	if check != nil {
+		check(&cfg, &p)
+	}
+	if err := p.err(e.op); err != nil {
 		return nil, err
 	}
 	unshadow(reflect.ValueOf(&cfg).Elem())
 	body, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("accessrequests: setAccessRequestConfig: %w", err)
+		return nil, fmt.Errorf("accessrequests: %s: %w", e.op, err)
 	}
-	return c.configCall(ctx, "setAccessRequestConfig", func(ctx context.Context) (*http.Request, error) {
-		return newRequest(ctx, http.MethodPut, c.urls.config, body)
+	return configCall[T](ctx, c, e.op, func(ctx context.Context) (*http.Request, error) {
+		return e.request(ctx, http.MethodPut, e.url, body)
 	})
+}
+
+// updateConfig reads through get, lets change edit, and writes through set.
+func updateConfig[T any](ctx context.Context, c *Client, get, set operation, method string, change func(*T) error, check func(*T, *problems)) (*T, error) {
+	if _, err := c.endpoint(set, method); err != nil {
+		return nil, err
+	}
+	cfg, err := getConfig[T](ctx, c, get, method)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(cfg); err != nil {
+		return nil, fmt.Errorf("accessrequests: update config: %w", err)
+	}
+	return setConfig(ctx, c, set, method, *cfg, check)
 }
 
 // configCall runs a configuration operation and reports, as Warnings, the known settings whose
 // value the models' own decoder set aside in AdditionalProperties (see setAside).
-func (c *Client) configCall(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*Config, error) {
-	var out Config
+func configCall[T any](ctx context.Context, c *Client, op string, build func(context.Context) (*http.Request, error)) (*T, error) {
+	var out T
 	if _, err := c.call(ctx, op, &out, build); err != nil {
 		return nil, err
 	}
@@ -67,7 +139,7 @@ func (c *Client) configCall(ctx context.Context, op string, build func(context.C
 		setAside(reflect.ValueOf(out), "", &warnings)
 	}
 	for i := range warnings {
-		warnings[i].Operation = op
+		warnings[i].Kind, warnings[i].Operation = WarningShape, op
 	}
 	c.warnAll(ctx, op, warnings)
 	return &out, nil
@@ -81,6 +153,14 @@ func anySetAside(v reflect.Value) bool {
 			return false
 		}
 		v = v.Elem()
+	}
+	if v.Kind() == reflect.Slice {
+		for i := range v.Len() {
+			if anySetAside(v.Index(i)) {
+				return true
+			}
+		}
+		return false
 	}
 	if v.Kind() != reflect.Struct {
 		return false
@@ -111,6 +191,12 @@ func setAside(v reflect.Value, path string, out *[]Warning) {
 		}
 		v = v.Elem()
 	}
+	if v.Kind() == reflect.Slice {
+		for i := range v.Len() {
+			setAside(v.Index(i), path+"["+strconv.Itoa(i)+"]", out)
+		}
+		return
+	}
 	if v.Kind() != reflect.Struct {
 		return
 	}
@@ -132,27 +218,38 @@ func setAside(v reflect.Value, path string, out *[]Warning) {
 
 // UpdateConfig reads the configuration, lets change edit it, and writes it back. When change
 // returns an error nothing is written. It uses the operations behind GetConfig and SetConfig,
-// which the vendor has deprecated (see GetConfig).
+// which the vendor has deprecated (see GetConfig) and which a v1 client does not have (see
+// UpdateConfigV2).
 func (c *Client) UpdateConfig(ctx context.Context, change func(*Config) error) (*Config, error) {
-	cfg, err := c.GetConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := change(cfg); err != nil {
-		return nil, fmt.Errorf("accessrequests: update config: %w", err)
-	}
-	return c.SetConfig(ctx, *cfg)
+	return updateConfig(ctx, c, opGetConfig, opSetConfig, "UpdateConfig", change, maxRemindersRule)
 }
 
-// unshadow removes, at every depth of a configuration, a value kept aside in
+// unshadow removes, at every depth of a configuration (in lists too), a value kept aside in
 // AdditionalProperties under the name of a field the caller has since set: the generated
 // encoder writes AdditionalProperties last, so the stale value would override the change.
-// Maps are copied, never changed in place: they may be shared with the caller's value.
+// What a pointer or a list holds is copied, and maps are copied, never changed in place: they
+// may be shared with the caller's value.
 func unshadow(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer:
-		if !v.IsNil() {
+		switch {
+		case v.IsNil():
+		case v.CanSet(): // a field's pointer: what it points to may be the caller's
+			cp := reflect.New(v.Type().Elem())
+			cp.Elem().Set(v.Elem())
+			unshadow(cp.Elem())
+			v.Set(cp)
+		default: // the pointer unshadow was given: its target is the caller's to change
 			unshadow(v.Elem())
+		}
+	case reflect.Slice:
+		if v.Len() > 0 {
+			cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(cp, v)
+			for i := range cp.Len() {
+				unshadow(cp.Index(i))
+			}
+			v.Set(cp)
 		}
 	case reflect.Struct:
 		f := fieldsOf(v.Type())

@@ -49,11 +49,11 @@ func TestSetConfigRefusesMaxRemindersBelowOne(t *testing.T) {
 	var ve *facade.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, []facade.FieldError{{Field: "approvalReminderAndEscalationConfig.maxReminders", Rule: "must be at least 1, got 0"}}, ve.Problems)
-	assert.Zero(t, e.api.Load(), "nothing is sent")
+	assert.Zero(t, e.calls.Load(), "nothing is sent")
 
 	one := int32(1)
 	cfg.ApprovalReminderAndEscalationConfig.MaxReminders = &one
 	_, err = c.SetConfig(context.Background(), cfg)
 	require.NoError(t, noteErr(err))
-	assert.EqualValues(t, 1, e.api.Load())
+	assert.EqualValues(t, 1, e.calls.Load())
 }

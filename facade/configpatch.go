@@ -42,7 +42,8 @@ type ConfigChange struct {
 // misspelling, which would otherwise be stored beside the real setting while that one keeps
 // its old value. Nothing was sent. It matches ErrInvalidInput.
 type UnknownSettingsError struct {
-	Settings []UnknownSetting // in path order
+	Operation string           // the write the patch was for: setAccessRequestConfig or setAccessRequestConfigV2
+	Settings  []UnknownSetting // in path order
 }
 
 // UnknownSetting is one setting an UnknownSettingsError refuses.
@@ -60,19 +61,23 @@ func (e *UnknownSettingsError) Error() string {
 			parts[i] += fmt.Sprintf(" (did you mean %q?)", s.Suggestion)
 		}
 	}
-	return "accessrequests: setAccessRequestConfig: unknown setting " + strings.Join(parts, ", ") + ": nothing was sent"
+	return "accessrequests: " + e.Operation + ": unknown setting " + strings.Join(parts, ", ") + ": nothing was sent"
 }
 
 // Is matches ErrInvalidInput.
 func (e *UnknownSettingsError) Is(target error) bool { return target == ErrInvalidInput }
 
-// ConfigSettings lists the settings of Config the spec knows, as the dotted paths ConfigPatch
-// and ConfigChange use (leaves only), sorted.
-func ConfigSettings() []string { return settingPaths(false) }
+// ConfigSettings lists the settings of Config (the beta's configuration) the spec knows, as the
+// dotted paths ConfigPatch and ConfigChange use (leaves only), sorted.
+func ConfigSettings() []string { return settingPaths[Config](false) }
 
-// settingPaths lists the dotted paths of Config's fields, sorted: the leaves, and with objects
-// the objects that hold them too.
-func settingPaths(objects bool) []string {
+// ConfigSettingsV2 lists the settings of ConfigV2 (the successor's configuration) the spec
+// knows, as ConfigSettings does for Config.
+func ConfigSettingsV2() []string { return settingPaths[ConfigV2](false) }
+
+// settingPaths lists the dotted paths of the fields of T, a configuration, sorted: the leaves,
+// and with objects the objects that hold them too.
+func settingPaths[T any](objects bool) []string {
 	var out []string
 	var walk func(t reflect.Type, path string)
 	walk = func(t reflect.Type, path string) {
@@ -91,7 +96,7 @@ func settingPaths(objects bool) []string {
 			out = append(out, join(path, name))
 		}
 	}
-	walk(reflect.TypeFor[Config](), "")
+	walk(reflect.TypeFor[T](), "")
 	slices.Sort(out)
 	return out
 }
@@ -101,31 +106,43 @@ func settingPaths(objects bool) []string {
 // this package and base (an *UnknownSettingsError, naming the closest known setting); and, as a
 // *ValidationError, a null, or a changed setting the spec knows whose new value has another
 // shape than the spec gives it (a value of another shape that base already held is kept).
+// base is the beta's configuration; ApplyV2 applies a patch to the successor's.
 func (p ConfigPatch) Apply(base Config) (Config, []ConfigChange, error) {
-	const op = "setAccessRequestConfig"
+	return applyPatch(p, base, routes[APIBeta][opSetConfig].op)
+}
+
+// ApplyV2 is Apply for the successor's configuration, ConfigV2: the patch is in its shape, and
+// its settings are the ones checked.
+func (p ConfigPatch) ApplyV2(base ConfigV2) (ConfigV2, []ConfigChange, error) {
+	return applyPatch(p, base, routes[APIV1][opSetConfigV2].op)
+}
+
+// applyPatch applies p onto base, a configuration of type T, for the write op.
+func applyPatch[T any](p ConfigPatch, base T, op string) (T, []ConfigChange, error) {
+	var zero T
 	patch, err := objectOf(p.JSON)
 	if err != nil {
-		return Config{}, nil, fmt.Errorf("accessrequests: %s: the patch is not a JSON object: %w", op, ErrInvalidInput)
+		return zero, nil, fmt.Errorf("accessrequests: %s: the patch is not a JSON object: %w", op, ErrInvalidInput)
 	}
 	baseJSON, err := json.Marshal(base)
 	if err != nil {
-		return Config{}, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
+		return zero, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
 	}
 	baseObj, _ := objectOf(baseJSON)
 	var (
 		unknown []UnknownSetting
 		probs   problems
 	)
-	checkPatch(patch, reflect.TypeFor[Config](), baseObj, "", p.Keep, &unknown, &probs)
+	checkPatch(patch, reflect.TypeFor[T](), baseObj, "", p.Keep, &unknown, &probs)
 	if len(unknown) > 0 {
-		cands := slices.Concat(settingPaths(true), allPaths(baseObj, ""))
+		cands := slices.Concat(settingPaths[T](true), allPaths(baseObj, ""))
 		for i := range unknown {
 			unknown[i].Suggestion = closest(unknown[i].Path, cands)
 		}
-		return Config{}, nil, &UnknownSettingsError{Settings: unknown}
+		return zero, nil, &UnknownSettingsError{Operation: op, Settings: unknown}
 	}
 	if err := probs.err(op); err != nil {
-		return Config{}, nil, err
+		return zero, nil, err
 	}
 	merged := patch
 	if !p.Replace {
@@ -133,15 +150,15 @@ func (p ConfigPatch) Apply(base Config) (Config, []ConfigChange, error) {
 	}
 	mergedJSON, err := json.Marshal(merged)
 	if err != nil {
-		return Config{}, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
+		return zero, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
 	}
-	var out Config
+	var out T
 	if err := json.Unmarshal(mergedJSON, &out); err != nil {
-		return Config{}, nil, fmt.Errorf("accessrequests: %s: %v: %w", op, err, ErrInvalidInput)
+		return zero, nil, fmt.Errorf("accessrequests: %s: %v: %w", op, err, ErrInvalidInput)
 	}
 	outJSON, err := json.Marshal(out)
 	if err != nil {
-		return Config{}, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
+		return zero, nil, fmt.Errorf("accessrequests: %s: %w", op, err)
 	}
 	outObj, _ := objectOf(outJSON)
 	changes := diffObjects(baseObj, outObj)
@@ -153,7 +170,7 @@ func (p ConfigPatch) Apply(base Config) (Config, []ConfigChange, error) {
 		}
 	}
 	if err := probs.err(op); err != nil {
-		return Config{}, nil, err
+		return zero, nil, err
 	}
 	return out, changes, nil
 }
@@ -163,13 +180,31 @@ func (p ConfigPatch) Apply(base Config) (Config, []ConfigChange, error) {
 // first; an error from it stops the call before anything is written and is returned as it is.
 // PatchConfig returns the configuration as stored (as read, when nothing changed) and the
 // changes. It uses the operations behind GetConfig and SetConfig, which the vendor has
-// deprecated (see GetConfig).
+// deprecated (see GetConfig) and which a v1 client does not have: there, PatchConfigV2 patches
+// the successor's configuration.
 func (c *Client) PatchConfig(ctx context.Context, p ConfigPatch, check func([]ConfigChange) error) (*Config, []ConfigChange, error) {
-	cur, err := c.GetConfig(ctx)
+	return patchConfig(ctx, c, opGetConfig, opSetConfig, "PatchConfig", p.Apply, check, maxRemindersRule)
+}
+
+// PatchConfigV2 is PatchConfig for the successor's configuration (GetConfigV2, ApplyV2,
+// SetConfigV2): p is in ConfigV2's shape. On a beta client it sends nothing and returns an
+// error matching ErrNotInAPI.
+func (c *Client) PatchConfigV2(ctx context.Context, p ConfigPatch, check func([]ConfigChange) error) (*ConfigV2, []ConfigChange, error) {
+	return patchConfig(ctx, c, opGetConfigV2, opSetConfigV2, "PatchConfigV2", p.ApplyV2, check, nil)
+}
+
+// patchConfig reads through get, applies apply, lets check see the changes, and writes
+// through set when something changes.
+func patchConfig[T any](ctx context.Context, c *Client, get, set operation, method string,
+	apply func(T) (T, []ConfigChange, error), check func([]ConfigChange) error, rule func(*T, *problems)) (*T, []ConfigChange, error) {
+	if _, err := c.endpoint(set, method); err != nil {
+		return nil, nil, err
+	}
+	cur, err := getConfig[T](ctx, c, get, method)
 	if err != nil {
 		return nil, nil, err
 	}
-	next, changes, err := p.Apply(*cur)
+	next, changes, err := apply(*cur)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -181,7 +216,7 @@ func (c *Client) PatchConfig(ctx context.Context, p ConfigPatch, check func([]Co
 	if len(changes) == 0 {
 		return cur, nil, nil
 	}
-	got, err := c.SetConfig(ctx, next)
+	got, err := setConfig(ctx, c, set, method, next, rule)
 	return got, changes, err
 }
 

@@ -41,7 +41,7 @@ func listCountingConns(tb testing.TB, pages, prefetch int, h2 bool, hc func(*htt
 		srv.Start()
 	}
 	tb.Cleanup(srv.Close)
-	opts := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "bench-secret-0123456789")}
+	opts := []facade.Option{facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "bench-secret-0123456789")}
 	if hc != nil {
 		opts = append(opts, facade.WithHTTPClient(hc(srv)))
 	}

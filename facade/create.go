@@ -17,25 +17,32 @@ const (
 	MaxRevokeEntitlements         = 1
 )
 
-// Create submits an access request (createAccessRequest). The request is checked against every
-// documented rule first (see ValidateAccessRequest); when it breaks any, nothing is sent and the
-// error lists each problem. Dates are sent in UTC.
+// Create submits an access request (createAccessRequest, or createAccessRequestV1 on a v1
+// client). The request is checked against every documented rule first (see
+// ValidateAccessRequest), and against the client's generation: a beta client refuses the
+// successor's fields (machine identities, IdentityType, forms, FormInstanceID, and
+// NativeIdentity in the per-identity form), which the beta does not know. When it breaks any
+// rule, nothing is sent and the error lists each problem. Dates are sent in UTC.
 //
 // A POST is never sent twice when it may have reached the server: if the connection fails
 // after the request was written the error matches ErrOutcomeUnknown, and a 2xx whose body does
 // not decode gives a *ResponseError whose Accepted method reports true.
 func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, error) {
-	const op = "createAccessRequest"
-	if err := validateAccessRequest(req, c.tr.now()).err(op); err != nil {
+	e, err := c.endpoint(opCreate, "Create")
+	if err != nil {
+		return nil, err
+	}
+	p := append(validateRequest(req, c.tr.now(), false), c.api.requestRules(req)...)
+	if err := p.err(e.op); err != nil {
 		return nil, err
 	}
 	body, err := json.Marshal(inUTC(req))
 	if err != nil {
-		return nil, fmt.Errorf("accessrequests: %s: %w", op, err)
+		return nil, fmt.Errorf("accessrequests: %s: %w", e.op, err)
 	}
 	var out CreateResult
-	_, _, err = c.callWarn(ctx, op, &out, readOptions{decodeOptions: decodeOptions{critical: createdIdentity}}, func(ctx context.Context) (*http.Request, error) {
-		return newRequest(ctx, http.MethodPost, c.urls.create, body)
+	_, _, err = c.callWarn(ctx, e.op, &out, readOptions{decodeOptions: decodeOptions{critical: createdIdentity}}, func(ctx context.Context) (*http.Request, error) {
+		return e.request(ctx, http.MethodPost, e.url, body)
 	})
 	if err != nil {
 		return nil, err
@@ -52,12 +59,16 @@ var createdIdentity = []string{
 }
 
 // ValidateAccessRequest checks req against the rules the server documents, as of now, and
-// returns a *ValidationError listing every broken rule, or nil. Create runs the same checks.
+// returns a *ValidationError listing every broken rule, or nil: the rules of both generations,
+// and the successor's rules for its own fields (machine identities, forms). Create runs the
+// same checks, and on a beta client also refuses the successor's fields.
 func ValidateAccessRequest(req AccessRequest, now time.Time) error {
-	return validateAccessRequest(req, now).checkErr("createAccessRequest")
+	return validateRequest(req, now, false).checkErr("createAccessRequest")
 }
 
-func validateAccessRequest(req AccessRequest, now time.Time) problems {
+// validateRequest checks req; for an account selection (selection), a machine identity's items
+// need no account selection yet: it is what the call asks for.
+func validateRequest(req AccessRequest, now time.Time, selection bool) problems {
 	var p problems
 	kind := cmp.Or(req.RequestType, RequestTypeGrant)
 	switch kind {
@@ -76,11 +87,12 @@ func validateAccessRequest(req AccessRequest, now time.Time) problems {
 		if len(req.RequestedItems) > 0 {
 			p.add("requestedItems", "must be absent when requestedForWithRequestedItems is used")
 		}
-		if kind != RequestTypeGrant {
-			p.add("requestedForWithRequestedItems", "is only allowed for GRANT_ACCESS, not %s", kind)
-		}
 		entries := req.RequestedForWithRequestedItems
 		identities = len(entries)
+		machines := checkMachines(&p, entries, kind, selection)
+		if kind != RequestTypeGrant && machines < len(entries) {
+			p.add("requestedForWithRequestedItems", "is only allowed for GRANT_ACCESS (or for machine identities), not %s", kind)
+		}
 		for i, e := range entries {
 			if strings.TrimSpace(e.IdentityID) == "" {
 				p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].identityId", i), "is required")
@@ -90,7 +102,7 @@ func validateAccessRequest(req AccessRequest, now time.Time) problems {
 			}
 			for j, it := range e.RequestedItems {
 				items = append(items, itemView{outer: i, inner: j, perIdentity: true, id: it.ID,
-					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
+					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate, form: it.FormInstanceID})
 			}
 		}
 	} else {
@@ -109,7 +121,7 @@ func validateAccessRequest(req AccessRequest, now time.Time) problems {
 		} else {
 			for j, it := range req.RequestedItems {
 				items = append(items, itemView{inner: j, id: it.ID,
-					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate})
+					typ: it.Type, comment: it.Comment, start: it.StartDate, remove: it.RemoveDate, form: it.FormInstanceID})
 			}
 		}
 	}
@@ -149,6 +161,7 @@ type itemView struct {
 	typ           ItemType
 	comment       string
 	start, remove time.Time
+	form          string // formInstanceId
 }
 
 func (it itemView) field() string {
@@ -184,6 +197,87 @@ func (it itemView) check(p *problems, kind RequestType, now time.Time) {
 	if !it.start.IsZero() && !it.remove.IsZero() && !it.remove.After(it.start) {
 		p.add(it.field()+".removeDate", "must be after startDate")
 	}
+	// An empty form instance id is a 400; the model leaves out "" itself, so only one of
+	// spaces can reach the wire (the builder's FormInstance refuses "").
+	switch {
+	case it.form != "" && strings.TrimSpace(it.form) == "":
+		p.add(it.field()+".formInstanceId", "must not be empty")
+	case it.form != "" && kind != RequestTypeGrant:
+		p.add(it.field()+".formInstanceId", "is only for GRANT_ACCESS (a form is filled in to request access), not %s", kind)
+	}
+}
+
+// checkMachines checks the machine identities of the per-identity form, as the successor
+// documents them: identity type MACHINE (or HUMAN, the default), never beside people,
+// entitlements only, an account selection on every item of a grant or modify (except when the
+// call asks which accounts to choose from: selection), and a revoke for exactly one machine. A
+// machine's revoke may name the account (nativeIdentity); no other item of the form may. It
+// returns how many entries are machines.
+func checkMachines(p *problems, entries []IdentityRequest, kind RequestType, selection bool) int {
+	machines := 0
+	for i, e := range entries {
+		switch e.IdentityType {
+		case "", IdentityTypeHuman:
+		case IdentityTypeMachine:
+			machines++
+		default:
+			p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].identityType", i), "must be HUMAN or MACHINE, got %q", e.IdentityType)
+		}
+	}
+	if machines > 0 && machines < len(entries) {
+		p.add("requestedForWithRequestedItems", "names %d machine identities beside %d other identities; machine identities are never requested for beside people", machines, len(entries)-machines)
+	}
+	if machines > 0 && kind == RequestTypeRevoke && len(entries) != 1 {
+		p.add("requestedForWithRequestedItems", "must name exactly one machine identity for REVOKE_ACCESS, got %d", len(entries))
+	}
+	for i, e := range entries {
+		machine := e.IdentityType == IdentityTypeMachine
+		for j, it := range e.RequestedItems {
+			field := fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", i, j)
+			if machine && (it.Type == ItemTypeRole || it.Type == ItemTypeAccessProfile) {
+				p.add(field+".type", "must be ENTITLEMENT for a machine identity (machines get entitlements only), got %s", it.Type)
+			}
+			if machine && !selection && kind != RequestTypeRevoke && len(it.AccountSelection) == 0 {
+				p.add(field+".accountSelection", "is required for a machine identity's %s (pick the account with Accounts)", kind)
+			}
+			if it.NativeIdentity != "" && (!machine || kind != RequestTypeRevoke) {
+				p.add(field+".nativeIdentity", "is only for a machine identity's REVOKE_ACCESS (use Accounts to pick accounts)")
+			}
+		}
+	}
+	return machines
+}
+
+// requestRules are the generation's own refusals, beyond the documented rules: a beta client
+// refuses the successor's request fields, which the beta does not know. (The spec shares the
+// request models between the generations, so the contract harness allows these fields on the
+// beta too: spec/CHANGES.md F12.)
+func (api API) requestRules(req AccessRequest) problems {
+	if api != APIBeta {
+		return nil
+	}
+	var p problems
+	const only = "is only in the successor's API (a client made with WithAPI(APIV1)); the beta has no %s"
+	for j, it := range req.RequestedItems {
+		if it.FormInstanceID != "" {
+			p.add(fmt.Sprintf("requestedItems[%d].formInstanceId", j), only, "forms")
+		}
+	}
+	for i, e := range req.RequestedForWithRequestedItems {
+		if e.IdentityType != "" {
+			p.add(fmt.Sprintf("requestedForWithRequestedItems[%d].identityType", i), only, "machine identities")
+		}
+		for j, it := range e.RequestedItems {
+			field := fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", i, j)
+			if it.FormInstanceID != "" {
+				p.add(field+".formInstanceId", only, "forms")
+			}
+			if it.NativeIdentity != "" {
+				p.add(field+".nativeIdentity", only, "machine identities")
+			}
+		}
+	}
+	return p
 }
 
 // inUTC returns a copy of req whose dates are in UTC, as the server requires; the caller's

@@ -1,8 +1,21 @@
 // Package facade is the client people import to work with SailPoint Identity Security Cloud's
-// beta Access Requests API: submit, cancel and close access requests, read and write the
-// access request configuration, and list request statuses.
+// Access Requests API: submit, cancel and close access requests, read and write the access
+// request configuration, and list request statuses.
 //
 //	import "github.com/sailkit/accessrequests/facade"
+//
+// The vendor publishes the API in two generations, and a Client speaks one, chosen with WithAPI:
+// APIV1, the per-service successor (/access-requests/v1, /access-request-status/v1,
+// /access-request-config/v2, ...), which is the default, and APIBeta (/beta/...), which the
+// vendor supports until the first quarter of 2027 and whose configuration operations it has
+// deprecated since 2026-02-26. Moving a program off the beta changes that one option: every
+// method both generations have keeps its signature and its promises, and the client absorbs
+// their differences (paths, operation names, which filters each status listing takes, which
+// request fields each knows). The successor adds bulk cancel (CancelRequests), the
+// administrators' listing (ListStatusParams.Admin), account selections (LoadAccountSelections),
+// machine identities and forms in requests (ForMachine, NewMachineRevoke, FormInstance), and a
+// configuration of its own shape (GetConfigV2, SetConfigV2, UpdateConfigV2, PatchConfigV2). An
+// operation the client's generation lacks is refused before anything is sent (ErrNotInAPI).
 //
 // Make one Client and share it. This program grants a role and waits for the outcome:
 //
@@ -25,7 +38,7 @@
 //		fmt.Println(st.State, err)
 //	}
 //
-// The types a call takes and returns (Status, Config, AccessRequest, CreateResult, every model
+// The types a call takes and returns (Status, Config, ConfigV2, AccessRequest, CreateResult, every model
 // their fields reach, and enums such as State and ItemType) are the generated models, named
 // here as aliases, so a program never needs to import the gen package. Each alias's
 // documentation lists the model's fields ("go doc facade.Status"); package gen shows the same
@@ -67,7 +80,11 @@
 //   - Unknown data is kept: enum values the spec lacks come through as sent, and configuration
 //     settings the spec lacks (at any depth), and known ones in a shape the spec does not give
 //     them, are kept in AdditionalProperties (by encoding/json too) and written back by
-//     SetConfig and UpdateConfig, so a read-modify-write never resets them.
+//     SetConfig, UpdateConfig and their V2 forms, so a read-modify-write never resets them.
+//   - Deprecation: an answer carrying X-Deprecated: true is reported once per operation per
+//     client, as a Warning of kind WarningDeprecated and one warn-level log line (and on every
+//     such call as Operation.Deprecated), so a program learns it from its own logs long before
+//     the vendor turns the operation off.
 //   - End of a listing: a short page, or a 400 for the offset right after a full page (some
 //     tenants answer "offset invalid" instead of an empty page). X-Total-Count is reported and
 //     shapes prefetching, but never ends a listing: a total that is too low loses nothing, and

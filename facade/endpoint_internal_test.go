@@ -79,115 +79,153 @@ func genParams(l *listing, offset int) *gen.ListAccessRequestStatusParams {
 }
 
 // TestRequestsAreTheGeneratedClients: the facade builds its requests itself (fewer
-// allocations), and each is what the generated request builder makes for the same call:
-// method, URL with its query byte for byte, Content-Type and body. Base URLs with a path and
-// with escaped characters, and queries with every kind of character, are covered.
+// allocations), and each is what the generated request builder makes for the same call, in
+// each generation: method, URL with its query byte for byte, Content-Type, the experimental
+// header and body. Base URLs with a path and with escaped characters, and queries with every
+// kind of character, are covered.
 func TestRequestsAreTheGeneratedClients(t *testing.T) {
 	ctx := context.Background()
 	when := time.Date(2030, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))
-	for _, base := range []string{
-		"https://acme.api.identitynow.com",
-		"https://acme.api.identitynow.com/beta/",
-		"http://127.0.0.1:8080/proxy/sail",
-		"https://gw.example.com/a%20b/c%2Fd",
-	} {
-		t.Run(base, func(t *testing.T) {
-			rt := &capture{status: 200}
-			c, err := New(WithBaseURL(base), WithAccessToken("test-token-0123456789"), WithoutRetries(),
-				WithHTTPClient(&http.Client{Transport: rt}))
-			require.NoError(t, err)
-			// The tenant's root, as gen.NewClient makes it: the generated paths carry /beta.
-			server := strings.TrimSuffix(c.BaseURL(), "/beta") + "/"
+	for _, api := range APIs() {
+		for _, base := range []string{
+			"https://acme.api.identitynow.com",
+			"https://acme.api.identitynow.com/beta/",
+			"http://127.0.0.1:8080/proxy/sail",
+			"https://gw.example.com/a%20b/c%2Fd",
+		} {
+			t.Run(string(api)+" "+base, func(t *testing.T) {
+				rt := &capture{status: 200}
+				c, err := New(WithAPI(api), WithBaseURL(base), WithAccessToken("test-token-0123456789"), WithoutRetries(),
+					WithHTTPClient(&http.Client{Transport: rt}))
+				require.NoError(t, err)
+				// The tenant's root, as gen.NewClient makes it: the generated paths carry /beta.
+				server := strings.TrimSuffix(strings.TrimSuffix(c.BaseURL(), "/beta"), "/") + "/"
 
-			same := func(t *testing.T, want *http.Request) {
-				t.Helper()
-				got, gotBody := rt.last(t)
-				assert.Equal(t, want.Method, got.Method)
-				assert.Equal(t, want.URL.String(), got.URL.String())
-				assert.Equal(t, want.URL.RawQuery, got.URL.RawQuery)
-				assert.Equal(t, want.Header.Get("Content-Type"), got.Header.Get("Content-Type"))
-				var wantBody []byte
-				if want.Body != nil {
-					wantBody, _ = io.ReadAll(want.Body)
+				same := func(t *testing.T, want *http.Request) {
+					t.Helper()
+					got, gotBody := rt.last(t)
+					assert.Equal(t, want.Method, got.Method)
+					assert.Equal(t, want.URL.String(), got.URL.String())
+					assert.Equal(t, want.URL.RawQuery, got.URL.RawQuery)
+					assert.Equal(t, want.Header.Get("Content-Type"), got.Header.Get("Content-Type"))
+					assert.Equal(t, want.Header.Get("X-SailPoint-Experimental"), got.Header.Get("X-SailPoint-Experimental"))
+					var wantBody []byte
+					if want.Body != nil {
+						wantBody, _ = io.ReadAll(want.Body)
+					}
+					assert.Equal(t, string(wantBody), string(gotBody))
 				}
-				assert.Equal(t, string(wantBody), string(gotBody))
-			}
+				check := func(name, body string, call func() error, want func() (*http.Request, error)) {
+					t.Run(name, func(t *testing.T) {
+						rt.body = body
+						require.NoError(t, call())
+						w, err := want()
+						require.NoError(t, err)
+						same(t, w)
+					})
+				}
+				v1 := api == APIV1
+				pick := func(beta, succ func() (*http.Request, error)) func() (*http.Request, error) {
+					if v1 {
+						return succ
+					}
+					return beta
+				}
 
-			t.Run("create", func(t *testing.T) {
-				rt.body = `{"newRequests":[],"existingRequests":[]}`
 				req := AccessRequest{RequestedFor: []string{"id-1"}, RequestedItems: []AccessRequestItem{
 					{Type: ItemTypeRole, ID: "role-1", Comment: `a "quoted" <comment> & more`, RemoveDate: when}}}
-				_, err := c.Create(ctx, req)
-				require.NoError(t, err)
-				want, err := genclient.NewCreateAccessRequestRequest(server, inUTC(req))
-				require.NoError(t, err)
-				same(t, want)
-			})
-			t.Run("cancel", func(t *testing.T) {
-				rt.body = `{}`
-				require.NoError(t, c.Cancel(ctx, CancelParams{ID: "ar-1", Comment: "no longer needed"}))
-				want, err := genclient.NewCancelAccessRequestRequest(server, gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "no longer needed"})
-				require.NoError(t, err)
-				same(t, want)
-			})
-			t.Run("close", func(t *testing.T) {
-				rt.body = `{}`
-				_, err := c.CloseRequests(ctx, CloseRequestsParams{IDs: []string{"a", "b"}, ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
-				require.NoError(t, err)
-				want, err := genclient.NewCloseAccessRequestRequest(server, gen.CloseAccessRequest{AccessRequestIDs: []string{"a", "b"},
-					ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
-				require.NoError(t, err)
-				same(t, want)
-			})
-			t.Run("get config", func(t *testing.T) {
-				rt.body = `{}`
-				_, err := c.GetConfig(ctx)
-				require.NoError(t, err)
-				want, err := genclient.NewGetAccessRequestConfigRequest(server)
-				require.NoError(t, err)
-				same(t, want)
-			})
-			t.Run("set config", func(t *testing.T) {
-				rt.body = `{}`
-				cfg := Config{ApprovalsMustBeExternal: true, RequestOnBehalfOfConfig: gen.RequestOnBehalfOfConfig{AllowRequestOnBehalfOfAnyoneByAnyone: true}}
-				cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation = new(int32)
-				_, err := c.SetConfig(ctx, cfg)
-				require.NoError(t, err)
-				want, err := genclient.NewSetAccessRequestConfigRequest(server, cfg)
-				require.NoError(t, err)
-				same(t, want)
-			})
-
-			for _, q := range []ListStatusParams{
-				{},
-				{Count: true, PageSize: 7, OnlyExecuting: true},
-				{RequestedFor: "me", RequestedBy: "2c9180835d191a86015d28455b4b232a", AssignedTo: "a b+c&d=e/f?g#h%i", Count: true},
-				{RegardingIdentity: "ünïcödé ✓;,:@$!'()*[]", RawFilters: `name eq "x & y" and id in ("1","2")`, RawSorters: "-priority,+name"},
-				{Filters: []Condition{AccessRequestID().Sw("ar-"), Created().Lt(when)}, Sorters: []SortKey{Desc(SortModified), Asc(SortName)}},
-			} {
-				for _, offset := range []int{0, 250, 2147483647} {
-					l, err := q.prepare(offset)
-					require.NoError(t, err)
-					want, err := genclient.NewListAccessRequestStatusRequest(server, genParams(l, offset))
-					require.NoError(t, err)
-					got, err := newRequest(ctx, http.MethodGet, l.pageURL(c.urls.status, offset), nil)
-					require.NoError(t, err)
-					assert.Equal(t, want.URL.String(), got.URL.String(), "%+v at %d", q, offset)
-					assert.Equal(t, want.URL.RawQuery, got.URL.RawQuery, "%+v at %d", q, offset)
+				check("create", `{"newRequests":[],"existingRequests":[]}`, func() error { _, err := c.Create(ctx, req); return err },
+					pick(func() (*http.Request, error) { return genclient.NewCreateAccessRequestRequest(server, inUTC(req)) },
+						func() (*http.Request, error) { return genclient.NewCreateAccessRequestV1Request(server, inUTC(req)) }))
+				cancel := gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "no longer needed"}
+				check("cancel", `{}`, func() error { return c.Cancel(ctx, CancelParams{ID: "ar-1", Comment: "no longer needed"}) },
+					pick(func() (*http.Request, error) { return genclient.NewCancelAccessRequestRequest(server, cancel) },
+						func() (*http.Request, error) { return genclient.NewCancelAccessRequestV1Request(server, cancel) }))
+				closing := gen.CloseAccessRequest{AccessRequestIDs: []string{"a", "b"}, ExecutionStatus: ExecutionStatusCompleted, Message: "done"}
+				check("close", `{}`, func() error {
+					_, err := c.CloseRequests(ctx, CloseRequestsParams{IDs: []string{"a", "b"}, ExecutionStatus: ExecutionStatusCompleted, Message: "done"})
+					return err
+				}, pick(func() (*http.Request, error) { return genclient.NewCloseAccessRequestRequest(server, closing) },
+					func() (*http.Request, error) { return genclient.NewCloseAccessRequestV1Request(server, closing) }))
+				if v1 {
+					check("bulk cancel", `{}`, func() error {
+						_, err := c.CancelRequests(ctx, CancelRequestsParams{IDs: []string{"a", "b"}, Comment: "a & b"})
+						return err
+					}, func() (*http.Request, error) {
+						return genclient.NewCancelAccessRequestInBulkV1Request(server, gen.BulkCancelAccessRequest{AccessRequestIDs: []string{"a", "b"}, Comment: "a & b"})
+					})
+					check("account selections", `{"identities":[]}`, func() error { _, err := c.LoadAccountSelections(ctx, req); return err },
+						func() (*http.Request, error) {
+							return genclient.NewLoadAccountSelectionsV1Request(server, &gen.LoadAccountSelectionsV1Params{XSailPointExperimental: "true"}, inUTC(req))
+						})
+					check("get config v2", `{}`, func() error { _, err := c.GetConfigV2(ctx); return err },
+						func() (*http.Request, error) { return genclient.NewGetAccessRequestConfigV2Request(server) })
+					cfg := ConfigV2{ApprovalsMustBeExternal: true, MachineIdentityAccessRequestEnabled: Ptr(false)}
+					cfg.RequestOnBehalfOfConfig.AllowRequestForMachineByOwner = true
+					check("set config v2", `{}`, func() error { _, err := c.SetConfigV2(ctx, cfg); return err },
+						func() (*http.Request, error) { return genclient.NewSetAccessRequestConfigV2Request(server, cfg) })
+				} else {
+					check("get config", `{}`, func() error { _, err := c.GetConfig(ctx); return err },
+						func() (*http.Request, error) { return genclient.NewGetAccessRequestConfigRequest(server) })
+					cfg := Config{ApprovalsMustBeExternal: true, RequestOnBehalfOfConfig: gen.RequestOnBehalfOfConfig{AllowRequestOnBehalfOfAnyoneByAnyone: true}}
+					cfg.ApprovalReminderAndEscalationConfig.DaysUntilEscalation = new(int32)
+					check("set config", `{}`, func() error { _, err := c.SetConfig(ctx, cfg); return err },
+						func() (*http.Request, error) { return genclient.NewSetAccessRequestConfigRequest(server, cfg) })
 				}
-			}
-			t.Run("a page goes out with that URL", func(t *testing.T) {
-				rt.body = `[]`
-				q := ListStatusParams{AssignedTo: "a b", Count: true}
-				_, err := c.ListStatusPage(ctx, q, 500)
-				require.NoError(t, err)
-				l, err := q.prepare(500)
-				require.NoError(t, err)
-				want, err := genclient.NewListAccessRequestStatusRequest(server, genParams(l, 500))
-				require.NoError(t, err)
-				same(t, want)
+
+				// wantPage is the generated builder's request for a page of a prepared listing.
+				wantPage := func(l *listing, offset int) (*http.Request, error) {
+					p := genParams(l, offset)
+					switch {
+					case l.q.Admin:
+						return genclient.NewListAdministratorsAccessRequestStatusV1Request(server, &gen.ListAdministratorsAccessRequestStatusV1Params{
+							RequestedFor: p.RequestedFor, RequestedBy: p.RequestedBy, RegardingIdentity: p.RegardingIdentity, AssignedTo: p.AssignedTo,
+							Count: p.Count, Limit: p.Limit, Offset: p.Offset, Filters: p.Filters, Sorters: p.Sorters, RequestState: p.RequestState,
+							XSailPointExperimental: "true"})
+					case v1:
+						return genclient.NewListAccessRequestStatusV1Request(server, (*gen.ListAccessRequestStatusV1Params)(p))
+					}
+					return genclient.NewListAccessRequestStatusRequest(server, p)
+				}
+				queries := []ListStatusParams{
+					{},
+					{Count: true, PageSize: 7, OnlyExecuting: true},
+					{RequestedFor: "me", RequestedBy: "2c9180835d191a86015d28455b4b232a", AssignedTo: "a b+c&d=e/f?g#h%i", Count: true},
+					{RegardingIdentity: "ünïcödé ✓;,:@$!'()*[]", RawFilters: `name eq "x & y" and id in ("1","2")`, RawSorters: "-priority,+name"},
+					{Filters: []Condition{AccessRequestID().Sw("ar-"), Created().Lt(when)}, Sorters: []SortKey{Desc(SortModified), Asc(SortName)}},
+				}
+				if v1 {
+					queries = append(queries, ListStatusParams{Admin: true, Filters: []Condition{AdminStatus().In("PENDING", "a,b"), AccessRequestID().In("1", "2")},
+						Sorters: []SortKey{Asc(SortAccessRequestID)}, AssignedTo: "x y", Count: true})
+				}
+				for _, q := range queries {
+					for _, offset := range []int{0, 250, 2147483647} {
+						l, err := c.listing(q, offset, "test")
+						require.NoError(t, err)
+						want, err := wantPage(l, offset)
+						require.NoError(t, err)
+						got, err := l.e.request(ctx, http.MethodGet, l.pageURL(l.e.url, offset), nil)
+						require.NoError(t, err)
+						assert.Equal(t, want.URL.String(), got.URL.String(), "%+v at %d", q, offset)
+						assert.Equal(t, want.URL.RawQuery, got.URL.RawQuery, "%+v at %d", q, offset)
+						assert.Equal(t, want.Header.Get("X-SailPoint-Experimental"), got.Header.Get("X-SailPoint-Experimental"))
+					}
+				}
+				for _, q := range queries[len(queries)-1:] {
+					t.Run("a page goes out with that URL", func(t *testing.T) {
+						rt.body = `[]`
+						q.AssignedTo, q.Count = "a b", true
+						_, err := c.ListStatusPage(ctx, q, 500)
+						require.NoError(t, err)
+						l, err := c.listing(q, 500, "test")
+						require.NoError(t, err)
+						want, err := wantPage(l, 500)
+						require.NoError(t, err)
+						same(t, want)
+					})
+				}
 			})
-		})
+		}
 	}
 }
 

@@ -247,8 +247,13 @@ func (e *ResponseError) Error() string {
 	return fmt.Sprintf("accessrequests: %s: HTTP %d response could not be decoded: %v", e.Operation, e.StatusCode, e.Err)
 }
 
-// readOnly are the operations that change nothing: sending one again is harmless.
-var readOnly = map[string]bool{"listAccessRequestStatus": true, "getAccessRequestConfig": true}
+// readOnly are the operations that change nothing, in either generation: sending one again is
+// harmless (the account selections are asked for with a POST, and change nothing either).
+var readOnly = map[string]bool{
+	"listAccessRequestStatus": true, "getAccessRequestConfig": true,
+	"listAccessRequestStatusV1": true, "listAdministratorsAccessRequestStatusV1": true,
+	"getAccessRequestConfigV2": true, "loadAccountSelectionsV1": true,
+}
 
 // Unwrap returns the decoding error.
 func (e *ResponseError) Unwrap() error { return e.Err }

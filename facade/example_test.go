@@ -25,25 +25,25 @@ func ExampleNewFromEnv() {
 	if err != nil {
 		log.Fatal(err) // names every missing variable
 	}
-	cfg, err := c.GetConfig(context.Background())
+	cfg, err := c.GetConfigV2(context.Background()) // the successor's configuration (DefaultAPI)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(cfg.AutoApprovalEnabled)
+	fmt.Println(cfg.ReauthorizationEnabled)
 }
 
 // Construct a client for a tenant with a personal access token's client id and secret.
 func ExampleWithClientCredentials() {
 	c, err := facade.New(
-		facade.WithTenant("acme"), // https://acme.api.identitynow.com/beta
+		facade.WithTenant("acme"), // https://acme.api.identitynow.com, the successor's paths by default
 		facade.WithClientCredentials("my-client-id", "my-client-secret"),
 		facade.WithUserAgent("nightly-access-sync/1.0"),
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(c.BaseURL())
-	// Output: https://acme.api.identitynow.com/beta
+	fmt.Println(c.BaseURL(), c.API())
+	// Output: https://acme.api.identitynow.com v1
 }
 
 // Inspect a failed call: errors.Is for the kind, errors.As for the vendor's details.
@@ -169,9 +169,9 @@ func ExampleClient_CloseRequests() {
 
 // exampleClient starts an in-memory tenant and a client for it. Against a real tenant, use
 // facade.NewFromEnv or facade.New with WithTenant and WithClientCredentials instead.
-func exampleClient() (*fake.Server, *facade.Client) {
+func exampleClient(opts ...facade.Option) (*fake.Server, *facade.Client) {
 	srv := fake.NewServer()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(append([]facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret)}, opts...)...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func ExampleClient_Cancel() {
 // Change one setting of the tenant's configuration: UpdateConfig reads it, lets you edit it,
 // and writes it back.
 func ExampleClient_UpdateConfig() {
-	srv, c := exampleClient()
+	srv, c := exampleClient(facade.WithAPI(facade.APIBeta)) // the beta's configuration; the successor's is UpdateConfigV2
 	defer srv.Close()
 
 	cfg, err := c.UpdateConfig(context.Background(), func(cfg *facade.Config) error {
@@ -255,6 +255,54 @@ func ExampleClient_UpdateConfig() {
 	fmt.Println(cfg.AutoApprovalEnabled, cfg.EntitlementRequestConfig.RequestCommentsRequired,
 		*cfg.ApprovalReminderAndEscalationConfig.MaxReminders)
 	// Output: true true 3
+}
+
+// Change settings of the successor's configuration (v2) in a read-modify-write: what the
+// function does not touch, settings this package does not know included, is written back as
+// read.
+func ExampleClient_UpdateConfigV2() {
+	srv, c := exampleClient()
+	defer srv.Close()
+
+	cfg, err := c.UpdateConfigV2(context.Background(), func(cfg *facade.ConfigV2) error {
+		cfg.GovGroupVisibilityEnabled = true
+		cfg.EntitlementRequestConfig.AccessRequestConfig.RequireEndDate = true
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.GovGroupVisibilityEnabled, cfg.EntitlementRequestConfig.AccessRequestConfig.RequireEndDate)
+	// Output: true true
+}
+
+// Cancel any number of requests with the successor's bulk cancel: 50 ids a call, and every id
+// accounted for.
+func ExampleClient_CancelRequests() {
+	srv, c := exampleClient()
+	defer srv.Close()
+	ids := srv.SeedStatuses(120, "2c9180835d191a86015d28455b4b00a1", time.Now())
+
+	res, err := c.CancelRequests(context.Background(), facade.CancelRequestsParams{IDs: ids, Comment: "The project was cancelled"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(res.Accepted), "accepted in", res.Calls, "calls;", len(res.NotAccepted()), "not")
+	// Output: 120 accepted in 3 calls; 0 not
+}
+
+// A beta client refuses, before anything is sent, what only the successor has.
+func ExampleErrNotInAPI() {
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithTenant("acme"), facade.WithAccessToken("example-token"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.CancelRequests(context.Background(), facade.CancelRequestsParams{IDs: []string{"2c91808a"}, Comment: "x"})
+	fmt.Println(errors.Is(err, facade.ErrNotInAPI), errors.Is(err, facade.ErrInvalidInput))
+	fmt.Println(err)
+	// Output:
+	// true true
+	// accessrequests: CancelRequests is not in the beta API generation, and nothing was sent: cancel each request with Cancel, or make the client with WithAPI(APIV1)
 }
 
 // Wait until a request reaches a final state, polling with a growing interval.
@@ -281,19 +329,23 @@ func ExampleClient_Wait() {
 }
 
 // Filters quotes and escapes every value, so no value can change the filter's meaning; an
-// operator the field does not support is an error.
+// operator the field does not support in the listing is an error. The package-level Filters is
+// the default generation's listing; each Listing checks its own.
 func ExampleFilters() {
 	f, err := facade.Filters(
-		facade.AccessRequestID().In("2c91808a", `odd "id"`),
+		facade.AccessRequestID().Eq(`odd "id"`),
 		facade.Created().Ge(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 	)
 	fmt.Println(f, err)
 
-	_, err = facade.Filters(facade.AccessRequestID().IsNull())
+	_, err = facade.Filters(facade.AccessRequestID().In("2c91808a", "2c91808b"))
 	fmt.Println(err)
+	f, err = facade.ListingBeta.Filters(facade.AccessRequestID().In("2c91808a", "2c91808b"))
+	fmt.Println(f, err)
 	// Output:
-	// accessRequestId in ("2c91808a","odd \"id\"") and created ge 2026-03-01T00:00:00.000Z <nil>
-	// accessrequests: filter accessRequestId: operator "isnull" is not supported (supported: eq, in, ge, gt, le, lt, ne, sw)
+	// accessRequestId eq "odd \"id\"" and created ge 2026-03-01T00:00:00.000Z <nil>
+	// accessrequests: filter accessRequestId: operator "in" is not supported by listAccessRequestStatusV1 (supported: eq, ge, gt, le, lt, ne, sw)
+	// accessRequestId in ("2c91808a","2c91808b") <nil>
 }
 
 // Hold filters and sorters as values in the query; they are checked and rendered once for the
@@ -345,6 +397,6 @@ func ExampleWithHooks() {
 	_, _ = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
 	fmt.Println("attempts:", attempts, "retries:", retries)
 	// Output:
-	// listAccessRequestStatus 200 success
+	// listAccessRequestStatusV1 200 success
 	// attempts: 1 retries: 0
 }

@@ -230,40 +230,41 @@ func (r *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // deviations (fields of other shapes) make the fast decoder refuse and the fallback decide.
 func TestFastDecodeAgreesOnTheFakesDeviations(t *testing.T) {
 	t.Parallel()
-	for _, dev := range []fake.Deviations{{}, {EndOffset400: true, UnknownFields: true, OtherShapes: true}} {
-		srv := fake.NewServer()
-		t.Cleanup(srv.Close)
-		srv.SeedStatuses(600, fake.CallerID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-		srv.SetDeviations(dev)
-		rec := &bodyRecorder{next: http.DefaultTransport.(*http.Transport).Clone()}
-		c := fakeClient(t, srv, facade.WithHTTPClient(&http.Client{Transport: rec}))
-		n := 0
-		for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
-			require.NoError(t, noteErr(err))
-			n++
-		}
-		require.Equal(t, 600, n)
-		_, err := c.GetConfig(context.Background())
-		require.NoError(t, noteErr(err))
-
-		took, refused := 0, 0
-		for _, body := range rec.bodies {
-			var page []facade.Status
-			if !facade.FastUnmarshal(body, &page) && json.Unmarshal(body, &[]json.RawMessage{}) == nil {
-				refused++ // a list the fast decoder would not take into statuses
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, dev := range []fake.Deviations{{}, {EndOffset400: true, UnknownFields: true, OtherShapes: true}} {
+			srv := fake.NewServer()
+			t.Cleanup(srv.Close)
+			srv.SeedStatuses(600, fake.CallerID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			srv.SetDeviations(dev)
+			rec := &bodyRecorder{next: http.DefaultTransport.(*http.Transport).Clone()}
+			c := fakeClientFor(t, srv, api, facade.WithHTTPClient(&http.Client{Transport: rec}))
+			n := 0
+			for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
+				require.NoError(t, noteErr(err))
+				n++
 			}
-			took += fastAgrees(t, body)
+			require.Equal(t, 600, n)
+			require.NoError(t, noteErr(getConfig(context.Background(), c)))
+
+			took, refused := 0, 0
+			for _, body := range rec.bodies {
+				var page []facade.Status
+				if !facade.FastUnmarshal(body, &page) && json.Unmarshal(body, &[]json.RawMessage{}) == nil {
+					refused++ // a list the fast decoder would not take into statuses
+				}
+				took += fastAgrees(t, body)
+			}
+			if took == 0 {
+				t.Fatalf("%+v: the fast decoder took none of %d bodies", dev, len(rec.bodies))
+			}
+			if dev.OtherShapes && refused == 0 {
+				t.Fatalf("%+v: the fast decoder took every page, fields of other shapes included", dev)
+			}
+			if !dev.OtherShapes && refused != 0 {
+				t.Fatalf("%+v: the fast decoder refused %d pages that match the spec", dev, refused)
+			}
 		}
-		if took == 0 {
-			t.Fatalf("%+v: the fast decoder took none of %d bodies", dev, len(rec.bodies))
-		}
-		if dev.OtherShapes && refused == 0 {
-			t.Fatalf("%+v: the fast decoder took every page, fields of other shapes included", dev)
-		}
-		if !dev.OtherShapes && refused != 0 {
-			t.Fatalf("%+v: the fast decoder refused %d pages that match the spec", dev, refused)
-		}
-	}
+	})
 }
 
 // FuzzFastDecodeAgrees: for any body, the fast decoder refuses it or decodes it as encoding/json

@@ -12,7 +12,8 @@ import (
 )
 
 // Condition is one term of a status filter, made with the field helpers (AccessRequestID,
-// AccountActivityItemID, Created) or FilterOn. Combine terms with Filters.
+// AccountActivityItemID, Created, AdminStatus) or FilterOn. Combine terms in
+// ListStatusParams.Filters, or with Filters.
 type Condition struct {
 	field   string
 	op      string
@@ -28,14 +29,18 @@ type FilterField struct {
 }
 
 // AccessRequestID filters on the request's id, Status.AccessRequestID (eq, ne, gt, ge, lt, le,
-// sw, in).
+// sw; in on the beta's and the administrators' listings, not the successor's user listing).
 func AccessRequestID() FilterField { return FilterField{name: "accessRequestId", checked: true} }
 
-// AccountActivityItemID filters on Status.AccountActivityItemID (eq, ne, gt, ge, lt, le, sw, in,
-// isnull).
+// AccountActivityItemID filters on Status.AccountActivityItemID (eq, ne, gt, ge, le, sw, in; lt
+// and isnull except on the successor's user listing).
 func AccountActivityItemID() FilterField {
 	return FilterField{name: "accountActivityItemId", checked: true}
 }
+
+// AdminStatus filters the administrators' listing (ListingAdmin) on the request's status, as
+// Status.State reports it (eq, ne, in). The other listings do not filter on it.
+func AdminStatus() FilterField { return FilterField{name: "status", checked: true} }
 
 // FilterOn filters on a field this package does not know yet (one the vendor adds later).
 // Its values are quoted and escaped like any other, but the field and operator are not checked.
@@ -75,8 +80,8 @@ func (f FilterField) IsNull() Condition { return f.cond("isnull") }
 // CreatedField makes conditions on the created date.
 type CreatedField struct{}
 
-// Created filters on the created date (eq, ne, gt, ge, lt, le, in with times; sw with a
-// prefix such as "2026-03"; isnull). Times are sent in UTC to the millisecond, as the API keeps
+// Created filters on the created date (eq, ne, gt, ge, lt, le with times; in, sw with a prefix
+// such as "2026-03", and isnull except on the successor's user listing). Times are sent in UTC to the millisecond, as the API keeps
 // them; a finer time is rounded so that a range means what it says (Ge and Lt round it up, Gt
 // and Le down), and cut for Eq, Ne and In.
 func Created() CreatedField { return CreatedField{} }
@@ -153,16 +158,20 @@ func (c Condition) String() string {
 	return c.field + " " + c.op + " " + render(c.values[0])
 }
 
-func (c Condition) check() error {
+// check checks the condition against what listing l filters on.
+func (c Condition) check(l Listing) error {
 	if !validFieldName(c.field) {
 		return fmt.Errorf("filter field %q is not a field name (letters, digits, '.' and '_')", c.field)
 	}
 	ops := anyOps
 	if c.checked {
-		ops = filter.Operators[c.field]
+		var known bool
+		if ops, known = l.rules().operators[c.field]; !known {
+			return fmt.Errorf("filter field %q is not supported by %s (supported: %s)", c.field, l, strings.Join(l.filterFields(), ", "))
+		}
 	}
 	if !slices.Contains(ops, c.op) {
-		return fmt.Errorf("filter %s: operator %q is not supported (supported: %s)", c.field, c.op, strings.Join(ops, ", "))
+		return fmt.Errorf("filter %s: operator %q is not supported by %s (supported: %s)", c.field, c.op, l, strings.Join(ops, ", "))
 	}
 	switch {
 	case c.op == "isnull" && len(c.values) != 0:
@@ -195,17 +204,78 @@ func validFieldName(s string) bool {
 	return true
 }
 
-// Filters joins conditions with "and" into a filter expression, as ListStatusParams does with
-// its Filters (so a query needs the conditions, not this string; use it to show or log a filter,
-// or to extend one in RawFilters). Every value is quoted and escaped, so no value can change the
-// filter's meaning; an unsupported field and operator pair is an error naming both.
-func Filters(conds ...Condition) (string, error) {
+// Listing is one of the status listings. Their filters and sorters differ: the successor's
+// user listing has no "in" on the request's id, fewer operators on the account activity item's
+// id and on created; the administrators' listing filters on the status too and sorts on the
+// request's id. A Client checks a ListStatusParams against the listing it lists (its
+// generation's, or ListingAdmin); a Listing's methods make the same checks without a client.
+// Its value is the operation's name in the spec.
+type Listing string
+
+// The listings.
+const (
+	ListingBeta  Listing = "listAccessRequestStatus"                 // the beta's
+	ListingV1    Listing = "listAccessRequestStatusV1"               // the successor's
+	ListingAdmin Listing = "listAdministratorsAccessRequestStatusV1" // the successor's administrators' (ListStatusParams.Admin)
+)
+
+// listingRules are what one listing filters and sorts on.
+type listingRules struct {
+	operators map[string][]string // field -> the operators it takes
+	sorts     []string            // the fields it sorts on
+}
+
+// listings holds each listing's rules: the beta's are the union of what the vendor's two beta
+// documents list (internal/filter, which the fake also evaluates), the successor's what its
+// document's prose says. The fake keeps its own copy of the successor's, so that it holds the
+// client to the vendor's word rather than to these tables.
+var listings = map[Listing]listingRules{
+	ListingBeta: {operators: filter.Operators, sorts: filter.SortFields},
+	ListingV1: {
+		operators: map[string][]string{
+			"accessRequestId":       {"eq", "ge", "gt", "le", "lt", "ne", "sw"},
+			"accountActivityItemId": {"eq", "in", "ge", "gt", "le", "ne", "sw"},
+			"created":               {"eq", "ge", "gt", "le", "lt", "ne"},
+		},
+		sorts: []string{SortCreated, SortModified, SortAccountActivityItemID, SortName},
+	},
+	ListingAdmin: {
+		operators: map[string][]string{
+			"accessRequestId":       {"eq", "in", "ge", "gt", "le", "lt", "ne", "sw"},
+			"accountActivityItemId": {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
+			"created":               {"eq", "in", "ge", "gt", "le", "lt", "ne", "isnull", "sw"},
+			"status":                {"eq", "in", "ne"},
+		},
+		sorts: []string{SortCreated, SortModified, SortAccountActivityItemID, SortName, SortAccessRequestID},
+	},
+}
+
+// StatusListing is the generation's user listing: ListingBeta or ListingV1.
+func (api API) StatusListing() Listing {
+	if api == APIBeta {
+		return ListingBeta
+	}
+	return ListingV1
+}
+
+// rules returns the listing's rules; an unknown Listing has none, so every checked field is
+// refused.
+func (l Listing) rules() listingRules { return listings[l] }
+
+func (l Listing) filterFields() []string { return slices.Sorted(maps.Keys(l.rules().operators)) }
+
+// Filters joins conditions with "and" into a filter expression for this listing, as
+// ListStatusParams does with its Filters (so a query needs the conditions, not this string; use
+// it to show or log a filter, or to extend one in RawFilters). Every value is quoted and
+// escaped, so no value can change the filter's meaning; a field the listing does not filter on,
+// or an operator the field does not take there, is an error naming both and what is supported.
+func (l Listing) Filters(conds ...Condition) (string, error) {
 	if len(conds) == 0 {
 		return "", nil
 	}
 	parts := make([]string, len(conds))
 	for i, c := range conds {
-		if err := c.check(); err != nil {
+		if err := c.check(l); err != nil {
 			return "", fmt.Errorf("accessrequests: %w", err)
 		}
 		parts[i] = c.String()
@@ -213,12 +283,17 @@ func Filters(conds ...Condition) (string, error) {
 	return strings.Join(parts, " and "), nil
 }
 
+// Filters is DefaultAPI.StatusListing().Filters: the conditions checked against the default
+// generation's user listing. A beta client's listing is ListingBeta.
+func Filters(conds ...Condition) (string, error) { return DefaultAPI.StatusListing().Filters(conds...) }
+
 // CheckFilters checks a filter expression in the vendor's syntax, as RawFilters sends it, against
-// what listAccessRequestStatus supports: every field must be one it filters on, every operator
-// one that field takes, with the number of values the operator needs, and no value may hold a
-// control character. The error names the field or operator and what is supported. An empty
-// expression is valid. RawFilters itself stays unchecked, for fields the vendor adds later.
-func CheckFilters(expr string) error {
+// what this listing supports: every field must be one it filters on, every operator one that
+// field takes there, with the number of values the operator needs, and no value may hold a
+// control character. The error names the field or operator and what is supported, and matches
+// ErrInvalidInput. An empty expression is valid. RawFilters itself stays unchecked, for fields
+// the vendor adds later.
+func (l Listing) CheckFilters(expr string) error {
 	if strings.TrimSpace(expr) == "" {
 		return nil
 	}
@@ -226,34 +301,45 @@ func CheckFilters(expr string) error {
 	if err != nil {
 		return fmt.Errorf("accessrequests: filter: %v: %w", err, ErrInvalidInput)
 	}
-	fields := slices.Sorted(maps.Keys(filter.Operators))
+	fields := l.filterFields()
 	for _, c := range parsed {
-		if _, ok := filter.Operators[c.Field]; !ok {
+		if _, ok := l.rules().operators[c.Field]; !ok {
 			hint := ""
 			for _, f := range fields {
 				if strings.EqualFold(f, c.Field) {
 					hint = fmt.Sprintf(" (did you mean %q?)", f)
 				}
 			}
-			return fmt.Errorf("accessrequests: filter field %q is not supported%s (supported: %s): %w", c.Field, hint, strings.Join(fields, ", "), ErrInvalidInput)
+			return fmt.Errorf("accessrequests: filter field %q is not supported by %s%s (supported: %s): %w", c.Field, l, hint, strings.Join(fields, ", "), ErrInvalidInput)
 		}
 		cond := Condition{field: c.Field, op: c.Op, values: c.Values, checked: true}
-		if err := cond.check(); err != nil {
+		if err := cond.check(l); err != nil {
 			return fmt.Errorf("accessrequests: %v: %w", err, ErrInvalidInput)
 		}
 	}
 	return nil
 }
 
-// FilterOperators returns, for each field listAccessRequestStatus filters on, the operators
-// that field takes (a copy, for completion and help).
-func FilterOperators() map[string][]string {
-	out := make(map[string][]string, len(filter.Operators))
-	for f, ops := range filter.Operators {
-		out[f] = slices.Clone(ops)
+// CheckFilters is DefaultAPI.StatusListing().CheckFilters: the expression checked against the
+// default generation's user listing.
+func CheckFilters(expr string) error { return DefaultAPI.StatusListing().CheckFilters(expr) }
+
+// FilterOperators returns, for each field the listing filters on, the operators that field
+// takes there (a copy, for completion and help).
+func (l Listing) FilterOperators() map[string][]string {
+	ops := l.rules().operators
+	out := make(map[string][]string, len(ops))
+	for f, o := range ops {
+		out[f] = slices.Clone(o)
 	}
 	return out
 }
+
+// FilterOperators is DefaultAPI.StatusListing().FilterOperators.
+func FilterOperators() map[string][]string { return DefaultAPI.StatusListing().FilterOperators() }
+
+// SortFields lists the fields the listing sorts on (a copy).
+func (l Listing) SortFields() []string { return slices.Clone(l.rules().sorts) }
 
 // SortKey is one key of ListStatusParams.Sorters.
 type SortKey struct {
@@ -261,12 +347,13 @@ type SortKey struct {
 	Desc  bool   // descending order
 }
 
-// Sortable fields of listAccessRequestStatus.
+// Sortable fields of the status listings.
 const (
 	SortCreated               = "created"
 	SortModified              = "modified"
 	SortAccountActivityItemID = "accountActivityItemId"
 	SortName                  = "name"
+	SortAccessRequestID       = "accessRequestId" // the administrators' listing only
 )
 
 // Asc sorts by field, ascending.
@@ -275,15 +362,16 @@ func Asc(field string) SortKey { return SortKey{Field: field} }
 // Desc sorts by field, descending.
 func Desc(field string) SortKey { return SortKey{Field: field, Desc: true} }
 
-// Sorters renders sort keys as the sorters parameter, as ListStatusParams does with its Sorters
-// (so a query needs the keys, not this string), refusing fields the server does not sort on and a
-// field named twice.
-func Sorters(keys ...SortKey) (string, error) {
+// Sorters renders sort keys as the sorters parameter of this listing, as ListStatusParams does
+// with its Sorters (so a query needs the keys, not this string), refusing fields the listing
+// does not sort on and a field named twice.
+func (l Listing) Sorters(keys ...SortKey) (string, error) {
+	sorts := l.rules().sorts
 	parts := make([]string, 0, len(keys))
 	seen := map[string]bool{}
 	for _, k := range keys {
-		if !slices.Contains(filter.SortFields, k.Field) {
-			return "", fmt.Errorf("accessrequests: sorter %q is not supported (supported: %s)", k.Field, strings.Join(filter.SortFields, ", "))
+		if !slices.Contains(sorts, k.Field) {
+			return "", fmt.Errorf("accessrequests: sorter %q is not supported by %s (supported: %s)", k.Field, l, strings.Join(sorts, ", "))
 		}
 		if seen[k.Field] {
 			return "", fmt.Errorf("accessrequests: sorter %q is named twice", k.Field)
@@ -298,19 +386,26 @@ func Sorters(keys ...SortKey) (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
-// ParseSorters checks a sorters string such as "-created,name".
-func ParseSorters(s string) ([]SortKey, error) {
+// Sorters is DefaultAPI.StatusListing().Sorters (the user listings of both generations sort on
+// the same fields).
+func Sorters(keys ...SortKey) (string, error) { return DefaultAPI.StatusListing().Sorters(keys...) }
+
+// ParseSorters checks a sorters string such as "-created,name" against this listing.
+func (l Listing) ParseSorters(s string) ([]SortKey, error) {
 	var keys []SortKey
 	for _, raw := range strings.Split(s, ",") {
 		raw = strings.TrimSpace(raw)
 		k := SortKey{Field: strings.TrimPrefix(raw, "-"), Desc: strings.HasPrefix(raw, "-")}
 		keys = append(keys, k)
 	}
-	if _, err := Sorters(keys...); err != nil {
+	if _, err := l.Sorters(keys...); err != nil {
 		return nil, err
 	}
 	return keys, nil
 }
+
+// ParseSorters is DefaultAPI.StatusListing().ParseSorters.
+func ParseSorters(s string) ([]SortKey, error) { return DefaultAPI.StatusListing().ParseSorters(s) }
 
 // DefaultSorters is used when a ListStatusParams names none: creation order, ties broken by
 // the account activity item's id, so offset paging sees a stable order.

@@ -1,6 +1,7 @@
 package facade_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestFiltersRender(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := facade.Filters(tc.conds...)
+			got, err := facade.ListingBeta.Filters(tc.conds...)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 			if got != "" {
@@ -64,7 +65,7 @@ func TestFiltersRefuseWhatTheServerDoesNotSupport(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := facade.Filters(facade.AccessRequestID().Eq("ok"), tc.cond)
+			_, err := facade.ListingBeta.Filters(facade.AccessRequestID().Eq("ok"), tc.cond)
 			require.Error(t, noteErr(err))
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -102,7 +103,7 @@ func FuzzFilterBuilder(f *testing.F) {
 			func(v string) facade.Condition { return field.In(v, v+"2") },
 			func(string) facade.Condition { return field.IsNull() }}
 		cond := ops[int(opN)%len(ops)](value)
-		rendered, err := facade.Filters(cond)
+		rendered, err := facade.ListingBeta.Filters(cond)
 		if err != nil {
 			return
 		}
@@ -113,7 +114,7 @@ func FuzzFilterBuilder(f *testing.F) {
 		if len(expr) != 1 {
 			t.Fatalf("one condition became %d: %q", len(expr), rendered)
 		}
-		again, err := facade.Filters(cond)
+		again, err := facade.ListingBeta.Filters(cond)
 		if err != nil || again != rendered {
 			t.Fatalf("rendering is not stable: %q vs %q", again, rendered)
 		}
@@ -156,7 +157,7 @@ func TestCreatedConditionsSendMillisecondsAndKeepTheirMeaning(t *testing.T) {
 		{facade.Created().Lt(exact), `created lt 2026-03-01T11:00:00.007Z`},
 	}
 	for _, tc := range cases {
-		got, err := facade.Filters(tc.cond)
+		got, err := facade.ListingBeta.Filters(tc.cond)
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, got)
 		_, err = filter.Parse(got)
@@ -176,19 +177,91 @@ func TestCheckFiltersRefusesWhatTheListingDoesNotSupport(t *testing.T) {
 		`accessRequestId in ("a","b") and created sw "2026-03"`,
 		`created LE 2026-01-01T00:00:00Z`,
 	} {
-		assert.NoError(t, facade.CheckFilters(ok), "%q", ok)
+		assert.NoError(t, facade.ListingBeta.CheckFilters(ok), "%q", ok)
 	}
 	for expr, want := range map[string]string{
-		`name eq "x"`:                       `filter field "name" is not supported (supported: accessRequestId, accountActivityItemId, created)`,
-		`accessrequestid eq "x"`:            `filter field "accessrequestid" is not supported (did you mean "accessRequestId"?)`,
-		`accessRequestId isnull`:            `filter accessRequestId: operator "isnull" is not supported (supported: eq, in, ge, gt, le, lt, ne, sw)`,
+		`name eq "x"`:                       `filter field "name" is not supported by listAccessRequestStatus (supported: accessRequestId, accountActivityItemId, created)`,
+		`accessrequestid eq "x"`:            `filter field "accessrequestid" is not supported by listAccessRequestStatus (did you mean "accessRequestId"?)`,
+		`accessRequestId isnull`:            `filter accessRequestId: operator "isnull" is not supported by listAccessRequestStatus (supported: eq, in, ge, gt, le, lt, ne, sw)`,
 		`created co "2026"`:                 `filter created: operator "co" is not supported`,
 		`accessRequestId eq "a" and x eq 1`: `filter field "x" is not supported`,
 		`accessRequestId eq`:                `filter: accessRequestId eq: expected a value`,
 		"accessRequestId eq \"a\x1bb\"":     `value contains a control character`,
 	} {
-		err := facade.CheckFilters(expr)
+		err := facade.ListingBeta.CheckFilters(expr)
 		require.ErrorIs(t, err, facade.ErrInvalidInput, "%q", expr)
 		assert.Contains(t, err.Error(), want, "%q", expr)
 	}
+}
+
+// TestEachListingTakesWhatItsGenerationAccepts: the successor's user listing has no "in" on the
+// request's id (nor lt or isnull on the account activity item's id, nor in, sw or isnull on
+// created); the administrators' listing filters on the status too and sorts on the request's
+// id. The filter builders, CheckFilters, the sorters and a client's listing refuse per listing,
+// naming what that listing supports; the package-level functions are the default generation's.
+func TestEachListingTakesWhatItsGenerationAccepts(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	all := []facade.Listing{facade.ListingBeta, facade.ListingV1, facade.ListingAdmin}
+	for _, tc := range []struct {
+		cond facade.Condition
+		ok   []facade.Listing
+	}{
+		{facade.AccessRequestID().In("a", "b"), []facade.Listing{facade.ListingBeta, facade.ListingAdmin}},
+		{facade.AccessRequestID().Eq("a"), all},
+		{facade.AccessRequestID().Sw("2c"), all},
+		{facade.AccountActivityItemID().In("a"), all},
+		{facade.AccountActivityItemID().Lt("a"), []facade.Listing{facade.ListingBeta, facade.ListingAdmin}},
+		{facade.AccountActivityItemID().IsNull(), []facade.Listing{facade.ListingBeta, facade.ListingAdmin}},
+		{facade.Created().Gt(day), all},
+		{facade.Created().In(day), []facade.Listing{facade.ListingBeta, facade.ListingAdmin}},
+		{facade.Created().Sw("2026-03"), []facade.Listing{facade.ListingBeta, facade.ListingAdmin}},
+		{facade.Created().IsNull(), []facade.Listing{facade.ListingBeta, facade.ListingAdmin}},
+		{facade.AdminStatus().In("PENDING", "EXECUTING"), []facade.Listing{facade.ListingAdmin}},
+		{facade.AdminStatus().Sw("P"), nil},
+		{facade.FilterOn("requestType").Eq("GRANT_ACCESS"), all},
+	} {
+		for _, l := range all {
+			rendered, err := l.Filters(tc.cond)
+			expr := tc.cond.String()
+			checkErr := l.CheckFilters(expr)
+			if slices.Contains(tc.ok, l) {
+				assert.NoError(t, err, "%s on %s", expr, l)
+				assert.Equal(t, expr, rendered)
+				if tc.cond.String() != `requestType eq "GRANT_ACCESS"` {
+					assert.NoError(t, checkErr, "%s on %s", expr, l)
+				}
+				continue
+			}
+			require.Error(t, noteErr(err), "%s on %s", expr, l)
+			assert.Contains(t, err.Error(), "not supported by "+string(l))
+			assert.ErrorIs(t, checkErr, facade.ErrInvalidInput, "%s on %s", expr, l)
+			assert.Contains(t, checkErr.Error(), "not supported by "+string(l))
+		}
+		// The package-level builders are the default generation's listing.
+		_, v1Err := facade.ListingV1.Filters(tc.cond)
+		_, defErr := facade.Filters(tc.cond)
+		assert.Equal(t, v1Err == nil, defErr == nil, "%s", tc.cond)
+		assert.Equal(t, facade.ListingV1.CheckFilters(tc.cond.String()) == nil, facade.CheckFilters(tc.cond.String()) == nil)
+	}
+	assert.Equal(t, facade.ListingV1, facade.DefaultAPI.StatusListing())
+	assert.Equal(t, facade.ListingBeta, facade.APIBeta.StatusListing())
+
+	err := facade.ListingV1.CheckFilters(`accessRequestId in ("a","b")`)
+	require.ErrorIs(t, err, facade.ErrInvalidInput)
+	assert.Contains(t, err.Error(), `filter accessRequestId: operator "in" is not supported by listAccessRequestStatusV1 (supported: eq, ge, gt, le, lt, ne, sw)`)
+	err = facade.ListingV1.CheckFilters(`status eq "PENDING"`)
+	assert.Contains(t, err.Error(), `filter field "status" is not supported by listAccessRequestStatusV1 (supported: accessRequestId, accountActivityItemId, created)`)
+	assert.Equal(t, []string{"eq", "in", "ne"}, facade.ListingAdmin.FilterOperators()["status"])
+	assert.NotContains(t, facade.FilterOperators()["accessRequestId"], "in", "the default listing's operators")
+
+	for _, l := range all {
+		_, err := l.Sorters(facade.Asc(facade.SortAccessRequestID))
+		assert.Equal(t, l == facade.ListingAdmin, err == nil, "sorting %s by the request's id: %v", l, err)
+		keys, err := l.ParseSorters("-created,name")
+		require.NoError(t, err)
+		assert.Len(t, keys, 2)
+	}
+	_, err = facade.ParseSorters("accessRequestId")
+	assert.ErrorContains(t, err, `sorter "accessRequestId" is not supported by listAccessRequestStatusV1`)
 }

@@ -61,6 +61,10 @@ type Operation struct {
 	Duration time.Duration // from OperationStart to the end, waits between attempts included
 	Outcome  Outcome       // what the caller may assume
 	Err      error         // the error returned to the caller, or nil
+	// Deprecated is true when the server's answer carried X-Deprecated: true: the vendor has
+	// deprecated the operation. It is set on every such call (a Warning of kind
+	// WarningDeprecated is reported once per operation per client).
+	Deprecated bool
 }
 
 // Outcome is what a finished operation means for the caller.
@@ -101,17 +105,19 @@ func WithHooks(h Hooks) Option {
 // callState is what the transport learns about one operation. A request made through Generated
 // gets one of its own, named "request".
 type callState struct {
-	op        string
-	attempts  int
-	status    int
-	waited    time.Duration // the last attempt's wait on the rate limit
-	waitedFor WaitReason
+	op         string
+	attempts   int
+	status     int
+	waited     time.Duration // the last attempt's wait on the rate limit
+	waitedFor  WaitReason
+	deprecated bool   // the last answer carried X-Deprecated: true
+	api        string // the API generation whose rate limit the call's requests wait on
 }
 
 // observe runs send as one operation, between the operation hooks.
 func (c *Client) observe(ctx context.Context, op string, send func(context.Context, *callState) error) error {
 	h := c.tr.hooks
-	state := &callState{op: op}
+	state := &callState{op: op, api: string(c.api)}
 	start := c.tr.now()
 	if h.OperationStart != nil {
 		if hctx := h.OperationStart(ctx, op); hctx != nil {
@@ -121,7 +127,7 @@ func (c *Client) observe(ctx context.Context, op string, send func(context.Conte
 	err := send(ctx, state)
 	if h.OperationDone != nil {
 		h.OperationDone(ctx, Operation{Name: op, Attempts: state.attempts, Status: state.status,
-			Duration: c.tr.now().Sub(start), Outcome: outcomeOf(err), Err: err})
+			Duration: c.tr.now().Sub(start), Outcome: outcomeOf(err), Err: err, Deprecated: state.deprecated})
 	}
 	return err
 }

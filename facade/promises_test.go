@@ -31,7 +31,7 @@ func TestBackoffDoublesUpToMaxDelay(t *testing.T) {
 	e := newEnv(t)
 	e.handle("GET /access-request-config", reply(500, errorJSON))
 	policy := facade.RetryPolicy{MaxAttempts: 6, BaseDelay: time.Second, MaxDelay: 6 * time.Second, MaxRetryAfter: time.Minute}
-	_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
+	err := getConfig(context.Background(), e.client(facade.WithRetryPolicy(policy)))
 	require.ErrorIs(t, noteErr(err), facade.ErrServer)
 	windows := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 6 * time.Second, 6 * time.Second}
 	waits := e.clock.Waits()
@@ -53,17 +53,17 @@ func TestRetryBudgetIsEarnedBackBySuccesses(t *testing.T) {
 			reply(500, errorJSON)(w, r)
 			return
 		}
-		reply(200, configJSON)(w, r)
+		reply(200, e.configBody())(w, r)
 	})
 	c := e.client(facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second,
 		MaxDelay: time.Second, MaxRetryAfter: time.Minute, Budget: facade.RetryCost}))
 	failOnce := func() error {
 		fail.Store(true)
-		_, err := c.GetConfig(context.Background())
+		err := getConfig(context.Background(), c)
 		return noteErr(err)
 	}
 	ok := func() {
-		_, err := c.GetConfig(context.Background())
+		err := getConfig(context.Background(), c)
 		require.NoError(t, noteErr(err))
 	}
 
@@ -80,42 +80,46 @@ func TestRetryBudgetIsEarnedBackBySuccesses(t *testing.T) {
 // second more is not waited for at all.
 func TestRetryAfterCapIsInclusive(t *testing.T) {
 	t.Parallel()
-	policy := facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond,
-		MaxDelay: time.Millisecond, MaxRetryAfter: 10 * time.Second})
-	for _, tc := range []struct {
-		after    string
-		requests int64
-		waits    []time.Duration
-	}{
-		{"10", 2, []time.Duration{10 * time.Second}},
-		{"11", 1, nil},
-	} {
-		t.Run("Retry-After "+tc.after, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			e.handle("GET /access-request-config", sequence(
-				reply(429, `{"message":"slow down"}`, "Retry-After", tc.after), reply(200, configJSON)))
-			_, err := e.client(policy).GetConfig(context.Background())
-			if tc.waits == nil {
-				require.ErrorIs(t, noteErr(err), facade.ErrRateLimited)
-			} else {
-				require.NoError(t, noteErr(err))
-			}
-			assert.Equal(t, tc.requests, e.api.Load())
-			assert.Equal(t, tc.waits, e.clock.Waits())
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		policy := facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond,
+			MaxDelay: time.Millisecond, MaxRetryAfter: 10 * time.Second})
+		for _, tc := range []struct {
+			after    string
+			requests int64
+			waits    []time.Duration
+		}{
+			{"10", 2, []time.Duration{10 * time.Second}},
+			{"11", 1, nil},
+		} {
+			t.Run("Retry-After "+tc.after, func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api)
+				e.handle("GET /access-request-config", sequence(
+					reply(429, `{"message":"slow down"}`, "Retry-After", tc.after), reply(200, e.configBody())))
+				err := getConfig(context.Background(), e.client(policy))
+				if tc.waits == nil {
+					require.ErrorIs(t, noteErr(err), facade.ErrRateLimited)
+				} else {
+					require.NoError(t, noteErr(err))
+				}
+				assert.Equal(t, tc.requests, e.calls.Load())
+				assert.Equal(t, tc.waits, e.clock.Waits())
+			})
+		}
+	})
 }
 
 // TestRetryAfterIsHonouredOn503: a 503's Retry-After sets the wait, as a 429's does.
 func TestRetryAfterIsHonouredOn503(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	e.handle("GET /access-request-config", sequence(
-		reply(503, `{"detailCode":"503"}`, "Retry-After", "9"), reply(200, configJSON)))
-	_, err := e.client().GetConfig(context.Background())
-	require.NoError(t, noteErr(err))
-	assert.Equal(t, []time.Duration{9 * time.Second}, e.clock.Waits())
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		e.handle("GET /access-request-config", sequence(
+			reply(503, `{"detailCode":"503"}`, "Retry-After", "9"), reply(200, e.configBody())))
+		err := getConfig(context.Background(), e.client())
+		require.NoError(t, noteErr(err))
+		assert.Equal(t, []time.Duration{9 * time.Second}, e.clock.Waits())
+	})
 }
 
 // dialFailsAfterHeaders reports headers written, then fails as a refused dial does: a proxying
@@ -151,129 +155,137 @@ func TestPostIsRetriedAfterAFailedDial(t *testing.T) {
 func TestRateLimitIsApplied(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.handle("GET /access-request-config", reply(200, configJSON))
+	e.handle("GET /access-request-config", reply(200, e.configBody()))
 	c := e.client(facade.WithRateLimit(rate.Every(time.Hour), 1))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := c.GetConfig(ctx)
+	err := getConfig(ctx, c)
 	require.NoError(t, noteErr(err))
-	_, err = c.GetConfig(ctx)
+	err = getConfig(ctx, c)
 	require.Error(t, noteErr(err))
-	assert.EqualValues(t, 1, e.api.Load(), "the second call waited on our side")
+	assert.EqualValues(t, 1, e.calls.Load(), "the second call waited on our side")
 }
 
 // TestUserAgentNamesTheLibrary: every request says which library (and version) sent it, with
 // the caller's suffix.
 func TestUserAgentNamesTheLibrary(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		opts []facade.Option
-		want string
-	}{
-		{nil, "accessrequests-go/" + facade.Version},
-		{[]facade.Option{facade.WithUserAgent(" nightly-sync/1.2 ")}, "accessrequests-go/" + facade.Version + " nightly-sync/1.2"},
-	} {
-		t.Run(tc.want, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			var got atomic.Value
-			e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
-				got.Store(r.Header.Get("User-Agent"))
-				reply(200, configJSON)(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, tc := range []struct {
+			opts []facade.Option
+			want string
+		}{
+			{nil, "accessrequests-go/" + facade.Version},
+			{[]facade.Option{facade.WithUserAgent(" nightly-sync/1.2 ")}, "accessrequests-go/" + facade.Version + " nightly-sync/1.2"},
+		} {
+			t.Run(tc.want, func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api)
+				var got atomic.Value
+				e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+					got.Store(r.Header.Get("User-Agent"))
+					reply(200, e.configBody())(w, r)
+				})
+				err := getConfig(context.Background(), e.client(tc.opts...))
+				require.NoError(t, noteErr(err))
+				assert.Equal(t, tc.want, got.Load())
 			})
-			_, err := e.client(tc.opts...).GetConfig(context.Background())
-			require.NoError(t, noteErr(err))
-			assert.Equal(t, tc.want, got.Load())
-		})
-	}
+		}
+	})
 }
 
 // TestDedupeSkipsRepeatedEntries: offset paging over a changing set can serve an entry twice;
 // Dedupe yields it once, and without Dedupe it is yielded as served.
 func TestDedupeSkipsRepeatedEntries(t *testing.T) {
 	t.Parallel()
-	pages := map[string][]string{"0": {"a", "b"}, "2": {"b", "c"}, "4": {"d"}}
-	for _, tc := range []struct {
-		dedupe bool
-		want   []string
-	}{{true, []string{"a", "b", "c", "d"}}, {false, []string{"a", "b", "b", "c", "d"}}} {
-		t.Run(fmt.Sprintf("dedupe=%v", tc.dedupe), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-				var items []facade.Status
-				for _, id := range pages[r.URL.Query().Get("offset")] {
-					items = append(items, facade.Status{AccessRequestID: id, AccountActivityItemID: id})
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		pages := map[string][]string{"0": {"a", "b"}, "2": {"b", "c"}, "4": {"d"}}
+		for _, tc := range []struct {
+			dedupe bool
+			want   []string
+		}{{true, []string{"a", "b", "c", "d"}}, {false, []string{"a", "b", "b", "c", "d"}}} {
+			t.Run(fmt.Sprintf("dedupe=%v", tc.dedupe), func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api)
+				e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+					var items []facade.Status
+					for _, id := range pages[r.URL.Query().Get("offset")] {
+						items = append(items, facade.Status{AccessRequestID: id, AccountActivityItemID: id})
+					}
+					reply(200, mustJSON(items))(w, r)
+				})
+				got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 2, Dedupe: tc.dedupe}, 0)
+				require.NoError(t, noteErr(err))
+				var ids []string
+				for _, s := range got {
+					ids = append(ids, s.AccessRequestID)
 				}
-				reply(200, mustJSON(items))(w, r)
+				assert.Equal(t, tc.want, ids)
 			})
-			got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 2, Dedupe: tc.dedupe}, 0)
-			require.NoError(t, noteErr(err))
-			var ids []string
-			for _, s := range got {
-				ids = append(ids, s.AccessRequestID)
-			}
-			assert.Equal(t, tc.want, ids)
-		})
-	}
+		}
+	})
 }
 
 // TestCreateSendsDatesInUTC: Create itself (not only the builders) sends dates in UTC, and
 // leaves the caller's request as it was.
 func TestCreateSendsDatesInUTC(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	var body atomic.Value
-	e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
-		var m map[string]any
-		require.NoError(t, json.NewDecoder(r.Body).Decode(&m))
-		body.Store(m)
-		reply(202, createdJSON)(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		var body atomic.Value
+		e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
+			var m map[string]any
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&m))
+			body.Store(m)
+			reply(202, createdJSON)(w, r)
+		})
+		paris := time.FixedZone("CEST", 2*3600)
+		start := e.clock.Now().Add(48 * time.Hour).In(paris)
+		remove := start.Add(24 * time.Hour)
+		perID := []facade.IdentityRequest{{IdentityID: "id-2", RequestedItems: []facade.IdentityItem{
+			{Type: facade.ItemTypeRole, ID: "role-2", StartDate: start, RemoveDate: remove}}}}
+		for name, req := range map[string]facade.AccessRequest{
+			"requestedItems": func() facade.AccessRequest {
+				r := grantRequest()
+				r.RequestedItems[0].StartDate, r.RequestedItems[0].RemoveDate = start, remove
+				return r
+			}(),
+			"requestedForWithRequestedItems": {RequestedForWithRequestedItems: perID},
+		} {
+			_, err := e.client().Create(context.Background(), req)
+			require.NoError(t, noteErr(err), name)
+			sent, _ := json.Marshal(body.Load())
+			assert.Contains(t, string(sent), `"startDate":"`+start.UTC().Format(time.RFC3339)+`"`, name)
+			assert.Contains(t, string(sent), `"removeDate":"`+remove.UTC().Format(time.RFC3339)+`"`, name)
+			assert.NotContains(t, string(sent), "+02:00", name)
+		}
+		assert.Equal(t, paris, start.Location(), "the caller's dates are not changed")
 	})
-	paris := time.FixedZone("CEST", 2*3600)
-	start := e.clock.Now().Add(48 * time.Hour).In(paris)
-	remove := start.Add(24 * time.Hour)
-	perID := []facade.IdentityRequest{{IdentityID: "id-2", RequestedItems: []facade.IdentityItem{
-		{Type: facade.ItemTypeRole, ID: "role-2", StartDate: start, RemoveDate: remove}}}}
-	for name, req := range map[string]facade.AccessRequest{
-		"requestedItems": func() facade.AccessRequest {
-			r := grantRequest()
-			r.RequestedItems[0].StartDate, r.RequestedItems[0].RemoveDate = start, remove
-			return r
-		}(),
-		"requestedForWithRequestedItems": {RequestedForWithRequestedItems: perID},
-	} {
-		_, err := e.client().Create(context.Background(), req)
-		require.NoError(t, noteErr(err), name)
-		sent, _ := json.Marshal(body.Load())
-		assert.Contains(t, string(sent), `"startDate":"`+start.UTC().Format(time.RFC3339)+`"`, name)
-		assert.Contains(t, string(sent), `"removeDate":"`+remove.UTC().Format(time.RFC3339)+`"`, name)
-		assert.NotContains(t, string(sent), "+02:00", name)
-	}
-	assert.Equal(t, paris, start.Location(), "the caller's dates are not changed")
 }
 
 // TestWaitStopsAtEveryFinalState: each final state, ERROR included, ends Wait at the first poll.
 func TestWaitStopsAtEveryFinalState(t *testing.T) {
 	t.Parallel()
-	for _, state := range []facade.State{facade.StateRequestCompleted, facade.StateCancelled,
-		facade.StateTerminated, facade.StateRejected, facade.StateProvisioningFailed, facade.StateNotAllItemsProvisioned,
-		facade.StateError} {
-		t.Run(string(state), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			// A second poll would see a different state: Wait must have stopped at the first.
-			e.handle("GET /access-request-status", sequence(
-				reply(200, `[{"accessRequestId":"ar-1","state":"`+string(state)+`"}]`),
-				reply(200, `[{"accessRequestId":"ar-1","state":"REQUEST_COMPLETED"}]`),
-				reply(200, `[{"accessRequestId":"ar-1","state":"CANCELLED"}]`)))
-			st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{})
-			require.NoError(t, noteErr(err))
-			assert.Equal(t, state, st.State)
-			assert.EqualValues(t, 1, e.api.Load())
-			assert.Empty(t, e.clock.Waits())
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, state := range []facade.State{facade.StateRequestCompleted, facade.StateCancelled,
+			facade.StateTerminated, facade.StateRejected, facade.StateProvisioningFailed, facade.StateNotAllItemsProvisioned,
+			facade.StateError} {
+			t.Run(string(state), func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api)
+				// A second poll would see a different state: Wait must have stopped at the first.
+				e.handle("GET /access-request-status", sequence(
+					reply(200, `[{"accessRequestId":"ar-1","state":"`+string(state)+`"}]`),
+					reply(200, `[{"accessRequestId":"ar-1","state":"REQUEST_COMPLETED"}]`),
+					reply(200, `[{"accessRequestId":"ar-1","state":"CANCELLED"}]`)))
+				st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{})
+				require.NoError(t, noteErr(err))
+				assert.Equal(t, state, st.State)
+				assert.EqualValues(t, 1, e.calls.Load())
+				assert.Empty(t, e.clock.Waits())
+			})
+		}
+	})
 }
 
 // TestPlainHTTPIsAllowedOnLoopbackOnly: localhost and loopback addresses may use plain http
@@ -302,81 +314,87 @@ func TestPlainHTTPIsAllowedOnLoopbackOnly(t *testing.T) {
 // prefetching listing with ErrInconsistentPage after the first page.
 func TestPrefetchStopsAtARepeatedPage(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-		items := make([]facade.Status, 10)
-		for i := range items {
-			items[i] = facade.Status{AccessRequestID: fmt.Sprintf("same-%d", i)}
-		}
-		reply(200, mustJSON(items), "X-Total-Count", "40")(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			items := make([]facade.Status, 10)
+			for i := range items {
+				items[i] = facade.Status{AccessRequestID: fmt.Sprintf("same-%d", i)}
+			}
+			reply(200, mustJSON(items), "X-Total-Count", "40")(w, r)
+		})
+		// The limit bounds the listing should the guard fail: the pages are full forever.
+		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Prefetch: 3}, 100)
+		require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
+		assert.Len(t, got, 10, "only the first page is yielded")
 	})
-	// The limit bounds the listing should the guard fail: the pages are full forever.
-	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Prefetch: 3}, 100)
-	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
-	assert.Len(t, got, 10, "only the first page is yielded")
 }
 
 // TestBlankIDsAreRefusedBeforeSending: an id of spaces is as empty as "" for every call that
 // takes one.
 func TestBlankIDsAreRefusedBeforeSending(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	c := e.client()
-	ctx := context.Background()
-	blankItem := grantRequest()
-	blankItem.RequestedItems[0].ID = " \t"
-	blankFor := grantRequest()
-	blankFor.RequestedFor = []string{"  "}
-	blankIdentity := facade.AccessRequest{RequestedForWithRequestedItems: []facade.IdentityRequest{
-		{IdentityID: " ", RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeRole, ID: "r"}}}}}
-	blankComment := grantRequest()
-	blankComment.RequestType = facade.RequestTypeRevoke
-	blankComment.RequestedItems[0].Comment = "  "
-	for name, call := range map[string]func() error{
-		"cancel id":      func() error { return c.Cancel(ctx, facade.CancelParams{ID: "  ", Comment: "mistake"}) },
-		"cancel comment": func() error { return c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "\t"}) },
-		"close id": func() error {
-			_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{"ar-1", " "}})
-			return err
-		},
-		"wait id":        func() error { _, err := c.Wait(ctx, " ", facade.WaitParams{}); return err },
-		"item id":        func() error { _, err := c.Create(ctx, blankItem); return err },
-		"requestedFor":   func() error { _, err := c.Create(ctx, blankFor); return err },
-		"identityId":     func() error { _, err := c.Create(ctx, blankIdentity); return err },
-		"revoke comment": func() error { _, err := c.Create(ctx, blankComment); return err },
-		"client id option": func() error {
-			_, err := facade.New(facade.WithTenant("acme"), facade.WithClientCredentials(" ", "s"))
-			return err
-		},
-		"access token": func() error { _, err := facade.New(facade.WithTenant("acme"), facade.WithAccessToken(" ")); return err },
-	} {
-		err := noteErr(call())
-		if assert.Error(t, err, name) && !strings.HasSuffix(name, "option") && name != "access token" {
-			assert.ErrorIs(t, err, facade.ErrInvalidInput, name)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		c := e.client()
+		ctx := context.Background()
+		blankItem := grantRequest()
+		blankItem.RequestedItems[0].ID = " \t"
+		blankFor := grantRequest()
+		blankFor.RequestedFor = []string{"  "}
+		blankIdentity := facade.AccessRequest{RequestedForWithRequestedItems: []facade.IdentityRequest{
+			{IdentityID: " ", RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeRole, ID: "r"}}}}}
+		blankComment := grantRequest()
+		blankComment.RequestType = facade.RequestTypeRevoke
+		blankComment.RequestedItems[0].Comment = "  "
+		for name, call := range map[string]func() error{
+			"cancel id":      func() error { return c.Cancel(ctx, facade.CancelParams{ID: "  ", Comment: "mistake"}) },
+			"cancel comment": func() error { return c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "\t"}) },
+			"close id": func() error {
+				_, err := c.CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{"ar-1", " "}})
+				return err
+			},
+			"wait id":        func() error { _, err := c.Wait(ctx, " ", facade.WaitParams{}); return err },
+			"item id":        func() error { _, err := c.Create(ctx, blankItem); return err },
+			"requestedFor":   func() error { _, err := c.Create(ctx, blankFor); return err },
+			"identityId":     func() error { _, err := c.Create(ctx, blankIdentity); return err },
+			"revoke comment": func() error { _, err := c.Create(ctx, blankComment); return err },
+			"client id option": func() error {
+				_, err := facade.New(facade.WithTenant("acme"), facade.WithClientCredentials(" ", "s"))
+				return err
+			},
+			"access token": func() error { _, err := facade.New(facade.WithTenant("acme"), facade.WithAccessToken(" ")); return err },
+		} {
+			err := noteErr(call())
+			if assert.Error(t, err, name) && !strings.HasSuffix(name, "option") && name != "access token" {
+				assert.ErrorIs(t, err, facade.ErrInvalidInput, name)
+			}
 		}
-	}
-	assert.Zero(t, e.api.Load(), "nothing was sent")
+		assert.Zero(t, e.calls.Load(), "nothing was sent")
+	})
 }
 
 // TestCloseStopsBetweenChunksWhenTheContextEnds: ids after the caller gave up are NotSent, not
 // Failed, and no further call is made.
 func TestCloseStopsBetweenChunksWhenTheContextEnds(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.handle("POST /access-requests/close", reply(202, `{}`))
-	ids := make([]string, 3*facade.MaxCloseIDs)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("ar-%04d", i)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	res, err := e.client().CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, Progress: func(int, int) { cancel() }})
-	require.ErrorIs(t, noteErr(err), context.Canceled)
-	assert.Equal(t, 1, res.Calls)
-	assert.EqualValues(t, 1, e.api.Load())
-	assert.Equal(t, ids[:facade.MaxCloseIDs], res.Accepted)
-	assert.Empty(t, res.Failed)
-	assert.Equal(t, ids[facade.MaxCloseIDs:], res.NotSent)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		e.handle("POST /access-requests/close", reply(202, `{}`))
+		ids := make([]string, 3*facade.MaxCloseIDs)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("ar-%04d", i)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		res, err := e.client().CloseRequests(ctx, facade.CloseRequestsParams{IDs: ids, Progress: func(int, int) { cancel() }})
+		require.ErrorIs(t, noteErr(err), context.Canceled)
+		assert.Equal(t, 1, res.Calls)
+		assert.EqualValues(t, 1, e.calls.Load())
+		assert.Equal(t, ids[:facade.MaxCloseIDs], res.Accepted)
+		assert.Empty(t, res.Failed)
+		assert.Equal(t, ids[facade.MaxCloseIDs:], res.NotSent)
+	})
 }
 
 // TestAFixedTokenIsNotRefreshed: a 401 with WithAccessToken is returned as it is; there is
@@ -385,12 +403,12 @@ func TestAFixedTokenIsNotRefreshed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.handle("GET /access-request-config", reply(401, `{"error":"JWT is expired"}`))
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithAccessToken(tokenPrefix+"fixed"),
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithAccessToken(tokenPrefix+"fixed"),
 		facade.WithClock(e.clock.Now, e.clock.Sleep))
 	require.NoError(t, err)
-	_, err = c.GetConfig(context.Background())
+	err = getConfig(context.Background(), c)
 	require.ErrorIs(t, noteErr(err), facade.ErrUnauthorized)
-	assert.EqualValues(t, 1, e.api.Load())
+	assert.EqualValues(t, 1, e.calls.Load())
 	assert.Zero(t, e.tokens.Load())
 }
 
@@ -411,7 +429,7 @@ func TestALate401DoesNotDropANewerToken(t *testing.T) {
 			reply(401, `{"error":"JWT is expired"}`)(w, r)
 			return
 		}
-		reply(200, configJSON)(w, r)
+		reply(200, e.configBody())(w, r)
 	})
 	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == first {
@@ -425,7 +443,7 @@ func TestALate401DoesNotDropANewerToken(t *testing.T) {
 	t.Cleanup(releaseAll) // before the server closes, whatever fails below
 	c := e.client()
 	done := make(chan error, 1)
-	go func() { _, err := c.GetConfig(context.Background()); done <- err }()
+	go func() { err := getConfig(context.Background(), c); done <- err }()
 	select {
 	case <-arrived:
 	case err := <-done:
@@ -443,18 +461,18 @@ func TestALate401DoesNotDropANewerToken(t *testing.T) {
 func TestWithHTTPClientCopiesTheClient(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.handle("GET /access-request-config", reply(200, configJSON))
+	e.handle("GET /access-request-config", reply(200, e.configBody()))
 	var used atomic.Int64
 	base := e.srv.Client().Transport
 	mine := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		used.Add(1)
 		return base.RoundTrip(r)
 	})}
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, testSecret),
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, testSecret),
 		facade.WithHTTPClient(mine), facade.WithClock(e.clock.Now, e.clock.Sleep))
 	require.NoError(t, err)
 	mine.Transport = roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("caller's new transport") })
-	_, err = c.GetConfig(context.Background())
+	err = getConfig(context.Background(), c)
 	require.NoError(t, noteErr(err))
 	assert.EqualValues(t, 2, used.Load(), "the token and the call went through the transport given to New")
 }
@@ -468,13 +486,13 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 func TestTokenErrorsSayTheStatusWhenThereIsOne(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, err := e.client(facade.WithClientCredentials(testClientID, "wrong-"+testSecret)).GetConfig(context.Background())
+	err := getConfig(context.Background(), e.client(facade.WithClientCredentials(testClientID, "wrong-"+testSecret)))
 	require.ErrorIs(t, noteErr(err), facade.ErrToken)
 	assert.Contains(t, err.Error(), "(HTTP 401)")
 
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithTokenSource(failingSource{}))
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithTokenSource(failingSource{}))
 	require.NoError(t, err)
-	_, err = c.GetConfig(context.Background())
+	err = getConfig(context.Background(), c)
 	require.ErrorIs(t, noteErr(err), facade.ErrToken)
 	assert.NotContains(t, err.Error(), "(HTTP")
 }
@@ -484,14 +502,14 @@ func TestTokenErrorsSayTheStatusWhenThereIsOne(t *testing.T) {
 func TestWithTokenURLTakesAnAbsoluteURL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.handle("GET /access-request-config", reply(200, configJSON))
+	e.handle("GET /access-request-config", reply(200, e.configBody()))
 	// The API root has a path prefix the token endpoint does not share, so the default token
 	// URL (the root's /oauth/token) would not answer.
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL+"/elsewhere"), facade.WithTokenURL(e.srv.URL+"/oauth/token"),
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL+"/elsewhere"), facade.WithTokenURL(e.srv.URL+"/oauth/token"),
 		facade.WithClientCredentials(testClientID, testSecret), facade.WithHTTPClient(e.srv.Client()),
 		facade.WithoutRetries(), facade.WithClock(e.clock.Now, e.clock.Sleep))
 	require.NoError(t, noteErr(err))
-	_, err = c.GetConfig(context.Background())
+	err = getConfig(context.Background(), c)
 	require.Error(t, noteErr(err)) // there is no API under /elsewhere
 	assert.NotErrorIs(t, err, facade.ErrToken)
 	assert.EqualValues(t, 1, e.tokens.Load(), "the token came from the token URL")
@@ -512,8 +530,8 @@ func TestTheDefaultBackoffStartsAtHalfASecondAndDoubles(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t).lax()
 	e.handle("GET /access-request-config", sequence(
-		reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
-	_, err := e.client().GetConfig(context.Background())
+		reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(200, e.configBody())))
+	err := getConfig(context.Background(), e.client())
 	require.NoError(t, noteErr(err))
 	waits := e.clock.Waits()
 	require.Len(t, waits, 3)
@@ -529,9 +547,9 @@ func TestAZeroMaxDelayKeepsEveryWaitAtTheBaseDelay(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t).lax()
 	e.handle("GET /access-request-config", sequence(
-		reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
+		reply(503, `{"detailCode":"503"}`), reply(503, `{"detailCode":"503"}`), reply(200, e.configBody())))
 	policy := facade.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: 0, MaxRetryAfter: time.Minute}
-	_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
+	err := getConfig(context.Background(), e.client(facade.WithRetryPolicy(policy)))
 	require.NoError(t, noteErr(err))
 	waits := e.clock.Waits()
 	require.Len(t, waits, 2)
@@ -547,9 +565,9 @@ func TestTheSmallestBaseDelaysWork(t *testing.T) {
 	t.Parallel()
 	for _, base := range []time.Duration{time.Nanosecond, 2 * time.Nanosecond} {
 		e := newEnv(t).lax()
-		e.handle("GET /access-request-config", sequence(reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
+		e.handle("GET /access-request-config", sequence(reply(503, `{"detailCode":"503"}`), reply(200, e.configBody())))
 		policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: base, MaxDelay: base, MaxRetryAfter: time.Minute}
-		_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
+		err := getConfig(context.Background(), e.client(facade.WithRetryPolicy(policy)))
 		require.NoError(t, noteErr(err))
 		waits := e.clock.Waits()
 		require.Len(t, waits, 1)
@@ -562,13 +580,15 @@ func TestTheSmallestBaseDelaysWork(t *testing.T) {
 // attempts are all still there for what follows.
 func TestA401DoesNotUseUpAnAttempt(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	e.handle("GET /access-request-config", sequence(
-		reply(401, `{"error":"expired"}`), reply(503, `{"detailCode":"503"}`), reply(200, configJSON)))
-	policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Second, MaxRetryAfter: time.Minute, Budget: 100}
-	_, err := e.client(facade.WithRetryPolicy(policy)).GetConfig(context.Background())
-	require.NoError(t, noteErr(err))
-	assert.EqualValues(t, 3, e.api.Load())
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		e.handle("GET /access-request-config", sequence(
+			reply(401, `{"error":"expired"}`), reply(503, `{"detailCode":"503"}`), reply(200, e.configBody())))
+		policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Second, MaxRetryAfter: time.Minute, Budget: 100}
+		err := getConfig(context.Background(), e.client(facade.WithRetryPolicy(policy)))
+		require.NoError(t, noteErr(err))
+		assert.EqualValues(t, 3, e.calls.Load())
+	})
 }
 
 // TestOnlyAnswersBelow400EarnTheBudgetBack: a success earns a unit of the retry budget back; a
@@ -576,13 +596,13 @@ func TestA401DoesNotUseUpAnAttempt(t *testing.T) {
 func TestOnlyAnswersBelow400EarnTheBudgetBack(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t).lax()
-	e.handle("GET /access-request-config", sequence(reply(503, `{"detailCode":"503"}`), reply(400, `{"detailCode":"400"}`), reply(200, configJSON)))
+	e.handle("GET /access-request-config", sequence(reply(503, `{"detailCode":"503"}`), reply(400, `{"detailCode":"400"}`), reply(200, e.configBody())))
 	policy := facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Second, MaxRetryAfter: time.Minute, Budget: 100}
 	c := e.client(facade.WithRetryPolicy(policy))
-	_, err := c.GetConfig(context.Background()) // 503, then 400
+	err := getConfig(context.Background(), c) // 503, then 400
 	require.ErrorIs(t, err, facade.ErrBadRequest)
 	assert.Equal(t, 100-facade.RetryCost, facade.BudgetAvailable(c), "the retry spent, the 400 earned nothing")
-	_, err = c.GetConfig(context.Background()) // 200
+	err = getConfig(context.Background(), c) // 200
 	require.NoError(t, noteErr(err))
 	assert.Equal(t, 100-facade.RetryCost+1, facade.BudgetAvailable(c), "the success earned a unit back")
 }
@@ -590,13 +610,15 @@ func TestOnlyAnswersBelow400EarnTheBudgetBack(t *testing.T) {
 // TestRequestsAskForJSON: every request says it accepts JSON, unless the caller said otherwise.
 func TestRequestsAskForJSON(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	var accept string
-	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
-		accept = r.Header.Get("Accept")
-		reply(200, configJSON)(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		var accept string
+		e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+			accept = r.Header.Get("Accept")
+			reply(200, e.configBody())(w, r)
+		})
+		err := getConfig(context.Background(), e.client())
+		require.NoError(t, noteErr(err))
+		assert.Equal(t, "application/json", accept)
 	})
-	_, err := e.client().GetConfig(context.Background())
-	require.NoError(t, noteErr(err))
-	assert.Equal(t, "application/json", accept)
 }

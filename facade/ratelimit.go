@@ -16,8 +16,12 @@ import (
 // the client learns. Every goroutine of the client shares them; one version's 429s never hold
 // or pace another's requests.
 //
-// A request's API version is read from its path (apiVersion): "beta" for /beta/..., "v1" for
-// /access-requests/v1/..., so a request made through Generated is limited with the facade's.
+// The version a request is limited under is its API generation (API): every request a facade
+// method sends carries its client's, so the successor's operations, whose paths carry versions
+// of their own (/access-requests/v1, /access-request-config/v2), share the one learned limit of
+// "v1", and the beta's share "beta". A request made through Generated is matched, by its path,
+// to the generation whose operation it calls (generationOf), so a v1 client's raw beta call is
+// limited with the beta's; any other path by its version segment (apiVersion).
 
 // apiLimits is a Client's rate-limit state, one apiLimit per API version.
 type apiLimits struct {
@@ -87,6 +91,20 @@ func (l *apiLimits) get(key string) *apiLimit {
 		l.byKey[key] = a
 	}
 	return a
+}
+
+// generationOf is the API generation whose operation the request path calls ("beta" or "v1",
+// as the path table has them), or the path's version segment when it names no operation.
+func (l *apiLimits) generationOf(path string) string {
+	rest := strings.TrimPrefix(strings.TrimPrefix(path, l.root), "/")
+	for api, row := range routes {
+		for _, r := range row {
+			if r.path != "" && r.path == rest {
+				return string(api)
+			}
+		}
+	}
+	return l.apiVersion(path)
 }
 
 // apiVersion is the API version a request's path is under, the unit the vendor limits by: the
@@ -264,7 +282,7 @@ const (
 // sending sooner would only be refused, and may lengthen the server's back-off).
 type WaitError struct {
 	Operation  string        // the name in the spec of the call
-	API        string        // the API version whose limit it waited on, such as "beta"
+	API        string        // the API version whose limit it waited on: the generation, "beta" or "v1"
 	Reason     WaitReason    // what it waited for
 	Waited     time.Duration // how long it waited before it ended
 	Left       time.Duration // how much of the wait was left

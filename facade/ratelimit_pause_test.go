@@ -67,7 +67,7 @@ func TestTheVendorsBackOffTiers(t *testing.T) {
 				srv := &simServer{latency: 50 * time.Millisecond, refuse: backOffTier(firstOnly(), tier)}
 				var seen attempts
 				logs := &logWriter{}
-				c, err := facade.New(facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
+				c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
 					facade.WithHTTPClient(&http.Client{Transport: srv}), facade.WithHooks(facade.Hooks{Attempt: seen.hook}),
 					facade.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 				require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestAFixedLimitsWaitsAndALongPause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := &simServer{latency: 50 * time.Millisecond, refuse: backOffTier(firstOnly(), 5*time.Minute)}
 		var seen attempts
-		c, err := facade.New(facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
+		c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
 			facade.WithHTTPClient(&http.Client{Transport: srv}), facade.WithHooks(facade.Hooks{Attempt: seen.hook}),
 			facade.WithRateLimit(1, 1))
 		require.NoError(t, err)

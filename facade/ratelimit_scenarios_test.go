@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -120,7 +121,7 @@ func TestOne429AfterAnIdleMinuteDoesNotSlowTheNextCalls(t *testing.T) {
 					}
 					return false, ""
 				}}
-				c, err := facade.New(facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
+				c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
 					facade.WithHTTPClient(&http.Client{Transport: srv}))
 				require.NoError(t, err)
 				if learnFirst {
@@ -186,7 +187,7 @@ func TestOneAPIVersionsRefusalsNeverHoldAnother(t *testing.T) {
 			}
 			return beta
 		}}
-		c, err := facade.New(facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
+		c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
 			facade.WithHTTPClient(&http.Client{Transport: srv}))
 		require.NoError(t, err)
 		doer := c.Generated().ClientInterface.(*client.Client).Client
@@ -203,18 +204,75 @@ func TestOneAPIVersionsRefusalsNeverHoldAnother(t *testing.T) {
 		}()
 		time.Sleep(time.Second) // the beta listing has met its first 429s
 		start := time.Now()
-		for range 100 {
-			req, err := http.NewRequest(http.MethodGet, "https://tenant.invalid/access-request-status/v1?limit=1&offset=0", nil)
-			require.NoError(t, err)
-			resp, err := doer.Do(req)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, resp.StatusCode)
-			_ = resp.Body.Close()
-		}
+		getRaw(t, doer, "https://tenant.invalid/access-request-status/v1?limit=1&offset=0", 100)
 		v1 := time.Since(start)
 		<-done
 		t.Logf("beta: %d of %d requests answered 429; 100 v1 requests took %v", srv.byAPI["beta"][1], srv.byAPI["beta"][0], v1)
 		require.Positive(t, srv.byAPI["beta"][1], "beta met its limit")
 		assert.Equal(t, 100*srv.latency, v1, "a v1 request waited on beta's limit")
 	})
+}
+
+// TestEachGenerationHasItsOwnLearnedLimit, in virtual time: a v1 client's configuration read
+// (/access-request-config/v2) meets a 429 asking for 3 s. Its limit is the generation's, "v1":
+// a listing (/access-request-status/v1) sent a second later waits out the rest of that pause,
+// though its path names another version, while raw beta requests through Generated, in the
+// same second, go at the server's latency: a 429 on one generation never pauses the other. (The
+// reverse, the beta's 429s and raw v1 requests, is TestOneAPIVersionsRefusalsNeverHoldAnother.)
+func TestEachGenerationHasItsOwnLearnedLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		never := func(time.Time) (bool, string) { return false, "" }
+		v1 := backOffTier(firstOnly(), 3*time.Second)
+		srv := &simServer{latency: 50 * time.Millisecond, total: 10, byPath: func(path string) func(time.Time) (bool, string) {
+			if strings.HasPrefix(path, "/beta/") {
+				return never
+			}
+			return v1
+		}}
+		var seen attempts
+		c, err := facade.New(facade.WithAPI(facade.APIV1), facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("sim-token-123"),
+			facade.WithHTTPClient(&http.Client{Transport: srv}), facade.WithHooks(facade.Hooks{Attempt: seen.hook}))
+		require.NoError(t, err)
+		doer := c.Generated().ClientInterface.(*client.Client).Client
+
+		config := make(chan error, 1)
+		go func() { _, err := c.GetConfigV2(context.Background()); config <- err }()
+		time.Sleep(time.Second) // the 429 came 50 ms in: v1 is paused until 3.05 s
+
+		betaStart := time.Now()
+		getRaw(t, doer, "https://tenant.invalid/beta/access-request-status?limit=1&offset=0", 10)
+		assert.Equal(t, 10*srv.latency, time.Since(betaStart), "a beta request waited on v1's pause")
+
+		_, err = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
+		require.NoError(t, noteErr(err))
+		require.NoError(t, noteErr(<-config))
+		assert.Equal(t, start.Add(srv.latency+3*time.Second+srv.latency), time.Now(), "the listing left when the pause ended")
+		seen.mu.Lock()
+		defer seen.mu.Unlock()
+		var listing []facade.Attempt
+		for _, at := range seen.all {
+			if at.Operation == "listAccessRequestStatusV1" {
+				listing = append(listing, at)
+			}
+		}
+		require.Len(t, listing, 1)
+		assert.Equal(t, facade.WaitPause, listing[0].WaitedFor, "the listing waited for the pause the configuration's 429 began")
+		pauseEnds, listingStarts := start.Add(srv.latency+3*time.Second), betaStart.Add(10*srv.latency)
+		assert.Equal(t, pauseEnds.Sub(listingStarts), listing[0].Waited)
+	})
+}
+
+// getRaw sends n GETs of url through doer (the generated client's, as Generated's calls go),
+// one after another, each answered 200.
+func getRaw(t *testing.T, doer client.HttpRequestDoer, url string, n int) {
+	t.Helper()
+	for range n {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		resp, err := doer.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		_ = resp.Body.Close()
+	}
 }

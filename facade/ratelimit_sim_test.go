@@ -156,7 +156,7 @@ func (l listing) simulate(t *testing.T, srv *simServer) (wall time.Duration) {
 	if base == "" {
 		base = "https://tenant.invalid"
 	}
-	c, err := facade.New(append([]facade.Option{facade.WithBaseURL(base), facade.WithAccessToken("sim-token-123"),
+	c, err := facade.New(append([]facade.Option{facade.WithAPI(facade.APIBeta), facade.WithBaseURL(base), facade.WithAccessToken("sim-token-123"),
 		facade.WithHTTPClient(&http.Client{Transport: srv})}, l.opts...)...)
 	require.NoError(t, err)
 	start := time.Now()

@@ -22,9 +22,10 @@ import (
 var soakPolicy = facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 15, BaseDelay: time.Millisecond,
 	MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second, Budget: 500})
 
-func fakeClient(t *testing.T, srv *fake.Server, opts ...facade.Option) *facade.Client {
+// fakeClientFor makes a client of the fake tenant srv speaking generation api.
+func fakeClientFor(t *testing.T, srv *fake.Server, api facade.API, opts ...facade.Option) *facade.Client {
 	t.Helper()
-	base := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	base := []facade.Option{facade.WithAPI(api), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithLogger(debugLogger())}
 	c, err := facade.New(append(append(base, scanned()...), opts...)...)
 	require.NoError(t, err)
@@ -33,100 +34,106 @@ func fakeClient(t *testing.T, srv *fake.Server, opts ...facade.Option) *facade.C
 
 func TestSoakListingUnder429And503(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(fake.WithSeed(7))
-	defer srv.Close()
-	srv.SeedStatuses(10000, "id-soak", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv.SetFaults(fake.Faults{Methods: []string{"GET"}, RateLimitedRatio: 0.3, RetryAfter: "0", ServerErrorRatio: 0.1})
-	c := fakeClient(t, srv, soakPolicy)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer(fake.WithSeed(7))
+		defer srv.Close()
+		srv.SeedStatuses(10000, "id-soak", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		srv.SetFaults(fake.Faults{Methods: []string{"GET"}, RateLimitedRatio: 0.3, RetryAfter: "0", ServerErrorRatio: 0.1})
+		c := fakeClientFor(t, srv, api, soakPolicy)
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	unique := map[string]bool{}
-	n := 0
-	for s, err := range c.ListStatus(ctx, facade.ListStatusParams{PageSize: 100}) {
-		require.NoError(t, noteErr(err))
-		unique[s.AccessRequestID] = true
-		n++
-	}
-	assert.Equal(t, 10000, n)
-	assert.Len(t, unique, 10000)
-	limited := srv.Count("GET", "/access-request-status", http.StatusTooManyRequests)
-	failed := srv.Count("GET", "/access-request-status", http.StatusServiceUnavailable)
-	assert.Positive(t, limited)
-	assert.Positive(t, failed)
-	t.Logf("100 pages took %d requests: %d answered 429, %d answered 503", srv.Count("GET", "/access-request-status", 0), limited, failed)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		unique := map[string]bool{}
+		n := 0
+		for s, err := range c.ListStatus(ctx, facade.ListStatusParams{PageSize: 100}) {
+			require.NoError(t, noteErr(err))
+			unique[s.AccessRequestID] = true
+			n++
+		}
+		assert.Equal(t, 10000, n)
+		assert.Len(t, unique, 10000)
+		limited := srv.Count("GET", wirePath(api, "/access-request-status"), http.StatusTooManyRequests)
+		failed := srv.Count("GET", wirePath(api, "/access-request-status"), http.StatusServiceUnavailable)
+		assert.Positive(t, limited)
+		assert.Positive(t, failed)
+		t.Logf("100 pages took %d requests: %d answered 429, %d answered 503", srv.Count("GET", wirePath(api, "/access-request-status"), 0), limited, failed)
+	})
 }
 
 func TestSoakCreatesWithDroppedConnections(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(fake.WithSeed(11))
-	defer srv.Close()
-	srv.SetFaults(fake.Faults{Methods: []string{"POST"}, Paths: []string{"/access-requests"}, DropAfterProcessingRatio: 0.2})
-	c := fakeClient(t, srv, soakPolicy)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer(fake.WithSeed(11))
+		defer srv.Close()
+		srv.SetFaults(fake.Faults{Methods: []string{"POST"}, Paths: []string{wirePath(api, "/access-requests")}, DropAfterProcessingRatio: 0.2})
+		c := fakeClientFor(t, srv, api, soakPolicy)
 
-	const creates = 300
-	var mu sync.Mutex
-	accepted, unknown := 0, 0
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range creates {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			req, err := facade.NewGrant().For(fmt.Sprintf("id-%04d", i)).Role("role-1").Build()
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			_, err = c.Create(context.Background(), req)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				accepted++
-			case errors.Is(err, facade.ErrOutcomeUnknown):
-				unknown++
-			default:
-				t.Errorf("create %d: an outcome that is neither accepted nor unknown: %v", i, noteErr(err))
-			}
-		}()
-	}
-	wg.Wait()
+		const creates = 300
+		var mu sync.Mutex
+		accepted, unknown := 0, 0
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for i := range creates {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				req, err := facade.NewGrant().For(fmt.Sprintf("id-%04d", i)).Role("role-1").Build()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, err = c.Create(context.Background(), req)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					accepted++
+				case errors.Is(err, facade.ErrOutcomeUnknown):
+					unknown++
+				default:
+					t.Errorf("create %d: an outcome that is neither accepted nor unknown: %v", i, noteErr(err))
+				}
+			}()
+		}
+		wg.Wait()
 
-	delivered, dropped := 0, 0
-	for _, r := range srv.Received() {
-		if r.Method == "POST" && r.Path == "/beta/access-requests" {
-			if r.Dropped {
-				dropped++
-			} else if r.Status == http.StatusAccepted {
-				delivered++
+		delivered, dropped := 0, 0
+		for _, r := range srv.Received() {
+			if r.Method == "POST" && r.Path == wirePath(api, "/access-requests") {
+				if r.Dropped {
+					dropped++
+				} else if r.Status == http.StatusAccepted {
+					delivered++
+				}
 			}
 		}
-	}
-	assert.Equal(t, creates, srv.Count("POST", "/access-requests", 0), "no create was sent twice")
-	assert.Equal(t, creates, srv.Creates(), "the server acted on every create exactly once")
-	assert.Equal(t, delivered, accepted, "what the client reports accepted is what the server answered")
-	assert.Equal(t, dropped, unknown, "every lost answer is reported as unknown")
-	assert.Positive(t, unknown)
-	t.Logf("%d creates: %d accepted, %d unknown", creates, accepted, unknown)
+		assert.Equal(t, creates, srv.Count("POST", wirePath(api, "/access-requests"), 0), "no create was sent twice")
+		assert.Equal(t, creates, srv.Creates(), "the server acted on every create exactly once")
+		assert.Equal(t, delivered, accepted, "what the client reports accepted is what the server answered")
+		assert.Equal(t, dropped, unknown, "every lost answer is reported as unknown")
+		assert.Positive(t, unknown)
+		t.Logf("%d creates: %d accepted, %d unknown", creates, accepted, unknown)
+	})
 }
 
 func TestTokensRevokedMidListingAreRefreshed(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer()
-	defer srv.Close()
-	srv.SeedStatuses(1000, "id-1", time.Now())
-	c := fakeClient(t, srv)
-	n := 0
-	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
-		require.NoError(t, noteErr(err))
-		if n++; n == 300 {
-			srv.RevokeTokens()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer()
+		defer srv.Close()
+		srv.SeedStatuses(1000, "id-1", time.Now())
+		c := fakeClientFor(t, srv, api)
+		n := 0
+		for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
+			require.NoError(t, noteErr(err))
+			if n++; n == 300 {
+				srv.RevokeTokens()
+			}
 		}
-	}
-	assert.Equal(t, 1000, n)
-	assert.Equal(t, 2, srv.TokenRequests())
+		assert.Equal(t, 1000, n)
+		assert.Equal(t, 2, srv.TokenRequests())
+	})
 }
 
 // endless streams a JSON array that never ends, to the first write error.
@@ -273,81 +280,83 @@ func (h *headerRewriter) Write(p []byte) (int, error) {
 // out: accepted <= acted <= accepted + unknown, and no write was acted on twice.
 func TestSoakWritesOverHTTP2(t *testing.T) {
 	t.Parallel()
-	srv := fake.NewServer(fake.WithTLS(), fake.WithSeed(13))
-	defer srv.Close()
-	const perKind = 200
-	ids := srv.SeedStatuses(2*perKind, "id-seed", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv.SetFaults(fake.Faults{Methods: []string{"POST"}, RateLimitedRatio: 0.1, RetryAfter: "0", ServerErrorRatio: 0.05,
-		ResetAfterProcessingRatio: 0.1, DropAfterProcessingRatio: 0.05, GatewayErrorRatio: 0.1})
-	c := fakeClient(t, srv, soakPolicy, facade.WithHTTPClient(srv.Client()))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer(fake.WithTLS(), fake.WithSeed(13))
+		defer srv.Close()
+		const perKind = 200
+		ids := srv.SeedStatuses(2*perKind, "id-seed", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		srv.SetFaults(fake.Faults{Methods: []string{"POST"}, RateLimitedRatio: 0.1, RetryAfter: "0", ServerErrorRatio: 0.05,
+			ResetAfterProcessingRatio: 0.1, DropAfterProcessingRatio: 0.05, GatewayErrorRatio: 0.1})
+		c := fakeClientFor(t, srv, api, soakPolicy, facade.WithHTTPClient(srv.Client()))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
 
-	// Each write has a key its body holds and no other body does.
-	type write struct {
-		key  string
-		send func() error
-	}
-	var jobs []write
-	for i := range perKind {
-		identity := fmt.Sprintf("id-soak-%04d", i)
-		jobs = append(jobs, write{identity, func() error { return writes[0].call(ctx, c, identity[3:]) }})
-		jobs = append(jobs, write{ids[i], func() error { return writes[1].call(ctx, c, ids[i]) }})
-		jobs = append(jobs, write{ids[perKind+i], func() error { return writes[2].call(ctx, c, ids[perKind+i]) }})
-	}
-	accepted := make(map[string]bool)
-	unknown := 0
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for _, j := range jobs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			err := j.send()
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				accepted[j.key] = true
-			case errors.Is(err, facade.ErrOutcomeUnknown):
-				unknown++
-			default:
-				t.Errorf("%s: neither accepted nor unknown: %v", j.key, noteErr(err))
-			}
-		})
-	}
-	wg.Wait()
-
-	sent, acted, duplicates := 0, map[string]int{}, 0
-	for _, r := range srv.Received() {
-		if r.Method != http.MethodPost || !strings.HasPrefix(r.Path, "/beta/access-requests") {
-			continue
+		// Each write has a key its body holds and no other body does.
+		type write struct {
+			key  string
+			send func() error
 		}
-		sent++
-		if r.Status < 200 || r.Status > 299 {
-			continue
+		var jobs []write
+		for i := range perKind {
+			identity := fmt.Sprintf("id-soak-%04d", i)
+			jobs = append(jobs, write{identity, func() error { return writes[0].call(ctx, c, identity[3:]) }})
+			jobs = append(jobs, write{ids[i], func() error { return writes[1].call(ctx, c, ids[i]) }})
+			jobs = append(jobs, write{ids[perKind+i], func() error { return writes[2].call(ctx, c, ids[perKind+i]) }})
 		}
+		accepted := make(map[string]bool)
+		unknown := 0
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
 		for _, j := range jobs {
-			if strings.Contains(string(r.Body), j.key) {
-				acted[j.key]++
-				if acted[j.key] > 1 {
-					duplicates++
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				err := j.send()
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					accepted[j.key] = true
+				case errors.Is(err, facade.ErrOutcomeUnknown):
+					unknown++
+				default:
+					t.Errorf("%s: neither accepted nor unknown: %v", j.key, noteErr(err))
+				}
+			})
+		}
+		wg.Wait()
+
+		sent, acted, duplicates := 0, map[string]int{}, 0
+		for _, r := range srv.Received() {
+			if r.Method != http.MethodPost || !strings.HasPrefix(r.Path, wirePath(api, "/access-requests")) {
+				continue
+			}
+			sent++
+			if r.Status < 200 || r.Status > 299 {
+				continue
+			}
+			for _, j := range jobs {
+				if strings.Contains(string(r.Body), j.key) {
+					acted[j.key]++
+					if acted[j.key] > 1 {
+						duplicates++
+					}
 				}
 			}
 		}
-	}
-	for key := range accepted {
-		assert.Equal(t, 1, acted[key], "an accepted write was acted on once: %s", key)
-	}
-	assert.Zero(t, duplicates, "no write was acted on twice")
-	assert.GreaterOrEqual(t, len(acted), len(accepted))
-	assert.LessOrEqual(t, len(acted), len(accepted)+unknown, "the tenant acted on nothing the client reported as failed")
-	assert.Positive(t, unknown)
-	assert.Greater(t, sent, len(jobs), "429s were retried")
-	for _, r := range srv.Received() {
-		assert.Equal(t, "HTTP/2.0", r.Proto)
-	}
-	t.Logf("%d writes, %d POSTs sent: %d acted on, %d accepted, %d unknown, %d duplicates",
-		len(jobs), sent, len(acted), len(accepted), unknown, duplicates)
+		for key := range accepted {
+			assert.Equal(t, 1, acted[key], "an accepted write was acted on once: %s", key)
+		}
+		assert.Zero(t, duplicates, "no write was acted on twice")
+		assert.GreaterOrEqual(t, len(acted), len(accepted))
+		assert.LessOrEqual(t, len(acted), len(accepted)+unknown, "the tenant acted on nothing the client reported as failed")
+		assert.Positive(t, unknown)
+		assert.Greater(t, sent, len(jobs), "429s were retried")
+		for _, r := range srv.Received() {
+			assert.Equal(t, "HTTP/2.0", r.Proto)
+		}
+		t.Logf("%d writes, %d POSTs sent: %d acted on, %d accepted, %d unknown, %d duplicates",
+			len(jobs), sent, len(acted), len(accepted), unknown, duplicates)
+	})
 }

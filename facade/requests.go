@@ -3,6 +3,8 @@ package facade
 import (
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,14 +14,16 @@ import (
 // Items added with Role, AccessProfile and Entitlement go to every identity named with For
 // (requestedFor + requestedItems). ForIdentity instead gives one identity its own items with
 // account selection (requestedForWithRequestedItems); it is for grants only and cannot be mixed
-// with For or the flat items.
+// with For or the flat items. ForMachine and NewMachineRevoke request entitlements for machine
+// identities, which only the successor (APIV1) has: see ForMachine.
 type RequestBuilder struct {
-	kind        RequestType
-	identities  []string
-	items       []ItemSpec
-	perIdentity []IdentityRequest
-	meta        map[string]string
-	problems    problems
+	kind          RequestType
+	identities    []string
+	items         []ItemSpec
+	perIdentity   []IdentityRequest
+	meta          map[string]string
+	problems      problems
+	machineRevoke bool // NewMachineRevoke: identities[0] is a machine, and the items are its
 }
 
 // NewGrant starts a GRANT_ACCESS request.
@@ -28,6 +32,14 @@ func NewGrant() *RequestBuilder { return &RequestBuilder{kind: RequestTypeGrant}
 // NewRevoke starts a REVOKE_ACCESS request for one identity.
 func NewRevoke(identityID string) *RequestBuilder {
 	return &RequestBuilder{kind: RequestTypeRevoke, identities: []string{identityID}}
+}
+
+// NewMachineRevoke starts a REVOKE_ACCESS request for one machine identity (successor only):
+// add the one entitlement to revoke with Entitlement, with a Comment and, when the machine has
+// several accounts, OnAccount naming the account. It is sent in the per-identity form with
+// identity type MACHINE, as the successor requires.
+func NewMachineRevoke(machineID string) *RequestBuilder {
+	return &RequestBuilder{kind: RequestTypeRevoke, identities: []string{machineID}, machineRevoke: true}
 }
 
 // NewModify starts a MODIFY_ACCESS request (for example to change a removeDate).
@@ -79,12 +91,29 @@ func (b *RequestBuilder) Metadata(key, value string) *RequestBuilder {
 // ForIdentity gives one identity its own items, with account selection where it has several
 // accounts on a source (the per-identity form; grants only).
 func (b *RequestBuilder) ForIdentity(identityID string, items ...ItemSpec) *RequestBuilder {
-	entry := IdentityRequest{IdentityID: identityID, RequestedItems: []IdentityItem{}}
+	return b.perIdentityEntry(identityID, "", items)
+}
+
+// ForMachine gives one machine identity its own entitlements (the per-identity form with
+// identity type MACHINE). Only the successor (APIV1) has machine identities: a beta client's
+// Create refuses the request. The successor's rules, which Build checks: entitlements only;
+// never in the same request as people (For, ForIdentity); each entitlement of a grant or modify
+// names the account it goes to with Accounts (LoadAccountSelections lists them); a revoke is
+// for exactly one machine (NewMachineRevoke).
+func (b *RequestBuilder) ForMachine(machineID string, items ...ItemSpec) *RequestBuilder {
+	return b.perIdentityEntry(machineID, IdentityTypeMachine, items)
+}
+
+// perIdentityEntry adds one identity of the per-identity form with its items. Only a machine's
+// items may name an account (its revoke's nativeIdentity); none may name an assignment.
+func (b *RequestBuilder) perIdentityEntry(identityID string, typ IdentityType, items []ItemSpec) *RequestBuilder {
+	entry := IdentityRequest{IdentityID: identityID, IdentityType: typ, RequestedItems: []IdentityItem{}}
 	for j, it := range items {
-		if it.assignmentID != "" || it.native != "" {
-			b.problems.add(fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", len(b.perIdentity), j),
-				"cannot carry assignmentId or nativeIdentity; use Accounts to pick accounts")
+		field := fmt.Sprintf("requestedForWithRequestedItems[%d].requestedItems[%d]", len(b.perIdentity), j)
+		if it.assignmentID != "" || it.native != "" && typ != IdentityTypeMachine {
+			b.problems.add(field, "cannot carry assignmentId or nativeIdentity; use Accounts to pick accounts")
 		}
+		it.checkForm(&b.problems, field)
 		entry.RequestedItems = append(entry.RequestedItems, it.dtoRef())
 	}
 	b.perIdentity = append(b.perIdentity, entry)
@@ -98,6 +127,14 @@ func (b *RequestBuilder) Build() (AccessRequest, error) { return b.buildAt(time.
 // exported: Create checks the request again against the client's own clock, which is the
 // "now" that matters.
 func (b *RequestBuilder) buildAt(now time.Time) (AccessRequest, error) {
+	if b.machineRevoke {
+		// The machine and its items form the first entry of the per-identity form; identities
+		// named with For stay flat, where the rules refuse them beside it.
+		mb := &RequestBuilder{kind: b.kind, meta: b.meta, identities: b.identities[1:], problems: slices.Clone(b.problems)}
+		mb.perIdentityEntry(b.identities[0], IdentityTypeMachine, b.items)
+		mb.perIdentity = append(mb.perIdentity, b.perIdentity...)
+		b = mb
+	}
 	req := AccessRequest{RequestType: b.kind, ClientMetadata: maps.Clone(b.meta)}
 	p := append(problems(nil), b.problems...)
 	if len(b.perIdentity) > 0 {
@@ -110,12 +147,13 @@ func (b *RequestBuilder) buildAt(now time.Time) (AccessRequest, error) {
 		req.RequestedItems = make([]AccessRequestItem, 0, len(b.items))
 		for i, it := range b.items {
 			if it.accounts != nil {
-				p.add(fmt.Sprintf("requestedItems[%d].accountSelection", i), "is only available with ForIdentity (requestedForWithRequestedItems)")
+				p.add(fmt.Sprintf("requestedItems[%d].accountSelection", i), "is only available with ForIdentity or ForMachine (requestedForWithRequestedItems)")
 			}
+			it.checkForm(&p, fmt.Sprintf("requestedItems[%d]", i))
 			req.RequestedItems = append(req.RequestedItems, it.item())
 		}
 	}
-	p = append(p, validateAccessRequest(req, now)...)
+	p = append(p, validateRequest(req, now, false)...)
 	if err := p.checkErr("createAccessRequest"); err != nil {
 		return AccessRequest{}, err
 	}
@@ -132,6 +170,8 @@ type ItemSpec struct {
 	assignmentID  string
 	native        string
 	accounts      []AccountSelection
+	form          string // formInstanceId
+	formSet       bool   // FormInstance was given, even with ""
 }
 
 // ItemOption sets an optional property of an item.
@@ -170,9 +210,25 @@ func ItemMetadata(key, value string) ItemOption {
 func Assignment(id string) ItemOption { return func(it *ItemSpec) { it.assignmentID = id } }
 
 // OnAccount picks the account, by native identity, when the identity has several
-// (nativeIdentity).
+// (nativeIdentity): on a revoke's item, or on a machine's revoke (NewMachineRevoke; successor
+// only).
 func OnAccount(nativeIdentity string) ItemOption {
 	return func(it *ItemSpec) { it.native = nativeIdentity }
+}
+
+// FormInstance names the form instance filled in for a grant's item (successor only: a beta
+// client's Create refuses it). An empty id is refused by Build, as the server
+// refuses it.
+func FormInstance(id string) ItemOption {
+	return func(it *ItemSpec) { it.form, it.formSet = id, true }
+}
+
+// checkForm refuses a FormInstance given without an id: the model would leave "" out, and the
+// request would go without the form its author meant.
+func (it ItemSpec) checkForm(p *problems, field string) {
+	if it.formSet && strings.TrimSpace(it.form) == "" {
+		p.add(field+".formInstanceId", "must not be empty")
+	}
 }
 
 // Accounts selects, for the per-identity form, which accounts on a source receive the item.
@@ -191,6 +247,7 @@ func (it ItemSpec) item() AccessRequestItem {
 	return AccessRequestItem{
 		Type: it.typ, ID: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
 		ClientMetadata: maps.Clone(it.meta), AssignmentID: it.assignmentID, NativeIdentity: it.native,
+		FormInstanceID: it.form,
 	}
 }
 
@@ -198,5 +255,6 @@ func (it ItemSpec) dtoRef() IdentityItem {
 	return IdentityItem{
 		Type: it.typ, ID: it.id, Comment: it.comment, StartDate: it.start, RemoveDate: it.remove,
 		ClientMetadata: maps.Clone(it.meta), AccountSelection: append([]AccountSelection(nil), it.accounts...),
+		NativeIdentity: it.native, FormInstanceID: it.form,
 	}
 }

@@ -273,47 +273,51 @@ func TestTheFlatAndPerIdentityFormsAreNeverSentTogether(t *testing.T) {
 // sent"; Create refuses a call, and says so. All three are invalid input with the same problems.
 func TestValidationErrorsSayWhetherACallWasRefused(t *testing.T) {
 	t.Parallel()
-	_, buildErr := facade.NewRevoke("id-1").Role("role-1").Build() // a revoke needs a comment
-	require.ErrorIs(t, buildErr, facade.ErrInvalidInput)
-	assert.Equal(t, "accessrequests: invalid input for createAccessRequest: requestedItems[0].comment is required for REVOKE_ACCESS", buildErr.Error())
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		_, buildErr := facade.NewRevoke("id-1").Role("role-1").Build() // a revoke needs a comment
+		require.ErrorIs(t, buildErr, facade.ErrInvalidInput)
+		assert.Equal(t, "accessrequests: invalid input for createAccessRequest: requestedItems[0].comment is required for REVOKE_ACCESS", buildErr.Error())
 
-	req := facade.AccessRequest{RequestType: facade.RequestTypeRevoke, RequestedFor: []string{"id-1"},
-		RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeRole, ID: "role-1"}}}
-	checkErr := facade.ValidateAccessRequest(req, time.Now())
-	require.ErrorIs(t, checkErr, facade.ErrInvalidInput)
-	assert.Equal(t, buildErr.Error(), checkErr.Error())
+		req := facade.AccessRequest{RequestType: facade.RequestTypeRevoke, RequestedFor: []string{"id-1"},
+			RequestedItems: []facade.AccessRequestItem{{Type: facade.ItemTypeRole, ID: "role-1"}}}
+		checkErr := facade.ValidateAccessRequest(req, time.Now())
+		require.ErrorIs(t, checkErr, facade.ErrInvalidInput)
+		assert.Equal(t, buildErr.Error(), checkErr.Error())
 
-	e := newEnv(t)
-	_, createErr := e.client().Create(context.Background(), req)
-	require.ErrorIs(t, noteErr(createErr), facade.ErrInvalidInput)
-	assert.Equal(t, "accessrequests: createAccessRequest: invalid input, nothing was sent: requestedItems[0].comment is required for REVOKE_ACCESS", createErr.Error())
-	assert.Zero(t, e.api.Load())
-	var ve *facade.ValidationError
-	require.ErrorAs(t, createErr, &ve)
-	assert.Equal(t, []facade.FieldError{{Field: "requestedItems[0].comment", Rule: "is required for REVOKE_ACCESS"}}, ve.Problems)
+		e := newEnvFor(t, api)
+		_, createErr := e.client().Create(context.Background(), req)
+		require.ErrorIs(t, noteErr(createErr), facade.ErrInvalidInput)
+		assert.Equal(t, "accessrequests: "+e.op("createAccessRequest")+": invalid input, nothing was sent: requestedItems[0].comment is required for REVOKE_ACCESS", createErr.Error())
+		assert.Zero(t, e.calls.Load())
+		var ve *facade.ValidationError
+		require.ErrorAs(t, createErr, &ve)
+		assert.Equal(t, []facade.FieldError{{Field: "requestedItems[0].comment", Rule: "is required for REVOKE_ACCESS"}}, ve.Problems)
+	})
 }
 
 // Dates in a create's body go out in UTC to the millisecond, as the vendor writes them, never
 // with the nanoseconds a time.Time carries.
 func TestCreateSendsDatesToTheMillisecond(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	var body []byte
-	e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
-		body, _ = io.ReadAll(r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusAccepted)
-		_, _ = w.Write([]byte(`{"newRequests":[]}`))
-	})
-	remove := time.Date(2027, 7, 1, 14, 30, 5, 123_456_789, time.FixedZone("CEST", 2*3600))
-	req := grantRequest()
-	req.RequestedItems[0].RemoveDate = remove
-	_, err := e.client().Create(context.Background(), req)
-	require.NoError(t, noteErr(err))
-	assert.Contains(t, string(body), `"removeDate":"2027-07-01T12:30:05.123Z"`)
-	assert.Equal(t, remove, req.RequestedItems[0].RemoveDate, "the caller's request is not changed")
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		var body []byte
+		e.handle("POST /access-requests", func(w http.ResponseWriter, r *http.Request) {
+			body, _ = io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = w.Write([]byte(`{"newRequests":[]}`))
+		})
+		remove := time.Date(2027, 7, 1, 14, 30, 5, 123_456_789, time.FixedZone("CEST", 2*3600))
+		req := grantRequest()
+		req.RequestedItems[0].RemoveDate = remove
+		_, err := e.client().Create(context.Background(), req)
+		require.NoError(t, noteErr(err))
+		assert.Contains(t, string(body), `"removeDate":"2027-07-01T12:30:05.123Z"`)
+		assert.Equal(t, remove, req.RequestedItems[0].RemoveDate, "the caller's request is not changed")
 
-	built, err := facade.NewGrant().For("id-1").Role("role-1", facade.RemoveOn(remove)).Build()
-	require.NoError(t, err)
-	assert.Equal(t, time.Date(2027, 7, 1, 12, 30, 5, 123_000_000, time.UTC), built.RequestedItems[0].RemoveDate, "Build returns what will be sent")
+		built, err := facade.NewGrant().For("id-1").Role("role-1", facade.RemoveOn(remove)).Build()
+		require.NoError(t, err)
+		assert.Equal(t, time.Date(2027, 7, 1, 12, 30, 5, 123_000_000, time.UTC), built.RequestedItems[0].RemoveDate, "Build returns what will be sent")
+	})
 }

@@ -151,7 +151,7 @@ func TestAWriteOnAReusedConnectionDroppedAfterActingIsSentOnce(t *testing.T) {
 	}
 	srv.StartTLS() // HTTP/1.1 only: EnableHTTP2 is not set
 	t.Cleanup(srv.Close)
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-0123456789"),
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-0123456789"),
 		facade.WithHTTPClient(srv.Client()), facade.WithClock(time.Now, func(context.Context, time.Duration) error { return nil }))
 	require.NoError(t, err)
 	ctx := context.Background()

@@ -32,6 +32,7 @@ var printable = map[string]any{
 	"MissingEnvError":      &facade.MissingEnvError{},
 	"WaitError":            &facade.WaitError{},
 	"UnknownSettingsError": &facade.UnknownSettingsError{},
+	"NotInAPIError":        &facade.NotInAPIError{},
 	"Attempt":              facade.Attempt{},
 	"Operation":            facade.Operation{},
 	"Warning":              facade.Warning{},

@@ -200,15 +200,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// env is one test's tenant: a token endpoint and the API under /beta, behind the contract
-// harness, on a loopback server.
+// env is one test's tenant: a token endpoint and the API of one generation (under /beta, or
+// the successor's paths), behind the contract harness, on a loopback server.
 type env struct {
 	t        *testing.T
+	api      facade.API // the generation its clients speak and its handlers serve
 	srv      *httptest.Server
 	mux      *http.ServeMux
 	harness  *contract.Harness
 	strict   bool
-	api      atomic.Int64 // API requests received
+	calls    atomic.Int64 // API requests received
 	tokens   atomic.Int64 // token requests received
 	logs     *logWriter
 	clock    *fakeClock
@@ -254,27 +255,61 @@ func (c *fakeClock) Waits() []time.Duration {
 	return append([]time.Duration(nil), c.waits...)
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv is a beta tenant: the tests of what only the beta has, and the tests written before
+// the successor, which run on the beta unless they say otherwise.
+func newEnv(t *testing.T) *env { return newEnvFor(t, facade.APIBeta) }
+
+// forEachAPI runs test once per generation, as a subtest named after it: the promises both
+// generations keep are tested on both.
+func forEachAPI(t *testing.T, test func(t *testing.T, api facade.API)) {
+	for _, api := range facade.APIs() {
+		t.Run(string(api), func(t *testing.T) { test(t, api) })
+	}
+}
+
+// newEnvFor is a tenant of generation api.
+func newEnvFor(t *testing.T, api facade.API) *env {
+	t.Helper()
+	return newEnvOver(t, api, false)
+}
+
+// newTLSEnvFor is a tenant of generation api served over TLS with HTTP/2, as the vendor serves
+// its API; the env's clients trust its certificate.
+func newTLSEnvFor(t *testing.T, api facade.API) *env {
+	t.Helper()
+	return newEnvOver(t, api, true)
+}
+
+func newEnvOver(t *testing.T, api facade.API, tls bool) *env {
 	t.Helper()
 	h, err := contract.New(context.Background())
 	require.NoError(t, err)
-	e := &env{t: t, mux: http.NewServeMux(), harness: h, strict: true, logs: &logWriter{},
+	e := &env{t: t, api: api, mux: http.NewServeMux(), harness: h, strict: true, logs: &logWriter{},
 		clock: &fakeClock{now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}, tokenTTL: time.Hour}
 	root := http.NewServeMux()
 	root.HandleFunc("POST /oauth/token", e.serveToken)
-	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.api.Add(1)
+	served := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.calls.Add(1)
 		e.mux.ServeHTTP(w, r)
 	})
-	checked := h.Handler(api)
-	root.HandleFunc("/beta/", func(w http.ResponseWriter, r *http.Request) {
+	checked := h.Handler(served)
+	apiHandler := func(w http.ResponseWriter, r *http.Request) {
 		if e.isStrict() {
 			checked.ServeHTTP(w, r)
 			return
 		}
-		api.ServeHTTP(w, r) // hostile servers stream; the harness would buffer them whole
-	})
-	e.srv = httptest.NewServer(root)
+		served.ServeHTTP(w, r) // hostile servers stream; the harness would buffer them whole
+	}
+	for _, prefix := range []string{"/beta/", "/access-requests/", "/access-request-status/", "/access-request-administration/", "/access-request-config/"} {
+		root.HandleFunc(prefix, apiHandler)
+	}
+	e.srv = httptest.NewUnstartedServer(root)
+	if tls {
+		e.srv.EnableHTTP2 = true
+		e.srv.StartTLS()
+	} else {
+		e.srv.Start()
+	}
 	t.Cleanup(func() {
 		e.srv.Close()
 		if e.isStrict() {
@@ -321,10 +356,11 @@ func (e *env) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// client makes a facade client for this env; extra options come last.
+// client makes a facade client of this env's generation; extra options come last.
 func (e *env) client(opts ...facade.Option) *facade.Client {
 	e.t.Helper()
 	base := []facade.Option{
+		facade.WithAPI(e.api),
 		facade.WithBaseURL(e.srv.URL),
 		facade.WithClientCredentials(testClientID, testSecret),
 		facade.WithHTTPClient(e.srv.Client()),
@@ -336,10 +372,47 @@ func (e *env) client(opts ...facade.Option) *facade.Client {
 	return c
 }
 
-// handle serves pattern (below /beta) with h.
+// handle serves pattern with h. A path is written as the beta's without /beta (as the tests
+// written before the successor wrote it) and served at the env's generation's path (see
+// path); a successor's path (/access-requests/v1/...) is served as it is.
 func (e *env) handle(pattern string, h http.HandlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
-	e.mux.HandleFunc(method+" /beta"+path, h)
+	e.mux.HandleFunc(method+" "+e.path(path), h)
+}
+
+// successorPaths are the successor's paths of the operations both generations have, by the
+// beta's path without /beta.
+var successorPaths = map[string]string{
+	"/access-requests":        "/access-requests/v1",
+	"/access-requests/cancel": "/access-requests/v1/cancel",
+	"/access-requests/close":  "/access-requests/v1/close",
+	"/access-request-status":  "/access-request-status/v1",
+	"/access-request-config":  "/access-request-config/v2", // the successor's configuration: see configBody
+}
+
+// path is where the env's generation serves the operation at path, written as the beta's
+// without /beta; a path already the successor's stays as it is.
+func (e *env) path(path string) string {
+	if e.api == facade.APIBeta {
+		return "/beta" + path
+	}
+	if v1, ok := successorPaths[path]; ok {
+		return v1
+	}
+	return path
+}
+
+// wirePath is where generation api serves the operation at path, written as the beta's
+// without /beta (as env.path), for a fake's Count, Faults and Received.
+func wirePath(api facade.API, path string) string { return (&env{api: api}).path(path) }
+
+// op is the name in the spec of the env's generation's operation named by the beta's name: the
+// successor's shared operations add V1.
+func (e *env) op(beta string) string {
+	if e.api == facade.APIV1 {
+		return beta + "V1"
+	}
+	return beta
 }
 
 // sequence answers each request with the next reply, repeating the last one.
@@ -388,6 +461,45 @@ const configJSON = `{"approvalsMustBeExternal":false,"autoApprovalEnabled":true,
 "requestOnBehalfOfConfig":{"allowRequestOnBehalfOfAnyoneByAnyone":false,"allowRequestOnBehalfOfEmployeeByManager":true},
 "approvalReminderAndEscalationConfig":{"daysUntilEscalation":2,"daysBetweenReminders":1,"maxReminders":3,"fallbackApproverRef":null},
 "entitlementRequestConfig":{"allowEntitlementRequest":true,"requestCommentsRequired":false,"deniedCommentsRequired":false,"grantRequestApprovalSchemes":"sourceOwner"}}`
+
+// configV2JSON is a configuration in the successor's shape.
+const configV2JSON = `{"approvalsMustBeExternal":false,"reauthorizationEnabled":true,"govGroupVisibilityEnabled":false,
+"machineIdentityAccessRequestEnabled":true,
+"requestOnBehalfOfConfig":{"allowRequestOnBehalfOfAnyoneByAnyone":false,"allowRequestOnBehalfOfEmployeeByManager":true,
+"allowRequestOnBehalfOfForMachineIdentity":true,"allowRequestForMachineByOwner":false},
+"entitlementRequestConfig":{"accessRequestConfig":{"approvalSchemes":[{"approverType":"GOVERNANCE_GROUP","approverId":"e3eab852-8315-467f-9de7-70eda97f63c8"}],
+"requestCommentRequired":true,"denialCommentRequired":false,"reauthorizationRequired":false,"requireEndDate":true,
+"maxPermittedAccessDuration":{"value":5,"timeUnit":"DAYS"}},
+"revocationRequestConfig":{"approvalSchemes":[{"approverType":"MANAGER"}]}}}`
+
+// configBody is a configuration in the shape of the env's generation.
+func (e *env) configBody() string {
+	if e.api == facade.APIV1 {
+		return configV2JSON
+	}
+	return configJSON
+}
+
+// getConfig reads the configuration of c's generation (GetConfig, or GetConfigV2 on a v1
+// client), for tests of what both generations promise around it.
+func getConfig(ctx context.Context, c *facade.Client) error {
+	if c.API() == facade.APIV1 {
+		_, err := c.GetConfigV2(ctx)
+		return err
+	}
+	_, err := c.GetConfig(ctx)
+	return err
+}
+
+// setConfig writes an empty configuration of c's generation (SetConfig, or SetConfigV2).
+func setConfig(ctx context.Context, c *facade.Client) error {
+	if c.API() == facade.APIV1 {
+		_, err := c.SetConfigV2(ctx, facade.ConfigV2{})
+		return err
+	}
+	_, err := c.SetConfig(ctx, facade.Config{})
+	return err
+}
 
 const createdJSON = `{"newRequests":[{"requestedFor":"id-1","requestedItemsDetails":[{"type":"ROLE","id":"role-1"}],"attributesHash":2843118224,"accessRequestIds":["ar-1"]}],"existingRequests":[]}`
 

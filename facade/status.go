@@ -16,15 +16,24 @@ import (
 	"github.com/sailkit/accessrequests/gen"
 )
 
-// MaxPageSize is the largest page listAccessRequestStatus returns.
+// MaxPageSize is the largest page a status listing returns.
 const MaxPageSize = 250
 
 // MaxPrefetch is the most pages ListStatusParams.Prefetch may ask to have in flight at once.
 const MaxPrefetch = 32
 
 // ListStatusParams selects access request statuses. The zero value lists everything the caller may
-// see, 250 at a time.
+// see, 250 at a time, through the client's generation's listing (listAccessRequestStatus, or
+// listAccessRequestStatusV1 on a v1 client).
 type ListStatusParams struct {
+	// Admin lists through the administrators' listing (listAdministratorsAccessRequestStatusV1),
+	// which sees every identity's requests, filters on the status (AdminStatus) and sorts on
+	// the request's id. Only the successor has it: on a beta client a listing with Admin set
+	// sends nothing and fails with an error matching ErrNotInAPI. The vendor calls it
+	// experimental and refuses it without X-SailPoint-Experimental: true, which the client
+	// sends itself.
+	Admin bool
+
 	RequestedFor      string // identity the requests are for; "me" for the caller
 	RequestedBy       string // identity that made the requests; "me" for the caller
 	RegardingIdentity string // requester or target; not with RequestedFor or RequestedBy
@@ -33,15 +42,15 @@ type ListStatusParams struct {
 	PageSize          int    // 1..250; 0 means 250
 	Count             bool   // ask for X-Total-Count
 
-	// Filters selects statuses: the conditions are joined with "and", checked, and rendered
-	// once per listing. RawFilters is the escape hatch, sent as given, for an expression the
+	// Filters selects statuses: the conditions are joined with "and", checked against the
+	// listing's filters (see Listing), and rendered once per listing. RawFilters is the escape hatch, sent as given, for an expression the
 	// conditions cannot say; set one or the other.
 	Filters    []Condition
 	RawFilters string
 
 	// Sorters orders the listing; with neither it nor RawSorters, DefaultSorters. RawSorters
 	// is sent as given, for a key this package does not know; set one or the other.
-	Sorters    []SortKey
+	Sorters    []SortKey // checked against the listing's sorters (see Listing)
 	RawSorters string
 
 	// Dedupe makes ListStatus skip a status whose AccessRequestID and AccountActivityItemID it
@@ -84,9 +93,10 @@ func (q ListStatusParams) pageSize() int {
 }
 
 // listing is a ListStatusParams checked, with its filters and sorters rendered, once for all the
-// pages it lists.
+// pages it lists, and the endpoint it lists from.
 type listing struct {
 	q                ListStatusParams
+	e                endpoint
 	filters, sorters string
 	bodies           *bodies // the listing's body buffers; nil for a single page (the client's)
 }
@@ -149,9 +159,28 @@ func (b *bodies) handTo(to *bodies) {
 	b.free = nil
 }
 
-// prepare checks the query, and the first offset it will ask for, before anything is sent, and
-// renders its filters and sorters.
-func (q ListStatusParams) prepare(offset int) (*listing, error) {
+// listing resolves the endpoint q lists from in the client's generation, refusing Admin on a
+// beta client, and prepares q for it.
+func (c *Client) listing(q ListStatusParams, offset int, method string) (*listing, error) {
+	o := opStatus
+	if q.Admin {
+		o = opAdminStatus
+	}
+	e, err := c.endpoint(o, method)
+	if err != nil {
+		return nil, err
+	}
+	l, err := q.prepare(Listing(e.op), offset)
+	if err != nil {
+		return nil, err
+	}
+	l.e = e
+	return l, nil
+}
+
+// prepare checks the query, and the first offset it will ask for, against listing ls before
+// anything is sent, and renders its filters and sorters.
+func (q ListStatusParams) prepare(ls Listing, offset int) (*listing, error) {
 	var p problems
 	if q.RegardingIdentity != "" && (q.RequestedFor != "" || q.RequestedBy != "") {
 		p.add("regarding-identity", "cannot be combined with requested-for or requested-by")
@@ -163,8 +192,8 @@ func (q ListStatusParams) prepare(offset int) (*listing, error) {
 		p.add("prefetch", "must be between 0 and %d, got %d", MaxPrefetch, q.Prefetch)
 	}
 	l := &listing{q: q}
-	l.filters = typedOrRaw(&p, "Filters", len(q.Filters), q.RawFilters, func() (string, error) { return Filters(q.Filters...) })
-	l.sorters = cmp.Or(typedOrRaw(&p, "Sorters", len(q.Sorters), q.RawSorters, func() (string, error) { return Sorters(q.Sorters...) }), DefaultSorters)
+	l.filters = typedOrRaw(&p, "Filters", len(q.Filters), q.RawFilters, func() (string, error) { return ls.Filters(q.Filters...) })
+	l.sorters = cmp.Or(typedOrRaw(&p, "Sorters", len(q.Sorters), q.RawSorters, func() (string, error) { return ls.Sorters(q.Sorters...) }), DefaultSorters)
 	if offset < 0 || offset > math.MaxInt32 {
 		p.add("offset", "must be between 0 and %d, got %d", math.MaxInt32, offset)
 	}
@@ -176,7 +205,7 @@ func (q ListStatusParams) prepare(offset int) (*listing, error) {
 			p.add(s.name, "must not start or end with white space")
 		}
 	}
-	if err := p.err("listAccessRequestStatus"); err != nil {
+	if err := p.err(string(ls)); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -199,14 +228,15 @@ func typedOrRaw(p *problems, name string, n int, raw string, render func() (stri
 	return s
 }
 
-// ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus).
+// ListStatusPage fetches one page of statuses starting at offset (listAccessRequestStatus, or
+// the successor's listing on a v1 client; see ListStatusParams.Admin).
 // A value of the wrong shape in an item's information is reported in the page's Warnings; an
 // AccessRequestID, AccountActivityItemID, ID or State of the wrong shape fails the page instead
 // (the item could not be told apart or followed up). Some tenants answer 400 for an offset at or past
 // the end: ListStatusPage returns that error as is, while ListStatusPages and ListStatus read it
 // as the end of the listing.
 func (c *Client) ListStatusPage(ctx context.Context, q ListStatusParams, offset int) (*StatusPage, error) {
-	l, err := q.prepare(offset)
+	l, err := c.listing(q, offset, "ListStatusPage")
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +245,7 @@ func (c *Client) ListStatusPage(ctx context.Context, q ListStatusParams, offset 
 
 // page fetches one page of a prepared listing.
 func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage, error) {
-	const op = "listAccessRequestStatus"
+	op := l.e.op
 	if offset < 0 || offset > math.MaxInt32 {
 		return nil, (&problems{{Field: "offset", Rule: fmt.Sprintf("must be between 0 and %d, got %d", math.MaxInt32, offset)}}).err(op)
 	}
@@ -225,7 +255,7 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 	defer l.bodies.put(buf)
 	read := readOptions{decodeOptions: decodeOptions{critical: statusIdentity, maxItems: q.pageSize()}, buf: buf}
 	resp, warnings, err := c.callWarn(ctx, op, &items, read, func(ctx context.Context) (*http.Request, error) {
-		return newRequest(ctx, http.MethodGet, l.pageURL(c.urls.status, offset), nil)
+		return l.e.request(ctx, http.MethodGet, l.pageURL(l.e.url, offset), nil)
 	})
 	if err != nil {
 		return nil, err
@@ -255,7 +285,7 @@ func (c *Client) page(ctx context.Context, l *listing, offset int) (*StatusPage,
 // left behind. With q.Prefetch above 1, pages are fetched ahead (see ListStatusParams.Prefetch).
 func (c *Client) ListStatusPages(ctx context.Context, q ListStatusParams) iter.Seq2[*StatusPage, error] {
 	return func(yield func(*StatusPage, error) bool) {
-		l, err := q.prepare(0)
+		l, err := c.listing(q, 0, "ListStatusPages")
 		if err != nil {
 			yield(nil, err)
 			return
@@ -315,12 +345,12 @@ func (c *Client) sequential(ctx context.Context, l *listing, emit func(*StatusPa
 		}
 		page, err := c.page(ctx, l, offset)
 		if err != nil {
-			if !c.endedAt(ctx, err, offset, prev) {
+			if !c.endedAt(ctx, l, err, offset, prev) {
 				fail(err)
 			}
 			return
 		}
-		if err := repeated(prev, page); err != nil {
+		if err := l.repeated(prev, page); err != nil {
 			fail(err)
 			return
 		}
@@ -334,29 +364,29 @@ func (c *Client) sequential(ctx context.Context, l *listing, emit func(*StatusPa
 // endedAt reports whether err, for the page at offset, is the end of the listing: a 400 for
 // the offset right after a full page (prev). The server accepted the same query at every
 // earlier offset, so only the offset can be what it refuses.
-func (c *Client) endedAt(ctx context.Context, err error, offset int, prev *StatusPage) bool {
+func (c *Client) endedAt(ctx context.Context, l *listing, err error, offset int, prev *StatusPage) bool {
 	if prev == nil || !errors.Is(err, ErrBadRequest) || prev.Last || offset != prev.NextOffset {
 		return false
 	}
 	if prev.HasTotal && offset < prev.Total {
 		c.tr.log.WarnContext(ctx, "listing ended at a 400 for the offset after a full page, before the total the server claimed",
-			"operation", "listAccessRequestStatus", "offset", offset, "total", prev.Total)
+			"operation", l.e.op, "offset", offset, "total", prev.Total)
 	} else {
 		c.tr.log.DebugContext(ctx, "listing ended at a 400 for the offset after a full page",
-			"operation", "listAccessRequestStatus", "offset", offset)
+			"operation", l.e.op, "offset", offset)
 	}
 	return true
 }
 
 // repeated fails a page that holds the same entries as the one before it: a server serving the
 // same page at every offset would otherwise be paged until a lying total, or forever.
-func repeated(prev, page *StatusPage) error {
+func (l *listing) repeated(prev, page *StatusPage) error {
 	if prev == nil {
 		return nil
 	}
 	if key := pageKey(page.Items); key != "" && key == pageKey(prev.Items) {
-		return fmt.Errorf("accessrequests: listAccessRequestStatus: %w: offsets %d and %d returned the same entries",
-			ErrInconsistentPage, prev.Offset, page.Offset)
+		return fmt.Errorf("accessrequests: %s: %w: offsets %d and %d returned the same entries",
+			l.e.op, ErrInconsistentPage, prev.Offset, page.Offset)
 	}
 	return nil
 }
@@ -431,12 +461,12 @@ func (c *Client) prefetch(ctx context.Context, l *listing, emit func(*StatusPage
 		}
 		inFlight = inFlight[1:]
 		if r.err != nil {
-			if !c.endedAt(ctx, r.err, r.offset, prev) {
+			if !c.endedAt(ctx, l, r.err, r.offset, prev) {
 				fail(r.err)
 			}
 			return
 		}
-		if err := repeated(prev, r.page); err != nil {
+		if err := l.repeated(prev, r.page); err != nil {
 			fail(err)
 			return
 		}
@@ -500,11 +530,19 @@ type WaitParams struct {
 
 // Wait polls the status of one access request until it reaches a final state (see IsFinal) and
 // returns it. It stops when ctx ends. An id the server does not list gives ErrNotFound.
+//
+// Each poll is one request to the generation's user listing for one entry, filtered on the
+// request's id with "eq": the one lookup by id that every listing accepts (the successor's has
+// no "in" on the id), so a poll costs the same on either generation.
 func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitParams) (Status, error) {
-	if strings.TrimSpace(accessRequestID) == "" {
-		return Status{}, (&problems{{Field: "accessRequestId", Rule: "is required"}}).err("listAccessRequestStatus")
+	e, err := c.endpoint(opStatus, "Wait")
+	if err != nil {
+		return Status{}, err
 	}
-	l, err := ListStatusParams{Filters: []Condition{AccessRequestID().Eq(accessRequestID)}, PageSize: 1}.prepare(0)
+	if strings.TrimSpace(accessRequestID) == "" {
+		return Status{}, (&problems{{Field: "accessRequestId", Rule: "is required"}}).err(e.op)
+	}
+	l, err := c.listing(ListStatusParams{Filters: []Condition{AccessRequestID().Eq(accessRequestID)}, PageSize: 1}, 0, "Wait")
 	if err != nil {
 		return Status{}, err
 	}

@@ -20,153 +20,167 @@ import (
 // MaxPrefetch, offsets up to 2^31-1, and no white space around an identity filter.
 func TestListingLimitsAtTheirEdges(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	e.handle("GET /access-request-status", reply(200, `[]`))
-	c := e.client()
-	ctx := context.Background()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		e.handle("GET /access-request-status", reply(200, `[]`))
+		c := e.client()
+		ctx := context.Background()
 
-	_, err := c.CollectStatus(ctx, facade.ListStatusParams{Prefetch: facade.MaxPrefetch}, 0)
-	require.NoError(t, noteErr(err), "Prefetch = MaxPrefetch is allowed")
-	_, err = c.CollectStatus(ctx, facade.ListStatusParams{Prefetch: facade.MaxPrefetch + 1}, 0)
-	require.ErrorIs(t, err, facade.ErrInvalidInput)
-	assert.Contains(t, err.Error(), "prefetch must be between 0 and "+strconv.Itoa(facade.MaxPrefetch))
+		_, err := c.CollectStatus(ctx, facade.ListStatusParams{Prefetch: facade.MaxPrefetch}, 0)
+		require.NoError(t, noteErr(err), "Prefetch = MaxPrefetch is allowed")
+		_, err = c.CollectStatus(ctx, facade.ListStatusParams{Prefetch: facade.MaxPrefetch + 1}, 0)
+		require.ErrorIs(t, err, facade.ErrInvalidInput)
+		assert.Contains(t, err.Error(), "prefetch must be between 0 and "+strconv.Itoa(facade.MaxPrefetch))
 
-	_, err = c.ListStatusPage(ctx, facade.ListStatusParams{}, math.MaxInt32)
-	require.NoError(t, noteErr(err), "the largest offset the spec allows")
-	_, err = c.ListStatusPage(ctx, facade.ListStatusParams{}, math.MaxInt32+1)
-	require.ErrorIs(t, err, facade.ErrInvalidInput)
-	assert.Contains(t, err.Error(), "offset must be between 0 and 2147483647")
+		_, err = c.ListStatusPage(ctx, facade.ListStatusParams{}, math.MaxInt32)
+		require.NoError(t, noteErr(err), "the largest offset the spec allows")
+		_, err = c.ListStatusPage(ctx, facade.ListStatusParams{}, math.MaxInt32+1)
+		require.ErrorIs(t, err, facade.ErrInvalidInput)
+		assert.Contains(t, err.Error(), "offset must be between 0 and 2147483647")
 
-	for _, q := range []facade.ListStatusParams{{RequestedFor: " id-1"}, {RequestedBy: "id-1 "}, {RegardingIdentity: "\tid-1"}, {AssignedTo: "id-1\n"}} {
-		before := e.api.Load()
-		_, err = c.ListStatusPage(ctx, q, 0)
-		require.ErrorIs(t, err, facade.ErrInvalidInput, "%+v", q)
-		assert.Contains(t, err.Error(), "must not start or end with white space")
-		assert.Equal(t, before, e.api.Load(), "nothing was sent")
-	}
+		for _, q := range []facade.ListStatusParams{{RequestedFor: " id-1"}, {RequestedBy: "id-1 "}, {RegardingIdentity: "\tid-1"}, {AssignedTo: "id-1\n"}} {
+			before := e.calls.Load()
+			_, err = c.ListStatusPage(ctx, q, 0)
+			require.ErrorIs(t, err, facade.ErrInvalidInput, "%+v", q)
+			assert.Contains(t, err.Error(), "must not start or end with white space")
+			assert.Equal(t, before, e.calls.Load(), "nothing was sent")
+		}
+	})
 }
 
 // A total of zero is a total: the server said there is nothing.
 func TestATotalOfZeroIsReported(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.handle("GET /access-request-status", reply(200, `[]`, "X-Total-Count", "0"))
-	page, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{Count: true}, 0)
-	require.NoError(t, noteErr(err))
-	assert.True(t, page.HasTotal)
-	assert.Zero(t, page.Total)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		e.handle("GET /access-request-status", reply(200, `[]`, "X-Total-Count", "0"))
+		page, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{Count: true}, 0)
+		require.NoError(t, noteErr(err))
+		assert.True(t, page.HasTotal)
+		assert.Zero(t, page.Total)
+	})
 }
 
 // CollectStatus returns at most limit statuses, exactly limit when there are more.
 func TestCollectStatusStopsAtItsLimit(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	p := &pager{total: 10, failAt: -1}
-	e.handle("GET /access-request-status", p.ServeHTTP)
-	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 2}, 3)
-	require.NoError(t, noteErr(err))
-	assert.Len(t, got, 3)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		p := &pager{total: 10, failAt: -1}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 2}, 3)
+		require.NoError(t, noteErr(err))
+		assert.Len(t, got, 3)
+	})
 }
 
 // Prefetch never has more pages in flight than asked. Each request is held for a while (or
 // until one more than the window has arrived), so that the window's requests overlap.
 func TestPrefetchKeepsAtMostItsWindowInFlight(t *testing.T) {
 	t.Parallel()
-	for _, window := range []int{2, 4} {
-		e := newEnv(t)
-		var (
-			mu             sync.Mutex
-			inFlight, most int
-			overflow       = make(chan struct{})
-			once           sync.Once
-		)
-		p := &pager{total: 250 * 12, failAt: -1}
-		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			inFlight++
-			most = max(most, inFlight)
-			if inFlight > window {
-				once.Do(func() { close(overflow) })
-			}
-			mu.Unlock()
-			select {
-			case <-overflow:
-			case <-time.After(50 * time.Millisecond):
-			}
-			p.ServeHTTP(w, r)
-			mu.Lock()
-			inFlight--
-			mu.Unlock()
-		})
-		_, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Prefetch: window}, 0)
-		require.NoError(t, noteErr(err))
-		assert.LessOrEqual(t, most, window, "pages in flight at once, window %d", window)
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, window := range []int{2, 4} {
+			e := newEnvFor(t, api)
+			var (
+				mu             sync.Mutex
+				inFlight, most int
+				overflow       = make(chan struct{})
+				once           sync.Once
+			)
+			p := &pager{total: 250 * 12, failAt: -1}
+			e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				inFlight++
+				most = max(most, inFlight)
+				if inFlight > window {
+					once.Do(func() { close(overflow) })
+				}
+				mu.Unlock()
+				select {
+				case <-overflow:
+				case <-time.After(50 * time.Millisecond):
+				}
+				p.ServeHTTP(w, r)
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+			})
+			_, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Prefetch: window}, 0)
+			require.NoError(t, noteErr(err))
+			assert.LessOrEqual(t, most, window, "pages in flight at once, window %d", window)
+		}
+	})
 }
 
 // A page past the claimed total is asked for only once the page before it came back full.
 func TestPrefetchDoesNotAskPastTheClaimedTotalAhead(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	p := &pager{total: 300, failAt: -1, claim: "500"} // the server claims 500 and has 300
-	// The short page at 250 is held back a while (or until a request past it arrives), so that a
-	// request the client should not have sent reaches the server before the listing ends.
-	past := make(chan struct{})
-	var once sync.Once
-	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-		switch off, _ := strconv.Atoi(r.URL.Query().Get("offset")); {
-		case off >= 500:
-			once.Do(func() { close(past) })
-		case off == 250:
-			select {
-			case <-past:
-			case <-time.After(200 * time.Millisecond):
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		p := &pager{total: 300, failAt: -1, claim: "500"} // the server claims 500 and has 300
+		// The short page at 250 is held back a while (or until a request past it arrives), so that a
+		// request the client should not have sent reaches the server before the listing ends.
+		past := make(chan struct{})
+		var once sync.Once
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			switch off, _ := strconv.Atoi(r.URL.Query().Get("offset")); {
+			case off >= 500:
+				once.Do(func() { close(past) })
+			case off == 250:
+				select {
+				case <-past:
+				case <-time.After(200 * time.Millisecond):
+				}
 			}
-		}
-		p.ServeHTTP(w, r)
+			p.ServeHTTP(w, r)
+		})
+		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true, Prefetch: 4}, 0)
+		require.NoError(t, noteErr(err))
+		assert.Len(t, got, 300)
+		assert.ElementsMatch(t, []int{0, 250}, p.asked(), "the page at the claimed total was not needed")
 	})
-	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true, Prefetch: 4}, 0)
-	require.NoError(t, noteErr(err))
-	assert.Len(t, got, 300)
-	assert.ElementsMatch(t, []int{0, 250}, p.asked(), "the page at the claimed total was not needed")
 }
 
 // Wait's defaults: the first poll comes 2 s after the first answer, and waits grow to 30 s.
 func TestWaitDefaults(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	var n int
-	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-		n++
-		state := "EXECUTING"
-		if n == 12 {
-			state = "REQUEST_COMPLETED"
-		}
-		reply(200, `[{"accessRequestId":"ar-1","state":"`+state+`"}]`)(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		var n int
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			n++
+			state := "EXECUTING"
+			if n == 12 {
+				state = "REQUEST_COMPLETED"
+			}
+			reply(200, `[{"accessRequestId":"ar-1","state":"`+state+`"}]`)(w, r)
+		})
+		_, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{})
+		require.NoError(t, noteErr(err))
+		waits := e.clock.Waits()
+		require.Len(t, waits, 11)
+		assert.Equal(t, 2*time.Second, waits[0])
+		assert.Equal(t, 3*time.Second, waits[1])
+		assert.Equal(t, 30*time.Second, waits[len(waits)-1], "capped at 30 s")
 	})
-	_, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{})
-	require.NoError(t, noteErr(err))
-	waits := e.clock.Waits()
-	require.Len(t, waits, 11)
-	assert.Equal(t, 2*time.Second, waits[0])
-	assert.Equal(t, 3*time.Second, waits[1])
-	assert.Equal(t, 30*time.Second, waits[len(waits)-1], "capped at 30 s")
 }
 
 // The end of a listing at a 400 before the claimed total is worth a warning; at the total it is
 // the expected end.
 func TestAnEndBeforeTheClaimedTotalIsWarnedAbout(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		claim string
-		warn  bool
-	}{{"750", true}, {"500", false}} {
-		e := newEnv(t).lax()
-		p := &pager{total: 500, failAt: -1, end400: true, claim: tc.claim}
-		e.handle("GET /access-request-status", p.ServeHTTP)
-		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true}, 0)
-		require.NoError(t, noteErr(err))
-		assert.Len(t, got, 500)
-		assert.Equal(t, tc.warn, strings.Contains(e.logs.String(), "before the total the server claimed"), "claimed %s", tc.claim)
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, tc := range []struct {
+			claim string
+			warn  bool
+		}{{"750", true}, {"500", false}} {
+			e := newEnvFor(t, api).lax()
+			p := &pager{total: 500, failAt: -1, end400: true, claim: tc.claim}
+			e.handle("GET /access-request-status", p.ServeHTTP)
+			got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: true}, 0)
+			require.NoError(t, noteErr(err))
+			assert.Len(t, got, 500)
+			assert.Equal(t, tc.warn, strings.Contains(e.logs.String(), "before the total the server claimed"), "claimed %s", tc.claim)
+		}
+	})
 }

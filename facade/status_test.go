@@ -74,102 +74,110 @@ func (p *pager) asked() []int {
 
 func TestListStatusVisitsEveryPageOnce(t *testing.T) {
 	t.Parallel()
-	for _, total := range []int{0, 1, 249, 250, 251, 500, bigListing()} {
-		for _, count := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d statuses, count=%v", total, count), func(t *testing.T) {
-				t.Parallel()
-				e := newEnv(t)
-				p := &pager{total: total, failAt: -1}
-				e.handle("GET /access-request-status", p.ServeHTTP)
-				got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: count}, 0)
-				require.NoError(t, noteErr(err))
-				require.Len(t, got, total)
-				for i, s := range got {
-					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID)
-				}
-				var want []int
-				for off := 0; off < total || off == 0; off += 250 {
-					want = append(want, off)
-				}
-				if total > 0 && total%250 == 0 {
-					want = append(want, total) // only a short page says "the end"; the total is not trusted
-				}
-				assert.Equal(t, want, p.asked(), "offsets asked for, each once, none past the end")
-			})
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, total := range []int{0, 1, 249, 250, 251, 500, bigListing()} {
+			for _, count := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%d statuses, count=%v", total, count), func(t *testing.T) {
+					t.Parallel()
+					e := newEnvFor(t, api)
+					p := &pager{total: total, failAt: -1}
+					e.handle("GET /access-request-status", p.ServeHTTP)
+					got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Count: count}, 0)
+					require.NoError(t, noteErr(err))
+					require.Len(t, got, total)
+					for i, s := range got {
+						require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID)
+					}
+					var want []int
+					for off := 0; off < total || off == 0; off += 250 {
+						want = append(want, off)
+					}
+					if total > 0 && total%250 == 0 {
+						want = append(want, total) // only a short page says "the end"; the total is not trusted
+					}
+					assert.Equal(t, want, p.asked(), "offsets asked for, each once, none past the end")
+				})
+			}
 		}
-	}
+	})
 }
 
 func TestListStatusStopsOnBreakAndContext(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	p := &pager{total: 1000, failAt: -1}
-	e.handle("GET /access-request-status", p.ServeHTTP)
-	c := e.client()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		p := &pager{total: 1000, failAt: -1}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		c := e.client()
 
-	n := 0
-	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
-		require.NoError(t, err)
-		n++
-		if n == 300 {
-			break
+		n := 0
+		for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{}) {
+			require.NoError(t, err)
+			n++
+			if n == 300 {
+				break
+			}
 		}
-	}
-	assert.Equal(t, []int{0, 250}, p.asked(), "an early break fetches no further page")
+		assert.Equal(t, []int{0, 250}, p.asked(), "an early break fetches no further page")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	n, errs := 0, 0
-	for _, err := range c.ListStatus(ctx, facade.ListStatusParams{}) {
-		if err != nil {
-			errs++
-			assert.ErrorIs(t, noteErr(err), context.Canceled)
-			continue
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n, errs := 0, 0
+		for _, err := range c.ListStatus(ctx, facade.ListStatusParams{}) {
+			if err != nil {
+				errs++
+				assert.ErrorIs(t, noteErr(err), context.Canceled)
+				continue
+			}
+			n++
+			if n == 250 {
+				cancel()
+			}
 		}
-		n++
-		if n == 250 {
-			cancel()
-		}
-	}
-	assert.Equal(t, 250, n)
-	assert.Equal(t, 1, errs, "the error is yielded once, last")
+		assert.Equal(t, 250, n)
+		assert.Equal(t, 1, errs, "the error is yielded once, last")
+	})
 }
 
 func TestListStatusYieldsAPageErrorOnceAndStops(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	p := &pager{total: 2000, failAt: 750}
-	e.handle("GET /access-request-status", p.ServeHTTP)
-	var items, errs int
-	var last error
-	for _, err := range e.client(facade.WithoutRetries()).ListStatus(context.Background(), facade.ListStatusParams{}) {
-		if err != nil {
-			errs++
-			last = err
-			continue
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		p := &pager{total: 2000, failAt: 750}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		var items, errs int
+		var last error
+		for _, err := range e.client(facade.WithoutRetries()).ListStatus(context.Background(), facade.ListStatusParams{}) {
+			if err != nil {
+				errs++
+				last = err
+				continue
+			}
+			require.Zero(t, errs, "nothing after the error")
+			items++
 		}
-		require.Zero(t, errs, "nothing after the error")
-		items++
-	}
-	assert.Equal(t, 750, items)
-	assert.Equal(t, 1, errs)
-	assert.ErrorIs(t, noteErr(last), facade.ErrServer)
-	assert.Equal(t, []int{0, 250, 500, 750}, p.asked())
+		assert.Equal(t, 750, items)
+		assert.Equal(t, 1, errs)
+		assert.ErrorIs(t, noteErr(last), facade.ErrServer)
+		assert.Equal(t, []int{0, 250, 500, 750}, p.asked())
+	})
 }
 
 func TestListStatusGuardsAgainstALyingServer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	calls := 0
-	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-		calls++
-		id := "same"
-		reply(200, mustJSON([]facade.Status{{AccessRequestID: id}}), "X-Total-Count", "1000000")(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		calls := 0
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			calls++
+			id := "same"
+			reply(200, mustJSON([]facade.Status{{AccessRequestID: id}}), "X-Total-Count", "1000000")(w, r)
+		})
+		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 1, Count: true}, 0)
+		require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
+		assert.Len(t, got, 1, "the repeated page is not yielded again")
+		assert.Equal(t, 2, calls, "the listing stops at the repeat instead of paging to the lying total")
 	})
-	got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 1, Count: true}, 0)
-	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
-	assert.Len(t, got, 1, "the repeated page is not yielded again")
-	assert.Equal(t, 2, calls, "the listing stops at the repeat instead of paging to the lying total")
 }
 
 func mustJSON(v any) string {
@@ -179,149 +187,161 @@ func mustJSON(v any) string {
 
 func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 	t.Parallel()
-	ids := make([]string, 10000)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("ar-%05d", i)
-	}
-	for _, tc := range []struct {
-		name      string
-		failChunk int // 1-based, 0 for none
-		accepted  int
-	}{{"all accepted", 0, 10000}, {"failure on chunk 7", 7, 3000}} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			var mu sync.Mutex
-			var sizes []int
-			e.handle("POST /access-requests/close", func(w http.ResponseWriter, r *http.Request) {
-				var body gen.CloseAccessRequest
-				require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
-				mu.Lock()
-				sizes = append(sizes, len(body.AccessRequestIDs))
-				n := len(sizes)
-				mu.Unlock()
-				if n == tc.failChunk {
-					reply(400, errorJSON)(w, r)
-					return
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		ids := make([]string, 10000)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("ar-%05d", i)
+		}
+		for _, tc := range []struct {
+			name      string
+			failChunk int // 1-based, 0 for none
+			accepted  int
+		}{{"all accepted", 0, 10000}, {"failure on chunk 7", 7, 3000}} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api)
+				var mu sync.Mutex
+				var sizes []int
+				e.handle("POST /access-requests/close", func(w http.ResponseWriter, r *http.Request) {
+					var body gen.CloseAccessRequest
+					require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+					mu.Lock()
+					sizes = append(sizes, len(body.AccessRequestIDs))
+					n := len(sizes)
+					mu.Unlock()
+					if n == tc.failChunk {
+						reply(400, errorJSON)(w, r)
+						return
+					}
+					reply(202, `{}`)(w, r)
+				})
+				res, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusTerminated})
+				if tc.failChunk == 0 {
+					require.NoError(t, noteErr(err))
+					assert.Equal(t, 20, res.Calls)
+					assert.Len(t, sizes, 20)
+				} else {
+					require.ErrorIs(t, noteErr(err), facade.ErrBadRequest)
+					assert.Equal(t, tc.failChunk, res.Calls)
+					assert.Len(t, res.Failed, 500)
+					assert.Len(t, res.NotSent, 10000-tc.accepted-500)
+					assert.Len(t, res.NotAccepted(), 10000-tc.accepted)
+					assert.Equal(t, ids[tc.accepted:], res.NotAccepted())
 				}
-				reply(202, `{}`)(w, r)
+				assert.Len(t, res.Accepted, tc.accepted)
+				assert.Equal(t, ids[:tc.accepted], res.Accepted)
+				for _, s := range sizes {
+					assert.LessOrEqual(t, s, facade.MaxCloseIDs)
+				}
 			})
-			res, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids, ExecutionStatus: facade.ExecutionStatusTerminated})
-			if tc.failChunk == 0 {
-				require.NoError(t, noteErr(err))
-				assert.Equal(t, 20, res.Calls)
-				assert.Len(t, sizes, 20)
-			} else {
-				require.ErrorIs(t, noteErr(err), facade.ErrBadRequest)
-				assert.Equal(t, tc.failChunk, res.Calls)
-				assert.Len(t, res.Failed, 500)
-				assert.Len(t, res.NotSent, 10000-tc.accepted-500)
-				assert.Len(t, res.NotAccepted(), 10000-tc.accepted)
-				assert.Equal(t, ids[tc.accepted:], res.NotAccepted())
-			}
-			assert.Len(t, res.Accepted, tc.accepted)
-			assert.Equal(t, ids[:tc.accepted], res.Accepted)
-			for _, s := range sizes {
-				assert.LessOrEqual(t, s, facade.MaxCloseIDs)
-			}
-		})
-	}
+		}
+	})
 }
 
 func TestCloseRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	_, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
-	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-	for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed"} {
-		assert.Contains(t, err.Error(), want)
-	}
-	assert.Zero(t, e.api.Load())
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		_, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
+		require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+		for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed"} {
+			assert.Contains(t, err.Error(), want)
+		}
+		assert.Zero(t, e.calls.Load())
+	})
 }
 
 func TestWaitPollsUntilAFinalState(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	states := []string{"EXECUTING", "EXECUTING", "PROVISIONING_VERIFICATION_PENDING", "REQUEST_COMPLETED"}
-	var n int
-	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, `accessRequestId eq "ar-1"`, r.URL.Query().Get("filters"))
-		s := states[min(n, len(states)-1)]
-		n++
-		reply(200, `[{"accessRequestId":"ar-1","state":"`+s+`"}]`)(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		states := []string{"EXECUTING", "EXECUTING", "PROVISIONING_VERIFICATION_PENDING", "REQUEST_COMPLETED"}
+		var n int
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			assert.Equal(t, `accessRequestId eq "ar-1"`, r.URL.Query().Get("filters"))
+			s := states[min(n, len(states)-1)]
+			n++
+			reply(200, `[{"accessRequestId":"ar-1","state":"`+s+`"}]`)(w, r)
+		})
+		st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{Interval: time.Second, MaxInterval: 2 * time.Second})
+		require.NoError(t, noteErr(err))
+		assert.Equal(t, facade.StateRequestCompleted, st.State)
+		assert.Equal(t, []time.Duration{time.Second, 1500 * time.Millisecond, 2 * time.Second}, e.clock.Waits())
 	})
-	st, err := e.client().Wait(context.Background(), "ar-1", facade.WaitParams{Interval: time.Second, MaxInterval: 2 * time.Second})
-	require.NoError(t, noteErr(err))
-	assert.Equal(t, facade.StateRequestCompleted, st.State)
-	assert.Equal(t, []time.Duration{time.Second, 1500 * time.Millisecond, 2 * time.Second}, e.clock.Waits())
 }
 
 func TestWaitForAnUnknownID(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.handle("GET /access-request-status", reply(200, `[]`))
-	_, err := e.client().Wait(context.Background(), "nope", facade.WaitParams{})
-	require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
-	assert.Contains(t, err.Error(), "access request nope", "the error names the id it looked for")
-	assert.EqualValues(t, 1, e.api.Load(), "an empty answer is not polled again")
-	assert.Empty(t, e.clock.Waits())
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		e.handle("GET /access-request-status", reply(200, `[]`))
+		_, err := e.client().Wait(context.Background(), "nope", facade.WaitParams{})
+		require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
+		assert.Contains(t, err.Error(), "access request nope", "the error names the id it looked for")
+		assert.EqualValues(t, 1, e.calls.Load(), "an empty answer is not polled again")
+		assert.Empty(t, e.clock.Waits())
+	})
 }
 
 func TestPrefetchKeepsOrderAndBoundsMemory(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{2, 4, 8} {
-		t.Run(fmt.Sprintf("%d pages in flight", n), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			total := bigListing()
-			p := &pager{total: total, failAt: -1}
-			e.handle("GET /access-request-status", p.ServeHTTP)
-			i := 0
-			for s, err := range e.client().ListStatus(context.Background(), facade.ListStatusParams{Prefetch: n}) {
-				require.NoError(t, noteErr(err))
-				require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID, "items come in order")
-				page := i / 250
-				for _, off := range p.asked() {
-					require.LessOrEqual(t, off/250, page+n, "at most %d pages are fetched ahead of the one being read", n)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, n := range []int{2, 4, 8} {
+			t.Run(fmt.Sprintf("%d pages in flight", n), func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api)
+				total := bigListing()
+				p := &pager{total: total, failAt: -1}
+				e.handle("GET /access-request-status", p.ServeHTTP)
+				i := 0
+				for s, err := range e.client().ListStatus(context.Background(), facade.ListStatusParams{Prefetch: n}) {
+					require.NoError(t, noteErr(err))
+					require.Equal(t, fmt.Sprintf("ar-%06d", i), s.AccessRequestID, "items come in order")
+					page := i / 250
+					for _, off := range p.asked() {
+						require.LessOrEqual(t, off/250, page+n, "at most %d pages are fetched ahead of the one being read", n)
+					}
+					i++
 				}
-				i++
-			}
-			assert.Equal(t, total, i)
-			asked := p.asked()
-			assert.Len(t, asked, total/250+1, "each page once, and one past the last full page: the total does not end a listing")
-			seen := map[int]bool{}
-			for _, off := range asked {
-				assert.False(t, seen[off], "offset %d asked twice", off)
-				seen[off] = true
-			}
-		})
-	}
+				assert.Equal(t, total, i)
+				asked := p.asked()
+				assert.Len(t, asked, total/250+1, "each page once, and one past the last full page: the total does not end a listing")
+				seen := map[int]bool{}
+				for _, off := range asked {
+					assert.False(t, seen[off], "offset %d asked twice", off)
+					seen[off] = true
+				}
+			})
+		}
+	})
 }
 
 func TestPrefetchStopsCleanlyOnBreakAndError(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	p := &pager{total: 5000, failAt: 2500}
-	e.handle("GET /access-request-status", p.ServeHTTP)
-	c := e.client(facade.WithoutRetries())
-	n := 0
-	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
-		require.NoError(t, err)
-		if n++; n == 600 {
-			break
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		p := &pager{total: 5000, failAt: 2500}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		c := e.client(facade.WithoutRetries())
+		n := 0
+		for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
+			require.NoError(t, err)
+			if n++; n == 600 {
+				break
+			}
 		}
-	}
-	var items, errs int
-	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
-		if err != nil {
-			errs++
-			assert.ErrorIs(t, noteErr(err), facade.ErrServer)
-			continue
+		var items, errs int
+		for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
+			if err != nil {
+				errs++
+				assert.ErrorIs(t, noteErr(err), facade.ErrServer)
+				continue
+			}
+			items++
 		}
-		items++
-	}
-	assert.Equal(t, 2500, items, "everything before the failed page, in order")
-	assert.Equal(t, 1, errs)
+		assert.Equal(t, 2500, items, "everything before the failed page, in order")
+		assert.Equal(t, 1, errs)
+	})
 }
 
 // TestStatusBooleansKeepFalseInJSON: booleans where false is an answer (cancelable, forwarded,

@@ -1,13 +1,17 @@
 package facade_test
 
 import (
+	"bytes"
+	"fmt"
 	"go/ast"
 	"go/importer"
 	"go/parser"
 	gotoken "go/token"
 	"go/types"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -121,5 +125,30 @@ func TestEveryModelAFacadeUserMeetsIsNamedInFacade(t *testing.T) {
 	}
 	if len(met) < 50 {
 		t.Errorf("the walk met only %d models of gen; it should reach every model behind Status and Config", len(met))
+	}
+}
+
+// TestGoDocNamesWireIDsOnlyInQuotes: the package's documentation calls a field by its Go name
+// (AccessRequestID) and a wire name ending in Id or Ids (accessRequestId, formInstanceId)
+// appears only quoted, as a string the caller sends or reads: what "go doc -all" prints,
+// string literals and quoted text aside, names none.
+func TestGoDocNamesWireIDsOnlyInQuotes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go doc")
+	}
+	out, err := exec.Command("go", "doc", "-all", ".").Output()
+	if err != nil {
+		t.Fatalf("go doc: %v", err)
+	}
+	quoted := regexp.MustCompile("\"[^\"\n]*\"|`[^`]*`")
+	wireID := regexp.MustCompile(`\b[a-z][A-Za-z]*Ids?\b`) // Go names say ID
+	var found []string
+	for i, line := range bytes.Split(out, []byte("\n")) {
+		for _, m := range wireID.FindAll(quoted.ReplaceAll(line, nil), -1) {
+			found = append(found, fmt.Sprintf("line %d: %s", i+1, m))
+		}
+	}
+	if len(found) > 0 {
+		t.Errorf("wire names ending in Id outside quotes in go doc -all:\n%s", strings.Join(found, "\n"))
 	}
 }

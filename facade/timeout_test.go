@@ -30,28 +30,30 @@ func stall(w http.ResponseWriter, r *http.Request) {
 // endpoint that never answers ends the call the same way, before any API request.
 func TestWithTimeoutEndsACallToAServerThatNeverAnswers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	e.handle("GET /access-request-config", stall)
-	e.handle("POST /access-requests/cancel", stall)
-	c := e.client(facade.WithTimeout(100 * time.Millisecond))
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		e.handle("GET /access-request-config", stall)
+		e.handle("POST /access-requests/cancel", stall)
+		c := e.client(facade.WithTimeout(100 * time.Millisecond))
 
-	_, err := c.GetConfig(context.Background())
-	require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
+		err := getConfig(context.Background(), c)
+		require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
 
-	err = c.Cancel(context.Background(), facade.CancelParams{ID: "ar-1", Comment: "no longer needed"})
-	require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
-	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown, "the cancel was sent: it may have been acted on")
+		err = c.Cancel(context.Background(), facade.CancelParams{ID: "ar-1", Comment: "no longer needed"})
+		require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
+		assert.ErrorIs(t, err, facade.ErrOutcomeUnknown, "the cancel was sent: it may have been acted on")
 
-	e2 := newEnv(t)
-	e2.mu.Lock()
-	e2.tokenReply = func(_ int64, w http.ResponseWriter) bool {
-		time.Sleep(300 * time.Millisecond) // longer than the timeout; the client has gone by then
-		return false
-	}
-	e2.mu.Unlock()
-	_, err = e2.client(facade.WithTimeout(50 * time.Millisecond)).GetConfig(context.Background())
-	require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
-	assert.Zero(t, e2.api.Load())
+		e2 := newEnvFor(t, api)
+		e2.mu.Lock()
+		e2.tokenReply = func(_ int64, w http.ResponseWriter) bool {
+			time.Sleep(300 * time.Millisecond) // longer than the timeout; the client has gone by then
+			return false
+		}
+		e2.mu.Unlock()
+		err = getConfig(context.Background(), e2.client(facade.WithTimeout(50*time.Millisecond)))
+		require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
+		assert.Zero(t, e2.calls.Load())
+	})
 }
 
 func TestWithTimeoutRefusesANonPositiveDuration(t *testing.T) {

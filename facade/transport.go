@@ -55,7 +55,7 @@ type transport struct {
 // Do sends req, retrying as the policy allows. It is the generated client's HttpRequestDoer,
 // for requests made through Generated.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
-	return t.do(req, &callState{op: "request"})
+	return t.do(req, &callState{op: "request", api: t.limits.generationOf(req.URL.Path)})
 }
 
 // do sends req as one operation's request (call), retrying as the policy allows.
@@ -291,7 +291,10 @@ func (t *transport) authorization(tok *oauth2.Token) []string {
 // waitTurn waits until the rate limit of the request's API version lets it leave. What it
 // waited, and why, goes to the attempt's report, and to an info log line past a second.
 func (t *transport) waitTurn(ctx context.Context, call *callState, req *http.Request) (*turn, error) {
-	key := t.limits.apiVersion(req.URL.Path)
+	key := call.api // the generation: the client's for a facade call, its path's for Generated's
+	if key == "" {
+		key = t.limits.apiVersion(req.URL.Path)
+	}
 	turn, err := t.limits.wait(ctx, key, t.policy.MaxRetryAfter)
 	if err != nil {
 		var we *WaitError

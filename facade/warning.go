@@ -5,20 +5,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 )
 
-// Warning is a value in a response whose JSON shape or type is not the one the spec gives it
-// (a string where an object belongs, a date that is not a date, ...). The call still
-// succeeded: the rest of the item or response was decoded and kept, the field itself was left
-// empty (an element of a list or a map left out), and Raw holds the value as the server sent it,
-// its first MaxWarningRaw bytes when it is longer. Warnings come with each StatusPage, go to the
-// handler set by WithWarningHandler, and are logged at warn level.
+// Warning is something a call's response said that the caller should know although the call
+// succeeded. Its Kind says which:
 //
-// One call keeps at most MaxWarnings of them: past that, values are counted, and the call's last
-// Warning is a summary whose Omitted says how many more there were (its Path and Raw are empty).
+//   - WarningShape: a value in a response whose JSON shape or type is not the one the spec gives
+//     it (a string where an object belongs, a date that is not a date, ...). The rest of the item
+//     or response was decoded and kept, the field itself was left empty (an element of a list or
+//     a map left out), and Raw holds the value as the server sent it, its first MaxWarningRaw
+//     bytes when it is longer. These come with each StatusPage, go to the handler set by
+//     WithWarningHandler, and are logged at warn level (one line per call). One call keeps at
+//     most MaxWarnings of them: past that, values are counted, and the call's last Warning is a
+//     summary whose Omitted says how many more there were (its Path and Raw are empty).
+//   - WarningDeprecated: the operation answered X-Deprecated: true. It is reported once per
+//     operation per client, to the handler and as one warn-level log line, so a program learns
+//     from its own logs, long before the vendor turns the operation off, that it must move.
+//     Item is -1, and Path and Raw are empty.
 type Warning struct {
+	Kind      WarningKind     // what is reported
 	Operation string          // the name in the spec of the call whose response carried the value
 	Item      int             // index of the item in its page; -1 when the response is not a list
 	Path      string          // JSON path within the item (or response), e.g. "requester.type"
@@ -28,9 +36,18 @@ type Warning struct {
 	Omitted   int             // for a summary: how many more values of the call did not match, not kept
 }
 
+// WarningKind says what a Warning reports.
+type WarningKind string
+
+// Kinds of Warning.
+const (
+	WarningShape      WarningKind = "shape"      // a value of another shape than the spec's, set aside
+	WarningDeprecated WarningKind = "deprecated" // the operation is deprecated (X-Deprecated: true)
+)
+
 // String describes the warning on one line, without the raw value.
 func (w Warning) String() string {
-	if w.Omitted > 0 {
+	if w.Omitted > 0 || w.Kind == WarningDeprecated {
 		return fmt.Sprintf("%s: %s", w.Operation, w.Problem)
 	}
 	return fmt.Sprintf("%s: %s: %s", w.Operation, w.at(), w.Problem)
@@ -55,8 +72,9 @@ func (w Warning) at() string {
 	return "item [" + strconv.Itoa(w.Item) + "]." + w.Path
 }
 
-// WithWarningHandler calls h with every Warning, for every call, in addition to the warn-level
-// log line. Calls are serialised, but may come from the goroutines of a prefetching listing.
+// WithWarningHandler calls h with every Warning, for every call (a WarningDeprecated once per
+// operation), in addition to the warn-level log line. Calls are serialised, but may come from
+// the goroutines of a prefetching listing.
 func WithWarningHandler(h func(Warning)) Option {
 	return func(o *options) error {
 		if h == nil {
@@ -144,4 +162,42 @@ func generalPath(path string) string {
 		}
 	}
 	return string(b)
+}
+
+// deprecatedHeader is the response header the vendor sends, as "true", on a deprecated
+// operation's answers.
+const deprecatedHeader = "X-Deprecated"
+
+// isDeprecated reports whether a response says its operation is deprecated.
+func isDeprecated(h http.Header) bool {
+	return strings.EqualFold(strings.TrimSpace(h.Get(deprecatedHeader)), "true")
+}
+
+// reportDeprecated reports, the first time this client sees it, that op is deprecated: one
+// WarningDeprecated to the handler and one warn-level log line. Later answers of op (from any
+// goroutine) report nothing more; Operation.Deprecated still says it for each call.
+func (c *Client) reportDeprecated(ctx context.Context, op string) {
+	if _, seen := c.deprecated.LoadOrStore(op, struct{}{}); seen {
+		return
+	}
+	problem := "the vendor has deprecated this operation (X-Deprecated: true); it keeps working for two years after the deprecation, then is turned off"
+	if use := c.successorOf(op); use != "" {
+		problem += "; use " + use
+	}
+	c.tr.log.WarnContext(ctx, "accessrequests: deprecated operation", "operation", op, "api", string(c.api), "problem", problem)
+	if c.onWarning != nil {
+		c.warnMu.Lock()
+		defer c.warnMu.Unlock()
+		c.onWarning(Warning{Kind: WarningDeprecated, Operation: op, Item: -1, Problem: problem})
+	}
+}
+
+// successorOf names what replaces a deprecated operation of the client's generation, or "".
+func (c *Client) successorOf(op string) string {
+	for _, e := range c.urls {
+		if e.op == op {
+			return e.successor
+		}
+	}
+	return ""
 }

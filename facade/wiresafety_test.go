@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,20 +30,37 @@ import (
 	"github.com/sailkit/accessrequests/fake"
 )
 
-// tlsFake starts a fake tenant over TLS with HTTP/2 and a client that trusts it.
-func tlsFake(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Client) {
+// tlsFake starts a fake tenant over TLS with HTTP/2 and a client of generation api that trusts
+// it.
+func tlsFake(t *testing.T, api facade.API, opts ...facade.Option) (*fake.Server, *facade.Client) {
 	t.Helper()
 	srv := fake.NewServer(fake.WithTLS())
 	t.Cleanup(srv.Close)
-	return srv, fakeClient(t, srv, append([]facade.Option{facade.WithHTTPClient(srv.Client())}, opts...)...)
+	return srv, fakeClientFor(t, srv, api, append([]facade.Option{facade.WithHTTPClient(srv.Client())}, opts...)...)
 }
 
-// writes are the three POST operations, each run against ids the fake holds.
-var writes = []struct {
+// write is a POST operation run against an id the fake holds; its path is the beta's without
+// /beta (wirePath gives a generation's).
+type write struct {
 	name string
 	path string
 	call func(ctx context.Context, c *facade.Client, id string) error
-}{
+}
+
+// writesOf are the POST operations of generation api that change a request: the three both
+// generations have, and on the successor bulk cancel.
+func writesOf(api facade.API) []write {
+	if api == facade.APIBeta {
+		return writes
+	}
+	return append(slices.Clip(writes), write{"bulk cancel", "/access-requests/v1/bulk-cancel", func(ctx context.Context, c *facade.Client, id string) error {
+		_, err := c.CancelRequests(ctx, facade.CancelRequestsParams{IDs: []string{id}, Comment: "no longer needed"})
+		return err
+	}})
+}
+
+// writes are the three POST operations both generations have.
+var writes = []write{
 	{"create", "/access-requests", func(ctx context.Context, c *facade.Client, id string) error {
 		req, err := facade.NewGrant().For("id-" + id).Role("role-1").Build()
 		if err != nil {
@@ -63,22 +81,24 @@ var writes = []struct {
 // Finding 1: net/http's HTTP/2 transport re-sent a POST by itself after a PROTOCOL_ERROR reset.
 func TestAWriteResetAfterProcessingIsSentOnceAndReportedUnknown(t *testing.T) {
 	t.Parallel()
-	for _, w := range writes {
-		t.Run(w.name, func(t *testing.T) {
-			t.Parallel()
-			srv, c := tlsFake(t, soakPolicy)
-			id := srv.SeedStatuses(1, "id-seed", time.Now())[0]
-			srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
-			// Before the fix the transport re-sent the POST until the deadline: keep one.
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := w.call(ctx, c, id)
-			require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
-			assert.Equal(t, 1, srv.Count("POST", w.path, 0), "the POST went on the wire once")
-			rec := srv.Received()
-			assert.Equal(t, "HTTP/2.0", rec[len(rec)-1].Proto)
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, w := range writesOf(api) {
+			t.Run(w.name, func(t *testing.T) {
+				t.Parallel()
+				srv, c := tlsFake(t, api, soakPolicy)
+				id := srv.SeedStatuses(1, "id-seed", time.Now())[0]
+				srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
+				// Before the fix the transport re-sent the POST until the deadline: keep one.
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				err := w.call(ctx, c, id)
+				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+				assert.Equal(t, 1, srv.Count("POST", wirePath(api, w.path), 0), "the POST went on the wire once")
+				rec := srv.Received()
+				assert.Equal(t, "HTTP/2.0", rec[len(rec)-1].Proto)
+			})
+		}
+	})
 }
 
 // Finding 2: redirects carried the client secret and the bearer token to another URL.
@@ -97,37 +117,37 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 	defer trap.Close()
 	location := trap.URL + "/collect"
 
-	for _, tc := range []struct {
-		name   string
-		faults fake.Faults
-		call   func(*facade.Client) error
-		kind   error
-	}{
-		{"token endpoint 307", fake.Faults{RedirectTokenTo: location}, func(c *facade.Client) error {
-			_, err := c.GetConfig(context.Background())
-			return err
-		}, facade.ErrToken},
-		{"API read 302", fake.Faults{RedirectAPITo: location, RedirectStatus: http.StatusFound}, func(c *facade.Client) error {
-			_, err := c.GetConfig(context.Background())
-			return err
-		}, facade.ErrRedirect},
-		{"API write 307", fake.Faults{RedirectAPITo: location}, func(c *facade.Client) error {
-			return c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d191a86015d28455b4b00a1", Comment: "x"})
-		}, facade.ErrOutcomeUnknown},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, c := tlsFake(t, facade.WithoutRetries())
-			srv.SetFaults(tc.faults)
-			err := noteErr(tc.call(c))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), location, "the error names where the server pointed")
-			assert.ErrorIs(t, err, tc.kind)
-			var re *facade.RedirectError
-			if assert.ErrorAs(t, err, &re) {
-				assert.Equal(t, location, re.Location)
-			}
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, tc := range []struct {
+			name   string
+			faults fake.Faults
+			call   func(*facade.Client) error
+			kind   error
+		}{
+			{"token endpoint 307", fake.Faults{RedirectTokenTo: location}, func(c *facade.Client) error {
+				return getConfig(context.Background(), c)
+			}, facade.ErrToken},
+			{"API read 302", fake.Faults{RedirectAPITo: location, RedirectStatus: http.StatusFound}, func(c *facade.Client) error {
+				return getConfig(context.Background(), c)
+			}, facade.ErrRedirect},
+			{"API write 307", fake.Faults{RedirectAPITo: location}, func(c *facade.Client) error {
+				return c.Cancel(context.Background(), facade.CancelParams{ID: "2c9180835d191a86015d28455b4b00a1", Comment: "x"})
+			}, facade.ErrOutcomeUnknown},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				srv, c := tlsFake(t, api, facade.WithoutRetries())
+				srv.SetFaults(tc.faults)
+				err := noteErr(tc.call(c))
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), location, "the error names where the server pointed")
+				assert.ErrorIs(t, err, tc.kind)
+				var re *facade.RedirectError
+				if assert.ErrorAs(t, err, &re) {
+					assert.Equal(t, location, re.Location)
+				}
+			})
+		}
+	})
 	assert.Zero(t, trapped.Load(), "nothing reached the redirect target")
 	assert.False(t, leaked.Load())
 }
@@ -145,9 +165,10 @@ func TestRedirectPolicyHoldsOnTheCallersClientWithoutChangingIt(t *testing.T) {
 	var asked atomic.Int64
 	follow := func(*http.Request, []*http.Request) error { asked.Add(1); return nil }
 	mine := &http.Client{Transport: srv.Client().Transport, CheckRedirect: follow}
-	c := fakeClient(t, srv, facade.WithHTTPClient(mine), facade.WithoutRetries())
-	_, err := c.GetConfig(context.Background())
-	require.ErrorIs(t, noteErr(err), facade.ErrRedirect)
+	for _, api := range facade.APIs() {
+		c := fakeClientFor(t, srv, api, facade.WithHTTPClient(mine), facade.WithoutRetries())
+		require.ErrorIs(t, noteErr(getConfig(context.Background(), c)), facade.ErrRedirect, api)
+	}
 	assert.Zero(t, trapped.Load())
 	assert.Zero(t, asked.Load(), "the caller's own redirect policy is not consulted")
 	require.NotNil(t, mine.CheckRedirect, "the caller's client is not changed")
@@ -158,110 +179,118 @@ func TestRedirectPolicyHoldsOnTheCallersClientWithoutChangingIt(t *testing.T) {
 // Finding 3: a write answered by a gateway's 5xx (or 408) may have been acted on.
 func TestAWriteAnswered5xxOr408IsAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
-	for _, status := range []int{500, 502, 503, 504, 408} {
-		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t).lax()
-			e.handle("POST /access-requests", reply(status, "<html>upstream</html>", "Content-Type", "text/html"))
-			e.handle("GET /access-request-config", sequence(reply(status, "<html>upstream</html>", "Content-Type", "text/html"), reply(200, configJSON)))
-			c := e.client()
-			_, err := c.Create(context.Background(), grantRequest())
-			require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
-			if status >= 500 {
-				assert.ErrorIs(t, err, facade.ErrServer)
-			}
-			var apiErr *facade.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, status, apiErr.StatusCode)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, status := range []int{500, 502, 503, 504, 408} {
+			t.Run(fmt.Sprint(status), func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api).lax()
+				e.handle("POST /access-requests", reply(status, "<html>upstream</html>", "Content-Type", "text/html"))
+				e.handle("GET /access-request-config", sequence(reply(status, "<html>upstream</html>", "Content-Type", "text/html"), reply(200, e.configBody())))
+				c := e.client()
+				_, err := c.Create(context.Background(), grantRequest())
+				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+				if status >= 500 {
+					assert.ErrorIs(t, err, facade.ErrServer)
+				}
+				var apiErr *facade.APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, status, apiErr.StatusCode)
 
-			_, err = c.GetConfig(context.Background())
-			require.NoError(t, noteErr(err), "a read is retried instead")
-			assert.EqualValues(t, 3, e.api.Load(), "one create, two reads")
-		})
-	}
+				err = getConfig(context.Background(), c)
+				require.NoError(t, noteErr(err), "a read is retried instead")
+				assert.EqualValues(t, 3, e.calls.Load(), "one create, two reads")
+			})
+		}
+	})
 }
 
 func TestAGatewayErrorAfterProcessingOverHTTP2(t *testing.T) {
 	t.Parallel()
-	for _, status := range []int{502, 504} {
-		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			t.Parallel()
-			srv, c := tlsFake(t, soakPolicy)
-			srv.SetFaults(fake.Faults{Methods: []string{"POST"}, GatewayErrorRatio: 1, GatewayErrorStatus: status})
-			err := writes[0].call(context.Background(), c, "1")
-			require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
-			assert.Equal(t, 1, srv.Creates(), "the tenant acted")
-			assert.Equal(t, 1, srv.Count("POST", "/access-requests", 0), "and got it once")
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, status := range []int{502, 504} {
+			t.Run(fmt.Sprint(status), func(t *testing.T) {
+				t.Parallel()
+				srv, c := tlsFake(t, api, soakPolicy)
+				srv.SetFaults(fake.Faults{Methods: []string{"POST"}, GatewayErrorRatio: 1, GatewayErrorStatus: status})
+				err := writes[0].call(context.Background(), c, "1")
+				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+				assert.Equal(t, 1, srv.Creates(), "the tenant acted")
+				assert.Equal(t, 1, srv.Count("POST", wirePath(api, "/access-requests"), 0), "and got it once")
+			})
+		}
+	})
 }
 
 // Finding 4: the error text was scrubbed of the token current at error time, not of the token
 // the failing request carried.
 func TestTheTokenARequestCarriedIsScrubbedAfterARefresh(t *testing.T) {
 	t.Parallel()
-	for _, when := range []string{"while the refresh is in flight", "after the refresh"} {
-		t.Run(when, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t).lax()
-			refreshing, release, bDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
-			e.mu.Lock()
-			e.tokenReply = func(n int64, w http.ResponseWriter) bool {
-				if n == 2 {
-					close(refreshing)
-					<-release
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		for _, when := range []string{"while the refresh is in flight", "after the refresh"} {
+			t.Run(when, func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api).lax()
+				refreshing, release, bDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+				e.mu.Lock()
+				e.tokenReply = func(n int64, w http.ResponseWriter) bool {
+					if n == 2 {
+						close(refreshing)
+						<-release
+					}
+					return false
 				}
-				return false
-			}
-			e.mu.Unlock()
-			aArrived := make(chan struct{})
-			e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
-				close(aArrived)
-				if when == "after the refresh" {
-					<-bDone
-				} else {
-					<-refreshing
-				}
-				reply(500, "<pre>upstream saw: "+r.Header.Get("Authorization")+"</pre>", "Content-Type", "text/html")(w, r)
-			})
-			e.handle("GET /access-request-status", sequence(reply(401, `{"error":"JWT expired"}`), reply(200, `[]`)))
-			c := e.client(facade.WithoutRetries())
+				e.mu.Unlock()
+				aArrived := make(chan struct{})
+				e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+					close(aArrived)
+					if when == "after the refresh" {
+						<-bDone
+					} else {
+						<-refreshing
+					}
+					reply(500, "<pre>upstream saw: "+r.Header.Get("Authorization")+"</pre>", "Content-Type", "text/html")(w, r)
+				})
+				e.handle("GET /access-request-status", sequence(reply(401, `{"error":"JWT expired"}`), reply(200, `[]`)))
+				c := e.client(facade.WithoutRetries())
 
-			errA := make(chan error, 1)
-			go func() { _, err := c.GetConfig(context.Background()); errA <- err }()
-			<-aArrived
-			go func() {
-				defer close(bDone)
-				_, _ = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
-			}()
-			if when == "after the refresh" {
-				<-refreshing
-				close(release)
-			}
-			err := <-errA
-			if when != "after the refresh" {
-				close(release)
-			}
-			<-bDone
-			require.Error(t, err)
-			assert.NotContains(t, err.Error(), tokenPrefix+"1", "the token the request carried")
-			assert.Contains(t, err.Error(), "upstream saw: Bearer [redacted]")
-			noteErr(err)
-		})
-	}
+				errA := make(chan error, 1)
+				go func() { err := getConfig(context.Background(), c); errA <- err }()
+				<-aArrived
+				go func() {
+					defer close(bDone)
+					_, _ = c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
+				}()
+				if when == "after the refresh" {
+					<-refreshing
+					close(release)
+				}
+				err := <-errA
+				if when != "after the refresh" {
+					close(release)
+				}
+				<-bDone
+				require.Error(t, err)
+				assert.NotContains(t, err.Error(), tokenPrefix+"1", "the token the request carried")
+				assert.Contains(t, err.Error(), "upstream saw: Bearer [redacted]")
+				noteErr(err)
+			})
+		}
+	})
 }
 
 func TestASnippetIsCutAfterScrubbing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t).lax()
-	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
-		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		reply(500, strings.Repeat("a", 500)+token+strings.Repeat("b", 100), "Content-Type", "text/plain")(w, r)
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax()
+		e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			reply(500, strings.Repeat("a", 500)+token+strings.Repeat("b", 100), "Content-Type", "text/plain")(w, r)
+		})
+		err := getConfig(context.Background(), e.client(facade.WithoutRetries()))
+		require.Error(t, noteErr(err))
+		assert.NotContains(t, err.Error(), tokenPrefix[:8], "no token prefix survives the cut")
+		assert.Contains(t, err.Error(), "a[redacted]")
 	})
-	_, err := e.client(facade.WithoutRetries()).GetConfig(context.Background())
-	require.Error(t, noteErr(err))
-	assert.NotContains(t, err.Error(), tokenPrefix[:8], "no token prefix survives the cut")
-	assert.Contains(t, err.Error(), "a[redacted]")
 }
 
 func TestTheSecretIsScrubbedInItsEncodedForms(t *testing.T) {
@@ -278,9 +307,9 @@ func TestTheSecretIsScrubbedInItsEncodedForms(t *testing.T) {
 		return true
 	}
 	e.mu.Unlock()
-	c, err := facade.New(facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, odd))
+	c, err := facade.New(facade.WithAPI(e.api), facade.WithBaseURL(e.srv.URL), facade.WithClientCredentials(testClientID, odd))
 	require.NoError(t, err)
-	_, err = c.GetConfig(context.Background())
+	err = getConfig(context.Background(), c)
 	require.ErrorIs(t, noteErr(err), facade.ErrToken)
 	msg := err.Error()
 	for _, form := range []string{odd, url.QueryEscape(odd), url.PathEscape(odd), "s3cr3t%2BSECRET",
@@ -312,11 +341,11 @@ func TestShortSecretsAreRefusedAndLongOnesDoNotGarbleText(t *testing.T) {
 		return true
 	}
 	short.mu.Unlock()
-	short.handle("GET /access-request-config", reply(200, configJSON))
-	_, err = short.client().GetConfig(context.Background())
+	short.handle("GET /access-request-config", reply(200, short.configBody()))
+	err = getConfig(context.Background(), short.client())
 	require.ErrorIs(t, noteErr(err), facade.ErrToken, "a fetched token that short is refused too")
 	assert.Contains(t, err.Error(), "too short")
-	assert.Zero(t, short.api.Load(), "and never sent")
+	assert.Zero(t, short.calls.Load(), "and never sent")
 
 	e := newEnv(t)
 	e.mu.Lock()
@@ -326,7 +355,7 @@ func TestShortSecretsAreRefusedAndLongOnesDoNotGarbleText(t *testing.T) {
 		return true
 	}
 	e.mu.Unlock()
-	_, err = e.client().GetConfig(context.Background())
+	err = getConfig(context.Background(), e.client())
 	require.ErrorIs(t, noteErr(err), facade.ErrToken)
 	assert.Contains(t, err.Error(), "acme.api.identitynow.com says: secret [redacted] is not allowed for yyy")
 }
@@ -343,14 +372,14 @@ func TestCallersWaitingOnATokenFetchShareItsFailure(t *testing.T) {
 		})
 		// Not the vendor's host: there the client would pace the 200 calls at the documented
 		// limit, 10 a second, and most would come after the fetch failed.
-		c, err := facade.New(facade.WithBaseURL("https://tenant.invalid"), facade.WithTokenSource(src))
+		c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL("https://tenant.invalid"), facade.WithTokenSource(src))
 		require.NoError(t, err)
 		start := time.Now()
 		var wg sync.WaitGroup
 		var slowest atomic.Int64
 		for range 200 {
 			wg.Go(func() {
-				_, err := c.GetConfig(context.Background())
+				err := getConfig(context.Background(), c)
 				if !errors.Is(err, facade.ErrToken) {
 					t.Errorf("want a token error, got %v", err)
 				}
@@ -388,10 +417,10 @@ func TestACallerThatGivesUpDoesNotFailTheOthersWaitingOnItsFetch(t *testing.T) {
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(context.Background())
 		leader := make(chan error, 1)
-		go func() { _, err := c.GetConfig(ctx); leader <- err }()
+		go func() { leader <- getConfig(ctx, c) }()
 		synctest.Wait() // the leader's fetch is at the token endpoint
 		follower := make(chan error, 1)
-		go func() { _, err := c.GetConfig(context.Background()); follower <- err }()
+		go func() { follower <- getConfig(context.Background(), c) }()
 		synctest.Wait() // and the follower waits on it
 		require.EqualValues(t, 1, tokenRequests.Load(), "the follower waits on the leader's fetch instead of starting its own")
 		cancel()
@@ -414,19 +443,19 @@ func TestShortLivedTokensAreReusedForPartOfTheirLife(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.tokenTTL = 60 * time.Second
-	e.handle("GET /access-request-config", reply(200, configJSON))
+	e.handle("GET /access-request-config", reply(200, e.configBody()))
 	c := e.client()
 	for range 20 {
-		_, err := c.GetConfig(context.Background())
+		err := getConfig(context.Background(), c)
 		require.NoError(t, noteErr(err))
 	}
 	assert.EqualValues(t, 1, e.tokens.Load(), "20 calls, one token")
 	e.clock.Advance(44 * time.Second) // 16 s left: more than a quarter of the life, still used
-	_, err := c.GetConfig(context.Background())
+	err := getConfig(context.Background(), c)
 	require.NoError(t, noteErr(err))
 	assert.EqualValues(t, 1, e.tokens.Load())
 	e.clock.Advance(2 * time.Second) // 14 s left: inside the leeway, replaced
-	_, err = c.GetConfig(context.Background())
+	err = getConfig(context.Background(), c)
 	require.NoError(t, noteErr(err))
 	assert.EqualValues(t, 2, e.tokens.Load())
 }
@@ -435,20 +464,20 @@ func TestShortLivedTokensAreReusedForPartOfTheirLife(t *testing.T) {
 func TestLocalRateLimiterRefusalsDoNotSpendTheRetryBudget(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.handle("GET /access-request-config", reply(200, configJSON))
+	e.handle("GET /access-request-config", reply(200, e.configBody()))
 	c := e.client(facade.WithRateLimit(rate.Every(time.Hour), 1),
 		facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 4, Budget: 20}))
-	_, err := c.GetConfig(context.Background()) // spends the limiter's only token
+	err := getConfig(context.Background(), c) // spends the limiter's only token
 	require.NoError(t, noteErr(err))
 	for range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		_, err := c.GetConfig(ctx)
+		err := getConfig(ctx, c)
 		cancel()
 		require.ErrorIs(t, noteErr(err), context.DeadlineExceeded, "the limiter refuses a wait past the deadline")
 		assert.Contains(t, err.Error(), "rate limit")
 	}
 	assert.Equal(t, 20, facade.BudgetAvailable(c), "no retry was spent")
-	assert.EqualValues(t, 1, e.api.Load())
+	assert.EqualValues(t, 1, e.calls.Load())
 }
 
 type tokenSourceFunc func() (*oauth2.Token, error)
@@ -460,14 +489,21 @@ func (f tokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
 // one call reached a resetting server 2,169 times in 3 s.
 func TestAWriteWithoutABodyIsRefusedBeforeItLeaves(t *testing.T) {
 	t.Parallel()
-	srv, c := tlsFake(t, soakPolicy)
-	srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.Generated().CancelAccessRequestWithBody(ctx, "application/json", strings.NewReader(""))
-	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-	assert.ErrorContains(t, err, "a POST request needs a body")
-	assert.Equal(t, 0, srv.Count("POST", "/access-requests/cancel", 0), "the bodiless POST went on the wire")
+	for _, api := range facade.APIs() {
+		srv, c := tlsFake(t, api, soakPolicy)
+		srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
+		var err error
+		if api == facade.APIV1 {
+			_, err = c.Generated().CancelAccessRequestV1WithBody(ctx, "application/json", strings.NewReader(""))
+		} else {
+			_, err = c.Generated().CancelAccessRequestWithBody(ctx, "application/json", strings.NewReader(""))
+		}
+		require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+		assert.ErrorContains(t, err, "a POST request needs a body")
+		assert.Equal(t, 0, srv.Count("POST", wirePath(api, "/access-requests/cancel"), 0), "the bodiless POST went on the wire")
+	}
 }
 
 func TestTheShortestCredentialsThatCanBeScrubbedAreAccepted(t *testing.T) {
@@ -482,28 +518,30 @@ func TestTheShortestCredentialsThatCanBeScrubbedAreAccepted(t *testing.T) {
 
 func TestWhichStatusesAreRedirectsFailuresOrSuccesses(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		status   int
-		redirect bool
-		ok       bool
-	}{
-		{299, false, true},
-		{300, true, false},
-		{399, true, false},
-		{400, false, false},
-	}
-	for _, tc := range cases {
-		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t).lax()
-			e.handle("GET /access-request-config", reply(tc.status, configJSON, "Location", "https://elsewhere.example/x"))
-			_, err := e.client(facade.WithoutRetries()).GetConfig(context.Background())
-			if tc.ok {
-				require.NoError(t, noteErr(err))
-				return
-			}
-			require.Error(t, noteErr(err))
-			assert.Equal(t, tc.redirect, errors.Is(err, facade.ErrRedirect), "%v", err)
-		})
-	}
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		cases := []struct {
+			status   int
+			redirect bool
+			ok       bool
+		}{
+			{299, false, true},
+			{300, true, false},
+			{399, true, false},
+			{400, false, false},
+		}
+		for _, tc := range cases {
+			t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+				t.Parallel()
+				e := newEnvFor(t, api).lax()
+				e.handle("GET /access-request-config", reply(tc.status, configJSON, "Location", "https://elsewhere.example/x"))
+				err := getConfig(context.Background(), e.client(facade.WithoutRetries()))
+				if tc.ok {
+					require.NoError(t, noteErr(err))
+					return
+				}
+				require.Error(t, noteErr(err))
+				assert.Equal(t, tc.redirect, errors.Is(err, facade.ErrRedirect), "%v", err)
+			})
+		}
+	})
 }

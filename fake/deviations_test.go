@@ -27,7 +27,7 @@ func TestEachDeviationDoesWhatItSays(t *testing.T) {
 	h, err := contract.New(context.Background())
 	require.NoError(t, err)
 	hc := &http.Client{Transport: h.RoundTripper(srv.Client().Transport), Timeout: 10 * time.Second}
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc))
 	require.NoError(t, err)
 	ctx := context.Background()
 	q := facade.ListStatusParams{PageSize: 10, Count: true}

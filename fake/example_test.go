@@ -29,10 +29,10 @@ func ExampleNewServer() {
 	fmt.Println(st.State)
 
 	// Every create is processed, then its connection dropped: the client must not resend it.
-	srv.SetFaults(fake.Faults{DropAfterProcessingRatio: 1, Paths: []string{"/access-requests"}})
+	srv.SetFaults(fake.Faults{DropAfterProcessingRatio: 1, Paths: []string{"/access-requests/v1"}})
 	req, _ := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").Role("2c9180835d2e5168015d32f890ca1581").Build()
 	_, err = c.Create(context.Background(), req)
-	fmt.Println(errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates(), srv.Count("POST", "/access-requests", 0))
+	fmt.Println(errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates(), srv.Count("POST", "/access-requests/v1", 0))
 	// Output:
 	// CANCELLED
 	// true 1 1
@@ -83,7 +83,7 @@ func ExampleServer_Script() {
 func ExampleServer_FailNext() {
 	srv := fake.NewServer()
 	defer srv.Close()
-	srv.FailNext(fake.NextFault{Method: "POST", Path: "/access-requests", Status: 502, AfterProcessing: true})
+	srv.FailNext(fake.NextFault{Method: "POST", Path: "/access-requests/v1", Status: 502, AfterProcessing: true})
 
 	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	if err != nil {

@@ -99,7 +99,7 @@ func tenantOver(t *testing.T, p protocol, opts ...facade.Option) (*fake.Server, 
 		rt = p.tally.counting(p.name, h, rt)
 	}
 	hc := &http.Client{Transport: rt, Timeout: 10 * time.Second}
-	base := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc)}
+	base := []facade.Option{facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc)}
 	c, err := facade.New(append(base, opts...)...)
 	require.NoError(t, err)
 	return srv, c, h
@@ -226,7 +226,7 @@ func TestFakeRefusesNonConformingRequests(t *testing.T) {
 	t.Parallel()
 	srv := fake.NewServer()
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	require.NoError(t, err)
 	resp, err := c.Generated().ListAccessRequestStatusWithResponse(context.Background(), &gen.ListAccessRequestStatusParams{Limit: ptr(int32(251))})
 	require.NoError(t, err)
@@ -242,7 +242,7 @@ func TestTheHarnessNoticesABrokenResponseShape(t *testing.T) {
 	srv.SetFaults(fake.Faults{MalformedRatio: 1})
 	h, err := contract.New(context.Background())
 	require.NoError(t, err)
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithHTTPClient(&http.Client{Transport: h.RoundTripper(srv.Client().Transport)}))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
@@ -254,7 +254,7 @@ func TestTokenEndpoint(t *testing.T) {
 	t.Parallel()
 	srv := fake.NewServer(fake.WithCredentials("id", "the-right-secret-0123"))
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "the-wrong-secret-0123"))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials("id", "the-wrong-secret-0123"))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.ErrorIs(t, err, facade.ErrToken)

@@ -84,7 +84,7 @@ func TestFaultShortTokenLifetime(t *testing.T) {
 	t.Parallel()
 	srv := fake.NewServer(fake.WithTokenLifetime(30 * time.Second)) // shorter than the client's usual 60 s leeway
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	require.NoError(t, err)
 	for range 3 {
 		_, err := c.GetConfig(context.Background())
@@ -97,7 +97,7 @@ func TestFaultProcessThenDropNeverDuplicatesACreate(t *testing.T) {
 	t.Parallel()
 	srv := fake.NewServer()
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), fastRetries)
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), fastRetries)
 	require.NoError(t, err)
 	srv.SetFaults(fake.Faults{DropAfterProcessingRatio: 1, Methods: []string{"POST"}})
 	_, err = c.Create(context.Background(), grant([]string{alice}, role("r1")))
@@ -111,7 +111,7 @@ func TestFaultMalformedBodyOnCreateSaysItWasAccepted(t *testing.T) {
 	t.Parallel()
 	srv := fake.NewServer()
 	defer srv.Close()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	require.NoError(t, err)
 	srv.SetFaults(fake.Faults{MalformedRatio: 1, Paths: []string{"/access-requests"}})
 	_, err = c.Create(context.Background(), grant([]string{alice}, role("r1")))

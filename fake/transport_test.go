@@ -23,7 +23,7 @@ func tlsTenant(t *testing.T, opts ...facade.Option) (*fake.Server, *facade.Clien
 	t.Helper()
 	srv := fake.NewServer(fake.WithTLS())
 	t.Cleanup(srv.Close)
-	base := []facade.Option{facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	base := []facade.Option{facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithHTTPClient(srv.Client())}
 	c, err := facade.New(append(base, opts...)...)
 	require.NoError(t, err)
@@ -75,7 +75,7 @@ func TestTheCertificatePEMAndAGivenListenerServeAnotherClient(t *testing.T) {
 	require.True(t, pool.AppendCertsFromPEM(srv.CertificatePEM()))
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true}}
 	defer hc.CloseIdleConnections()
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithHTTPClient(hc))
 	require.NoError(t, err)
 	_, err = c.GetConfig(context.Background())
 	require.NoError(t, err)
@@ -149,7 +149,7 @@ func TestTransportFaultsAndWhatTheClientMakesOfThem(t *testing.T) {
 			if tc.http1 {
 				hc = http1OverTLS(srv)
 			}
-			c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+			c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 				facade.WithHTTPClient(hc), fastRetries)
 			require.NoError(t, err)
 			srv.SetFaults(tc.faults)

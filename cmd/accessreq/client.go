@@ -41,7 +41,7 @@ func (a *app) session(dry bool) (*session, error) {
 		return nil, err
 	}
 	sess := &session{settings: s, totals: &totalObserver{next: tr}}
-	opts := []facade.Option{facade.WithBaseURL(s.baseURL.value), facade.WithUserAgent("accessreq"),
+	opts := []facade.Option{facade.WithAPI(a.api.get()), facade.WithBaseURL(s.baseURL.value), facade.WithUserAgent("accessreq"),
 		facade.WithWarningHandler(a.setAside.add), facade.WithTimeout(a.timeout)}
 	if a.debug {
 		h := slog.NewTextHandler(a.io.err, &slog.HandlerOptions{Level: slog.LevelDebug})
@@ -154,22 +154,28 @@ func (o *totalObserver) last() (int, bool) {
 
 // setAside counts the values the library set aside while reading answers (each a
 // facade.Warning), so that output lacking them does not pass silently. The configuration's are
-// not counted: it keeps such values and prints and sends them as they came.
+// not counted: it keeps such values and prints and sends them as they came. It also keeps the
+// library's report that an operation is deprecated, to say so once the command has run.
 type setAside struct {
-	mu    sync.Mutex
-	n     int
-	paths []string        // in the order first seen, indexes left out
-	seen  map[string]bool // the paths, to add each in constant time however many there are
+	mu         sync.Mutex
+	n          int
+	paths      []string         // in the order first seen, indexes left out
+	seen       map[string]bool  // the paths, to add each in constant time however many there are
+	deprecated []facade.Warning // WarningDeprecated, once per operation
 }
 
 var anyIndex = regexp.MustCompile(`\[[0-9]+\]`)
 
 func (s *setAside) add(w facade.Warning) {
-	if strings.HasSuffix(w.Operation, "AccessRequestConfig") {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if w.Kind == facade.WarningDeprecated {
+		s.deprecated = append(s.deprecated, w)
+		return
+	}
+	if strings.Contains(w.Operation, "AccessRequestConfig") {
+		return
+	}
 	if w.Omitted > 0 { // the library's count of the call's values it did not keep
 		s.n += w.Omitted
 		return
@@ -184,10 +190,21 @@ func (s *setAside) add(w facade.Warning) {
 	}
 }
 
-// note prints, once a command has run, how many values were left out and where.
-func (s *setAside) note(w io.Writer) {
+// deprecatedNote starts the note that an operation is deprecated.
+const deprecatedNote = "accessreq: note: the vendor has deprecated "
+
+// note prints, once a command has run, which operations the vendor said are deprecated (on the
+// beta, with how to reach their successor: onBeta), and how many values were left out and where.
+func (s *setAside) note(w io.Writer, onBeta bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, d := range s.deprecated {
+		fmt.Fprintf(w, "%s%s (it answered X-Deprecated: true); it keeps working for two years after its deprecation", deprecatedNote, clean(d.Operation))
+		if onBeta {
+			fmt.Fprint(w, "; --api v1 uses its successor")
+		}
+		fmt.Fprintln(w)
+	}
 	if s.n == 0 {
 		return
 	}

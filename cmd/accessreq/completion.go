@@ -21,8 +21,9 @@ func (a *app) completeFlags(root *cobra.Command) {
 	}
 	dynamic := map[string]cobra.CompletionFunc{
 		"env":    a.completeEnv,
-		"sort":   completeSort,
-		"filter": completeFilter,
+		"sort":   a.completeSort,
+		"filter": a.completeFilter,
+		"api":    cobra.FixedCompletions([]string{string(facade.APIV1), string(facade.APIBeta)}, cobra.ShellCompDirectiveNoFileComp),
 	}
 	for name, values := range fixed {
 		dynamic[name] = cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
@@ -50,11 +51,12 @@ func (a *app) completeEnv(*cobra.Command, []string, string) ([]cobra.Completion,
 	return s.environments, cobra.ShellCompDirectiveNoFileComp
 }
 
-// completeSort offers the sort keys, ascending and descending, after those already typed.
-func completeSort(_ *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
+// completeSort offers the sort keys of the listing the command reads, ascending and descending,
+// after those already typed.
+func (a *app) completeSort(cmd *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	done, _ := cutLast(typed, ",")
 	var out []cobra.Completion
-	for _, f := range []string{facade.SortCreated, facade.SortModified, facade.SortAccountActivityItemID, facade.SortName} {
+	for _, f := range a.listingOf(cmd).SortFields() {
 		if slices.Contains(strings.Split(done, ","), f) || slices.Contains(strings.Split(done, ","), "-"+f) {
 			continue
 		}
@@ -67,9 +69,9 @@ func completeSort(_ *cobra.Command, _ []string, typed string) ([]cobra.Completio
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
-// completeFilter offers the fields a filter may name, then their operators.
-func completeFilter(_ *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	operators := facade.FilterOperators()
+// completeFilter offers the fields the listing's filter may name, then their operators.
+func (a *app) completeFilter(cmd *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	operators := a.listingOf(cmd).FilterOperators()
 	fields := slices.Sorted(maps.Keys(operators))
 	words := strings.Fields(typed)
 	if len(words) == 0 || len(words) == 1 && !strings.HasSuffix(typed, " ") {
@@ -83,14 +85,21 @@ func completeFilter(_ *cobra.Command, _ []string, typed string) ([]cobra.Complet
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
-// completeSettings offers "setting=" for config set's KEY=VALUE arguments.
-func completeSettings(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	settings := facade.ConfigSettings()
+// completeSettings offers "setting=" for config set's KEY=VALUE arguments: the settings of the
+// generation's configuration.
+func (a *app) completeSettings(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	settings := a.configSettings()
 	out := make([]cobra.Completion, len(settings))
 	for i, s := range settings {
 		out[i] = s + "="
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// listingOf is the listing a command's flags name (--admin, --api), for completion.
+func (a *app) listingOf(cmd *cobra.Command) facade.Listing {
+	admin, _ := cmd.Flags().GetBool("admin")
+	return a.listing(admin)
 }
 
 func cutLast(s, sep string) (before, after string) {

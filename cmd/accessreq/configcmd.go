@@ -26,9 +26,13 @@ type configSetFlags struct {
 
 func (a *app) configCommand() *cobra.Command {
 	get := &cobra.Command{
-		Use:     "get",
-		Short:   "Print the access request configuration as JSON",
-		Example: "  accessreq config get > config.json",
+		Use:   "get",
+		Short: "Print the access request configuration as JSON",
+		Long: `Get prints the access request configuration as JSON, in the shape of the API generation:
+the successor's configuration (v2) with --api v1, the default; the beta's, which the vendor has
+deprecated since 2026-02-26, with --api beta. Settings this tool does not know are printed as
+the tenant sent them.`,
+		Example: "  accessreq config get > config.json\n  accessreq config get --api beta    the beta's configuration",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return a.configGet(cmd.Context()) },
 	}
@@ -42,8 +46,14 @@ configuration, applies the change and writes the result. A nested object changes
 members it names. With --replace, FILE is the whole configuration instead: a setting it leaves
 out is dropped, and a yes/no setting it leaves out becomes false.
 
-KEY is a setting's path, dots between nested names (approvalReminderAndEscalationConfig.maxReminders);
-VALUE is taken as JSON when it is JSON (true, 3, {"id":"..."}, "quoted") and as text otherwise.
+The configuration is the API generation's: the successor's (v2) with --api v1, the default, or
+the beta's with --api beta; the two have different settings ("config get" shows them, and
+completion offers them).
+
+KEY is a setting's path, dots between nested names
+(entitlementRequestConfig.accessRequestConfig.requireEndDate on v1,
+approvalReminderAndEscalationConfig.maxReminders on the beta); VALUE is taken as JSON when it is
+JSON (true, 3, {"id":"..."}, "quoted") and as text otherwise.
 
 A setting neither this tool nor the tenant knows is refused as a misspelling, naming the
 closest known setting, and nothing is sent; --keep-unknown PATH sends one on purpose (for a
@@ -53,11 +63,12 @@ of "config get" can always be sent back.
 The settings that change are listed (on stderr; on stdout with --dry-run, which sends
 nothing). Changing them needs a confirmation on a terminal, or --yes. The configuration as
 stored is printed on stdout.`,
-		Example: `  accessreq config set autoApprovalEnabled=true
-  accessreq config set --dry-run approvalReminderAndEscalationConfig.maxReminders=3
+		Example: `  accessreq config set govGroupVisibilityEnabled=true
+  accessreq config set --dry-run entitlementRequestConfig.accessRequestConfig.requireEndDate=true
+  accessreq config set --api beta approvalReminderAndEscalationConfig.maxReminders=3
   accessreq config get > cfg.json && $EDITOR cfg.json && accessreq config set --file cfg.json
   accessreq config set --yes --file partial.json      in a job: no question asked`,
-		ValidArgsFunction: completeSettings,
+		ValidArgsFunction: a.completeSettings,
 		RunE:              func(cmd *cobra.Command, args []string) error { return a.configSet(cmd.Context(), f, args) },
 	}
 	fl := set.Flags()
@@ -67,7 +78,7 @@ stored is printed on stdout.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the settings that would change and send nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "change the settings without asking (required when stdin is not a terminal)")
 	return group("config", "Get or set the access request configuration",
-		"  accessreq config get\n  accessreq config set autoApprovalEnabled=true", get, set)
+		"  accessreq config get\n  accessreq config set govGroupVisibilityEnabled=true", get, set)
 }
 
 func (a *app) configGet(ctx context.Context) error {
@@ -75,11 +86,33 @@ func (a *app) configGet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := s.c.GetConfig(ctx)
+	var cfg any
+	if a.api.get() == facade.APIV1 {
+		cfg, err = s.c.GetConfigV2(ctx)
+	} else {
+		cfg, err = s.c.GetConfig(ctx)
+	}
 	if err != nil {
 		return err
 	}
 	return a.printJSON(cfg)
+}
+
+// configSettings are the settings of the generation's configuration.
+func (a *app) configSettings() []string {
+	if a.api.get() == facade.APIV1 {
+		return facade.ConfigSettingsV2()
+	}
+	return facade.ConfigSettings()
+}
+
+// patchConfig applies a patch to the generation's configuration: PatchConfigV2 on v1,
+// PatchConfig on the beta.
+func (a *app) patchConfig(ctx context.Context, s *session, p facade.ConfigPatch, check func([]facade.ConfigChange) error) (any, []facade.ConfigChange, error) {
+	if a.api.get() == facade.APIV1 {
+		return s.c.PatchConfigV2(ctx, p, check)
+	}
+	return s.c.PatchConfig(ctx, p, check)
 }
 
 // errDryRun stops a config set after its changes were printed.
@@ -95,7 +128,7 @@ func (a *app) configSet(ctx context.Context, f configSetFlags, args []string) er
 		return err
 	}
 	tenant := s.settings.tenant()
-	got, changes, err := s.c.PatchConfig(ctx, patch, func(changes []facade.ConfigChange) error {
+	got, changes, err := a.patchConfig(ctx, s, patch, func(changes []facade.ConfigChange) error {
 		if len(changes) == 0 {
 			return nil
 		}
@@ -112,7 +145,7 @@ func (a *app) configSet(ctx context.Context, f configSetFlags, args []string) er
 	case errors.Is(err, errDryRun):
 		return nil
 	case errors.As(err, &unknown):
-		return usagef("%s (--keep-unknown %s sends it on purpose)", strings.TrimPrefix(err.Error(), "accessrequests: setAccessRequestConfig: "), unknown.Settings[0].Path)
+		return usagef("%s (--keep-unknown %s sends it on purpose)", strings.TrimPrefix(err.Error(), "accessrequests: "+unknown.Operation+": "), unknown.Settings[0].Path)
 	case err != nil:
 		return err
 	}

@@ -21,7 +21,7 @@ func configuredTenant(t *testing.T) (*fake.Server, *facade.Client) {
 	t.Helper()
 	srv := tenant(t)
 	srv.SetDeviations(fake.Deviations{UnknownFields: true})
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret))
 	require.NoError(t, err)
 	three, two := int32(3), int32(2)
 	var cfg facade.Config

@@ -40,8 +40,9 @@ func (a *app) demo(ctx context.Context) error {
 	step := func(n int, title string) { fmt.Fprintf(out, "\n%d. %s\n", n, title) }
 
 	fmt.Fprintf(out, "accessreq demo: a fake tenant is running at %s\n", srv.URL)
-	fmt.Fprintln(out, "The client below is the one you would use against a real tenant (facade.NewFromEnv).")
-	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
+	api := a.api.get()
+	fmt.Fprintf(out, "The client below is the one you would use against a real tenant (facade.NewFromEnv), speaking the %s API (--api).\n", api)
+	c, err := facade.New(facade.WithAPI(api), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
 		facade.WithUserAgent("accessreq-demo"))
 	if err != nil {
 		return err
@@ -50,15 +51,9 @@ func (a *app) demo(ctx context.Context) error {
 	fmt.Fprintf(out, "Seeded %d earlier requests for Bob.\n", len(seeded))
 
 	step(1, "Read and change the access request configuration")
-	cfg, err := c.UpdateConfig(ctx, func(cfg *facade.Config) error {
-		cfg.AutoApprovalEnabled = true
-		return nil
-	})
-	if err != nil {
+	if err := demoConfig(ctx, c, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   autoApprovalEnabled is now %v; requests on behalf of reports: %v\n",
-		cfg.AutoApprovalEnabled, cfg.RequestOnBehalfOfConfig.AllowRequestOnBehalfOfEmployeeByManager)
 
 	step(2, "Grant a role and an entitlement to Alice and Bob")
 	grant, err := facade.NewGrant().For(demoAlice, demoBob).
@@ -184,4 +179,31 @@ func (i indent) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// demoConfig changes a setting of the generation's configuration: the successor's (v2), or the
+// beta's, which the vendor has deprecated.
+func demoConfig(ctx context.Context, c *facade.Client, out io.Writer) error {
+	if c.API() == facade.APIV1 {
+		cfg, err := c.UpdateConfigV2(ctx, func(cfg *facade.ConfigV2) error {
+			cfg.EntitlementRequestConfig.AccessRequestConfig.RequireEndDate = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "   entitlement requests now need an end date: %v; requests on behalf of reports: %v\n",
+			cfg.EntitlementRequestConfig.AccessRequestConfig.RequireEndDate, cfg.RequestOnBehalfOfConfig.AllowRequestOnBehalfOfEmployeeByManager)
+		return nil
+	}
+	cfg, err := c.UpdateConfig(ctx, func(cfg *facade.Config) error {
+		cfg.AutoApprovalEnabled = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   autoApprovalEnabled is now %v; requests on behalf of reports: %v\n",
+		cfg.AutoApprovalEnabled, cfg.RequestOnBehalfOfConfig.AllowRequestOnBehalfOfEmployeeByManager)
+	return nil
 }

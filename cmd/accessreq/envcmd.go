@@ -21,8 +21,9 @@ func (a *app) envCommand() *cobra.Command {
 		Use:   "show",
 		Short: "Show the settings a command would use and where each comes from (never the secret)",
 		Long: `Show prints the settings a command would use: the sail configuration file and environment,
-the base URL, the client id and whether a client secret is set, each with where it came from
-(a key of the file, the keyring, a SAIL_* variable or a flag). The secret is never printed.
+the base URL, the client id, whether a client secret is set and the API generation, each with
+where it came from (a key of the file, the keyring, a SAIL_* or ACCESSREQ_API variable or a
+flag). The secret is never printed.
 When the system keyring cannot be read (a server without a desktop session), it says so on
 one line and the other sources still apply.`,
 		Example: "  accessreq env show\n  accessreq env show --env sandbox",
@@ -77,6 +78,11 @@ func (a *app) envShow() error {
 		secret = "set, not shown"
 	}
 	line("client secret", secret, s.clientSecret.from)
+	if a.api.from == "default" || a.api.from == "" {
+		line("API generation", string(a.api.get())+" (default)", "")
+	} else {
+		line("API generation", string(a.api.get()), a.api.from)
+	}
 	if hint := s.keyringHint(); hint != "" {
 		line("keyring", hint, "")
 	}

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
-	a.setAside.note(a.io.err)
+	a.setAside.note(a.io.err, a.api.get() == facade.APIBeta)
 	if err == nil {
 		return exitOK
 	}

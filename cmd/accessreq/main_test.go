@@ -63,10 +63,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// result is what one run of the CLI did.
+// result is what one run of the CLI did. The notes that an operation is deprecated (the fake's
+// beta configuration answers so) are in notes, not in errOut.
 type result struct {
 	code        int
 	out, errOut string
+	notes       []string
 }
 
 // cli runs the command as main would, with an empty stdin that is not a terminal.
@@ -90,11 +92,24 @@ func cliIn(t *testing.T, stdin string, args ...string) result {
 			outputs = append(outputs, "file "+path+": "+string(data))
 		}
 	}
-	return result{code, out.String(), errOut.String()}
+	r := result{code: code, out: out.String()}
+	for _, line := range strings.SplitAfter(errOut.String(), "\n") {
+		if strings.HasPrefix(line, deprecatedNote) {
+			r.notes = append(r.notes, line)
+		} else {
+			r.errOut += line
+		}
+	}
+	return r
 }
 
 // isolate points HOME at an empty directory and clears the SAIL_* variables and
 // ACCESSREQ_CA_CERT, so no real configuration is read (these tests are therefore not parallel).
+//
+// It sets ACCESSREQ_API=beta: the tests written before the successor check the beta's paths,
+// settings and operation names. The successor's side of the commands is tested where a test
+// sets it otherwise or passes --api v1 (generations_test.go, and the fake-backed tests that run
+// on both generations).
 func isolate(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
@@ -102,10 +117,12 @@ func isolate(t *testing.T) string {
 	for _, v := range []string{facade.EnvBaseURL, facade.EnvClientID, facade.EnvClientSecret, envCACert} {
 		t.Setenv(v, "")
 	}
+	t.Setenv(envAPI, string(facade.APIBeta))
 	return home
 }
 
-// tenant starts a fake and points the SAIL_* variables at it.
+// tenant starts a fake and points the SAIL_* variables at it (the commands speak the beta: see
+// isolate).
 func tenant(t *testing.T) *fake.Server {
 	t.Helper()
 	isolate(t)
@@ -130,33 +147,41 @@ func apiCalls(srv *fake.Server) int { return len(srv.Received()) - srv.TokenRequ
 
 func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 	isolate(t)
-	r := cli(t, "demo")
-	require.Equal(t, exitOK, r.code, r.errOut)
-	for _, want := range []string{"1. Read and change", "already pending", "comment is required for REVOKE_ACCESS",
-		"page at offset 10: 2 of 12 statuses", "is now CANCELLED", "HTTP 404", "closed 7 requests in 1 call(s)",
-		"finished as REQUEST_COMPLETED", "Done:"} {
-		assert.Contains(t, r.out, want)
+	for _, api := range []string{"v1", "beta"} {
+		r := cli(t, "demo", "--api", api)
+		require.Equal(t, exitOK, r.code, r.errOut)
+		for _, want := range []string{"speaking the " + api + " API", "1. Read and change", "already pending", "comment is required for REVOKE_ACCESS",
+			"page at offset 10: 2 of 12 statuses", "is now CANCELLED", "HTTP 404", "closed 7 requests in 1 call(s)",
+			"finished as REQUEST_COMPLETED", "Done:"} {
+			assert.Contains(t, r.out, want, api)
+		}
 	}
 }
 
+// grant, revoke and cancel against the fake, on either generation (cancel is one call per id on
+// the beta, bulk cancel on the successor: one call here either way).
 func TestGrantRevokeCancel(t *testing.T) {
-	srv := tenant(t)
-	r := cli(t, "grant", "--for", "id-a, id-b", "--role", "role-1", "--entitlement", "ent-1",
-		"--remove-date", time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339), "--comment", "project X")
-	require.Equal(t, exitOK, r.code, r.errOut)
-	assert.Equal(t, 2, strings.Count(r.out, "new\tfor "), r.out)
-	assert.Contains(t, r.out, "new\tfor id-b\t")
-	require.Len(t, srv.Statuses(), 4)
+	for _, api := range []string{"v1", "beta"} {
+		srv := tenant(t)
+		t.Setenv(envAPI, api)
+		r := cli(t, "grant", "--for", "id-a, id-b", "--role", "role-1", "--entitlement", "ent-1",
+			"--remove-date", time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339), "--comment", "project X")
+		require.Equal(t, exitOK, r.code, r.errOut)
+		assert.Equal(t, 2, strings.Count(r.out, "new\tfor "), r.out)
+		assert.Contains(t, r.out, "new\tfor id-b\t")
+		require.Len(t, srv.Statuses(), 4)
 
-	r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
-	require.Equal(t, exitOK, r.code, r.errOut)
+		r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
+		require.Equal(t, exitOK, r.code, r.errOut)
 
-	id := srv.Statuses()[0].AccessRequestID
-	r = cli(t, "cancel", id, "--comment", "not needed")
-	require.Equal(t, exitOK, r.code, r.errOut)
-	assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)
-	st, _ := srv.Status(id)
-	assert.Equal(t, facade.StateCancelled, st.State)
+		id := srv.Statuses()[0].AccessRequestID
+		r = cli(t, "cancel", id, "--comment", "not needed")
+		require.Equal(t, exitOK, r.code, r.errOut)
+		assert.Equal(t, "cancelled 1 of 1 in 1 call(s)\n", r.out)
+		st, _ := srv.Status(id)
+		assert.Equal(t, facade.StateCancelled, st.State)
+		assert.Equal(t, 1, srv.Count("POST", map[string]string{"v1": "/access-requests/v1/bulk-cancel", "beta": "/beta/access-requests/cancel"}[api], 0), api)
+	}
 }
 
 func TestConfigGetAndSet(t *testing.T) {
@@ -166,6 +191,9 @@ func TestConfigGetAndSet(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.errOut)
 	assert.True(t, srv.Config().AutoApprovalEnabled)
 	assert.Equal(t, "on "+strings.TrimPrefix(srv.URL, "http://")+":\n  autoApprovalEnabled: false -> true\n", r.errOut, "the change, on stderr")
+	require.Len(t, r.notes, 2, "the beta's configuration operations answer that they are deprecated, and it is said once each")
+	assert.Contains(t, r.notes[0], "deprecated getAccessRequestConfig")
+	assert.Contains(t, r.notes[1], "deprecated setAccessRequestConfig")
 
 	r = cli(t, "config", "get")
 	require.Equal(t, exitOK, r.code, r.errOut)
@@ -206,7 +234,7 @@ func TestBadInputExitsTwoNamingTheFlag(t *testing.T) {
 		{[]string{"config", "set", "a..b=1"}, `argument 1: KEY=VALUE expected`},
 		{[]string{"revoke", "--role", "r", "--comment", "c"}, "--for is required: the one identity to revoke from"},
 		{[]string{"revoke", "--for", "a", "--for", "b", "--role", "r", "--comment", "c"}, `--for takes one identity for a revoke, given twice`},
-		{[]string{"status", "--filter", `name eq "x"`}, `--filter: filter field "name" is not supported (supported: accessRequestId, accountActivityItemId, created)`},
+		{[]string{"status", "--filter", `name eq "x"`}, `--filter: filter field "name" is not supported by listAccessRequestStatus (supported: accessRequestId, accountActivityItemId, created)`},
 		{[]string{"status", "--filter", `accessRequestId isnull`}, `--filter: filter accessRequestId: operator "isnull" is not supported`},
 		{[]string{"status", "--filter", `created gt`}, `--filter: filter: created gt: expected a value`},
 		{[]string{"--timeout", "0s", "status"}, "--timeout must be positive, got 0s"},

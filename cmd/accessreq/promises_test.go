@@ -77,7 +77,7 @@ func TestConfirmationAsksOnATerminalAndTakesOnlyYes(t *testing.T) {
 // with outTerminal, whose stdout does too; stdin is empty.
 func onTerminal(outTerminal bool) (a *app, out, errOut *bytes.Buffer) {
 	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
-	a = &app{io: stdio{in: strings.NewReader(""), out: out, err: errOut}, errTerminal: true, outTerminal: outTerminal, timeout: defaultTimeout}
+	a = &app{io: stdio{in: strings.NewReader(""), out: out, err: errOut}, errTerminal: true, outTerminal: outTerminal, timeout: defaultTimeout, api: newAPIChoice()}
 	return a, out, errOut
 }
 

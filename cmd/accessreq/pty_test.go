@@ -67,7 +67,7 @@ func startOnTerminal(t *testing.T, srv *fake.Server, stdout *bytes.Buffer, args 
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), facade.EnvBaseURL+"="+srv.URL,
-		facade.EnvClientID+"="+srv.ClientID, facade.EnvClientSecret+"="+srv.ClientSecret)
+		facade.EnvClientID+"="+srv.ClientID, facade.EnvClientSecret+"="+srv.ClientSecret, envAPI+"=beta") // the fake's generation: see isolate
 	ptmx, tty, err := pty.Open()
 	require.NoError(t, err)
 	require.NoError(t, pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}))

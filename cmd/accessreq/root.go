@@ -27,6 +27,7 @@ type app struct {
 	caCert     string        // --ca-cert: PEM certificates to trust beside the system's
 	timeout    time.Duration // --timeout: the most one call (token or API) may take
 	debug      bool          // --debug: the library's log at debug level on stderr
+	api        apiChoice     // --api, $ACCESSREQ_API: the API generation
 	setAside   setAside
 }
 
@@ -39,7 +40,7 @@ const defaultTimeout = 2 * time.Minute
 const envCACert = "ACCESSREQ_CA_CERT"
 
 func newApp(io stdio) *app {
-	return &app{io: io, inTerminal: isTerminal(io.in), outTerminal: isTerminal(io.out), errTerminal: isTerminal(io.err)}
+	return &app{io: io, inTerminal: isTerminal(io.in), outTerminal: isTerminal(io.out), errTerminal: isTerminal(io.err), api: newAPIChoice()}
 }
 
 // rootCommand builds the command tree. Help goes to stdout and exits 0; errors are printed by
@@ -47,9 +48,15 @@ func newApp(io stdio) *app {
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "accessreq",
-		Short: "Work with SailPoint ISC access requests (beta API)",
+		Short: "Work with SailPoint ISC access requests",
 		Long: `accessreq submits, lists, cancels and closes SailPoint Identity Security Cloud access
 requests, and reads and writes the access request configuration.
+
+--api chooses the API generation (or $` + envAPI + `): v1, the successor, by default; beta for
+the vendor's beta, which it supports until Q1 2027 and whose configuration operations it has
+deprecated since 2026-02-26. Commands and their flags are the same on both; the successor adds
+bulk cancel (used by cancel), the administrators' listing (status --admin) and its own
+configuration shape (config get and set).
 
 Settings come from the sail CLI's configuration file (--sail-config, by default
 ~/.sailpoint/config.yaml: the environment chosen with --env, or its active one), then the
@@ -71,7 +78,7 @@ Exit codes: 0 done; 1 the API, the network or the token endpoint failed; 2 nothi
 		SilenceUsage:      true,
 		Args:              cobra.NoArgs,
 		RunE:              helpOrUnknown,
-		PersistentPreRunE: func(*cobra.Command, []string) error { a.started = true; return nil },
+		PersistentPreRunE: func(*cobra.Command, []string) error { a.started = true; return a.api.check() },
 	}
 	root.SetIn(a.io.in)
 	root.SetOut(a.io.out)
@@ -88,6 +95,7 @@ Exit codes: 0 done; 1 the API, the network or the token endpoint failed; 2 nothi
 	pf.DurationVar(&a.timeout, "timeout", defaultTimeout, "the most one call may take, token request and retries included (e.g. 30s, 5m)")
 	pf.StringVar(&a.caCert, "ca-cert", os.Getenv(envCACert), "PEM file of certificates to trust beside the system's (default $"+envCACert+")")
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP attempt (method, path, status, attempt, duration) to stderr")
+	a.bindAPI(root)
 	root.AddCommand(a.demoCommand(), a.fakeCommand(), a.statusCommand(), a.grantCommand(), a.revokeCommand(),
 		a.cancelCommand(), a.closeCommand(), a.configCommand(), a.envCommand())
 	a.completeFlags(root)

@@ -22,7 +22,7 @@ func TestTheNoteCountsEveryValueLeftOut(t *testing.T) {
 	s.add(facade.Warning{Operation: "listAccessRequestStatus", Item: -1, Omitted: 2000})
 	s.add(facade.Warning{Operation: "getAccessRequestConfig", Path: "autoApprovalEnabled"})
 	var out bytes.Buffer
-	s.note(&out)
+	s.note(&out, false)
 	assert.Equal(t, "accessreq: note: 2006 values from the server did not match the spec and were left out: "+
 		"approvalIds[], clientMetadata.attempt (--debug logs each response)\n", out.String())
 }

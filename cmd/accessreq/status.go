@@ -42,9 +42,17 @@ was received is printed before an error is reported. Progress is drawn on stderr
 terminal and the rows go elsewhere. --count adds the total (on stdout after a table, on stderr
 for the other formats, so their output stays machine-readable).
 
---filter takes the vendor's filter syntax on accessRequestId (eq, in, ge, gt, le, lt, ne, sw),
-accountActivityItemId (the same, and isnull) and created (the same, and isnull; dates such as
-2026-01-01T00:00:00Z); another field or operator is refused before anything is sent.
+--admin lists through the administrators' listing, which sees every identity's requests
+(successor only, --api v1; the vendor calls it experimental, and the header it requires is sent).
+
+--filter takes the vendor's filter syntax on accessRequestId, accountActivityItemId and created
+(dates such as 2026-01-01T00:00:00Z), and with --admin on status too. The operators differ by
+listing: the beta's takes eq, in, ge, gt, le, lt, ne and sw on each, and isnull on the last two;
+the successor's has no in on accessRequestId, no lt or isnull on accountActivityItemId, and
+only eq, ge, gt, le, lt and ne on created; the administrators' takes what the beta's does, and
+eq, in and ne on status. Another field or operator is refused before anything is sent, naming
+what the listing supports. --sort takes created, modified, accountActivityItemId and name, and
+with --admin accessRequestId.
 
 Text from the server is shown with control characters escaped (\x1b, \n, \u202e) in the table
 and in CSV; json and ndjson are exact JSON. In CSV a cell that a spreadsheet would run as a
@@ -55,11 +63,13 @@ OWASP advises against CSV injection; --csv-raw writes cells exactly as received,
   accessreq status --for me --all --count
   accessreq status --all -o ndjson | jq -r .accessRequestId
   accessreq status --all -o csv > requests.csv       formulas neutralised for spreadsheets
-  accessreq status --filter 'created gt 2026-01-01T00:00:00Z' --sort -created`,
+  accessreq status --filter 'created gt 2026-01-01T00:00:00Z' --sort -created
+  accessreq status --admin --all --filter 'status in ("PENDING","EXECUTING")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runStatus(cmd.Context(), f) },
 	}
 	fl := c.Flags()
+	fl.BoolVar(&f.q.Admin, "admin", false, "list every identity's requests through the administrators' listing (--api v1 only)")
 	fl.StringVar(&f.q.RequestedFor, "for", "", `identity the requests are for ("me" for you)`)
 	fl.StringVar(&f.q.RequestedBy, "by", "", "identity that made the requests")
 	fl.StringVar(&f.q.RegardingIdentity, "regarding", "", "requester or target; not with --for or --by")
@@ -76,8 +86,9 @@ OWASP advises against CSV injection; --csv-raw writes cells exactly as received,
 	return c
 }
 
-// check refuses flag values before anything is sent.
-func (f *statusFlags) check() error {
+// check refuses flag values before anything is sent; filters and sorters are checked against
+// listing l.
+func (f *statusFlags) check(l facade.Listing) error {
 	q := f.q
 	switch {
 	case q.PageSize < 1 || q.PageSize > facade.MaxPageSize:
@@ -92,11 +103,11 @@ func (f *statusFlags) check() error {
 	if !slices.Contains(formats, f.output) {
 		return usagef("--output must be table, json, ndjson or csv, got %q", f.output)
 	}
-	if err := facade.CheckFilters(f.q.RawFilters); err != nil {
+	if err := l.CheckFilters(f.q.RawFilters); err != nil {
 		return usagef("--filter: %s", strings.TrimPrefix(err.Error(), "accessrequests: "))
 	}
 	if f.sort != "" {
-		keys, err := facade.ParseSorters(f.sort)
+		keys, err := l.ParseSorters(f.sort)
 		if err != nil {
 			return usagef("--sort: %s", strings.TrimPrefix(err.Error(), "accessrequests: "))
 		}
@@ -106,7 +117,12 @@ func (f *statusFlags) check() error {
 }
 
 func (a *app) runStatus(ctx context.Context, f statusFlags) error {
-	if err := f.check(); err != nil {
+	if f.q.Admin {
+		if err := a.onV1("--admin (the administrators' listing)"); err != nil {
+			return err
+		}
+	}
+	if err := f.check(a.listing(f.q.Admin)); err != nil {
 		return err
 	}
 	s, err := a.session(false)

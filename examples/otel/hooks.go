@@ -44,6 +44,9 @@ func Hooks(tracer trace.Tracer) facade.Hooks {
 			if op.Status != 0 {
 				span.SetAttributes(attribute.Int("http.response.status_code", op.Status))
 			}
+			if op.Deprecated { // the server answered X-Deprecated: true
+				span.SetAttributes(attribute.Bool("deprecated", true))
+			}
 			if op.Err != nil {
 				span.SetStatus(codes.Error, http.StatusText(op.Status))
 				span.RecordError(op.Err)
