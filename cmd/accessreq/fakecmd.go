@@ -44,8 +44,9 @@ func (a *app) fakeCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "fake [--tls] [--port N] [--seed-statuses N] [--deviate NAME,...]",
 		Short: "Serve a fake tenant in the foreground, until interrupted, to point commands at",
-		Long: `Fake runs the in-memory fake tenant this project tests with (the six access request operations
-and a token endpoint, checked against the spec) on a loopback port, prints the SAIL_* lines to
+		Long: `Fake runs the in-memory fake tenant this project tests with (the access request operations
+of both API generations, the beta and its successor, over one state, and a token endpoint,
+checked against the spec) on a loopback port, prints the SAIL_* lines to
 export in another shell, and serves until interrupted (Ctrl-C). The client id and secret are
 made up for each run.
 
