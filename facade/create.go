@@ -66,6 +66,9 @@ func ValidateAccessRequest(req AccessRequest, now time.Time) error {
 	return validateRequest(req, now, false).checkErr("createAccessRequest")
 }
 
+// maxYear is the last year a date on the wire (RFC 3339) can have.
+const maxYear = 9999
+
 // validateRequest checks req; for an account selection (selection), a machine identity's items
 // need no account selection yet: it is what the call asks for.
 func validateRequest(req AccessRequest, now time.Time, selection bool) problems {
@@ -196,6 +199,15 @@ func (it itemView) check(p *problems, kind RequestType, now time.Time) {
 	}
 	if !it.start.IsZero() && !it.remove.IsZero() && !it.remove.After(it.start) {
 		p.add(it.field()+".removeDate", "must be after startDate")
+	}
+	// RFC 3339 has four-digit years: a later date cannot be written (json.Marshal fails on it).
+	for _, d := range []struct {
+		name string
+		at   time.Time
+	}{{"startDate", it.start}, {"removeDate", it.remove}} {
+		if d.at.UTC().Year() > maxYear {
+			p.add(it.field()+"."+d.name, "must be before the year %d, got the year %d", maxYear+1, d.at.UTC().Year())
+		}
 	}
 	// An empty form instance id is a 400; the model leaves out "" itself, so only one of
 	// spaces can reach the wire (the builder's FormInstance refuses "").

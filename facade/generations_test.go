@@ -786,3 +786,28 @@ func TestDeprecationIsReportedOncePerOperation(t *testing.T) {
 	require.NoError(t, noteErr(err))
 	assert.Len(t, warnings, 3, "another client reports it again")
 }
+
+// ParseAPI takes a generation's name as a user types it (any case, surrounding space) and
+// refuses any other name; WithAPI refuses a value that is not a generation, and New then
+// fails before anything is sent (it makes no client). Both errors match ErrInvalidInput and
+// name what was given. Red with either ParseAPI case emptied or WithAPI's check removed.
+func TestParseAPIAndWithAPIRefuseWhatIsNotAGeneration(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]facade.API{"v1": facade.APIV1, " V1\t": facade.APIV1, "beta": facade.APIBeta, "Beta ": facade.APIBeta} {
+		got, err := facade.ParseAPI(in)
+		require.NoError(t, err, "%q", in)
+		assert.Equal(t, want, got, "%q", in)
+	}
+	for _, in := range []string{"", "v2", "v3", "betas", "v 1"} {
+		_, err := facade.ParseAPI(in)
+		require.ErrorIs(t, err, facade.ErrInvalidInput, "%q", in)
+		assert.Contains(t, err.Error(), fmt.Sprintf("%q", in))
+	}
+	for _, api := range []facade.API{"", "v2", "BETA"} {
+		c, err := facade.New(facade.WithAPI(api), facade.WithBaseURL("https://acme.api.identitynow.com"),
+			facade.WithClientCredentials(testClientID, testSecret))
+		require.ErrorIs(t, err, facade.ErrInvalidInput, "%q", api)
+		assert.Nil(t, c)
+		assert.Contains(t, err.Error(), fmt.Sprintf("WithAPI: %q is not a generation", string(api)))
+	}
+}
