@@ -16,7 +16,7 @@ package api
 // facade's TestEveryModelAFacadeUserMeetsIsNamedInFacade checks that nothing is missed.
 // ConfigV2 and AccountChoices are the successor's (configuration v2 and the accounts-selection
 // answer); Status and AccessRequest reach the successor's fields (IdentityType, ItemForm, JITDetail).
-//go:generate go run ../internal/reexport -in ../gen/models.gen.go -out ../facade/models.gen.go AccessRequest CreateResult Status Config ExecutionStatus CompletionStatus ConfigV2 AccountChoices
+//go:generate go run ../internal/reexport -in ../gen/models.gen.go -out ../facade/models.gen.go AccessRequest RequestTracking Status Config ExecutionStatus CompletionStatus ConfigV2 AccountChoices
 
 // fake's API takes and returns a few models; it names them too, so that its documentation
 // reads Status, Config, ConfigV2 and State (the very types facade's names stand for).

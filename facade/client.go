@@ -52,6 +52,7 @@ type Client struct {
 	warnMu    sync.Mutex
 	timeout   time.Duration // WithTimeout: the most one call may take; 0 for no limit
 	bodies    *bodies       // the buffers its calls read bodies into (a listing holds its own)
+	settle    settling      // how creates whose outcome is unknown are settled
 }
 
 // Option configures a Client. Options check their input and return an error rather than panic.
@@ -76,6 +77,7 @@ type options struct {
 	onWarning   func(Warning)
 	timeout     time.Duration
 	api         API
+	settle      settling // WithoutSettling, WithSettlePeriod
 }
 
 var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -389,7 +391,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("accessrequests: %w", err)
 	}
 	return &Client{raw: raw, tr: tr, api: o.api, apiURL: apiURL, urls: newEndpoints(o.root, o.api), onWarning: o.onWarning, timeout: o.timeout,
-		bodies: &bodies{keep: keptBodies}}, nil
+		bodies: &bodies{keep: keptBodies}, settle: o.settle}, nil
 }
 
 func (o *options) tokenCache(scrub *scrubber) (*tokenCache, error) {

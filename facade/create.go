@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/sailkit/accessrequests/gen"
 )
 
 // Limits the server enforces on createAccessRequest.
@@ -25,8 +28,28 @@ const (
 // rule, nothing is sent and the error lists each problem. Dates are sent in UTC.
 //
 // A POST is never sent twice when it may have reached the server: if the connection fails
-// after the request was written the error matches ErrOutcomeUnknown, and a 2xx whose body does
-// not decode gives a *ResponseError whose Accepted method reports true.
+// after the request was written, or the answer is a 408, a 5xx or a redirect, the outcome is
+// unknown, and a 2xx whose body does not decode gives a *ResponseError whose Accepted method
+// reports true.
+//
+// Settling: every create carries a key of the client's in its clientMetadata (SettleKey, a new
+// random value per call), beside the caller's own metadata, which is kept as given. When the
+// outcome is unknown, the client looks for the key in its generation's status listing, one
+// listing per identity the request names (requested-for, and created within a window around
+// the send time; the match on the key is made here, on each row), at once and then paced (2 s,
+// growing to 15 s between lookups) until every item the request named is found or the settle
+// period ends (DefaultSettlePeriod, or WithSettlePeriod). When rows carry the key, the server
+// acted: Create returns their ids with CreateResult.Settled saying how they were found (and
+// which items were not seen, such as items already pending, which the server does not create
+// again). When the period passes without a match, Create returns an *UnsettledError, which
+// still matches ErrOutcomeUnknown and says what was looked up. The lookups are ordinary calls:
+// paced by the rate limit, retried within the retry budget, seen by the hooks.
+//
+// The client never sends a create again itself. A lookup cannot prove a create was not acted
+// on: the vendor's create is asynchronous (202) and its requests reach the listing later, so
+// "not found yet" is never "not done". Sending it again is the caller's choice, after its own
+// check; the server does not refuse duplicates. WithoutSettling turns all of this off: no key
+// is sent, and an unknown outcome is returned as the error it is.
 func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, error) {
 	e, err := c.endpoint(opCreate, "Create")
 	if err != nil {
@@ -36,18 +59,28 @@ func (c *Client) Create(ctx context.Context, req AccessRequest) (*CreateResult, 
 	if err := p.err(e.op); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(inUTC(req))
+	sent := inUTC(req)
+	var key string
+	if !c.settle.off {
+		key = newSettleKey()
+		sent = withSettleKey(sent, key)
+	}
+	body, err := json.Marshal(sent)
 	if err != nil {
 		return nil, fmt.Errorf("accessrequests: %s: %w", e.op, err)
 	}
-	var out CreateResult
+	var out gen.CreateResult
+	at := c.tr.now()
 	_, _, err = c.callWarn(ctx, e.op, &out, readOptions{decodeOptions: decodeOptions{critical: createdIdentity}}, func(ctx context.Context) (*http.Request, error) {
 		return e.request(ctx, http.MethodPost, e.url, body)
 	})
-	if err != nil {
-		return nil, err
+	switch {
+	case err == nil:
+		return &CreateResult{NewRequests: out.NewRequests, ExistingRequests: out.ExistingRequests}, nil
+	case key != "" && errors.Is(err, ErrOutcomeUnknown):
+		return c.settleCreate(ctx, e.op, req, key, at, err)
 	}
-	return &out, nil
+	return nil, err
 }
 
 // createdIdentity are the parts of a createAccessRequest answer the caller needs to follow up
@@ -152,6 +185,7 @@ func validateRequest(req AccessRequest, now time.Time, selection bool) problems 
 			p.add("requestedItems", "may hold at most %d entitlement for REVOKE_ACCESS, got %d", MaxRevokeEntitlements, entitlements)
 		}
 	}
+	checkSettleKey(&p, req)
 	return p
 }
 

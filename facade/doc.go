@@ -38,11 +38,12 @@
 //		fmt.Println(st.State, err)
 //	}
 //
-// The types a call takes and returns (Status, Config, ConfigV2, AccessRequest, CreateResult, every model
+// The types a call takes and returns (Status, Config, ConfigV2, AccessRequest, every model
 // their fields reach, and enums such as State and ItemType) are the generated models, named
 // here as aliases, so a program never needs to import the gen package. Each alias's
 // documentation lists the model's fields ("go doc facade.Status"); package gen shows the same
-// fields with an example value each. A few fields are pointers because zero and absent differ:
+// fields with an example value each. (CreateResult is the package's own: the server's answer and
+// how a lost answer was settled.) A few fields are pointers because zero and absent differ:
 // Ptr fills them. Observe every call with WithHooks.
 //
 // What a Client promises:
@@ -63,6 +64,10 @@
 //   - Retries: 429 for every method, honouring Retry-After up to a cap; 5xx and network errors
 //     for GET and PUT; exponential backoff with jitter, a client-wide retry budget, and waits
 //     that end with the context. See RetryPolicy.
+//   - Settled creates: a create whose answer is lost is never sent again; the client looks up
+//     the key it put in the create's clientMetadata (SettleKey) in the status listing for a
+//     settle period, and returns the ids it finds (CreateResult.Settled) or an *UnsettledError
+//     matching ErrOutcomeUnknown. See Create and WithoutSettling.
 //   - Errors: non-2xx answers become *APIError (status, operation, detail code, tracking id,
 //     messages), matched with errors.Is against ErrBadRequest, ErrUnauthorized, ErrForbidden,
 //     ErrNotFound, ErrRateLimited and ErrServer. Input that breaks a documented rule gives a

@@ -135,8 +135,13 @@ func TestRequestsAreTheGeneratedClients(t *testing.T) {
 				req := AccessRequest{RequestedFor: []string{"id-1"}, RequestedItems: []AccessRequestItem{
 					{Type: ItemTypeRole, ID: "role-1", Comment: `a "quoted" <comment> & more`, RemoveDate: when}}}
 				check("create", `{"newRequests":[],"existingRequests":[]}`, func() error { _, err := c.Create(ctx, req); return err },
-					pick(func() (*http.Request, error) { return genclient.NewCreateAccessRequestRequest(server, inUTC(req)) },
-						func() (*http.Request, error) { return genclient.NewCreateAccessRequestV1Request(server, inUTC(req)) }))
+					// The body carries the call's own key beside what the caller gave (see SettleKey).
+					pick(func() (*http.Request, error) {
+						return genclient.NewCreateAccessRequestRequest(server, withSettleKey(inUTC(req), sentKey(t, rt)))
+					},
+						func() (*http.Request, error) {
+							return genclient.NewCreateAccessRequestV1Request(server, withSettleKey(inUTC(req), sentKey(t, rt)))
+						}))
 				cancel := gen.CancelAccessRequest{AccountActivityID: "ar-1", Comment: "no longer needed"}
 				check("cancel", `{}`, func() error { return c.Cancel(ctx, CancelParams{ID: "ar-1", Comment: "no longer needed"}) },
 					pick(func() (*http.Request, error) { return genclient.NewCancelAccessRequestRequest(server, cancel) },
@@ -291,4 +296,14 @@ func TestAWriteIsSentAgainOnlyWhileItsHeadersWereNotWritten(t *testing.T) {
 			assert.Equal(t, tc.calls, rt.calls.Load())
 		})
 	}
+}
+
+// sentKey is the SettleKey the last request rt captured carried.
+func sentKey(t *testing.T, rt *capture) string {
+	t.Helper()
+	_, body := rt.last(t)
+	var sent AccessRequest
+	require.NoError(t, json.Unmarshal(body, &sent))
+	require.Len(t, sent.ClientMetadata[SettleKey], 32)
+	return sent.ClientMetadata[SettleKey]
 }

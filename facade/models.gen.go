@@ -96,13 +96,6 @@ const (
 //   - Type (ItemType) is the kind of access an item grants.
 type AccessRequestItem = gen.AccessRequestItem
 
-// CreateResult says what became of a submitted request.
-//
-// Its fields:
-//   - ExistingRequests ([]RequestTracking) lists requests that were already pending for the same identity and item.
-//   - NewRequests ([]RequestTracking) lists the requests created by this call.
-type CreateResult = gen.CreateResult
-
 // RequestTracking says where one identity's part of a submitted request went.
 //
 // Its fields:

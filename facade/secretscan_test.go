@@ -33,6 +33,8 @@ var printable = map[string]any{
 	"WaitError":            &facade.WaitError{},
 	"UnknownSettingsError": &facade.UnknownSettingsError{},
 	"NotInAPIError":        &facade.NotInAPIError{},
+	"UnsettledError":       &facade.UnsettledError{},
+	"Settlement":           &facade.Settlement{},
 	"Attempt":              facade.Attempt{},
 	"Operation":            facade.Operation{},
 	"Warning":              facade.Warning{},

@@ -85,7 +85,8 @@ func TestAWriteResetAfterProcessingIsSentOnceAndReportedUnknown(t *testing.T) {
 		for _, w := range writesOf(api) {
 			t.Run(w.name, func(t *testing.T) {
 				t.Parallel()
-				srv, c := tlsFake(t, api, soakPolicy)
+				// Without settling, the create's unknown outcome is returned (settle_test.go settles it).
+				srv, c := tlsFake(t, api, soakPolicy, facade.WithoutSettling())
 				id := srv.SeedStatuses(1, "id-seed", time.Now())[0]
 				srv.SetFaults(fake.Faults{Methods: []string{"POST"}, ResetAfterProcessingRatio: 1})
 				// Before the fix the transport re-sent the POST until the deadline: keep one.
@@ -186,7 +187,7 @@ func TestAWriteAnswered5xxOr408IsAnUnknownOutcome(t *testing.T) {
 				e := newEnvFor(t, api).lax()
 				e.handle("POST /access-requests", reply(status, "<html>upstream</html>", "Content-Type", "text/html"))
 				e.handle("GET /access-request-config", sequence(reply(status, "<html>upstream</html>", "Content-Type", "text/html"), reply(200, e.configBody())))
-				c := e.client()
+				c := e.client(facade.WithoutSettling()) // the lookups are settle_test.go's
 				_, err := c.Create(context.Background(), grantRequest())
 				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
 				if status >= 500 {
@@ -212,8 +213,16 @@ func TestAGatewayErrorAfterProcessingOverHTTP2(t *testing.T) {
 				t.Parallel()
 				srv, c := tlsFake(t, api, soakPolicy)
 				srv.SetFaults(fake.Faults{Methods: []string{"POST"}, GatewayErrorRatio: 1, GatewayErrorStatus: status})
-				err := writes[0].call(context.Background(), c, "1")
-				require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+				req, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+				require.NoError(t, err)
+				// The gateway's answer leaves the outcome unknown; the lookup settles it.
+				res, err := c.Create(context.Background(), req)
+				require.NoError(t, noteErr(err))
+				require.NotNil(t, res.Settled)
+				assert.ErrorIs(t, res.Settled.Cause, facade.ErrOutcomeUnknown)
+				assert.ErrorIs(t, res.Settled.Cause, facade.ErrServer)
+				require.Len(t, res.NewRequests, 1)
+				assert.Equal(t, srv.Statuses()[0].AccessRequestID, res.NewRequests[0].AccessRequestIDs[0])
 				assert.Equal(t, 1, srv.Creates(), "the tenant acted")
 				assert.Equal(t, 1, srv.Count("POST", wirePath(api, "/access-requests"), 0), "and got it once")
 			})

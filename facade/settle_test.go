@@ -1,0 +1,227 @@
+package facade_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
+)
+
+// settleRequest is a create for two identities and two items, with the caller's own metadata on
+// the request and on an item.
+func settleRequest(t *testing.T) facade.AccessRequest {
+	t.Helper()
+	req, err := facade.NewGrant().For("id-1", "id-2").Role("role-1").AccessProfile("ap-1").Build()
+	require.NoError(t, err)
+	req.ClientMetadata = map[string]string{"ticket": "CHG-1"}
+	req.RequestedItems[1].ClientMetadata = map[string]string{"item": "i-1"}
+	return req
+}
+
+// settledFake is a fake tenant over TLS with HTTP/2 on a virtual clock the client shares, with
+// its client (extra options after the fake's).
+func settledFake(t *testing.T, api facade.API, opts ...facade.Option) (*fake.Server, *facade.Client, *fakeClock) {
+	t.Helper()
+	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Millisecond)}
+	srv := fake.NewServer(fake.WithTLS(), fake.WithClock(clock.Now))
+	t.Cleanup(srv.Close)
+	base := []facade.Option{facade.WithHTTPClient(srv.Client()), facade.WithClock(clock.Now, clock.Sleep)}
+	return srv, fakeClientFor(t, srv, api, append(base, opts...)...), clock
+}
+
+func TestCreateWithLostAnswerIsSettledByLookup(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv, c, _ := settledFake(t, api)
+		create := wirePath(api, "/access-requests")
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: create, Reset: true})
+		req := settleRequest(t)
+		before := maps.Clone(req.ClientMetadata)
+
+		res, err := c.Create(context.Background(), req)
+		require.NoError(t, noteErr(err))
+		require.NotNil(t, res.Settled, "the outcome was settled by lookup")
+		assert.ErrorIs(t, res.Settled.Cause, facade.ErrOutcomeUnknown, "the settlement keeps what left the outcome unknown")
+		assert.Len(t, res.Settled.Key, 32)
+		assert.Equal(t, 4, res.Settled.Matched)
+		assert.Empty(t, res.Settled.Unseen)
+		assert.Equal(t, []string{"id-1", "id-2"}, res.Settled.Lookup.RequestedFor)
+		assert.Equal(t, 2, res.Settled.Lookup.Lookups, "one listing per identity, found at once")
+
+		// The ids returned are exactly the ids the server made, by identity.
+		byIdentity := map[string][]string{}
+		for _, st := range srv.Statuses() {
+			byIdentity[st.RequestedFor.ID] = append(byIdentity[st.RequestedFor.ID], st.AccessRequestID)
+			assert.Equal(t, res.Settled.Key, st.ClientMetadata[facade.SettleKey])
+		}
+		require.Len(t, res.NewRequests, 2)
+		for _, tr := range res.NewRequests {
+			assert.ElementsMatch(t, byIdentity[tr.RequestedFor], tr.AccessRequestIDs, tr.RequestedFor)
+			assert.Len(t, tr.RequestedItemsDetails, 2)
+		}
+		assert.Equal(t, 1, srv.Count(http.MethodPost, create, 0), "the create was sent once")
+		assert.Equal(t, 1, srv.Creates())
+		assert.Equal(t, before, req.ClientMetadata, "the caller's request is not changed")
+	})
+}
+
+func TestCreateNeverActedOnEndsUnknownAfterTheSettlePeriod(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv, c, clock := settledFake(t, api)
+		create := wirePath(api, "/access-requests")
+		// A gateway's 502 before the tenant acted: to the client, the outcome is unknown.
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: create, Status: http.StatusBadGateway})
+		req, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+		require.NoError(t, err)
+
+		res, err := c.Create(context.Background(), req)
+		require.Error(t, err)
+		assert.Nil(t, res)
+		assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
+		assert.ErrorIs(t, err, facade.ErrServer, "the 502 is still there to match")
+		var ue *facade.UnsettledError
+		require.ErrorAs(t, err, &ue)
+		assert.Len(t, ue.Key, 32)
+		assert.NoError(t, ue.LookupErr)
+		assert.Equal(t, facade.DefaultSettlePeriod, ue.Lookup.Elapsed, "looked for the whole settle period")
+
+		var waited time.Duration
+		for _, w := range clock.Waits() {
+			waited += w
+		}
+		assert.Equal(t, facade.DefaultSettlePeriod, waited, "the lookups are paced over the period")
+		assert.Equal(t, len(clock.Waits())+1, ue.Lookup.Lookups, "one lookup at once, one after each wait")
+		assert.Equal(t, ue.Lookup.Lookups, srv.Count(http.MethodGet, wirePath(api, "/access-request-status"), 0))
+		for _, part := range []string{facade.SettleKey + "=" + ue.Key, "requested-for id-1", "created ge ", "created le ", string(api.StatusListing())} {
+			assert.Contains(t, err.Error(), part)
+		}
+		assert.Equal(t, 1, srv.Count(http.MethodPost, create, 0), "never sent again")
+		assert.Zero(t, srv.Creates())
+	})
+}
+
+func TestSettlePeriodIsTheOptions(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second))
+	srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusGatewayTimeout})
+	req, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+	require.NoError(t, err)
+	_, err = c.Create(context.Background(), req)
+	var ue *facade.UnsettledError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, 10*time.Second, ue.Lookup.Elapsed)
+	assert.Equal(t, 5, ue.Lookup.Lookups, "at 0, 2, 5, 9.5 and 10 s")
+
+	_, err = facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("t"), facade.WithSettlePeriod(0))
+	assert.ErrorIs(t, err, facade.ErrInvalidInput)
+}
+
+func TestSettlingKeepsTheCallersMetadataAndRefusesItsKey(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv, c, _ := settledFake(t, api)
+		res, err := c.Create(context.Background(), settleRequest(t))
+		require.NoError(t, noteErr(err))
+		assert.Nil(t, res.Settled, "the answer arrived: nothing to settle")
+		sts := srv.Statuses()
+		require.Len(t, sts, 4)
+		for _, st := range sts {
+			assert.Equal(t, "CHG-1", st.ClientMetadata["ticket"], "the caller's request metadata")
+			assert.Len(t, st.ClientMetadata[facade.SettleKey], 32, "the key beside it")
+			if st.ID == "ap-1" {
+				assert.Equal(t, "i-1", st.ClientMetadata["item"], "the caller's item metadata")
+			}
+		}
+
+		for name, mutate := range map[string]func(*facade.AccessRequest){
+			"clientMetadata":                   func(r *facade.AccessRequest) { r.ClientMetadata[facade.SettleKey] = "mine" },
+			"requestedItems[1].clientMetadata": func(r *facade.AccessRequest) { r.RequestedItems[1].ClientMetadata[facade.SettleKey] = "mine" },
+		} {
+			req := settleRequest(t)
+			mutate(&req)
+			_, err := c.Create(context.Background(), req)
+			var ve *facade.ValidationError
+			require.ErrorAs(t, err, &ve, name)
+			assert.Equal(t, name, ve.Problems[0].Field)
+			assert.Contains(t, ve.Problems[0].Rule, facade.SettleKey)
+		}
+		assert.Equal(t, 1, srv.Creates(), "nothing sent for the refused requests")
+	})
+}
+
+func TestWithoutSettlingAnUnknownOutcomeIsReturned(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv, c, _ := settledFake(t, api, facade.WithoutSettling())
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: wirePath(api, "/access-requests"), Reset: true})
+		res, err := c.Create(context.Background(), settleRequest(t))
+		assert.Nil(t, res)
+		var ou *facade.OutcomeUnknownError
+		require.ErrorAs(t, err, &ou)
+		var ue *facade.UnsettledError
+		assert.False(t, errors.As(err, &ue))
+		assert.Zero(t, srv.Count(http.MethodGet, wirePath(api, "/access-request-status"), 0), "nothing looked up")
+		require.Equal(t, 1, srv.Creates(), "the server acted")
+		for _, st := range srv.Statuses() {
+			assert.NotContains(t, st.ClientMetadata, facade.SettleKey, "no key sent")
+			assert.Equal(t, "CHG-1", st.ClientMetadata["ticket"])
+		}
+	})
+}
+
+func TestSettlingLookupsAreOrdinaryCalls(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		var mu sync.Mutex
+		var attempts []facade.Attempt
+		var ops []string
+		hooks := facade.WithHooks(facade.Hooks{
+			Attempt: func(_ context.Context, a facade.Attempt) { mu.Lock(); attempts = append(attempts, a); mu.Unlock() },
+			OperationDone: func(_ context.Context, op facade.Operation) {
+				mu.Lock()
+				ops = append(ops, op.Name)
+				mu.Unlock()
+			},
+		})
+		const budget = 100
+		policy := facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond,
+			MaxRetryAfter: time.Minute, Budget: budget})
+		srv, c, clock := settledFake(t, api, hooks, policy)
+		status := wirePath(api, "/access-request-status")
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: wirePath(api, "/access-requests"), Reset: true},
+			fake.NextFault{Method: http.MethodGet, Path: status, Status: http.StatusTooManyRequests, RetryAfter: "7"})
+		req, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+		require.NoError(t, err)
+
+		res, err := c.Create(context.Background(), req)
+		require.NoError(t, noteErr(err))
+		require.NotNil(t, res.Settled)
+
+		listing := string(api.StatusListing())
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Contains(t, ops, listing, "the hooks saw the lookup")
+		var statuses []int
+		for _, a := range attempts {
+			if a.Operation == listing {
+				statuses = append(statuses, a.Status)
+			}
+		}
+		assert.Equal(t, []int{http.StatusTooManyRequests, http.StatusOK}, statuses, "the 429 was retried")
+		assert.True(t, slices.ContainsFunc(clock.Waits(), func(d time.Duration) bool { return d >= 7*time.Second }),
+			"the lookup waited out the Retry-After: %v", clock.Waits())
+		assert.Equal(t, budget-facade.RetryCost+1, facade.BudgetAvailable(c), "the retry was paid from the budget (and the success refunded one)")
+		assert.Equal(t, 2, srv.Count(http.MethodGet, status, 0))
+	})
+}
