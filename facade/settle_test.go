@@ -3,8 +3,10 @@ package facade_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -44,6 +46,11 @@ func TestCreateWithLostAnswerIsSettledByLookup(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, api facade.API) {
 		srv, c, _ := settledFake(t, api)
 		create := wirePath(api, "/access-requests")
+		// An earlier create for the same identity, in the same window: its rows carry another key.
+		other, err := facade.NewGrant().For("id-1").Role("role-other").Build()
+		require.NoError(t, err)
+		_, err = c.Create(context.Background(), other)
+		require.NoError(t, noteErr(err))
 		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: create, Reset: true})
 		req := settleRequest(t)
 		before := maps.Clone(req.ClientMetadata)
@@ -61,6 +68,10 @@ func TestCreateWithLostAnswerIsSettledByLookup(t *testing.T) {
 		// The ids returned are exactly the ids the server made, by identity.
 		byIdentity := map[string][]string{}
 		for _, st := range srv.Statuses() {
+			if st.ID == "role-other" {
+				assert.NotEqual(t, res.Settled.Key, st.ClientMetadata[facade.SettleKey])
+				continue
+			}
 			byIdentity[st.RequestedFor.ID] = append(byIdentity[st.RequestedFor.ID], st.AccessRequestID)
 			assert.Equal(t, res.Settled.Key, st.ClientMetadata[facade.SettleKey])
 		}
@@ -69,11 +80,28 @@ func TestCreateWithLostAnswerIsSettledByLookup(t *testing.T) {
 			assert.ElementsMatch(t, byIdentity[tr.RequestedFor], tr.AccessRequestIDs, tr.RequestedFor)
 			assert.Len(t, tr.RequestedItemsDetails, 2)
 		}
-		assert.Equal(t, 1, srv.Count(http.MethodPost, create, 0), "the create was sent once")
-		assert.Equal(t, 1, srv.Creates())
+		assert.Equal(t, 2, srv.Count(http.MethodPost, create, 0), "each create was sent once")
+		assert.Equal(t, 2, srv.Creates())
 		assert.Equal(t, before, req.ClientMetadata, "the caller's request is not changed")
+
+		// What was asked: each identity, within the window, on the generation's own listing.
+		var asked []string
+		for _, r := range srv.Received() {
+			if r.Method == http.MethodGet && r.Path == wirePath(api, "/access-request-status") {
+				q, err := url.ParseQuery(r.Query)
+				require.NoError(t, err)
+				asked = append(asked, q.Get("requested-for"))
+				assert.Equal(t, fmt.Sprintf("created ge %s and created le %s", res.Settled.Lookup.From.Format(wire), res.Settled.Lookup.To.Format(wire)),
+					q.Get("filters"))
+			}
+		}
+		assert.Equal(t, []string{"id-1", "id-2"}, asked)
+		assert.True(t, res.Settled.Lookup.From.Before(res.Settled.Lookup.To))
 	})
 }
+
+// wire is how the filters write a time.
+const wire = "2006-01-02T15:04:05.000Z07:00"
 
 func TestCreateNeverActedOnEndsUnknownAfterTheSettlePeriod(t *testing.T) {
 	t.Parallel()
@@ -102,6 +130,7 @@ func TestCreateNeverActedOnEndsUnknownAfterTheSettlePeriod(t *testing.T) {
 		}
 		assert.Equal(t, facade.DefaultSettlePeriod, waited, "the lookups are paced over the period")
 		assert.Equal(t, len(clock.Waits())+1, ue.Lookup.Lookups, "one lookup at once, one after each wait")
+		assert.Equal(t, 13, ue.Lookup.Lookups, "paced: at 0, 2, 5, 9.5, 16.25, 26.375 s, then every 15 s, and at the end")
 		assert.Equal(t, ue.Lookup.Lookups, srv.Count(http.MethodGet, wirePath(api, "/access-request-status"), 0))
 		for _, part := range []string{facade.SettleKey + "=" + ue.Key, "requested-for id-1", "created ge ", "created le ", string(api.StatusListing())} {
 			assert.Contains(t, err.Error(), part)
