@@ -37,6 +37,8 @@ const (
 	// settleSkew widens the created window on both sides, for the difference between this
 	// machine's clock and the server's.
 	settleSkew = 5 * time.Minute
+	// settleGrace is the least time a round of lookups is given, the last one included.
+	settleGrace = 10 * time.Second
 )
 
 // settling is how a client settles creates: off, or on with a period.
@@ -56,8 +58,9 @@ func WithoutSettling() Option {
 }
 
 // WithSettlePeriod sets how long a create whose outcome is unknown is looked for in the status
-// listing (DefaultSettlePeriod when not given); it must be positive. The caller's context still
-// bounds it: a context that ends first ends the lookups.
+// listing (DefaultSettlePeriod when not given); it must be positive. It bounds the lookups
+// themselves: one still running at the period's end is cut (the last round of lookups is given
+// at least 10 s). The caller's context bounds it too: a context that ends first ends the lookups.
 func WithSettlePeriod(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
@@ -268,13 +271,17 @@ func (c *Client) settleCreate(ctx context.Context, op string, req AccessRequest,
 	var lookupErr error
 	for {
 		lookupErr = nil
+		// The period bounds the lookups too: a listing that hangs (a read retried by the
+		// transport without end) is cut at the period's end, or settleGrace after it for the
+		// last round.
+		round, cancel := context.WithTimeout(ctx, max(deadline.Sub(c.tr.now()), settleGrace))
 		for _, identity := range identities {
 			if allFound(want, items, identity) {
 				continue
 			}
 			sum.Lookups++
 			q := ListStatusParams{RequestedFor: identity, Filters: []Condition{Created().Ge(sum.From), Created().Le(sum.To)}}
-			for st, err := range c.ListStatus(ctx, q) {
+			for st, err := range c.ListStatus(round, q) {
 				if err != nil {
 					lookupErr = err
 					break
@@ -296,6 +303,7 @@ func (c *Client) settleCreate(ctx context.Context, op string, req AccessRequest,
 				break
 			}
 		}
+		cancel()
 		now := c.tr.now()
 		sum.Elapsed = now.Sub(sent)
 		complete := allFound(want, items, "")

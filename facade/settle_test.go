@@ -254,3 +254,22 @@ func TestSettlingLookupsAreOrdinaryCalls(t *testing.T) {
 		assert.Equal(t, 2, srv.Count(http.MethodGet, status, 0))
 	})
 }
+
+// A tenant resetting every answer, lookups included, over HTTP/2: net/http's transport sends a
+// reset GET again by itself, without end. The settle period bounds the lookups (their last
+// round is given a few seconds more), so the create still ends, unknown.
+func TestSettlingEndsWhenEveryLookupHangs(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer(fake.WithTLS())
+	defer srv.Close()
+	srv.SetFaults(fake.Faults{ResetAfterProcessingRatio: 1})
+	c := fakeClientFor(t, srv, facade.APIV1, facade.WithHTTPClient(srv.Client()), soakPolicy, facade.WithSettlePeriod(time.Second))
+	req, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+	require.NoError(t, err)
+	_, err = c.Create(context.Background(), req)
+	var ue *facade.UnsettledError
+	require.ErrorAs(t, err, &ue)
+	assert.ErrorIs(t, ue.LookupErr, context.DeadlineExceeded, "the last round was cut")
+	assert.Equal(t, 1, srv.Count(http.MethodPost, wirePath(facade.APIV1, "/access-requests"), 0))
+	assert.Equal(t, 1, srv.Creates(), "it was acted on, and never sent again")
+}
