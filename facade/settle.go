@@ -272,9 +272,13 @@ func (c *Client) settleCreate(ctx context.Context, op string, req AccessRequest,
 	for {
 		lookupErr = nil
 		// The period bounds the lookups too: a listing that hangs (a read retried by the
-		// transport without end) is cut at the period's end, or settleGrace after it for the
-		// last round.
-		round, cancel := context.WithTimeout(ctx, max(deadline.Sub(c.tr.now()), settleGrace))
+		// transport without end) is cut at the period's end, or settleGrace from now for the
+		// last round. The deadline is on the client's clock, which the rate limiter also reads.
+		end := deadline
+		if grace := c.tr.now().Add(settleGrace); grace.After(end) {
+			end = grace
+		}
+		round, cancel := context.WithDeadline(ctx, end)
 		for _, identity := range identities {
 			if allFound(want, items, identity) {
 				continue
@@ -308,18 +312,19 @@ func (c *Client) settleCreate(ctx context.Context, op string, req AccessRequest,
 		sum.Elapsed = now.Sub(sent)
 		complete := allFound(want, items, "")
 		over := !now.Before(deadline) || lookupErr != nil && !transientLookup(lookupErr)
-		if complete || (over && matched > 0) {
-			return settledResult(identities, want, items, found, &Settlement{Key: key, Lookup: sum, Cause: cause, Matched: matched}), nil
-		}
-		if over {
-			return nil, &UnsettledError{Operation: op, Key: key, Lookup: sum, Cause: cause, LookupErr: lookupErr}
-		}
-		if err := c.tr.sleep(ctx, min(wait, deadline.Sub(now))); err != nil {
-			sum.Elapsed = c.tr.now().Sub(sent)
+		// The end: what was found, if anything was; otherwise the outcome stays unknown.
+		finish := func(err error) (*CreateResult, error) {
 			if matched > 0 {
 				return settledResult(identities, want, items, found, &Settlement{Key: key, Lookup: sum, Cause: cause, Matched: matched}), nil
 			}
 			return nil, &UnsettledError{Operation: op, Key: key, Lookup: sum, Cause: cause, LookupErr: err}
+		}
+		if complete || over {
+			return finish(lookupErr)
+		}
+		if err := c.tr.sleep(ctx, min(wait, deadline.Sub(now))); err != nil {
+			sum.Elapsed = c.tr.now().Sub(sent)
+			return finish(err)
 		}
 		wait = min(wait+wait/2, settleMaxWait)
 	}
