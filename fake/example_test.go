@@ -28,18 +28,20 @@ func ExampleNewServer() {
 	st, _ := srv.Status(ids[0])
 	fmt.Println(st.State)
 
-	// Every create is processed, then its connection dropped: the client must not resend it.
+	// Every create is processed, then its connection dropped: the client must not resend it,
+	// and finds what it created by the key it put in the create's clientMetadata.
 	srv.SetFaults(fake.Faults{DropAfterProcessingRatio: 1, Paths: []string{"/access-requests/v1"}})
 	req, _ := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").Role("2c9180835d2e5168015d32f890ca1581").Build()
-	_, err = c.Create(context.Background(), req)
-	fmt.Println(errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates(), srv.Count("POST", "/access-requests/v1", 0))
+	res, err := c.Create(context.Background(), req)
+	fmt.Println(err == nil && res.Settled != nil, srv.Creates(), srv.Count("POST", "/access-requests/v1", 0))
 	// Output:
 	// CANCELLED
 	// true 1 1
 }
 
 // Serve the fake over TLS with HTTP/2, as the real API is served, and reset a create's stream
-// after the tenant acted on it: the client sends it once and says the outcome is unknown.
+// after the tenant acted on it: the client sends it once, its outcome unknown, and settles it by
+// looking up its key in the status listing.
 func ExampleWithTLS() {
 	srv := fake.NewServer(fake.WithTLS())
 	defer srv.Close()
@@ -50,9 +52,9 @@ func ExampleWithTLS() {
 	}
 	srv.SetFaults(fake.Faults{ResetAfterProcessingRatio: 1, Methods: []string{"POST"}})
 	req, _ := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").Role("2c9180835d2e5168015d32f890ca1581").Build()
-	_, err = c.Create(context.Background(), req)
-	last := srv.Received()[len(srv.Received())-1]
-	fmt.Println(last.Proto, last.Fault, errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates())
+	res, err := c.Create(context.Background(), req)
+	post := srv.Received()[len(srv.Received())-2] // the last is the lookup
+	fmt.Println(post.Proto, post.Fault, err == nil && errors.Is(res.Settled.Cause, facade.ErrOutcomeUnknown), srv.Creates())
 	// Output:
 	// HTTP/2.0 reset true 1
 }
@@ -79,7 +81,8 @@ func ExampleServer_Script() {
 }
 
 // Answer the next create as a gateway does when the tenant acted but its answer was lost:
-// the client cannot know the outcome, and the tenant counts one create.
+// the client cannot know the outcome until it finds the create by its key in the status
+// listing, and the tenant counts one create.
 func ExampleServer_FailNext() {
 	srv := fake.NewServer()
 	defer srv.Close()
@@ -90,8 +93,8 @@ func ExampleServer_FailNext() {
 		log.Fatal(err)
 	}
 	req, _ := facade.NewGrant().For("2c9180835d191a86015d28455b4b00a1").Role("2c9180835d2e5168015d32f890ca1581").Build()
-	_, err = c.Create(context.Background(), req)
-	fmt.Println(errors.Is(err, facade.ErrOutcomeUnknown), srv.Creates())
+	res, err := c.Create(context.Background(), req)
+	fmt.Println(err == nil && res.Settled != nil, srv.Creates())
 	_, err = c.Create(context.Background(), req) // the fault is used up: answered, and found pending
 	fmt.Println(err, srv.Creates())
 	// Output:
