@@ -84,7 +84,9 @@ type outcome struct {
 }
 
 // outcomeOf sorts the ids of a failed call by whether the server may have acted on it: after
-// an outcome-unknown failure or a 5xx it may have, after any other refusal it has not.
+// a failure the library counts as an unknown outcome (a 408, a 5xx, a connection or stream lost
+// after sending, a redirect of a write) or any 5xx it may have, after any other refusal it has
+// not.
 func outcomeOf(accepted, failed, notSent []string, err error) outcome {
 	o := outcome{accepted: accepted, notSent: notSent}
 	if mayHaveActed(err) {
@@ -95,12 +97,14 @@ func outcomeOf(accepted, failed, notSent []string, err error) outcome {
 	return o
 }
 
+// mayHaveActed reports whether the server may have acted on a call that failed with err: the
+// library's own verdict (ErrOutcomeUnknown) first, then any 5xx as well.
 func mayHaveActed(err error) bool {
-	var api *facade.APIError
-	if errors.As(err, &api) {
-		return api.StatusCode >= 500
+	if errors.Is(err, facade.ErrOutcomeUnknown) {
+		return true
 	}
-	return errors.Is(err, facade.ErrOutcomeUnknown)
+	var api *facade.APIError
+	return errors.As(err, &api) && api.StatusCode >= 500
 }
 
 // print reports the outcome: counts, then every id that is not accepted, by list.
