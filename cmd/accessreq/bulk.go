@@ -60,7 +60,18 @@ func (a *app) ask(action string, yes bool) error {
 		return usagef("refusing to %s without confirmation: standard input is not a terminal, so add --yes", action)
 	}
 	fmt.Fprintf(a.io.err, "%s? [y/N] ", strings.ToUpper(action[:1])+action[1:])
-	answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
+	answered := make(chan string, 1)
+	go func() {
+		answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
+		answered <- answer
+	}()
+	var answer string
+	select {
+	case answer = <-answered:
+	case <-a.stop: // a signal: the read cannot be stopped, but nothing waits for it
+		fmt.Fprintln(a.io.err)
+		return usagef("not confirmed (stopped): nothing was sent")
+	}
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
 		return nil

@@ -16,6 +16,10 @@
 // the client id and secret there), then SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET,
 // then --base-url and --client-id. Exit codes: 0 done; 1 the API, the network or the token
 // endpoint failed; 2 nothing was sent (bad flags or input, or a declined confirmation).
+//
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the running command: it reports what was done and
+// writes its --remaining file, then exits 1 (2 at a confirmation: nothing was sent). A second
+// such signal exits at once with 128 plus the signal's number (130, 143, 129).
 package main
 
 import (
@@ -24,7 +28,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/sailkit/accessrequests/facade"
@@ -38,9 +41,9 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, release := stopOnSignals(context.Background(), os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
-	stop()
+	release()
 	os.Exit(code)
 }
 
@@ -60,6 +63,7 @@ func usagef(format string, args ...any) error { return &usageError{msg: fmt.Spri
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, io stdio) int {
 	a := newApp(io)
+	a.stop = ctx.Done()
 	root := a.rootCommand()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -68,6 +72,9 @@ func run(ctx context.Context, args []string, io stdio) int {
 		return exitOK
 	}
 	name := strings.TrimPrefix(cmd.CommandPath(), "accessreq")
+	if sig := stoppedBy(ctx); sig != nil {
+		err = fmt.Errorf("%w (%s)", err, (&signalError{sig}).Error())
+	}
 	return a.report("accessreq"+name, err)
 }
 
