@@ -204,7 +204,11 @@ func checkRemaining(path string) error {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return usagef("--remaining: cannot write beside %s: %v", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name says nothing to the user
+		}
+		return usagef("--remaining: cannot write in the directory of %s: %v", path, err)
 	}
 	return errors.Join(f.Close(), os.Remove(f.Name()))
 }

@@ -80,7 +80,7 @@ func TestRemainingRefusesWhatIsNotAFile(t *testing.T) {
 	dir := t.TempDir()
 	for path, want := range map[string]string{
 		dir:                                    "is not a regular file",
-		filepath.Join(dir, "missing", "x.csv"): "cannot write beside",
+		filepath.Join(dir, "missing", "x.csv"): "cannot write in the directory of",
 	} {
 		r := cli(t, "close", "--remaining", path, ids[0])
 		assert.Equal(t, exitUsage, r.code, r.out)
