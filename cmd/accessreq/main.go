@@ -8,6 +8,7 @@
 //	accessreq revoke --for ID --role ID --comment TEXT
 //	accessreq cancel --comment TEXT ID...  cancel requests (ids, --from-csv FILE or stdin)
 //	accessreq close  [--from-csv FILE] [ID...]
+//	accessreq wait   [--timeout D] [ID...]  wait until requests reach a final state; print each
 //	accessreq config get | config set [--file FILE] [KEY=VALUE...]
 //	accessreq env list | env show          the profiles of the vendor's CLI configuration file
 //
@@ -85,10 +86,14 @@ func (a *app) report(cmd string, err error) int {
 	var (
 		ue *usageError
 		ie *inputError
+		ce *codedError
 	)
 	code := exitAPI
-	if errors.As(err, &ue) || errors.As(err, &ie) || !a.started || errors.Is(err, facade.ErrInvalidInput) {
+	switch {
+	case errors.As(err, &ue) || errors.As(err, &ie) || !a.started || errors.Is(err, facade.ErrInvalidInput):
 		code = exitUsage
+	case errors.As(err, &ce):
+		code = ce.code
 	}
 	msg := strings.TrimPrefix(err.Error(), "accessrequests: ")
 	if errors.Is(err, context.DeadlineExceeded) { // the command line's own context has no deadline

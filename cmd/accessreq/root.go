@@ -103,7 +103,7 @@ such signal exits at once with 128 plus the signal's number (130, 143, 129), rep
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP attempt (method, path, status, attempt, duration) to stderr")
 	a.bindAPI(root)
 	root.AddCommand(a.demoCommand(), a.fakeCommand(), a.statusCommand(), a.grantCommand(), a.revokeCommand(),
-		a.cancelCommand(), a.closeCommand(), a.configCommand(), a.envCommand())
+		a.cancelCommand(), a.closeCommand(), a.waitCommand(), a.configCommand(), a.envCommand())
 	a.completeFlags(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
