@@ -108,37 +108,6 @@ func TestEachStopSignalReportsAndWritesRemaining(t *testing.T) {
 	}
 }
 
-// A command that cannot stop (its output goes to a pipe nobody reads) exits at the second signal.
-func TestASecondSignalExitsAtOnce(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) {
-			binary(t) // built before tenant moves HOME, and with it Go's build cache
-			srv := tenant(t)
-			srv.SeedStatuses(1000, "id-alice", time.Now())
-			r, w, err := os.Pipe()
-			require.NoError(t, err)
-			defer func() { _ = r.Close() }()
-
-			c := startChild(t, w, "status", "--all", "-o", "ndjson")
-			_ = w.Close() // the child holds it; nothing reads r until the end
-			deadline := time.Now().Add(time.Minute)
-			for srv.Count(http.MethodGet, "/access-request-status", 0) == 0 { // a page of 250 fills the pipe
-				require.True(t, time.Now().Before(deadline), "no listing came")
-				time.Sleep(10 * time.Millisecond)
-			}
-			require.NoError(t, c.cmd.Process.Signal(sig))
-			for !strings.Contains(c.errOut.String(), "stopping") {
-				require.True(t, time.Now().Before(deadline), "the first signal was not seen: %s", c.errOut.String())
-				time.Sleep(10 * time.Millisecond)
-			}
-			require.NoError(t, c.cmd.Process.Signal(sig))
-			code := c.exit(t)
-			assert.Equal(t, 128+int(sig), code, c.errOut.String())
-			assert.Contains(t, c.errOut.String(), "again: exiting at once; what was done is not reported\n")
-		})
-	}
-}
-
 func TestASignalAtTheConfirmationSendsNothing(t *testing.T) {
 	srv := fake.NewServer()
 	defer srv.Close()
