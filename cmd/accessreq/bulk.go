@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,7 +35,7 @@ func (f *bulkFlags) bind(c *cobra.Command, ids bool, verb string) {
 	fl := c.Flags()
 	if ids {
 		fl.StringVar(&f.csvPath, "from-csv", "", `CSV with an access request id column (as exported from the admin UI); "-" for stdin`)
-		fl.StringVar(&f.remaining, "remaining", "", "write the ids not "+verb+" (to check, or to send again with --from-csv) to this CSV file")
+		fl.StringVar(&f.remaining, "remaining", "", "write the ids not "+verb+" (to check, or to send again with --from-csv) to this CSV file, mode 0600, replaced whole (not a symbolic link)")
 	}
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print every call that would be sent (method, URL, body) and send nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, fmt.Sprintf("do not ask before changing more than %d items (required when stdin is not a terminal)", handful))
@@ -58,7 +60,18 @@ func (a *app) ask(action string, yes bool) error {
 		return usagef("refusing to %s without confirmation: standard input is not a terminal, so add --yes", action)
 	}
 	fmt.Fprintf(a.io.err, "%s? [y/N] ", strings.ToUpper(action[:1])+action[1:])
-	answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
+	answered := make(chan string, 1)
+	go func() {
+		answer, _ := bufio.NewReader(a.io.in).ReadString('\n')
+		answered <- answer
+	}()
+	var answer string
+	select {
+	case answer = <-answered:
+	case <-a.stop: // a signal: the read cannot be stopped, but nothing waits for it
+		fmt.Fprintln(a.io.err)
+		return usagef("not confirmed (stopped): nothing was sent")
+	}
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
 		return nil
@@ -84,7 +97,9 @@ type outcome struct {
 }
 
 // outcomeOf sorts the ids of a failed call by whether the server may have acted on it: after
-// an outcome-unknown failure or a 5xx it may have, after any other refusal it has not.
+// a failure the library counts as an unknown outcome (a 408, a 5xx, a connection or stream lost
+// after sending, a redirect of a write) or any 5xx it may have, after any other refusal it has
+// not.
 func outcomeOf(accepted, failed, notSent []string, err error) outcome {
 	o := outcome{accepted: accepted, notSent: notSent}
 	if mayHaveActed(err) {
@@ -95,12 +110,14 @@ func outcomeOf(accepted, failed, notSent []string, err error) outcome {
 	return o
 }
 
+// mayHaveActed reports whether the server may have acted on a call that failed with err: the
+// library's own verdict (ErrOutcomeUnknown) first, then any 5xx as well.
 func mayHaveActed(err error) bool {
-	var api *facade.APIError
-	if errors.As(err, &api) {
-		return api.StatusCode >= 500
+	if errors.Is(err, facade.ErrOutcomeUnknown) {
+		return true
 	}
-	return errors.Is(err, facade.ErrOutcomeUnknown)
+	var api *facade.APIError
+	return errors.As(err, &api) && api.StatusCode >= 500
 }
 
 // print reports the outcome: counts, then every id that is not accepted, by list.
@@ -122,13 +139,10 @@ func (o outcome) print(w io.Writer, verb string, calls int) {
 }
 
 // writeRemaining writes the ids to check or send again as a CSV that --from-csv reads back:
-// a header, then one id per line with why it is there.
+// a header, then one id per line with why it is there. See writePrivate for how.
 func (o outcome) writeRemaining(path string) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("--remaining: %w", err)
-	}
-	w := csv.NewWriter(f)
+	var b strings.Builder
+	w := csv.NewWriter(&b)
 	_ = w.Write([]string{"accessRequestId", "outcome"})
 	for _, g := range []struct {
 		label string
@@ -139,23 +153,64 @@ func (o outcome) writeRemaining(path string) error {
 		}
 	}
 	w.Flush()
-	if err := errors.Join(w.Error(), f.Close()); err != nil {
+	if err := errors.Join(w.Error(), writePrivate(path, []byte(b.String()))); err != nil {
 		return fmt.Errorf("--remaining: %w", err)
 	}
 	return nil
 }
 
-// checkWritable makes sure the --remaining file can be written before anything is sent, so a
-// failure part-way never loses the ids to resume with.
-func checkWritable(path string) error {
+// writePrivate replaces the file at path with data, readable by its owner only (0600): it
+// writes a temporary file in the same directory, syncs it and renames it over path, so the
+// file is never seen half-written, a run killed while writing leaves the old file whole, and
+// a symbolic link at path is replaced, never followed (checkRemaining refuses one before
+// anything is sent; one that appears later is still not written through).
+func writePrivate(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	err = errors.Join(err, f.Sync(), f.Close()) // CreateTemp made it 0600
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if dir, derr := os.Open(filepath.Dir(path)); derr == nil { // the rename itself, made durable
+		_ = dir.Sync()
+		_ = dir.Close()
+	}
+	return nil
+}
+
+// checkRemaining makes sure the --remaining file can be written before anything is sent, so a
+// failure part-way never loses the ids to resume with: its directory takes a new file, and the
+// path is not a symbolic link (which the file would replace rather than write through: say the
+// file itself), a directory or a device.
+func checkRemaining(path string) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
+	switch fi, err := os.Lstat(path); {
+	case err == nil && fi.Mode()&os.ModeSymlink != 0:
+		return usagef("--remaining: %s is a symbolic link, which is not written through: name the file itself", path)
+	case err == nil && !fi.Mode().IsRegular():
+		return usagef("--remaining: %s is not a regular file", path)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return usagef("--remaining: %v", err)
 	}
-	return f.Close()
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name says nothing to the user
+		}
+		return usagef("--remaining: cannot write in the directory of %s: %v", path, err)
+	}
+	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
 
 // finish prints the outcome, writes the remaining file when asked, and returns the error of
@@ -228,7 +283,7 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 	if err != nil {
 		return err
 	}
-	if err := checkWritable(f.remaining); err != nil {
+	if err := checkRemaining(f.remaining); err != nil {
 		return err
 	}
 	req.IDs = ids
@@ -290,7 +345,7 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 	if err != nil {
 		return err
 	}
-	if err := checkWritable(f.remaining); err != nil {
+	if err := checkRemaining(f.remaining); err != nil {
 		return err
 	}
 	s, err := a.session(f.dryRun)

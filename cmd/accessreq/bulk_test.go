@@ -168,7 +168,7 @@ func TestLargeBatchesWithoutATerminalNeedYes(t *testing.T) {
 	}
 	r = cli(t, "close", "--yes", "--remaining", filepath.Join(t.TempDir(), "no", "such", "dir.csv"), ids[0])
 	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.errOut, "--remaining: open ")
+	assert.Contains(t, r.errOut, "--remaining: cannot write in the directory of ")
 	assert.Zero(t, len(srv.Received()), "nothing sent before the resume file is known to be writable")
 
 	r = cli(t, append([]string{"close"}, ids[:handful]...)...)

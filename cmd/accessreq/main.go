@@ -8,6 +8,7 @@
 //	accessreq revoke --for ID --role ID --comment TEXT
 //	accessreq cancel --comment TEXT ID...  cancel requests (ids, --from-csv FILE or stdin)
 //	accessreq close  [--from-csv FILE] [ID...]
+//	accessreq wait   [--timeout D] [ID...]  wait until requests reach a final state; print each
 //	accessreq config get | config set [--file FILE] [KEY=VALUE...]
 //	accessreq env list | env show          the profiles of the vendor's CLI configuration file
 //
@@ -16,6 +17,10 @@
 // the client id and secret there), then SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET,
 // then --base-url and --client-id. Exit codes: 0 done; 1 the API, the network or the token
 // endpoint failed; 2 nothing was sent (bad flags or input, or a declined confirmation).
+//
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the running command: it reports what was done and
+// writes its --remaining file, then exits 1 (2 at a confirmation: nothing was sent). A second
+// such signal exits at once with 128 plus the signal's number (130, 143, 129).
 package main
 
 import (
@@ -24,7 +29,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/sailkit/accessrequests/facade"
@@ -38,9 +42,9 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, release := stopOnSignals(context.Background(), os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
-	stop()
+	release()
 	os.Exit(code)
 }
 
@@ -60,6 +64,7 @@ func usagef(format string, args ...any) error { return &usageError{msg: fmt.Spri
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, io stdio) int {
 	a := newApp(io)
+	a.stop = ctx.Done()
 	root := a.rootCommand()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -68,6 +73,9 @@ func run(ctx context.Context, args []string, io stdio) int {
 		return exitOK
 	}
 	name := strings.TrimPrefix(cmd.CommandPath(), "accessreq")
+	if sig := stoppedBy(ctx); sig != nil {
+		err = fmt.Errorf("%w (%s)", err, (&signalError{sig}).Error())
+	}
 	return a.report("accessreq"+name, err)
 }
 
@@ -78,10 +86,14 @@ func (a *app) report(cmd string, err error) int {
 	var (
 		ue *usageError
 		ie *inputError
+		ce *codedError
 	)
 	code := exitAPI
-	if errors.As(err, &ue) || errors.As(err, &ie) || !a.started || errors.Is(err, facade.ErrInvalidInput) {
+	switch {
+	case errors.As(err, &ue) || errors.As(err, &ie) || !a.started || errors.Is(err, facade.ErrInvalidInput):
 		code = exitUsage
+	case errors.As(err, &ce):
+		code = ce.code
 	}
 	msg := strings.TrimPrefix(err.Error(), "accessrequests: ")
 	if errors.Is(err, context.DeadlineExceeded) { // the command line's own context has no deadline

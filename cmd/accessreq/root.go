@@ -29,6 +29,8 @@ type app struct {
 	debug      bool          // --debug: the library's log at debug level on stderr
 	api        apiChoice     // --api, $ACCESSREQ_API: the API generation
 	setAside   setAside
+
+	stop <-chan struct{} // closed when the command line's context ends (a stop signal); nil blocks
 }
 
 // defaultTimeout bounds each call unless --timeout says otherwise: long enough for a page of
@@ -69,7 +71,11 @@ or from a file is shown with control characters escaped (\x1b, \n, \u202e); json
 output is exact JSON.
 
 Exit codes: 0 done; 1 the API, the network or the token endpoint failed; 2 nothing was sent
-(bad flags or input, or a declined confirmation).`,
+(bad flags or input, or a declined confirmation).
+
+SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the running command: it reports what was done and
+writes its --remaining file, then exits 1 (2 at a confirmation: nothing was sent). A second
+such signal exits at once with 128 plus the signal's number (130, 143, 129), reporting nothing.`,
 		Example: `  accessreq env show                      where each setting comes from
   accessreq status --for me --all -o csv  every request for you, as CSV
   accessreq fake --tls                    a fake tenant to try commands against`,
@@ -97,7 +103,7 @@ Exit codes: 0 done; 1 the API, the network or the token endpoint failed; 2 nothi
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP attempt (method, path, status, attempt, duration) to stderr")
 	a.bindAPI(root)
 	root.AddCommand(a.demoCommand(), a.fakeCommand(), a.statusCommand(), a.grantCommand(), a.revokeCommand(),
-		a.cancelCommand(), a.closeCommand(), a.configCommand(), a.envCommand())
+		a.cancelCommand(), a.closeCommand(), a.waitCommand(), a.configCommand(), a.envCommand())
 	a.completeFlags(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -197,6 +198,12 @@ func (a *app) submit(ctx context.Context, req facade.AccessRequest, f *itemFlags
 		}
 	}
 	res, err := s.c.Create(ctx, req)
+	if errors.Is(err, facade.ErrOutcomeUnknown) {
+		fmt.Fprintf(a.io.out, "outcome unknown: the %s was sent and may have been acted on; check these before sending it again:\n", verb)
+		for _, id := range f.identities {
+			fmt.Fprintf(a.io.out, "  accessreq status --for %s\n", clean(id))
+		}
+	}
 	if err != nil {
 		return err
 	}
