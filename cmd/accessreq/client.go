@@ -26,9 +26,10 @@ type session struct {
 	totals   *totalObserver // the last X-Total-Count seen
 }
 
-// session makes the client for a command. With dryRun, requests are printed and answered
-// locally: no credentials are needed and nothing leaves the machine.
-func (a *app) session(dry bool) (*session, error) {
+// session makes the client for a command, with the command's own options (extra) last. With
+// dryRun, requests are printed and answered locally: no credentials are needed and nothing
+// leaves the machine.
+func (a *app) session(dry bool, extra ...facade.Option) (*session, error) {
 	s, err := a.settings()
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func (a *app) session(dry bool) (*session, error) {
 		opts = append(opts, facade.WithClientCredentials(s.clientID.value, s.clientSecret.value),
 			facade.WithVendorRateLimit(), facade.WithHTTPClient(&http.Client{Transport: sess.totals}))
 	}
-	sess.c, err = facade.New(opts...)
+	sess.c, err = facade.New(append(opts, extra...)...)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}

@@ -18,6 +18,7 @@ type itemFlags struct {
 	identities, roles, profiles, entitlements []string
 	comment, removeDate, startDate            string
 	asJSON                                    bool
+	settle                                    time.Duration // --settle: how long a lost answer is looked for
 	bulk                                      bulkFlags
 }
 
@@ -32,7 +33,20 @@ func (f *itemFlags) bind(c *cobra.Command) {
 	fl.StringVar(&f.comment, "comment", "", "justification for every item")
 	fl.StringVar(&f.removeDate, "remove-date", "", "when the access ends: "+dateHelp)
 	fl.BoolVar(&f.asJSON, "json", false, "print the server's answer as JSON")
+	fl.DurationVar(&f.settle, "settle", facade.DefaultSettlePeriod,
+		"when the answer is lost, how long to look for the request in the status listing before calling the outcome unknown (0: do not look)")
 	f.bulk.bind(c, false, "")
+}
+
+// settleOption is the library's setting for --settle: a positive period, or none at all.
+func (f *itemFlags) settleOption() (facade.Option, error) {
+	switch {
+	case f.settle < 0:
+		return nil, usagef("--settle must be 0 (do not look) or a positive duration such as 2m, got %v", f.settle)
+	case f.settle == 0:
+		return facade.WithoutSettling(), nil
+	}
+	return facade.WithSettlePeriod(f.settle), nil
 }
 
 // parseDate reads a date flag: an RFC 3339 date-time, or a date alone, which means midnight
@@ -184,7 +198,11 @@ func trimAll(ss []string) []string {
 
 // submit sends a built request (or prints it, with --dry-run) and prints the answer.
 func (a *app) submit(ctx context.Context, req facade.AccessRequest, f *itemFlags, verb string) error {
-	s, err := a.session(f.bulk.dryRun)
+	settle, err := f.settleOption()
+	if err != nil {
+		return err
+	}
+	s, err := a.session(f.bulk.dryRun, settle)
 	if err != nil {
 		return err
 	}
@@ -199,18 +217,51 @@ func (a *app) submit(ctx context.Context, req facade.AccessRequest, f *itemFlags
 	}
 	res, err := s.c.Create(ctx, req)
 	if errors.Is(err, facade.ErrOutcomeUnknown) {
-		fmt.Fprintf(a.io.out, "outcome unknown: the %s was sent and may have been acted on; check these before sending it again:\n", verb)
-		for _, id := range f.identities {
-			fmt.Fprintf(a.io.out, "  accessreq status --for %s\n", clean(id))
-		}
+		a.checkThese(verb, f.identities)
 	}
 	if err != nil {
 		return err
 	}
 	if f.asJSON {
-		return a.printJSON(res)
+		err = a.printJSON(res)
+	} else {
+		err = a.printTracking(res)
 	}
-	return a.printTracking(res)
+	if err != nil || res.Settled == nil {
+		return err
+	}
+	return a.settled(verb, res.Settled)
+}
+
+// checkThese tells the user which identities to look at before sending a request again.
+func (a *app) checkThese(verb string, identities []string) {
+	fmt.Fprintf(a.io.out, "outcome unknown: the %s was sent and may have been acted on; check these before sending it again:\n", verb)
+	for _, id := range identities {
+		fmt.Fprintf(a.io.out, "  accessreq status --for %s\n", clean(id))
+	}
+}
+
+// settled says on stderr that the answer was lost and the request was found by lookup; items
+// no row showed are named as unknown, and the command fails for them.
+func (a *app) settled(verb string, s *facade.Settlement) error {
+	fmt.Fprintf(a.io.err, "the %s's answer was lost; its requests were found in the status listing (%d row(s), %d listing(s) over %s): it was sent once\n",
+		verb, s.Matched, s.Lookup.Lookups, s.Lookup.Elapsed.Round(time.Second))
+	if len(s.Unseen) == 0 {
+		return nil
+	}
+	var identities []string
+	items := 0
+	for _, u := range s.Unseen {
+		identities = append(identities, u.RequestedFor)
+		ids := make([]string, len(u.RequestedItemsDetails))
+		for i, d := range u.RequestedItemsDetails {
+			ids[i] = d.ID
+		}
+		items += len(ids)
+		fmt.Fprintf(a.io.out, "not seen\tfor %s\t%s\n", clean(u.RequestedFor), clean(strings.Join(ids, ",")))
+	}
+	a.checkThese(verb, identities)
+	return fmt.Errorf("%s: %d item(s) not seen in the status listing within --settle (already pending, or not listed yet): outcome unknown", verb, items)
 }
 
 // printTracking prints the request ids of a create answer, read from its JSON.

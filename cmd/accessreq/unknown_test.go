@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,26 +67,103 @@ func TestAGrantOrRevokeWithAnUnknownOutcomeSaysWhatToCheck(t *testing.T) {
 	for _, api := range []string{"beta", "v1"} {
 		for _, f := range unknownFaults {
 			t.Run(api+" "+f.name, func(t *testing.T) {
-				srv := tenant(t)
-				t.Setenv(envAPI, api)
-				path := map[string]string{"beta": "/access-requests", "v1": "/access-requests/v1"}[api]
-				fault := f.fault
-				fault.Method, fault.Path, fault.Times = http.MethodPost, path, 2
-				srv.FailNext(fault)
+				failCreates(t, api, f.fault, 2)
 
-				r := cli(t, "grant", "--for", "id-a,id-b", "--role", "role-1")
+				// --settle 0: the outcome is unknown as soon as the answer is lost.
+				r := cli(t, "grant", "--settle", "0", "--for", "id-a,id-b", "--role", "role-1")
 				assert.Equal(t, exitAPI, r.code, r.errOut)
 				assert.Equal(t, "outcome unknown: the grant was sent and may have been acted on; check these before sending it again:\n"+
 					"  accessreq status --for id-a\n  accessreq status --for id-b\n", r.out)
 				assert.NotContains(t, r.out+r.errOut, "refused")
 
-				r = cli(t, "revoke", "--for", "id-a", "--role", "role-1", "--comment", "left")
+				r = cli(t, "revoke", "--settle=0", "--for", "id-a", "--role", "role-1", "--comment", "left")
 				assert.Equal(t, exitAPI, r.code, r.errOut)
 				assert.Equal(t, "outcome unknown: the revoke was sent and may have been acted on; check these before sending it again:\n"+
 					"  accessreq status --for id-a\n", r.out)
 			})
 		}
 	}
+}
+
+// createPath is where each generation takes a create.
+var createPath = map[string]string{"beta": "/access-requests", "v1": "/access-requests/v1"}
+
+// failCreates starts a tenant of the api's generation whose next times creates meet fault.
+func failCreates(t *testing.T, api string, fault fake.NextFault, times int) (*fake.Server, fake.NextFault) {
+	t.Helper()
+	srv := tenant(t)
+	t.Setenv(envAPI, api)
+	fault.Method, fault.Path, fault.Times = http.MethodPost, createPath[api], times
+	srv.FailNext(fault)
+	return srv, fault
+}
+
+// A grant whose answer is lost after the tenant acted is looked up by the key it carried (the
+// library's settling, on by default): the command prints the requests it created, as when the
+// answer arrives, says on stderr that it was found by lookup, and sends nothing again. One the
+// tenant never acted on ends unknown once --settle has passed.
+func TestAGrantWhoseAnswerIsLostIsFoundByLookup(t *testing.T) {
+	for _, api := range []string{"beta", "v1"} {
+		for _, f := range unknownFaults {
+			t.Run(api+" "+f.name, func(t *testing.T) {
+				srv, fault := failCreates(t, api, f.fault, 1)
+
+				acted := fault.AfterProcessing || fault.Reset
+				args := []string{"grant", "--for", "id-a,id-b", "--role", "role-1"}
+				if !acted {
+					args = append(args, "--settle", "1500ms") // nothing will be found: keep the wait short
+				}
+				r := cli(t, args...)
+				rows := srv.Statuses()
+				if !acted {
+					assert.Equal(t, exitAPI, r.code, r.errOut)
+					assert.Empty(t, rows)
+					assert.Contains(t, r.out, "outcome unknown: the grant was sent and may have been acted on; check these before sending it again:\n"+
+						"  accessreq status --for id-a\n  accessreq status --for id-b\n")
+					assert.Contains(t, r.errOut, "outcome unknown")
+					return
+				}
+				require.Equal(t, exitOK, r.code, r.errOut)
+				require.Len(t, rows, 2, "one request per identity: the grant was sent once")
+				want := ""
+				for _, row := range rows {
+					want += fmt.Sprintf("new\tfor %s\t%s\n", row.RequestedFor.ID, row.AccessRequestID)
+				}
+				assert.ElementsMatch(t, strings.SplitAfter(want, "\n"), strings.SplitAfter(r.out, "\n"))
+				assert.Contains(t, r.errOut, "the grant's answer was lost; its requests were found in the status listing (2 row(s)")
+			})
+		}
+	}
+}
+
+// An item the tenant found already pending is not created again, so no row carries the lost
+// create's key for it: the command names it as not seen, says what to check, and fails, while
+// the items found are printed as created.
+func TestAnItemNotSeenAfterALostAnswerIsCheckThese(t *testing.T) {
+	for _, api := range []string{"beta", "v1"} {
+		t.Run(api, func(t *testing.T) {
+			srv := tenant(t)
+			t.Setenv(envAPI, api)
+			r := cli(t, "grant", "--for", "id-a", "--role", "role-1")
+			require.Equal(t, exitOK, r.code, r.errOut)
+
+			srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: createPath[api], Status: http.StatusBadGateway, AfterProcessing: true})
+			r = cli(t, "grant", "--settle", "2s", "--for", "id-a,id-b", "--role", "role-1")
+			assert.Equal(t, exitAPI, r.code, r.errOut)
+			require.Len(t, srv.Statuses(), 2, "id-a's request was pending: only id-b's was created")
+			assert.Regexp(t, `^new\tfor id-b\t\S+\nnot seen\tfor id-a\trole-1\n`+
+				`outcome unknown: the grant was sent and may have been acted on; check these before sending it again:\n  accessreq status --for id-a\n$`, r.out)
+			assert.Contains(t, r.errOut, "grant: 1 item(s) not seen in the status listing within --settle")
+		})
+	}
+}
+
+func TestSettleRefusesANegativePeriodBeforeSending(t *testing.T) {
+	srv := tenant(t)
+	r := cli(t, "grant", "--settle", "-1s", "--for", "id-a", "--role", "role-1")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.errOut, "--settle must be 0 (do not look) or a positive duration")
+	assert.Empty(t, srv.Statuses())
 }
 
 // readFile returns a file's content, failing the test when it cannot be read.
