@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/sailkit/accessrequests/gen"
 )
@@ -520,48 +519,4 @@ func IsFinal(state State) bool {
 		return true
 	}
 	return false
-}
-
-// WaitParams paces Wait.
-type WaitParams struct {
-	Interval    time.Duration // first wait between polls; 2 s when 0
-	MaxInterval time.Duration // waits grow by half each poll up to this; 30 s when 0
-}
-
-// Wait polls the status of one access request until it reaches a final state (see IsFinal) and
-// returns it. It stops when ctx ends. An id the server does not list gives ErrNotFound.
-//
-// Each poll is one request to the generation's user listing for one entry, filtered on the
-// request's id with "eq": the one lookup by id that every listing accepts (the successor's has
-// no "in" on the id), so a poll costs the same on either generation.
-func (c *Client) Wait(ctx context.Context, accessRequestID string, opts WaitParams) (Status, error) {
-	e, err := c.endpoint(opStatus, "Wait")
-	if err != nil {
-		return Status{}, err
-	}
-	if strings.TrimSpace(accessRequestID) == "" {
-		return Status{}, (&problems{{Field: "accessRequestId", Rule: "is required"}}).err(e.op)
-	}
-	l, err := c.listing(ListStatusParams{Filters: []Condition{AccessRequestID().Eq(accessRequestID)}, PageSize: 1}, 0, "Wait")
-	if err != nil {
-		return Status{}, err
-	}
-	interval := cmp.Or(opts.Interval, 2*time.Second)
-	maxInterval := cmp.Or(opts.MaxInterval, 30*time.Second)
-	for {
-		page, err := c.page(ctx, l, 0)
-		if err != nil {
-			return Status{}, err
-		}
-		if len(page.Items) == 0 {
-			return Status{}, fmt.Errorf("accessrequests: access request %s: %w", accessRequestID, ErrNotFound)
-		}
-		if st := page.Items[0]; IsFinal(st.State) {
-			return st, nil
-		}
-		if err := c.tr.sleep(ctx, interval); err != nil {
-			return Status{}, err
-		}
-		interval = min(interval+interval/2, maxInterval)
-	}
 }

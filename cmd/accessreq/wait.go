@@ -32,6 +32,7 @@ type waitFlags struct {
 	output   string
 	interval time.Duration
 	timeout  time.Duration
+	admin    bool
 }
 
 func (a *app) waitCommand() *cobra.Command {
@@ -44,8 +45,11 @@ CANCELLED, TERMINATED, PROVISIONING_FAILED, NOT_ALL_ITEMS_PROVISIONED or ERROR) 
 each as it does, as status prints them (--output table, json, ndjson or csv).
 
 Ids come as for close: arguments ("-" reads stdin one per line), --from-csv FILE, or stdin one
-per line. Polls start --interval apart and grow by half each time, up to 30 s (or --interval,
-if longer).
+per line. Each poll asks only for the requests not ended yet, many ids per call where the
+listing allows it (the beta's, and with --admin the administrators' on v1; the successor's user
+listing takes one id per call). A request ends when every item's row is final; its rows are
+printed then. Polls start --interval apart and grow by half each time, up to 30 s (or
+--interval, if longer).
 
 Here --timeout bounds the whole wait (0: no bound); each call within it is bounded by ` + defaultTimeout.String() + `.
 
@@ -62,6 +66,7 @@ endpoint failed (an id the server does not list included); 2 bad flags or input.
 	fl.StringVar(&f.csvPath, "from-csv", "", `CSV with an access request id column (as exported from the admin UI); "-" for stdin`)
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, ndjson or csv")
 	fl.DurationVar(&f.interval, "interval", 2*time.Second, "the first wait between polls (e.g. 5s); later waits grow by half, up to 30s")
+	fl.BoolVar(&f.admin, "admin", false, "poll through the administrators' listing (v1 only), which asks for many ids per call")
 	fl.DurationVar(&f.timeout, "timeout", 0, "the most the whole wait may take (e.g. 30m); 0 waits until every request ends")
 	return c
 }
@@ -91,14 +96,22 @@ func (a *app) runWait(ctx context.Context, f waitFlags, args []string) error {
 	w := a.rowWriter(statusFlags{output: f.output})
 	ended := map[string]bool{}
 	notCompleted := 0
-	p := facade.WaitParams{Interval: f.interval, MaxInterval: max(30*time.Second, f.interval)}
-	err = waitEach(ctx, s.c, ids, p, func(st facade.Status) error {
-		ended[st.AccessRequestID] = true
-		if st.State != facade.StateRequestCompleted {
-			notCompleted++
-		}
-		return w.row(st)
-	})
+	p := facade.WaitParams{Interval: f.interval, MaxInterval: max(30*time.Second, f.interval), Admin: f.admin,
+		OnFinal: func(id string, rows []facade.Status) error {
+			ended[id] = true
+			completed := true
+			for _, st := range rows {
+				completed = completed && st.State == facade.StateRequestCompleted
+				if err := w.row(st); err != nil {
+					return err
+				}
+			}
+			if !completed {
+				notCompleted++
+			}
+			return nil
+		}}
+	_, err = s.c.WaitAll(ctx, ids, p)
 	if werr := w.end(); err == nil {
 		err = werr
 	}
@@ -144,20 +157,4 @@ func (a *app) stillPending(ids []string, ended map[string]bool, timeout time.Dur
 		fmt.Fprintf(a.io.err, "  %s\n", clean(id))
 	}
 	return &codedError{exitStillPending, fmt.Sprintf("%s before %d of %d request(s) ended", why, len(left), len(ids))}
-}
-
-// waitEach waits for each id in turn with facade.Wait and hands each final status to found as
-// it comes; it stops at the first error. It is the one place to change when the library's
-// WaitAll, which polls many ids with one listing, replaces the calls one by one.
-func waitEach(ctx context.Context, c *facade.Client, ids []string, p facade.WaitParams, found func(facade.Status) error) error {
-	for _, id := range ids {
-		st, err := c.Wait(ctx, id, p)
-		if err != nil {
-			return err
-		}
-		if err := found(st); err != nil {
-			return err
-		}
-	}
-	return nil
 }

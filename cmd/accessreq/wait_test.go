@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +31,10 @@ func TestWaitPrintsEachFinalStateAndExitsByHowTheyEnded(t *testing.T) {
 				var got []facade.Status
 				require.NoError(t, json.Unmarshal([]byte(r.out), &got), r.out)
 				require.Len(t, got, 2)
-				for i, st := range got {
-					assert.Equal(t, ids[i], st.AccessRequestID)
-					assert.Equal(t, facade.StateRequestCompleted, st.State)
+				// Printed as they end: the second completed at once, the first two polls later.
+				for i, id := range []string{ids[1], ids[0]} {
+					assert.Equal(t, id, got[i].AccessRequestID)
+					assert.Equal(t, facade.StateRequestCompleted, got[i].State)
 				}
 			})
 
@@ -61,6 +64,40 @@ func TestWaitPrintsEachFinalStateAndExitsByHowTheyEnded(t *testing.T) {
 				assert.Equal(t, exitAPI, r.code)
 				assert.Contains(t, r.errOut, "no-such-request: not found")
 			})
+		})
+	}
+}
+
+// wait asks for many ids per listing where the listing takes "in" on the id (the beta's, the
+// administrators' with --admin), and only for the requests not ended yet.
+func TestWaitAsksForManyRequestsPerListing(t *testing.T) {
+	for _, tc := range []struct {
+		api   string
+		admin bool
+		calls int
+	}{{"beta", false, 3}, {"v1", true, 3}, {"v1", false, 6}} {
+		t.Run(fmt.Sprintf("%s admin %v", tc.api, tc.admin), func(t *testing.T) {
+			srv := tenant(t)
+			t.Setenv(envAPI, tc.api)
+			ids := srv.SeedStatuses(3, "id-alice", time.Now())
+			srv.Script(ids[0], fake.Step{Outcome: fake.Complete})
+			srv.Script(ids[1], fake.Step{Polls: 1, Outcome: fake.Complete})
+			srv.Script(ids[2], fake.Step{Polls: 2, Outcome: fake.Fail})
+			args := []string{"wait", "--interval", "1ms", "-o", "csv", ids[0], ids[1], ids[2]}
+			if tc.admin {
+				args = append(args, "--admin")
+			}
+			r := cli(t, args...)
+			assert.Equal(t, exitNotCompleted, r.code, r.errOut)
+			assert.Equal(t, 4, strings.Count(r.out, "\n"), r.out) // a header and three rows
+			gets := 0
+			for _, rec := range srv.Received() {
+				if rec.Method == http.MethodGet {
+					gets++
+				}
+			}
+			// beta and --admin: 3 ids, then 2, then 1 in one listing each; v1's user listing: 3+2+1.
+			assert.Equal(t, tc.calls, gets)
 		})
 	}
 }
