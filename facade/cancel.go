@@ -42,10 +42,23 @@ func (c *Client) Cancel(ctx context.Context, p CancelParams) error {
 	if err != nil {
 		return fmt.Errorf("accessrequests: %s: %w", e.op, err)
 	}
+	sent := c.tr.now()
 	_, err = c.call(ctx, e.op, nil, func(ctx context.Context) (*http.Request, error) {
 		return e.request(ctx, http.MethodPost, e.url, body)
 	})
-	return err
+	if !errors.Is(err, ErrOutcomeUnknown) || c.settle.off {
+		return err
+	}
+	switch rb := c.readBack(ctx, []string{p.ID}, sent, cancelVerdict, "Cancel"); {
+	case len(rb.acted) == 1:
+		c.tr.log.InfoContext(ctx, "cancel settled: its answer was lost and the request reads back CANCELLED",
+			"operation", e.op, "lookups", rb.lookups)
+		return nil
+	case len(rb.endedOtherwise) == 1:
+		return fmt.Errorf("%w (read back: the request ended in another state; nothing is left to cancel)", err)
+	default:
+		return fmt.Errorf("%w (read back over %d listing(s): not cancelled yet)", err, rb.lookups)
+	}
 }
 
 // MaxBulkCancelIDs is the most request ids the server takes in one bulk cancel call
@@ -58,39 +71,26 @@ type CancelRequestsParams struct {
 	IDs     []string // access request ids; any number, none empty or repeated
 	Comment string   // why they are cancelled; required
 
+	// ContinueOnError goes on past a failed call to the next chunk; without it the first
+	// failure stops the work and the ids after it are NotSent. The context ending always stops.
+	ContinueOnError bool
+
 	// Progress, when set, is called after each call with the number of ids accepted so far
 	// and the total.
 	Progress func(accepted, total int)
 }
 
-// CancelResult accounts for every id of a CancelRequests: each is in exactly one of Accepted,
-// Unknown, Refused and NotSent, so a caller can check Unknown, resend Refused (once it has
-// fixed why) and NotSent without cancelling anything twice.
-type CancelResult struct {
-	Accepted []string // in calls the server answered 202
-	Unknown  []string // in the call that failed after it may have reached the server (Err matches ErrOutcomeUnknown): check them
-	Refused  []string // in the call that failed without the server acting on it: refused (a 4xx), or never delivered
-	NotSent  []string // in calls never sent because an earlier one failed or the context ended
-	Calls    int      // calls made
-	Err      error    // the failure, or nil
-}
-
-// NotAccepted lists the ids the server is not known to have accepted: Unknown, Refused, then
-// NotSent.
-func (r *CancelResult) NotAccepted() []string {
-	return append(append(append([]string(nil), r.Unknown...), r.Refused...), r.NotSent...)
-}
-
 // CancelRequests cancels any number of pending access requests with one comment
-// (cancelAccessRequestInBulkV1), in calls of at most MaxBulkCancelIDs ids, in order. It stops
-// at the first failed call; the result says which ids were accepted, which were in the failed
-// call (Unknown when the server may have acted on it, Refused when it did not) and which were
-// never sent. The returned error is the result's Err. Empty and repeated ids and an empty
-// comment are refused before anything is sent.
+// (cancelAccessRequestInBulkV1), in calls of at most MaxBulkCancelIDs ids, in order. The
+// result accounts for every id (see BulkResult). A call whose answer is lost is settled by
+// reading its requests' states back (unless the client was made WithoutSettling): CANCELLED
+// ones are Settled, ones final in another state Refused, the rest Unknown once the settle
+// period has passed. Nothing is sent twice. The returned error is the result's Err. Empty and
+// repeated ids and an empty comment are refused before anything is sent.
 //
 // Only the successor has bulk cancel: on a beta client CancelRequests sends nothing and returns
 // an error matching ErrNotInAPI; cancel each request with Cancel there.
-func (c *Client) CancelRequests(ctx context.Context, req CancelRequestsParams) (*CancelResult, error) {
+func (c *Client) CancelRequests(ctx context.Context, req CancelRequestsParams) (*BulkResult, error) {
 	e, err := c.endpoint(opBulkCancel, "CancelRequests")
 	if err != nil {
 		return nil, err
@@ -102,14 +102,10 @@ func (c *Client) CancelRequests(ctx context.Context, req CancelRequestsParams) (
 	if err := p.err(e.op); err != nil {
 		return nil, err
 	}
-	r := c.postInChunks(ctx, e, req.IDs, MaxBulkCancelIDs, func(chunk []string) any {
-		return gen.BulkCancelAccessRequest{AccessRequestIDs: chunk, Comment: req.Comment}
-	}, req.Progress)
-	res := &CancelResult{Accepted: r.accepted, NotSent: r.notSent, Calls: r.calls, Err: r.err}
-	if errors.Is(r.err, ErrOutcomeUnknown) {
-		res.Unknown = r.failed
-	} else {
-		res.Refused = r.failed
-	}
-	return res, r.err
+	w := chunkedWrite{e: e, size: MaxBulkCancelIDs, cont: req.ContinueOnError, progress: req.Progress, verdict: cancelVerdict, method: "CancelRequests",
+		body: func(chunk []string) any {
+			return gen.BulkCancelAccessRequest{AccessRequestIDs: chunk, Comment: req.Comment}
+		}}
+	r := c.postInChunks(ctx, w, req.IDs)
+	return r, r.Err
 }

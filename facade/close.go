@@ -3,6 +3,7 @@ package facade
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -20,33 +21,50 @@ type CloseRequestsParams struct {
 	CompletionStatus CompletionStatus // empty: the server's default, Failure
 	Message          string           // empty: the server's default message
 
+	// ContinueOnError goes on past a failed call to the next chunk; without it the first
+	// failure stops the work and the ids after it are NotSent. The context ending always stops.
+	ContinueOnError bool
+
 	// Progress, when set, is called after each call with the number of ids accepted so far
 	// and the total.
 	Progress func(accepted, total int)
 }
 
-// CloseResult accounts for every id of a Close: each is in exactly one of Accepted, Failed and
-// NotSent, so a caller can resume with Failed (after checking) and NotSent without closing
-// anything twice.
-type CloseResult struct {
-	Accepted []string // in chunks the server answered 202
-	Failed   []string // in the chunk whose call failed; Err says whether it may have acted
-	NotSent  []string // in chunks never sent because an earlier one failed
-	Calls    int      // calls made
-	Err      error    // the failure, or nil
+// BulkResult accounts for every id of a bulk close or cancel: each is in exactly one of
+// Accepted, Settled, Unknown, Refused and NotSent, so a caller can check Unknown, resend Refused
+// (once it has fixed why) and NotSent without changing anything twice.
+type BulkResult struct {
+	Accepted []string // in calls the server answered 202
+	// Settled are in a call whose answer was lost (the outcome was unknown), and whose states,
+	// read back from the status listing, show the write took effect: final (a close) or
+	// CANCELLED (a cancel).
+	Settled []string
+	Unknown []string // in a call that failed after it may have reached the server, not settled by reading back: check them
+	// Refused are in a call that failed without the server acting on it (refused with a 4xx,
+	// or never delivered), or, read back after a lost answer, final in another state than a
+	// cancel makes: nothing left to cancel.
+	Refused []string
+	NotSent []string // in calls never sent: an earlier one failed (without ContinueOnError) or the context ended
+	Calls   int      // calls made (the write's; read-back listings are in Lookups)
+	Lookups int      // listings made to read states back
+	Err     error    // what stopped the work, or the last failure not settled; nil when every id is Accepted or Settled
 }
 
-// NotAccepted lists the ids the server is not known to have accepted: Failed, then NotSent.
-func (r *CloseResult) NotAccepted() []string {
-	return append(append([]string(nil), r.Failed...), r.NotSent...)
+// NotAccepted lists the ids the server is not known to have acted on: Unknown, Refused, then
+// NotSent.
+func (r *BulkResult) NotAccepted() []string {
+	return append(append(append([]string(nil), r.Unknown...), r.Refused...), r.NotSent...)
 }
 
 // CloseRequests closes any number of access requests (closeAccessRequest, or
-// closeAccessRequestV1 on a v1 client), in calls of at most MaxCloseIDs ids, in order. It stops
-// at the first failed call; the result says which ids were accepted, which were in the failed
-// call and which were never sent. The returned error is the result's Err. Duplicate and empty
-// ids are refused before anything is sent.
-func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*CloseResult, error) {
+// closeAccessRequestV1 on a v1 client), in calls of at most MaxCloseIDs ids, in order. The
+// result accounts for every id (see BulkResult). A call whose answer is lost is settled by
+// reading its requests' states back (unless the client was made WithoutSettling): those found
+// final are Settled, the rest Unknown once the settle period has passed. The beta's listing
+// asks for many ids per call; the successor's user listing, one per id. Nothing is sent twice.
+// The returned error is the result's Err. Duplicate and empty ids are refused before anything
+// is sent.
+func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*BulkResult, error) {
 	e, err := c.endpoint(opClose, "CloseRequests")
 	if err != nil {
 		return nil, err
@@ -66,11 +84,13 @@ func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*C
 		return nil, err
 	}
 
-	r := c.postInChunks(ctx, e, req.IDs, MaxCloseIDs, func(chunk []string) any {
-		return gen.CloseAccessRequest{AccessRequestIDs: chunk, ExecutionStatus: req.ExecutionStatus,
-			CompletionStatus: req.CompletionStatus, Message: req.Message}
-	}, req.Progress)
-	return &CloseResult{Accepted: r.accepted, Failed: r.failed, NotSent: r.notSent, Calls: r.calls, Err: r.err}, r.err
+	w := chunkedWrite{e: e, size: MaxCloseIDs, cont: req.ContinueOnError, progress: req.Progress, verdict: closeVerdict, method: "CloseRequests",
+		body: func(chunk []string) any {
+			return gen.CloseAccessRequest{AccessRequestIDs: chunk, ExecutionStatus: req.ExecutionStatus,
+				CompletionStatus: req.CompletionStatus, Message: req.Message}
+		}}
+	r := c.postInChunks(ctx, w, req.IDs)
+	return r, r.Err
 }
 
 // checkIDs refuses, as problems of accessRequestIds, an empty list, an empty id and an id
@@ -93,42 +113,68 @@ func checkIDs(ids []string) problems {
 	return p
 }
 
-// chunked accounts for the ids of a write sent in chunks: each is in exactly one list.
-type chunked struct {
-	accepted, failed, notSent []string
-	calls                     int
-	err                       error
+// chunkedWrite is a bulk write sent in chunks.
+type chunkedWrite struct {
+	e        endpoint
+	size     int                      // the most ids in one call
+	body     func(chunk []string) any // the body of a call
+	cont     bool                     // go on past a failed call
+	progress func(accepted, total int)
+	verdict  func([]Status) readVerdict // what the rows of a request whose answer was lost say
+	method   string                     // the facade method, for errors
 }
 
-// postInChunks posts ids to e in chunks of at most size, in order, the body of each made by
-// body, calling progress (when not nil) after each accepted chunk. It stops at the first
-// failure: the chunk whose call failed is failed (none when the context ended before a chunk
-// was sent), and the ids after it are not sent.
-func (c *Client) postInChunks(ctx context.Context, e endpoint, ids []string, size int, body func(chunk []string) any, progress func(accepted, total int)) chunked {
-	var r chunked
-	for start := 0; start < len(ids); start += size {
-		if r.err = ctx.Err(); r.err != nil {
-			r.notSent = ids[start:]
+// postInChunks posts ids in chunks of at most w.size, in order, calling w.progress (when not
+// nil) after each chunk with the ids accepted or settled so far. A chunk whose answer was lost is read back (readBack); a
+// failed chunk stops the work unless w.cont. Every id ends in one list of the result.
+func (c *Client) postInChunks(ctx context.Context, w chunkedWrite, ids []string) *BulkResult {
+	r := &BulkResult{}
+	for start := 0; start < len(ids); start += w.size {
+		if err := ctx.Err(); err != nil {
+			r.NotSent, r.Err = ids[start:], err
 			return r
 		}
-		chunk := ids[start:min(start+size, len(ids))]
-		data, err := json.Marshal(body(chunk))
-		if err == nil {
-			r.calls++
-			_, err = c.call(ctx, e.op, nil, func(ctx context.Context) (*http.Request, error) {
-				return e.request(ctx, http.MethodPost, e.url, data)
-			})
-		} else {
-			err = fmt.Errorf("accessrequests: %s: %w", e.op, err)
+		chunk := ids[start:min(start+w.size, len(ids))]
+		sent := c.tr.now()
+		err := c.postChunk(ctx, w, chunk, &r.Calls)
+		switch {
+		case err == nil:
+			r.Accepted = append(r.Accepted, chunk...)
+		case errors.Is(err, ErrOutcomeUnknown):
+			rb := c.readBack(ctx, chunk, sent, w.verdict, w.method)
+			r.Lookups += rb.lookups
+			r.Settled = append(r.Settled, rb.acted...)
+			r.Refused = append(r.Refused, rb.endedOtherwise...)
+			r.Unknown = append(r.Unknown, rb.unknown...)
+			if len(rb.acted) == len(chunk) {
+				err = nil // every id took effect
+			}
+		default:
+			r.Refused = append(r.Refused, chunk...)
 		}
 		if err != nil {
-			r.failed, r.notSent, r.err = chunk, ids[start+len(chunk):], err
-			return r
+			r.Err = err
+			if !w.cont {
+				r.NotSent = ids[start+len(chunk):]
+				return r
+			}
 		}
-		r.accepted = append(r.accepted, chunk...)
-		if progress != nil {
-			progress(len(r.accepted), len(ids))
+		if w.progress != nil {
+			w.progress(len(r.Accepted)+len(r.Settled), len(ids))
 		}
 	}
 	return r
+}
+
+// postChunk sends one chunk, counting the call.
+func (c *Client) postChunk(ctx context.Context, w chunkedWrite, chunk []string, calls *int) error {
+	data, err := json.Marshal(w.body(chunk))
+	if err != nil {
+		return fmt.Errorf("accessrequests: %s: %w", w.e.op, err)
+	}
+	*calls++
+	_, err = c.call(ctx, w.e.op, nil, func(ctx context.Context) (*http.Request, error) {
+		return w.e.request(ctx, http.MethodPost, w.e.url, data)
+	})
+	return err
 }

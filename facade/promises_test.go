@@ -392,7 +392,8 @@ func TestCloseStopsBetweenChunksWhenTheContextEnds(t *testing.T) {
 		assert.Equal(t, 1, res.Calls)
 		assert.EqualValues(t, 1, e.calls.Load())
 		assert.Equal(t, ids[:facade.MaxCloseIDs], res.Accepted)
-		assert.Empty(t, res.Failed)
+		assert.Empty(t, res.Refused)
+		assert.Empty(t, res.Unknown)
 		assert.Equal(t, ids[facade.MaxCloseIDs:], res.NotSent)
 	})
 }

@@ -223,7 +223,7 @@ func TestCloseSendsChunksAndAccountsForEveryID(t *testing.T) {
 				} else {
 					require.ErrorIs(t, noteErr(err), facade.ErrBadRequest)
 					assert.Equal(t, tc.failChunk, res.Calls)
-					assert.Len(t, res.Failed, 500)
+					assert.Len(t, res.Refused, 500)
 					assert.Len(t, res.NotSent, 10000-tc.accepted-500)
 					assert.Len(t, res.NotAccepted(), 10000-tc.accepted)
 					assert.Equal(t, ids[tc.accepted:], res.NotAccepted())

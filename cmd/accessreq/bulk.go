@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,8 @@ type bulkFlags struct {
 	remaining string
 	dryRun    bool
 	yes       bool
+	keepGoing bool          // --keep-going: on past a failed call
+	settle    time.Duration // --settle: how long a lost answer is read back
 }
 
 // bind adds the flags; with verb (the command's past tense, "closed"), those of a command that
@@ -36,6 +39,9 @@ func (f *bulkFlags) bind(c *cobra.Command, ids bool, verb string) {
 	if ids {
 		fl.StringVar(&f.csvPath, "from-csv", "", `CSV with an access request id column (as exported from the admin UI); "-" for stdin`)
 		fl.StringVar(&f.remaining, "remaining", "", "write the ids not "+verb+" (to check, or to send again with --from-csv) to this CSV file, mode 0600, replaced whole (not a symbolic link)")
+		fl.BoolVar(&f.keepGoing, "keep-going", false, "go on past a failed call to the next ids (by default the first failure stops, and the rest are not sent)")
+		fl.DurationVar(&f.settle, "settle", facade.DefaultSettlePeriod,
+			"when a call's answer is lost, how long to read its requests' states back before calling the outcome unknown (0: do not look)")
 	}
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print every call that would be sent (method, URL, body) and send nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, fmt.Sprintf("do not ask before changing more than %d items (required when stdin is not a terminal)", handful))
@@ -91,23 +97,10 @@ func (a *app) dryRunDone(s *session, items int, err error) error {
 // outcome accounts for every id of a bulk change in exactly one list.
 type outcome struct {
 	accepted []string // the server accepted them
+	settled  []string // in a call whose answer was lost; their states, read back, show it took effect
 	unknown  []string // in a call that failed after it was sent: the server may have acted
 	refused  []string // in a call the server refused: not changed
 	notSent  []string // never sent
-}
-
-// outcomeOf sorts the ids of a failed call by whether the server may have acted on it: after
-// a failure the library counts as an unknown outcome (a 408, a 5xx, a connection or stream lost
-// after sending, a redirect of a write) or any 5xx it may have, after any other refusal it has
-// not.
-func outcomeOf(accepted, failed, notSent []string, err error) outcome {
-	o := outcome{accepted: accepted, notSent: notSent}
-	if mayHaveActed(err) {
-		o.unknown = failed
-	} else {
-		o.refused = failed
-	}
-	return o
 }
 
 // mayHaveActed reports whether the server may have acted on a call that failed with err: the
@@ -122,8 +115,11 @@ func mayHaveActed(err error) bool {
 
 // print reports the outcome: counts, then every id that is not accepted, by list.
 func (o outcome) print(w io.Writer, verb string, calls int) {
-	total := len(o.accepted) + len(o.unknown) + len(o.refused) + len(o.notSent)
-	fmt.Fprintf(w, "%s %d of %d in %d call(s)\n", verb, len(o.accepted), total, calls)
+	total := len(o.accepted) + len(o.settled) + len(o.unknown) + len(o.refused) + len(o.notSent)
+	fmt.Fprintf(w, "%s %d of %d in %d call(s)\n", verb, len(o.accepted)+len(o.settled), total, calls)
+	if len(o.settled) > 0 {
+		fmt.Fprintf(w, "%d of them in a call whose answer was lost: their states, read back, show it took effect (sent once)\n", len(o.settled))
+	}
 	list := func(title string, ids []string) {
 		if len(ids) == 0 {
 			return
@@ -286,8 +282,12 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 	if err := checkRemaining(f.remaining); err != nil {
 		return err
 	}
-	req.IDs = ids
-	s, err := a.session(f.dryRun)
+	req.IDs, req.ContinueOnError = ids, f.keepGoing
+	settle, err := settleOption(f.settle)
+	if err != nil {
+		return err
+	}
+	s, err := a.session(f.dryRun, settle)
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,12 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 	if res == nil {
 		return err
 	}
-	return a.finish(outcomeOf(res.Accepted, res.Failed, res.NotSent, err), "closed", res.Calls, f.remaining, err)
+	return a.finish(bulkOutcome(res), "closed", res.Calls, f.remaining, err)
+}
+
+// bulkOutcome is the library's account of a bulk close or cancel.
+func bulkOutcome(res *facade.BulkResult) outcome {
+	return outcome{accepted: res.Accepted, settled: res.Settled, unknown: res.Unknown, refused: res.Refused, notSent: res.NotSent}
 }
 
 func (a *app) cancelCommand() *cobra.Command {
@@ -348,12 +353,16 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 	if err := checkRemaining(f.remaining); err != nil {
 		return err
 	}
-	s, err := a.session(f.dryRun)
+	settle, err := settleOption(f.settle)
+	if err != nil {
+		return err
+	}
+	s, err := a.session(f.dryRun, settle)
 	if err != nil {
 		return err
 	}
 	if a.api.get() == facade.APIV1 {
-		return a.runBulkCancel(ctx, s, f, facade.CancelRequestsParams{IDs: ids, Comment: comment})
+		return a.runBulkCancel(ctx, s, f, facade.CancelRequestsParams{IDs: ids, Comment: comment, ContinueOnError: f.keepGoing})
 	}
 	if f.dryRun {
 		for _, id := range ids {
@@ -370,13 +379,28 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 	var o outcome
 	calls := 0
 	for i, id := range ids {
-		calls++
-		if err = s.c.Cancel(ctx, facade.CancelParams{ID: id, Comment: comment}); err != nil {
-			o = outcomeOf(ids[:i], ids[i:i+1], ids[i+1:], err)
+		if ctx.Err() != nil { // stopped: what is left is not sent
+			o.notSent, err = ids[i:], ctx.Err()
 			break
 		}
-		o.accepted = ids[:i+1]
-		bar.bar(i+1, len(ids))
+		calls++
+		cerr := s.c.Cancel(ctx, facade.CancelParams{ID: id, Comment: comment})
+		switch {
+		case cerr == nil:
+			o.accepted = append(o.accepted, id)
+		case mayHaveActed(cerr):
+			o.unknown = append(o.unknown, id)
+		default:
+			o.refused = append(o.refused, id)
+		}
+		if cerr != nil {
+			err = cerr
+			if !f.keepGoing {
+				o.notSent = ids[i+1:]
+				break
+			}
+		}
+		bar.bar(len(o.accepted), len(ids))
 	}
 	bar.end()
 	return a.finish(o, "cancelled", calls, f.remaining, err)
@@ -399,6 +423,5 @@ func (a *app) runBulkCancel(ctx context.Context, s *session, f bulkFlags, req fa
 	if res == nil {
 		return err
 	}
-	o := outcome{accepted: res.Accepted, unknown: res.Unknown, refused: res.Refused, notSent: res.NotSent}
-	return a.finish(o, "cancelled", res.Calls, f.remaining, err)
+	return a.finish(bulkOutcome(res), "cancelled", res.Calls, f.remaining, err)
 }

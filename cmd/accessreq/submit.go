@@ -39,14 +39,14 @@ func (f *itemFlags) bind(c *cobra.Command) {
 }
 
 // settleOption is the library's setting for --settle: a positive period, or none at all.
-func (f *itemFlags) settleOption() (facade.Option, error) {
+func settleOption(d time.Duration) (facade.Option, error) {
 	switch {
-	case f.settle < 0:
-		return nil, usagef("--settle must be 0 (do not look) or a positive duration such as 2m, got %v", f.settle)
-	case f.settle == 0:
+	case d < 0:
+		return nil, usagef("--settle must be 0 (do not look) or a positive duration such as 2m, got %v", d)
+	case d == 0:
 		return facade.WithoutSettling(), nil
 	}
-	return facade.WithSettlePeriod(f.settle), nil
+	return facade.WithSettlePeriod(d), nil
 }
 
 // parseDate reads a date flag: an RFC 3339 date-time, or a date alone, which means midnight
@@ -198,7 +198,7 @@ func trimAll(ss []string) []string {
 
 // submit sends a built request (or prints it, with --dry-run) and prints the answer.
 func (a *app) submit(ctx context.Context, req facade.AccessRequest, f *itemFlags, verb string) error {
-	settle, err := f.settleOption()
+	settle, err := settleOption(f.settle)
 	if err != nil {
 		return err
 	}

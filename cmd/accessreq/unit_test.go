@@ -33,12 +33,6 @@ func TestWhichFailuresMayHaveActed(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, mayHaveActed(tc.err))
-			o := outcomeOf([]string{"a"}, []string{"b"}, []string{"c"}, tc.err)
-			if tc.want {
-				assert.Equal(t, outcome{accepted: []string{"a"}, unknown: []string{"b"}, notSent: []string{"c"}}, o)
-			} else {
-				assert.Equal(t, outcome{accepted: []string{"a"}, refused: []string{"b"}, notSent: []string{"c"}}, o)
-			}
 		})
 	}
 }

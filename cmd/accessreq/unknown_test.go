@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
 )
 
@@ -33,22 +34,13 @@ var unknownFaults = []struct {
 const checkThese = "outcome unknown: the call failed after it was sent and the server may have acted; check these before sending them again"
 
 func TestAnUnknownOutcomeIsCheckTheseNeverRefused(t *testing.T) {
-	paths := map[string]map[string]string{
-		"close":  {"beta": "/access-requests/close", "v1": "/access-requests/v1/close"},
-		"cancel": {"beta": "/access-requests/cancel", "v1": "/access-requests/v1/bulk-cancel"},
-	}
 	for _, api := range []string{"beta", "v1"} {
 		for _, f := range unknownFaults {
 			for _, command := range []string{"close", "cancel"} {
 				t.Run(fmt.Sprintf("%s %s %s", api, command, f.name), func(t *testing.T) {
-					srv := tenant(t)
-					t.Setenv(envAPI, api)
-					ids := srv.SeedStatuses(3, "id-alice", time.Now())
-					fault := f.fault
-					fault.Method, fault.Path = http.MethodPost, paths[command][api]
-					srv.FailNext(fault)
+					_, ids, _ := failCloseOrCancel(t, api, command, f.fault)
 					remaining := writeFile(t, "left.csv", "")
-					args := []string{command, "--remaining", remaining}
+					args := []string{command, "--settle", "0", "--remaining", remaining} // not read back: TestACloseOrCancelWhoseAnswerIsLostIsReadBack
 					if command == "cancel" {
 						args = append(args, "--comment", "not needed")
 					}
@@ -60,6 +52,94 @@ func TestAnUnknownOutcomeIsCheckTheseNeverRefused(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// closeCancelPaths are where each command's call goes, by generation.
+var closeCancelPaths = map[string]map[string]string{
+	"close":  {"beta": "/access-requests/close", "v1": "/access-requests/v1/close"},
+	"cancel": {"beta": "/access-requests/cancel", "v1": "/access-requests/v1/bulk-cancel"},
+}
+
+// failCloseOrCancel starts a tenant of the api's generation with 3 pending requests, whose next
+// call of command meets fault.
+func failCloseOrCancel(t *testing.T, api, command string, fault fake.NextFault) (*fake.Server, []string, fake.NextFault) {
+	t.Helper()
+	srv := tenant(t)
+	t.Setenv(envAPI, api)
+	ids := srv.SeedStatuses(3, "id-alice", time.Now())
+	fault.Method, fault.Path = http.MethodPost, closeCancelPaths[command][api]
+	srv.FailNext(fault)
+	return srv, ids, fault
+}
+
+// A close or cancel whose answer is lost after the tenant acted is read back from the
+// requests' states (the library's settling, on by default): the ids are counted done, with a
+// line saying how, and nothing is sent again. One the tenant never acted on is unknown once
+// --settle has passed.
+func TestACloseOrCancelWhoseAnswerIsLostIsReadBack(t *testing.T) {
+	for _, api := range []string{"beta", "v1"} {
+		for _, f := range unknownFaults {
+			for _, command := range []string{"close", "cancel"} {
+				t.Run(fmt.Sprintf("%s %s %s", api, command, f.name), func(t *testing.T) {
+					srv, ids, fault := failCloseOrCancel(t, api, command, f.fault)
+					acted := fault.AfterProcessing || fault.Reset
+					args := []string{command}
+					if command == "cancel" {
+						args = append(args, "--comment", "not needed")
+					}
+					if !acted {
+						args = append(args, "--settle", "1500ms") // nothing will change: keep the wait short
+					}
+					r := cli(t, append(args, ids...)...)
+					posts := srv.Count(http.MethodPost, fault.Path, 0)
+					if !acted {
+						assert.Equal(t, exitAPI, r.code, r.errOut)
+						assert.Contains(t, r.out, checkThese)
+						return
+					}
+					require.Equal(t, exitOK, r.code, r.out+r.errOut)
+					past := map[string]string{"close": "closed", "cancel": "cancelled"}[command]
+					assert.True(t, strings.HasPrefix(r.out, past+" 3 of 3 in "), r.out)
+					calls := 1 // v1: one bulk call; beta close: one call; beta cancel: one per id
+					if api == "beta" && command == "cancel" {
+						calls = 3
+					} else {
+						assert.Contains(t, r.out, "3 of them in a call whose answer was lost: their states, read back, show it took effect (sent once)")
+					}
+					assert.Equal(t, calls, posts, "nothing sent again")
+					for _, id := range ids {
+						st, ok := srv.Status(id)
+						require.True(t, ok)
+						assert.True(t, facade.IsFinal(st.State), st.State)
+					}
+				})
+			}
+		}
+	}
+}
+
+// --keep-going sends the ids after a refused call (the first, here); without it they are not
+// sent.
+func TestKeepGoingSendsPastAFailedCall(t *testing.T) {
+	for _, api := range []string{"beta", "v1"} {
+		t.Run(api, func(t *testing.T) {
+			srv := tenant(t)
+			t.Setenv(envAPI, api)
+			ids := srv.SeedStatuses(1100, "id-alice", time.Now())
+			srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: closeCancelPaths["close"][api], Status: http.StatusBadRequest})
+			r := cliIn(t, strings.Join(ids, "\n")+"\n", "close", "--yes", "--keep-going")
+			assert.Equal(t, exitAPI, r.code)
+			assert.True(t, strings.HasPrefix(r.out, "closed 600 of 1100 in 3 call(s)\nrefused by the server, not changed (500):\n  "+ids[0]+"\n"), r.out)
+			assert.NotContains(t, r.out, "not sent")
+			closed := 0
+			for _, st := range srv.Statuses() {
+				if facade.IsFinal(st.State) {
+					closed++
+				}
+			}
+			assert.Equal(t, 600, closed)
+		})
 	}
 }
 

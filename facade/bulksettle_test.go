@@ -1,0 +1,123 @@
+package facade_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+	"github.com/sailkit/accessrequests/fake"
+)
+
+// bulkPaths are where each generation takes a close and a bulk cancel.
+var bulkPaths = map[string]map[facade.API]string{
+	"close":  {facade.APIBeta: "/access-requests/close", facade.APIV1: "/access-requests/v1/close"},
+	"cancel": {facade.APIV1: "/access-requests/v1/bulk-cancel"},
+}
+
+// bulkTenant seeds n EXECUTING requests on a TLS (HTTP/2) fake whose next call to path meets
+// fault, and returns a client of generation api for it.
+func bulkTenant(t *testing.T, api facade.API, n int, fault fake.NextFault, opts ...facade.Option) (*fake.Server, *facade.Client, []string) {
+	t.Helper()
+	srv := fake.NewServer(fake.WithTLS())
+	t.Cleanup(srv.Close)
+	ids := srv.SeedStatuses(n, "id-bulk", time.Now().Add(-time.Hour))
+	srv.FailNext(fault)
+	hc := srv.Client()
+	t.Cleanup(hc.CloseIdleConnections) // before the server closes: no read loop is left behind
+	return srv, fakeClientFor(t, srv, api, append([]facade.Option{facade.WithHTTPClient(hc)}, opts...)...), ids
+}
+
+// A close call whose answer is lost after the tenant acted (an HTTP/2 stream reset) is read
+// back: its ids are Settled, the work goes on, and nothing is sent twice. The beta's listing
+// reads many ids per call; the successor's user listing one each.
+func TestCloseRequestsSettlesALostAnswerByReadingStatesBack(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		path := bulkPaths["close"][api]
+		srv, c, ids := bulkTenant(t, api, 1100, fake.NextFault{Method: http.MethodPost, Path: path, Reset: true})
+		res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids})
+		require.NoError(t, noteErr(err))
+		assert.Equal(t, ids[:500], res.Settled)
+		assert.Equal(t, ids[500:], res.Accepted)
+		assert.Empty(t, res.NotAccepted())
+		assert.Equal(t, 3, res.Calls)
+		assert.Equal(t, 3, srv.Count(http.MethodPost, path, 0), "nothing sent twice")
+		want := map[facade.API]int{facade.APIBeta: 3, facade.APIV1: 500}[api]
+		assert.Equal(t, want, res.Lookups)
+		t.Logf("%s: 500 ids read back in %d listing(s)", api, res.Lookups)
+	})
+}
+
+// Read back after a lost bulk cancel, a CANCELLED request is Settled, one final in another
+// state is Refused (nothing left to cancel), and one still pending when the settle period ends
+// is Unknown, as is one not listed at all, with the error still matching ErrOutcomeUnknown.
+func TestCancelRequestsReadBackSortsEachRequest(t *testing.T) {
+	t.Parallel()
+	// A 502 before the tenant acts: the client cannot tell it from one after.
+	srv, c, ids := bulkTenant(t, facade.APIV1, 3, fake.NextFault{Method: http.MethodPost, Path: bulkPaths["cancel"][facade.APIV1], Status: http.StatusBadGateway},
+		facade.WithSettlePeriod(500*time.Millisecond))
+	require.True(t, srv.SetState(ids[1], facade.StateRequestCompleted))
+	require.True(t, srv.SetState(ids[2], facade.StateCancelled))
+	ids = append(ids, "ar-not-listed") // no row: nothing read back can settle it
+	res, err := c.CancelRequests(context.Background(), facade.CancelRequestsParams{IDs: ids, Comment: "not needed"})
+	require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+	assert.Equal(t, []string{ids[2]}, res.Settled)
+	assert.Equal(t, []string{ids[1]}, res.Refused)
+	assert.Equal(t, []string{ids[0], ids[3]}, res.Unknown)
+	assert.Empty(t, res.Accepted)
+	assert.GreaterOrEqual(t, res.Lookups, 2, "the pending one was looked at again before the period ended")
+}
+
+// ContinueOnError goes on past a refused call; without it the rest is NotSent. WithoutSettling
+// leaves a lost answer Unknown, with nothing read back.
+func TestBulkWritesGoOnPastAFailureOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		path := bulkPaths["close"][api]
+		for _, cont := range []bool{false, true} {
+			_, c, ids := bulkTenant(t, api, 1100, fake.NextFault{Method: http.MethodPost, Path: path, Status: http.StatusBadRequest})
+			res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids, ContinueOnError: cont})
+			require.ErrorIs(t, noteErr(err), facade.ErrBadRequest)
+			assert.Equal(t, ids[:500], res.Refused)
+			if cont {
+				assert.Equal(t, ids[500:], res.Accepted)
+				assert.Empty(t, res.NotSent)
+				assert.Equal(t, 3, res.Calls)
+			} else {
+				assert.Empty(t, res.Accepted)
+				assert.Equal(t, ids[500:], res.NotSent)
+				assert.Equal(t, 1, res.Calls)
+			}
+		}
+		srv, c, ids := bulkTenant(t, api, 10, fake.NextFault{Method: http.MethodPost, Path: path, Reset: true}, facade.WithoutSettling())
+		res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids})
+		require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+		assert.Equal(t, ids, res.Unknown)
+		assert.Zero(t, res.Lookups)
+		listings, _ := listingCalls(srv)
+		assert.Zero(t, listings)
+	})
+}
+
+// The beta's Cancel, one request per call, reads a lost answer back too: CANCELLED is success.
+func TestCancelReadsALostAnswerBack(t *testing.T) {
+	t.Parallel()
+	srv, c, ids := bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusGatewayTimeout, AfterProcessing: true})
+	require.NoError(t, noteErr(c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "not needed"})))
+	st, ok := srv.Status(ids[0])
+	require.True(t, ok)
+	assert.Equal(t, facade.StateCancelled, st.State)
+	assert.Equal(t, 1, srv.Count(http.MethodPost, "/access-requests/cancel", 0))
+
+	srv, c, ids = bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusGatewayTimeout},
+		facade.WithSettlePeriod(300*time.Millisecond))
+	err := c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "not needed"})
+	require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), "not cancelled yet")
+	assert.Equal(t, 1, srv.Count(http.MethodPost, "/access-requests/cancel", 0))
+}
