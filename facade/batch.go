@@ -76,7 +76,10 @@ type BatchCreate struct {
 	Key   string      // its BatchKey value
 	Pairs []BatchPair // what it asked for
 	IDs   []string    // the access requests it made, as answered or found
-	How   string      // "answered", "settled" (found by its key in the listing) or "earlier run"
+	// How it is known to be sent: "answered" (the server's answer), "settled" (its answer was
+	// lost and it was found in the status listing, by Create's lookup or by its BatchKey) or
+	// "earlier run" (the journal shows it sent).
+	How string
 }
 
 // BatchResult accounts for every pair of a batch: each is in exactly one of Sent (in its
@@ -277,9 +280,14 @@ func (c *Client) SubmitBatch(ctx context.Context, p BatchParams) (*BatchResult, 
 		out, err := c.Create(ctx, batchRequest(p, group, key))
 		switch {
 		case err == nil:
-			ids := createdIDs(out)
-			res.Sent = append(res.Sent, BatchCreate{Key: key, Pairs: group, IDs: ids, How: "answered"})
-			err = j.append(journalEntry{Event: "sent", Key: key, IDs: ids, How: "answered"})
+			// An answer lost and then found by Create's own lookup (Settled) is as sent as
+			// one answered: journaled so, a rerun does not look it up again.
+			ids, how := createdIDs(out), "answered"
+			if out != nil && out.Settled != nil {
+				how = "settled"
+			}
+			res.Sent = append(res.Sent, BatchCreate{Key: key, Pairs: group, IDs: ids, How: how})
+			err = j.append(journalEntry{Event: "sent", Key: key, IDs: ids, How: how})
 		case errors.Is(err, ErrOutcomeUnknown):
 			res.Unknown = append(res.Unknown, group...)
 			res.Err = err
@@ -301,6 +309,25 @@ func (c *Client) SubmitBatch(ctx context.Context, p BatchParams) (*BatchResult, 
 		res.Err = fmt.Errorf("accessrequests: SubmitBatch: %d pairs were sent by an earlier run that never saw the answer, and the status listing shows neither their create nor a pending request (ResendUnsettled sends them again): %w", len(res.Unknown), ErrOutcomeUnknown)
 	}
 	return res, res.Err
+}
+
+// PlanBatch returns the creates SubmitBatch would send for p were no pair already pending and
+// its journal empty, in order, each with a BatchKey of its own: what a dry run shows. It sends
+// nothing and reads no journal; what SubmitBatch would refuse before sending it refuses alike.
+func (c *Client) PlanBatch(p BatchParams) ([]AccessRequest, error) {
+	e, err := c.endpoint(opCreate, "PlanBatch")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBatch(p).err(e.op); err != nil {
+		return nil, err
+	}
+	pairs, _ := dedupePairs(p.Pairs)
+	var out []AccessRequest
+	for _, group := range packPairs(p.RequestType, pairs) {
+		out = append(out, batchRequest(p, group, newBatchKey()))
+	}
+	return out, nil
 }
 
 func journalErr(err error) error { return fmt.Errorf("accessrequests: SubmitBatch: journal: %w", err) }

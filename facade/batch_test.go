@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -242,4 +244,64 @@ func TestSubmitBatchResumesFromItsJournalWithoutSendingTwice(t *testing.T) {
 			})
 		}
 	})
+}
+
+// A create whose answer is lost after the tenant acted, and which Create then finds by its own
+// lookup (settling), is journaled as sent, "settled": run again with the journal, the batch
+// sends nothing and looks nothing up (no listing at all).
+func TestSubmitBatchJournalsACreateThatSettledItselfAsSent(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer()
+		t.Cleanup(srv.Close)
+		c := fakeClientFor(t, srv, api, facade.WithSettlePeriod(5*time.Second))
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: wirePath(api, "/access-requests"), Reset: true})
+		pairs := batchPairs(2, entitlements(1)...)
+		journal := filepath.Join(t.TempDir(), "batch.journal")
+		ctx := context.Background()
+		p := facade.BatchParams{RequestType: facade.RequestTypeGrant, Pairs: pairs, Journal: journal}
+
+		res, err := c.SubmitBatch(ctx, p)
+		require.NoError(t, noteErr(err))
+		require.Len(t, res.Sent, 1)
+		assert.Equal(t, "settled", res.Sent[0].How, "found by Create's lookup, not answered")
+		assert.Len(t, res.Sent[0].IDs, 2)
+		assert.Equal(t, 1, srv.Creates())
+		data, err := os.ReadFile(journal)
+		require.NoError(t, err)
+		assert.Contains(t, string(data), `"event":"sent"`)
+		assert.Contains(t, string(data), `"how":"settled"`)
+
+		before := len(srv.Received())
+		again, err := c.SubmitBatch(ctx, p)
+		require.NoError(t, noteErr(err))
+		assert.Zero(t, again.Calls)
+		require.Len(t, again.Sent, 1)
+		assert.Equal(t, "earlier run", again.Sent[0].How)
+		assert.Equal(t, before, len(srv.Received()), "nothing sent or looked up again")
+		assert.Equal(t, 1, srv.Creates())
+	})
+}
+
+// PlanBatch shows the creates SubmitBatch would send, sends nothing, and refuses what
+// SubmitBatch refuses.
+func TestPlanBatchShowsTheCreatesAndSendsNothing(t *testing.T) {
+	t.Parallel()
+	srv, c := batchTenant(t, facade.APIV1)
+	pairs := batchPairs(25, entitlements(30)...)
+	plan, err := c.PlanBatch(facade.BatchParams{RequestType: facade.RequestTypeGrant, Pairs: append(pairs, pairs[0])})
+	require.NoError(t, err)
+	require.Len(t, plan, 6, "as SubmitBatch packs them; the pair given twice once")
+	n := 0
+	for _, req := range plan {
+		assert.LessOrEqual(t, len(req.RequestedFor), facade.MaxBatchIdentities)
+		assert.LessOrEqual(t, len(req.RequestedItems), facade.MaxBatchItems)
+		assert.Len(t, req.ClientMetadata[facade.BatchKey], 32)
+		n += len(req.RequestedFor) * len(req.RequestedItems)
+	}
+	assert.Equal(t, len(pairs), n)
+	_, err = c.PlanBatch(facade.BatchParams{RequestType: facade.RequestTypeRevoke, Pairs: pairs[:1]})
+	require.ErrorIs(t, err, facade.ErrInvalidInput)
+	assert.Contains(t, err.Error(), "pairs[0].comment is required for REVOKE_ACCESS")
+	assert.Empty(t, srv.Received())
 }

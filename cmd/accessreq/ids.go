@@ -48,17 +48,21 @@ func (s *idSource) add(id, where string, fail func(rule string) error) error {
 	return nil
 }
 
-// checkID returns the rule a (trimmed, unquoted) id breaks, or "".
-func checkID(id string) string {
+// checkID returns the rule a (trimmed, unquoted) access request id breaks, or "".
+func checkID(id string) string { return checkIDOf("id", "access request id", id) }
+
+// checkIDOf returns the rule a (trimmed, unquoted) id breaks, or "": what names the value in
+// the rule ("id", "identity"), kind the ids it must look like ("access request id").
+func checkIDOf(what, kind, id string) string {
 	if id == "" {
-		return "the id is empty"
+		return "the " + what + " is empty"
 	}
 	if strings.ContainsRune("=+-@", rune(id[0])) {
-		return fmt.Sprintf("id %q starts with %q, which no access request id does", id, id[0])
+		return fmt.Sprintf("%s %q starts with %q, which no %s does", what, id, id[0], kind)
 	}
 	for _, r := range id {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`"',;`, r) {
-			return fmt.Sprintf("id %q contains %q, which no access request id has", id, r)
+			return fmt.Sprintf("%s %q contains %q, which no %s has", what, id, r, kind)
 		}
 	}
 	return ""
@@ -180,23 +184,11 @@ var idColumns = []string{"accessrequestid", "id", "requestid", "accountactivityi
 // of a file without such a header. The delimiter (comma, semicolon or tab) is detected from the
 // first line; a BOM, CRLF line ends, quoted cells and blank lines are accepted.
 func (s *idSource) readCSV(in io.Reader, name string) error {
-	data, err := readAll(in, name)
+	r, header, line, err := readCSVHeader(in, name)
 	if err != nil {
 		return err
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = detectDelimiter(data)
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return &inputError{name, 1, "the file is empty"}
-	}
-	if err != nil {
-		return csvError(name, err)
-	}
 	col := idColumn(header)
-	line, _ := r.FieldPos(0)
 	if col < 0 {
 		if len(header) != 1 {
 			return &inputError{name, line, fmt.Sprintf("no column named like \"Access Request ID\" in the header %q", strings.Join(header, string(r.Comma)))}
@@ -224,6 +216,30 @@ func (s *idSource) readCSV(in io.Reader, name string) error {
 	}
 }
 
+// readCSVHeader reads a whole CSV input (bounded, without a BOM) and its first record, and
+// returns the reader for the rest, set up for exports: the delimiter (comma, semicolon or tab)
+// detected from the first line, records of any length, leading spaces trimmed. line is the
+// first record's line; an empty input or invalid CSV is refused naming the line.
+func readCSVHeader(in io.Reader, name string) (r *csv.Reader, header []string, line int, err error) {
+	data, err := readAll(in, name)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	r = csv.NewReader(bytes.NewReader(data))
+	r.Comma = detectDelimiter(data)
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err = r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, 0, &inputError{name, 1, "the file is empty"}
+	}
+	if err != nil {
+		return nil, nil, 0, csvError(name, err)
+	}
+	line, _ = r.FieldPos(0)
+	return r, header, line, nil
+}
+
 // addCell takes the id in column col of a record.
 func (s *idSource) addCell(rec []string, col int, name string, line int) error {
 	fail := func(rule string) error { return &inputError{name, line, rule} }
@@ -234,11 +250,20 @@ func (s *idSource) addCell(rec []string, col int, name string, line int) error {
 }
 
 // idColumn finds the id column in a header, or -1.
-func idColumn(header []string) int {
-	norm := strings.NewReplacer(" ", "", "_", "", "-", "")
+func idColumn(header []string) int { return findColumn(header, idColumns) }
+
+// normName is a header name (or a value such as an item type) without case, spaces, dashes or
+// underscores.
+func normName(s string) string {
+	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
+
+// findColumn finds the first column of a header named one of names (as normName gives them),
+// or -1.
+func findColumn(header []string, names []string) int {
 	for i, h := range header {
-		name := norm.Replace(strings.ToLower(strings.TrimSpace(h)))
-		for _, want := range idColumns {
+		name := normName(h)
+		for _, want := range names {
 			if name == want {
 				return i
 			}

@@ -20,6 +20,7 @@ type itemFlags struct {
 	asJSON                                    bool
 	settle                                    time.Duration // --settle: how long a lost answer is looked for
 	bulk                                      bulkFlags
+	batch                                     batchFlags // with --from-csv
 }
 
 // dateHelp says what a date flag takes.
@@ -101,16 +102,24 @@ func (f *itemFlags) build(b *facade.RequestBuilder) (facade.AccessRequest, error
 func (a *app) grantCommand() *cobra.Command {
 	var f itemFlags
 	c := &cobra.Command{
-		Use:   "grant --for ID[,ID] [--role ID] [--access-profile ID] [--entitlement ID]",
-		Short: "Submit a GRANT_ACCESS request",
+		Use:   "grant --for ID[,ID] [--role ID] [--access-profile ID] [--entitlement ID] | grant --from-csv FILE",
+		Short: "Submit a GRANT_ACCESS request, or many from a CSV",
 		Long: `Grant submits a GRANT_ACCESS request: the identities (--for, up to 10), the items, and
 optionally a comment and the dates the access starts and ends. A date alone (2027-01-01)
-means midnight UTC at its start.`,
+means midnight UTC at its start.
+` + batchHelp("grant"),
 		Example: `  accessreq grant --for 2c9180835d191a86015d28455b4b00a1 --role 2c9180835d2e5168015d32f890ca1581 --comment "Joining payments"
   accessreq grant --for ID1,ID2 --entitlement ENT --remove-date 2027-01-01
-  accessreq grant --dry-run --for ID --access-profile AP      print the call, send nothing`,
+  accessreq grant --dry-run --for ID --access-profile AP      print the call, send nothing
+  accessreq grant --from-csv joiners.csv --comment "Q3 joiners" --remaining left.csv --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkBatchFlags(cmd, &f); err != nil {
+				return err
+			}
+			if f.bulk.csvPath != "" {
+				return a.runBatch(cmd.Context(), &f, facade.RequestTypeGrant, "grant")
+			}
 			if len(f.identities) == 0 {
 				return usagef("--for is required")
 			}
@@ -123,6 +132,7 @@ means midnight UTC at its start.`,
 	}
 	c.Flags().StringSliceVar(&f.identities, "for", nil, "identity id (repeat or comma-separate)")
 	f.bind(c)
+	f.bindBatch(c, "grant")
 	c.Flags().StringVar(&f.startDate, "start-date", "", "when the access starts: "+dateHelp)
 	return c
 }
@@ -133,14 +143,22 @@ func (a *app) revokeCommand() *cobra.Command {
 		revokeFor string
 	)
 	c := &cobra.Command{
-		Use:   "revoke --for ID --comment TEXT [--role ID] [--access-profile ID] [--entitlement ID]",
-		Short: "Submit a REVOKE_ACCESS request for one identity",
+		Use:   "revoke --for ID --comment TEXT [--role ID] [--access-profile ID] [--entitlement ID] | revoke --from-csv FILE",
+		Short: "Submit a REVOKE_ACCESS request for one identity, or many from a CSV",
 		Long: `Revoke submits a REVOKE_ACCESS request: one identity, a comment, and the items to take away.
-More than ` + fmt.Sprint(handful) + ` items need a confirmation on a terminal, or --yes.`,
+More than ` + fmt.Sprint(handful) + ` items need a confirmation on a terminal, or --yes.
+` + batchHelp("revoke"),
 		Example: `  accessreq revoke --for 2c9180835d191a86015d28455b4b00b2 --role 2c9180835d2e5168015d32f890ca1581 --comment "Left the team"
-  accessreq revoke --dry-run --for ID --entitlement ENT --comment "Access review"`,
+  accessreq revoke --dry-run --for ID --entitlement ENT --comment "Access review"
+  accessreq revoke --from-csv leavers.csv --comment "Access review Q3" --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkBatchFlags(cmd, &f); err != nil {
+				return err
+			}
+			if f.bulk.csvPath != "" {
+				return a.runBatch(cmd.Context(), &f, facade.RequestTypeRevoke, "revoke")
+			}
 			identity := strings.TrimSpace(revokeFor)
 			switch {
 			case identity == "":
@@ -160,6 +178,7 @@ More than ` + fmt.Sprint(handful) + ` items need a confirmation on a terminal, o
 	}
 	c.Flags().Var(&onceValue{s: &revokeFor, flag: "--for", what: "one identity for a revoke"}, "for", "the identity to revoke from (one)")
 	f.bind(c)
+	f.bindBatch(c, "revoke")
 	return c
 }
 
