@@ -2,7 +2,9 @@ package facade_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,4 +122,31 @@ func TestCancelReadsALostAnswerBack(t *testing.T) {
 	require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
 	assert.Contains(t, err.Error(), "not cancelled yet")
 	assert.Equal(t, 1, srv.Count(http.MethodPost, "/access-requests/cancel", 0))
+}
+
+// SkipFinal reads the states first and sends only the requests not final: a rerun of a bulk
+// close or cancel sends nothing twice.
+func TestSkipFinalSendsOnlyWhatIsNotFinal(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv, c, ids := bulkTenant(t, api, 10, fake.NextFault{Method: http.MethodDelete, Path: "/nothing"})
+		for _, id := range ids[:4] {
+			require.True(t, srv.SetState(id, facade.StateCancelled))
+		}
+		res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids, SkipFinal: true})
+		require.NoError(t, noteErr(err))
+		assert.Equal(t, ids[:4], res.Skipped)
+		assert.Equal(t, ids[4:], res.Accepted)
+		var body struct{ AccessRequestIDs []string }
+		for _, r := range srv.Received() {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.Path, bulkPaths["close"][api]) {
+				require.NoError(t, json.Unmarshal(r.Body, &body))
+			}
+		}
+		assert.Equal(t, ids[4:], body.AccessRequestIDs, "only the requests not final were sent")
+		for _, id := range ids[:4] {
+			st, _ := srv.Status(id)
+			assert.Equal(t, facade.StateCancelled, st.State, "a final request is not closed again")
+		}
+	})
 }

@@ -75,6 +75,11 @@ type CancelRequestsParams struct {
 	// failure stops the work and the ids after it are NotSent. The context ending always stops.
 	ContinueOnError bool
 
+	// SkipFinal reads the requests' states first and sends only those not final (a final
+	// request cannot be cancelled); the others are Skipped. A run stopped part-way can then be
+	// run again with the same ids.
+	SkipFinal bool
+
 	// Progress, when set, is called after each call with the number of ids accepted so far
 	// and the total.
 	Progress func(accepted, total int)
@@ -102,7 +107,7 @@ func (c *Client) CancelRequests(ctx context.Context, req CancelRequestsParams) (
 	if err := p.err(e.op); err != nil {
 		return nil, err
 	}
-	w := chunkedWrite{e: e, size: MaxBulkCancelIDs, cont: req.ContinueOnError, progress: req.Progress, verdict: cancelVerdict, method: "CancelRequests",
+	w := chunkedWrite{e: e, size: MaxBulkCancelIDs, cont: req.ContinueOnError, skipFinal: req.SkipFinal, progress: req.Progress, verdict: cancelVerdict, method: "CancelRequests",
 		body: func(chunk []string) any {
 			return gen.BulkCancelAccessRequest{AccessRequestIDs: chunk, Comment: req.Comment}
 		}}

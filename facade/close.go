@@ -25,13 +25,18 @@ type CloseRequestsParams struct {
 	// failure stops the work and the ids after it are NotSent. The context ending always stops.
 	ContinueOnError bool
 
+	// SkipFinal reads the requests' states first (as a lost answer is read back) and sends only
+	// those not final; the others are Skipped. A run stopped part-way (a signal, SIGKILL, a
+	// crash) can then be run again with the same ids without closing anything twice.
+	SkipFinal bool
+
 	// Progress, when set, is called after each call with the number of ids accepted so far
 	// and the total.
 	Progress func(accepted, total int)
 }
 
 // BulkResult accounts for every id of a bulk close or cancel: each is in exactly one of
-// Accepted, Settled, Unknown, Refused and NotSent, so a caller can check Unknown, resend Refused
+// Accepted, Settled, Unknown, Refused, NotSent and Skipped, so a caller can check Unknown, resend Refused
 // (once it has fixed why) and NotSent without changing anything twice.
 type BulkResult struct {
 	Accepted []string // in calls the server answered 202
@@ -45,6 +50,7 @@ type BulkResult struct {
 	// cancel makes: nothing left to cancel.
 	Refused []string
 	NotSent []string // in calls never sent: an earlier one failed (without ContinueOnError) or the context ended
+	Skipped []string // with SkipFinal: final already, so not sent
 	Calls   int      // calls made (the write's; read-back listings are in Lookups)
 	Lookups int      // listings made to read states back
 	Err     error    // what stopped the work, or the last failure not settled; nil when every id is Accepted or Settled
@@ -84,7 +90,7 @@ func (c *Client) CloseRequests(ctx context.Context, req CloseRequestsParams) (*B
 		return nil, err
 	}
 
-	w := chunkedWrite{e: e, size: MaxCloseIDs, cont: req.ContinueOnError, progress: req.Progress, verdict: closeVerdict, method: "CloseRequests",
+	w := chunkedWrite{e: e, size: MaxCloseIDs, cont: req.ContinueOnError, skipFinal: req.SkipFinal, progress: req.Progress, verdict: closeVerdict, method: "CloseRequests",
 		body: func(chunk []string) any {
 			return gen.CloseAccessRequest{AccessRequestIDs: chunk, ExecutionStatus: req.ExecutionStatus,
 				CompletionStatus: req.CompletionStatus, Message: req.Message}
@@ -115,13 +121,14 @@ func checkIDs(ids []string) problems {
 
 // chunkedWrite is a bulk write sent in chunks.
 type chunkedWrite struct {
-	e        endpoint
-	size     int                      // the most ids in one call
-	body     func(chunk []string) any // the body of a call
-	cont     bool                     // go on past a failed call
-	progress func(accepted, total int)
-	verdict  func([]Status) readVerdict // what the rows of a request whose answer was lost say
-	method   string                     // the facade method, for errors
+	e         endpoint
+	size      int                      // the most ids in one call
+	body      func(chunk []string) any // the body of a call
+	cont      bool                     // go on past a failed call
+	skipFinal bool                     // send only the requests not final yet
+	progress  func(accepted, total int)
+	verdict   func([]Status) readVerdict // what the rows of a request whose answer was lost say
+	method    string                     // the facade method, for errors
 }
 
 // postInChunks posts ids in chunks of at most w.size, in order, calling w.progress (when not
@@ -129,6 +136,23 @@ type chunkedWrite struct {
 // failed chunk stops the work unless w.cont. Every id ends in one list of the result.
 func (c *Client) postInChunks(ctx context.Context, w chunkedWrite, ids []string) *BulkResult {
 	r := &BulkResult{}
+	if w.skipFinal {
+		found, err := c.lookupIDs(ctx, ids, false, w.method)
+		r.Lookups += found.listings
+		if err != nil {
+			r.NotSent, r.Err = ids, err
+			return r
+		}
+		var send []string
+		for _, id := range ids {
+			if rows := found.rows[id]; len(rows) > 0 && allFinal(rows) {
+				r.Skipped = append(r.Skipped, id)
+			} else {
+				send = append(send, id)
+			}
+		}
+		ids = send
+	}
 	for start := 0; start < len(ids); start += w.size {
 		if err := ctx.Err(); err != nil {
 			r.NotSent, r.Err = ids[start:], err

@@ -29,6 +29,7 @@ type bulkFlags struct {
 	dryRun    bool
 	yes       bool
 	keepGoing bool          // --keep-going: on past a failed call
+	skipFinal bool          // --skip-final: read the states first, send only what is not final
 	settle    time.Duration // --settle: how long a lost answer is read back
 }
 
@@ -39,6 +40,7 @@ func (f *bulkFlags) bind(c *cobra.Command, ids bool, verb string) {
 	if ids {
 		fl.StringVar(&f.csvPath, "from-csv", "", `CSV with an access request id column (as exported from the admin UI); "-" for stdin`)
 		fl.StringVar(&f.remaining, "remaining", "", "write the ids not "+verb+" (to check, or to send again with --from-csv) to this CSV file, mode 0600, replaced whole (not a symbolic link)")
+		fl.BoolVar(&f.skipFinal, "skip-final", false, "read the requests' states first and send only those not final (safe to run again after a stop)")
 		fl.BoolVar(&f.keepGoing, "keep-going", false, "go on past a failed call to the next ids (by default the first failure stops, and the rest are not sent)")
 		fl.DurationVar(&f.settle, "settle", facade.DefaultSettlePeriod,
 			"when a call's answer is lost, how long to read its requests' states back before calling the outcome unknown (0: do not look)")
@@ -98,6 +100,7 @@ func (a *app) dryRunDone(s *session, items int, err error) error {
 type outcome struct {
 	accepted []string // the server accepted them
 	settled  []string // in a call whose answer was lost; their states, read back, show it took effect
+	skipped  []string // final already (--skip-final): not sent
 	unknown  []string // in a call that failed after it was sent: the server may have acted
 	refused  []string // in a call the server refused: not changed
 	notSent  []string // never sent
@@ -115,8 +118,11 @@ func mayHaveActed(err error) bool {
 
 // print reports the outcome: counts, then every id that is not accepted, by list.
 func (o outcome) print(w io.Writer, verb string, calls int) {
-	total := len(o.accepted) + len(o.settled) + len(o.unknown) + len(o.refused) + len(o.notSent)
+	total := len(o.accepted) + len(o.settled) + len(o.skipped) + len(o.unknown) + len(o.refused) + len(o.notSent)
 	fmt.Fprintf(w, "%s %d of %d in %d call(s)\n", verb, len(o.accepted)+len(o.settled), total, calls)
+	if len(o.skipped) > 0 {
+		fmt.Fprintf(w, "%d already final, not sent (--skip-final)\n", len(o.skipped))
+	}
 	if len(o.settled) > 0 {
 		fmt.Fprintf(w, "%d of them in a call whose answer was lost: their states, read back, show it took effect (sent once)\n", len(o.settled))
 	}
@@ -282,7 +288,7 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 	if err := checkRemaining(f.remaining); err != nil {
 		return err
 	}
-	req.IDs, req.ContinueOnError = ids, f.keepGoing
+	req.IDs, req.ContinueOnError, req.SkipFinal = ids, f.keepGoing, f.skipFinal
 	settle, err := settleOption(f.settle)
 	if err != nil {
 		return err
@@ -310,7 +316,7 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 
 // bulkOutcome is the library's account of a bulk close or cancel.
 func bulkOutcome(res *facade.BulkResult) outcome {
-	return outcome{accepted: res.Accepted, settled: res.Settled, unknown: res.Unknown, refused: res.Refused, notSent: res.NotSent}
+	return outcome{accepted: res.Accepted, settled: res.Settled, skipped: res.Skipped, unknown: res.Unknown, refused: res.Refused, notSent: res.NotSent}
 }
 
 func (a *app) cancelCommand() *cobra.Command {
@@ -361,8 +367,11 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 	if err != nil {
 		return err
 	}
+	if a.api.get() != facade.APIV1 && f.skipFinal {
+		return usagef("--skip-final works with cancel on v1 only: the beta cancels one id per call, and refuses to cancel a final request anyway")
+	}
 	if a.api.get() == facade.APIV1 {
-		return a.runBulkCancel(ctx, s, f, facade.CancelRequestsParams{IDs: ids, Comment: comment, ContinueOnError: f.keepGoing})
+		return a.runBulkCancel(ctx, s, f, facade.CancelRequestsParams{IDs: ids, Comment: comment, ContinueOnError: f.keepGoing, SkipFinal: f.skipFinal})
 	}
 	if f.dryRun {
 		for _, id := range ids {

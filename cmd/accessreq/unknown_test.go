@@ -253,3 +253,34 @@ func readFile(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return string(data)
 }
+
+// --skip-final reads the states first and sends only the requests not final; the beta's cancel,
+// one id per call, refuses the flag rather than ignoring it.
+func TestSkipFinalSendsOnlyWhatIsNotFinal(t *testing.T) {
+	for _, api := range []string{"beta", "v1"} {
+		for _, command := range []string{"close", "cancel"} {
+			t.Run(api+" "+command, func(t *testing.T) {
+				srv := tenant(t)
+				t.Setenv(envAPI, api)
+				ids := srv.SeedStatuses(3, "id-alice", time.Now())
+				require.True(t, srv.SetState(ids[0], facade.StateRequestCompleted))
+				args := []string{command, "--skip-final", ids[0], ids[1], ids[2]}
+				if command == "cancel" {
+					args = append(args, "--comment", "not needed")
+				}
+				r := cli(t, args...)
+				if api == "beta" && command == "cancel" {
+					assert.Equal(t, exitUsage, r.code)
+					assert.Contains(t, r.errOut, "--skip-final works with cancel on v1 only")
+					assert.Zero(t, srv.Count(http.MethodPost, closeCancelPaths[command][api], 0))
+					return
+				}
+				require.Equal(t, exitOK, r.code, r.errOut)
+				past := map[string]string{"close": "closed", "cancel": "cancelled"}[command]
+				assert.Equal(t, past+" 2 of 3 in 1 call(s)\n1 already final, not sent (--skip-final)\n", r.out)
+				st, _ := srv.Status(ids[0])
+				assert.Equal(t, facade.StateRequestCompleted, st.State, "not closed again")
+			})
+		}
+	}
+}
