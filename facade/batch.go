@@ -33,7 +33,7 @@ const MaxBatchItems = MaxEntitlementsPerRequest
 type BatchPair struct {
 	Identity string   `json:"identity"`
 	Type     ItemType `json:"type"`
-	ItemID   string   `json:"itemId"`
+	ItemID   string   `json:"item"`
 	// Comment is the item's comment; a revoke needs one. Pairs packed into one create share
 	// their identities' items, so a create only holds pairs whose comments are the same.
 	Comment string `json:"comment,omitempty"`
@@ -428,7 +428,7 @@ func checkBatch(p BatchParams) problems {
 			pr.add(field+".identity", "is empty")
 		}
 		if strings.TrimSpace(x.ItemID) == "" {
-			pr.add(field+".itemId", "is empty")
+			pr.add(field+".item", "is empty")
 		}
 		switch x.Type {
 		case ItemTypeRole, ItemTypeAccessProfile, ItemTypeEntitlement:

@@ -154,7 +154,7 @@ func TestSubmitBatchRefusesBadPairsBeforeSending(t *testing.T) {
 		ClientMetadata: map[string]string{facade.BatchKey: "mine"},
 		Pairs:          []facade.BatchPair{{Identity: " ", Type: "APP", ItemID: ""}, {Identity: "id", Type: facade.ItemTypeRole, ItemID: "r"}}})
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-	for _, want := range []string{"pairs[0].identity is empty", "pairs[0].itemId is empty", `pairs[0].type must be ROLE, ACCESS_PROFILE or ENTITLEMENT, got "APP"`,
+	for _, want := range []string{"pairs[0].identity is empty", "pairs[0].item is empty", `pairs[0].type must be ROLE, ACCESS_PROFILE or ENTITLEMENT, got "APP"`,
 		"pairs[0].comment is required for REVOKE_ACCESS", "pairs[1].comment is required", "clientMetadata must not hold " + facade.BatchKey, "nothing was sent"} {
 		assert.Contains(t, err.Error(), want)
 	}

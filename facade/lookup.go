@@ -11,7 +11,7 @@ import (
 
 // MaxLookupURL is the longest URL, in bytes, that a lookup of many requests by id sends
 // (WaitAll, and the read-back of a bulk close or cancel whose outcome is unknown): the ids are
-// split into "accessRequestId in (...)" filters so that no listing's URL, query string included,
+// split into filters on the request id with "in" (AccessRequestID().In) so that no listing's URL, query string included,
 // passes it. Gateways and proxies commonly refuse URLs past 8 KB; 8,000 bytes leaves room for
 // a proxy's own additions. An id too long to fit alone is refused before anything is sent.
 const MaxLookupURL = 8000

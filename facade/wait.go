@@ -82,7 +82,7 @@ func (c *Client) Wait(ctx context.Context, accessRequestID string, p WaitParams)
 
 // WaitAll polls many access requests until each reaches a final state (every row final, see
 // IsFinal), with as few listings as the listing's filters allow: on the beta's user listing
-// and the administrators' (p.Admin), "accessRequestId in (...)" batches whose URLs stay within
+// and the administrators' (p.Admin), batches of AccessRequestID().In(...) whose URLs stay within
 // MaxLookupURL; on the successor's user listing, which has no "in" on the id, one listing per id,
 // as Wait makes. Each poll asks only for the requests not final yet; waits between polls grow
 // as Wait's do. Only rows carrying an id asked count.
