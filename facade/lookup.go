@@ -27,8 +27,10 @@ type idLookup struct {
 // lookupIDs lists the rows of the requests ids name: in batches of "accessRequestId in (...)"
 // where the listing takes "in" on the id (the beta's user listing, the administrators'), each
 // batch's URL within MaxLookupURL; one "accessRequestId eq" listing per id otherwise (the
-// successor's user listing). Every page of each listing is read. A row whose id was not asked
-// is dropped: a server that ignores the filter cannot pass another request off as one asked.
+// successor's user listing). Every page of each listing is read, ending as ListStatusPages
+// does (a short page, or a 400 for the offset after a full page; a page served twice fails).
+// A row whose id was not asked is dropped: a server that ignores the filter cannot pass
+// another request off as one asked.
 func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method string) (*idLookup, error) {
 	r := &idLookup{rows: make(map[string][]Status, len(ids))}
 	asked := make(map[string]bool, len(ids))
@@ -42,21 +44,20 @@ func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method
 	for _, b := range batches {
 		r.listings++
 		r.longest = max(r.longest, b.urlLen)
-		for offset := 0; ; {
-			page, err := c.page(ctx, b.l, offset)
-			if err != nil {
-				return r, err
-			}
+		// Paged as every listing is (sequential): a 400 for the offset after a full page ends
+		// it, and a page served twice fails it rather than being paged for ever.
+		var failed error
+		c.sequential(ctx, b.l, func(page *StatusPage) bool {
 			r.pages++
 			for _, st := range page.Items {
 				if asked[st.AccessRequestID] {
 					r.rows[st.AccessRequestID] = append(r.rows[st.AccessRequestID], st)
 				}
 			}
-			if len(page.Items) < b.l.q.pageSize() {
-				break
-			}
-			offset = page.NextOffset
+			return true
+		}, func(err error) { failed = err })
+		if failed != nil {
+			return r, failed
 		}
 	}
 	return r, nil
