@@ -87,6 +87,16 @@ func (a *app) ask(action string, yes bool) error {
 	return usagef("not confirmed: nothing was sent")
 }
 
+// noStatesInDryRun returns the SkipFinal a dry run sends with: false, as a dry run reads no
+// states (its transport answers every call as a write, and it has no credentials); with
+// --skip-final it says so first, as every id is then shown.
+func (a *app) noStatesInDryRun(f bulkFlags) bool {
+	if f.skipFinal {
+		fmt.Fprintln(a.io.out, "dry run: --skip-final: the requests' states are not read; a run sends only the ids not final")
+	}
+	return false
+}
+
 // dryRunDone closes a dry run with its count of calls.
 func (a *app) dryRunDone(s *session, items int, err error) error {
 	if err != nil {
@@ -298,6 +308,7 @@ func (a *app) runClose(ctx context.Context, f bulkFlags, req facade.CloseRequest
 		return err
 	}
 	if f.dryRun {
+		req.SkipFinal = a.noStatesInDryRun(f)
 		_, err := s.c.CloseRequests(ctx, req)
 		return a.dryRunDone(s, len(ids), err)
 	}
@@ -419,6 +430,7 @@ func (a *app) runCancel(ctx context.Context, f bulkFlags, comment string, args [
 // dry run, confirmation, progress, report and --remaining file as the beta's one call per id.
 func (a *app) runBulkCancel(ctx context.Context, s *session, f bulkFlags, req facade.CancelRequestsParams) error {
 	if f.dryRun {
+		req.SkipFinal = a.noStatesInDryRun(f)
 		_, err := s.c.CancelRequests(ctx, req)
 		return a.dryRunDone(s, len(req.IDs), err)
 	}
