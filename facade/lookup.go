@@ -3,6 +3,7 @@ package facade
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 
@@ -11,9 +12,10 @@ import (
 
 // MaxLookupURL is the longest URL, in bytes, that a lookup of many requests by id sends
 // (WaitAll, and the read-back of a bulk close or cancel whose outcome is unknown): the ids are
-// split into filters on the request id with "in" (AccessRequestID().In) so that no listing's URL, query string included,
-// passes it. Gateways and proxies commonly refuse URLs past 8 KB; 8,000 bytes leaves room for
-// a proxy's own additions. An id too long to fit alone is refused before anything is sent.
+// split into filters on the request id with "in" (AccessRequestID().In) so that no listing's
+// URL, query string included, passes it, whatever the page's offset. Gateways and proxies
+// commonly refuse URLs past 8 KB; 8,000 bytes leaves room for a proxy's own additions. An id
+// too long to fit alone is refused before anything is sent.
 const MaxLookupURL = 8000
 
 // idLookup is the result of a lookup of requests by id.
@@ -67,6 +69,9 @@ func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method
 type idBatch struct {
 	l      *listing
 	urlLen int // its first page's URL, in bytes
+	// worst is its URL at the longest offset a page may ask for (math.MaxInt32): a later
+	// page's offset has more digits than the first's 0, and MaxLookupURL bounds every page.
+	worst int
 }
 
 // idBatches splits ids into listings whose URLs stay within MaxLookupURL.
@@ -76,11 +81,11 @@ func (c *Client) idBatches(ids []string, admin bool, method string) ([]idBatch, 
 		if err != nil {
 			return idBatch{}, err
 		}
-		n := len(l.pageURL(l.e.url, 0))
+		n := len(l.pageURL(l.e.url, math.MaxInt32))
 		if n > MaxLookupURL {
 			return idBatch{}, (&problems{{Field: "accessRequestId", Rule: fmt.Sprintf("makes a lookup URL of %d bytes, more than MaxLookupURL (%d)", n, MaxLookupURL)}}).err(l.e.op)
 		}
-		return idBatch{l: l, urlLen: n}, nil
+		return idBatch{l: l, urlLen: len(l.pageURL(l.e.url, 0)), worst: n}, nil
 	}
 	ls := c.api.StatusListing()
 	if admin {
@@ -98,14 +103,14 @@ func (c *Client) idBatches(ids []string, admin bool, method string) ([]idBatch, 
 		return out, nil
 	}
 	for start := 0; start < len(ids); {
-		// The URL of a batch is the URL of its first id alone plus, for each further id, the
-		// escaped text it adds: a comma and the quoted id (url.QueryEscape escapes rune by rune,
+		// The URL of a batch (at the longest offset) is the URL of its first id alone plus, for
+		// each further id, the escaped text it adds: a comma and the quoted id (url.QueryEscape escapes rune by rune,
 		// so the lengths add up).
 		first, err := prepare(AccessRequestID().In(ids[start]))
 		if err != nil {
 			return nil, err
 		}
-		end, n := start+1, first.urlLen
+		end, n := start+1, first.worst
 		for end < len(ids) {
 			add := len(url.QueryEscape("," + filter.Quote(ids[end])))
 			if n+add > MaxLookupURL {

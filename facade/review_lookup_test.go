@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/sailkit/accessrequests/facade"
 	"github.com/sailkit/accessrequests/fake"
+	"github.com/sailkit/accessrequests/internal/filter"
 )
 
 // shortIDTenant stores n final requests with short ids (so that all n fit in one lookup URL)
@@ -72,4 +75,54 @@ func TestALookupByIDStopsAtAPageServedTwice(t *testing.T) {
 	require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
 	require.NoError(t, ctx.Err(), "the lookup paged until the test's own deadline")
 	assert.Equal(t, []string{"mine"}, res.Pending)
+}
+
+// MaxLookupURL bounds every page's URL, not only the first's: the offset of a later page
+// ("offset=250" against "offset=0") makes it longer. A batch packed to exactly the bound at
+// offset 0, whose rows fill a page, must not go past it when the next page is asked for.
+func TestALookupsLaterPagesStayWithinMaxLookupURL(t *testing.T) {
+	t.Parallel()
+	full := make([]facade.Status, facade.MaxPageSize)
+	for i := range full {
+		full[i].AccessRequestID = fmt.Sprintf("other-%03d", i)
+		full[i].State = facade.StateExecuting
+	}
+	type sent struct{ length, ids int }
+	wait := func(ids []string) []sent {
+		e := newEnv(t).lax()
+		var mu sync.Mutex
+		var got []sent
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			expr, err := filter.Parse(r.URL.Query().Get("filters"))
+			if !assert.NoError(t, err) || !assert.Len(t, expr, 1) {
+				return
+			}
+			mu.Lock()
+			got = append(got, sent{len(e.srv.URL) + len(r.URL.RequestURI()), len(expr[0].Values)})
+			mu.Unlock()
+			if r.URL.Query().Get("offset") == "0" {
+				reply(200, mustJSON(full))(w, r)
+				return
+			}
+			reply(200, `[]`)(w, r)
+		})
+		_, err := e.client().WaitAll(context.Background(), ids, facade.WaitParams{})
+		require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	ids := make([]string, 400)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%020d", i)
+	}
+	first := wait(ids)[0]
+	require.Less(t, first.ids, len(ids), "the ids fill more than one batch")
+	// The last id of the first batch, lengthened by the room left at offset 0, makes the batch
+	// exactly the bound there (it did before the fix: 8,000 bytes, then 8,002 at offset 250).
+	ids[first.ids-1] += strings.Repeat("x", facade.MaxLookupURL-first.length)
+	got := wait(ids)
+	for i, s := range got {
+		assert.LessOrEqual(t, s.length, facade.MaxLookupURL, "listing page %d of %d: %v", i, len(got), got)
+	}
 }
