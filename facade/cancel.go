@@ -56,6 +56,8 @@ func (c *Client) Cancel(ctx context.Context, p CancelParams) error {
 		return nil
 	case len(rb.endedOtherwise) == 1:
 		return fmt.Errorf("%w (read back: the request ended in another state; nothing is left to cancel)", err)
+	case rb.err != nil:
+		return rb.failed(err)
 	default:
 		return fmt.Errorf("%w (read back over %d listing(s): not cancelled yet)", err, rb.lookups)
 	}

@@ -53,7 +53,7 @@ type BulkResult struct {
 	Skipped []string // with SkipFinal: final already, so not sent
 	Calls   int      // calls made (the write's; read-back listings are in Lookups)
 	Lookups int      // listings made to read states back
-	Err     error    // what stopped the work, or the last failure not settled; nil when every id is Accepted or Settled
+	Err     error    // what stopped the work, or the last failure not settled (saying why its read-back failed, if it did); nil when every id is Accepted or Settled
 }
 
 // NotAccepted lists the ids the server is not known to have acted on: Unknown, Refused, then
@@ -172,6 +172,8 @@ func (c *Client) postInChunks(ctx context.Context, w chunkedWrite, ids []string)
 			r.Unknown = append(r.Unknown, rb.unknown...)
 			if len(rb.acted) == len(chunk) {
 				err = nil // every id took effect
+			} else if len(rb.unknown) > 0 {
+				err = rb.failed(err)
 			}
 		default:
 			r.Refused = append(r.Refused, chunk...)

@@ -2,6 +2,7 @@ package facade
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -100,4 +101,15 @@ func (c *Client) readBack(ctx context.Context, ids []string, sent time.Time, ver
 	}
 	r.unknown = pending
 	return r
+}
+
+// failed adds to err, a write's unknown outcome, why the read-back could not settle it when a
+// lookup failed (a 403, the context ending): the states were not read, so nothing is said
+// about them. The lookup's error is text only: err matches what the write's did, not the
+// listing's refusal. Without a failed lookup it returns err as it is.
+func (r readBackResult) failed(err error) error {
+	if r.err == nil {
+		return err
+	}
+	return fmt.Errorf("%w (read back failed after %d listing(s): %v)", err, r.lookups, r.err)
 }

@@ -126,3 +126,39 @@ func TestALookupsLaterPagesStayWithinMaxLookupURL(t *testing.T) {
 		assert.LessOrEqual(t, s.length, facade.MaxLookupURL, "listing page %d of %d: %v", i, len(got), got)
 	}
 }
+
+// A read-back that could not read (the listing refused with 403) says so: the error does not
+// claim the request reads back "not cancelled yet", and the bulk result's error names the
+// read-back's failure. The error still matches ErrOutcomeUnknown and not the listing's 403,
+// which refused a read, not the write.
+func TestAFailedReadBackSaysItCouldNotRead(t *testing.T) {
+	t.Parallel()
+	lost := func(path string) []fake.NextFault {
+		return []fake.NextFault{
+			{Method: http.MethodPost, Path: path, Status: http.StatusBadGateway, AfterProcessing: true},
+			{Method: http.MethodGet, Status: http.StatusForbidden, Times: 100},
+		}
+	}
+	t.Run("Cancel", func(t *testing.T) {
+		t.Parallel()
+		srv, c, ids := bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodDelete, Path: "/nothing"})
+		srv.FailNext(lost("/beta/access-requests/cancel")...)
+		err := c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "not needed"})
+		require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+		assert.NotErrorIs(t, err, facade.ErrForbidden)
+		assert.NotContains(t, err.Error(), "not cancelled yet", "nothing was read")
+		assert.Contains(t, err.Error(), "read back failed")
+		assert.Contains(t, err.Error(), "403")
+	})
+	t.Run("CloseRequests", func(t *testing.T) {
+		t.Parallel()
+		srv, c, ids := bulkTenant(t, facade.APIBeta, 3, fake.NextFault{Method: http.MethodDelete, Path: "/nothing"})
+		srv.FailNext(lost("/beta/access-requests/close")...)
+		res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids})
+		require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+		assert.NotErrorIs(t, err, facade.ErrForbidden)
+		assert.Equal(t, ids, res.Unknown)
+		assert.Contains(t, err.Error(), "read back failed")
+		assert.Contains(t, err.Error(), "403")
+	})
+}
