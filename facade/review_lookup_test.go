@@ -162,3 +162,23 @@ func TestAFailedReadBackSaysItCouldNotRead(t *testing.T) {
 		assert.Contains(t, err.Error(), "403")
 	})
 }
+
+// A listing cut short by the client's own per-call bound (WithTimeout) is not WaitAll's
+// Timeout passing: the error does not say the requests were "not final after" a Timeout that
+// has not passed.
+func TestWaitAllDoesNotBlameItsTimeoutForACallsOwn(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer()
+	t.Cleanup(srv.Close)
+	ids := srv.SeedStatuses(1, "id-wait", time.Now().Add(-time.Hour))
+	srv.SetFaults(fake.Faults{Methods: []string{http.MethodGet}, Latency: 2 * time.Second})
+	c := fakeClientFor(t, srv, facade.APIBeta, facade.WithTimeout(200*time.Millisecond))
+	p := fastWait
+	p.Timeout = time.Hour
+	start := time.Now()
+	res, err := c.WaitAll(context.Background(), ids, p)
+	require.ErrorIs(t, noteErr(err), context.DeadlineExceeded)
+	require.Less(t, time.Since(start), time.Minute)
+	assert.NotContains(t, err.Error(), "not final after 1h0m0s", "the hour has not passed")
+	assert.Equal(t, ids, res.Pending)
+}

@@ -130,7 +130,7 @@ func (c *Client) waitAll(ctx context.Context, ids []string, p WaitParams, method
 		res.Listings += found.listings
 		if err != nil {
 			res.Pending = pending
-			return res, timedOut(ctx, e.op, p, len(pending), err)
+			return res, c.timedOut(ctx, e.op, p, len(pending), err)
 		}
 		var still []string
 		for _, id := range pending {
@@ -156,7 +156,7 @@ func (c *Client) waitAll(ctx context.Context, ids []string, p WaitParams, method
 		}
 		if err := c.tr.sleep(ctx, interval); err != nil {
 			res.Pending = pending
-			return res, timedOut(ctx, e.op, p, len(pending), err)
+			return res, c.timedOut(ctx, e.op, p, len(pending), err)
 		}
 		interval = min(interval+interval/2, longest)
 	}
@@ -166,10 +166,17 @@ func (c *Client) waitAll(ctx context.Context, ids []string, p WaitParams, method
 	return res, nil
 }
 
-// timedOut says how many requests p.Timeout left pending, when it is what ended the wait (the
-// rate limiter may refuse a wait past the deadline before it comes).
-func timedOut(ctx context.Context, op string, p WaitParams, pending int, err error) error {
-	if p.Timeout > 0 && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
+// timedOut says how many requests p.Timeout left pending, when it is what ended the wait: its
+// deadline passed, or the rate limiter refused a wait past it before it came. A deadline error
+// with more time left than one call's own bound (WithTimeout) is that call's, not p.Timeout's.
+func (c *Client) timedOut(ctx context.Context, op string, p WaitParams, pending int, err error) error {
+	if p.Timeout <= 0 {
+		return err
+	}
+	dl, _ := ctx.Deadline()
+	ours := errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && (c.timeout == 0 || dl.Sub(c.tr.now()) < c.timeout)
+	if ours {
 		return fmt.Errorf("accessrequests: %s: %d request(s) not final after %s: %w", op, pending, p.Timeout, err)
 	}
 	return err
