@@ -150,3 +150,27 @@ func TestSkipFinalSendsOnlyWhatIsNotFinal(t *testing.T) {
 		}
 	})
 }
+
+// A lost answer whose every request reads back known (cancelled, or final in another state) is
+// no unknown outcome: the error says so, and does not match ErrOutcomeUnknown, in bulk and for
+// the beta's Cancel.
+func TestAReadBackWithNothingUnknownIsNotAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	srv, c, ids := bulkTenant(t, facade.APIV1, 2, fake.NextFault{Method: http.MethodPost, Path: bulkPaths["cancel"][facade.APIV1], Status: http.StatusBadGateway})
+	require.True(t, srv.SetState(ids[0], facade.StateCancelled))
+	require.True(t, srv.SetState(ids[1], facade.StateRequestCompleted))
+	res, err := c.CancelRequests(context.Background(), facade.CancelRequestsParams{IDs: ids, Comment: "not needed"})
+	require.Error(t, noteErr(err))
+	assert.NotErrorIs(t, err, facade.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), "1 of 2 request(s) read back final in another state")
+	assert.Equal(t, []string{ids[0]}, res.Settled)
+	assert.Equal(t, []string{ids[1]}, res.Refused)
+	assert.Empty(t, res.Unknown)
+
+	srv, c, ids = bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusBadGateway})
+	require.True(t, srv.SetState(ids[0], facade.StateRequestCompleted))
+	err = c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "not needed"})
+	require.Error(t, noteErr(err))
+	assert.NotErrorIs(t, err, facade.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), "nothing is left to cancel")
+}

@@ -55,7 +55,8 @@ func (c *Client) Cancel(ctx context.Context, p CancelParams) error {
 			"operation", e.op, "lookups", rb.lookups)
 		return nil
 	case len(rb.endedOtherwise) == 1:
-		return fmt.Errorf("%w (read back: the request ended in another state; nothing is left to cancel)", err)
+		// Known: the cancel did not act and cannot now, so not an unknown outcome.
+		return fmt.Errorf("accessrequests: %s: the request read back final in another state, after the cancel's answer was lost (%v): nothing is left to cancel", e.op, err)
 	case rb.err != nil:
 		return rb.failed(err)
 	default:

@@ -170,10 +170,14 @@ func (c *Client) postInChunks(ctx context.Context, w chunkedWrite, ids []string)
 			r.Settled = append(r.Settled, rb.acted...)
 			r.Refused = append(r.Refused, rb.endedOtherwise...)
 			r.Unknown = append(r.Unknown, rb.unknown...)
-			if len(rb.acted) == len(chunk) {
+			switch {
+			case len(rb.acted) == len(chunk):
 				err = nil // every id took effect
-			} else if len(rb.unknown) > 0 {
+			case len(rb.unknown) > 0:
 				err = rb.failed(err)
+			default: // every id known: some ended another way, which no write can change now
+				err = fmt.Errorf("accessrequests: %s: %d of %d request(s) read back final in another state than the write makes, after its answer was lost (%v)",
+					w.e.op, len(rb.endedOtherwise), len(chunk), err)
 			}
 		default:
 			r.Refused = append(r.Refused, chunk...)
