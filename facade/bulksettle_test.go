@@ -1,8 +1,10 @@
 package facade_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,8 +111,12 @@ func TestBulkWritesGoOnPastAFailureOnlyWhenAsked(t *testing.T) {
 // The beta's Cancel, one request per call, reads a lost answer back too: CANCELLED is success.
 func TestCancelReadsALostAnswerBack(t *testing.T) {
 	t.Parallel()
-	srv, c, ids := bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusGatewayTimeout, AfterProcessing: true})
+	var logged bytes.Buffer
+	srv, c, ids := bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusGatewayTimeout, AfterProcessing: true},
+		facade.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
 	require.NoError(t, noteErr(c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "not needed"})))
+	// The lost answer is not silent: the log says it was settled, by which operation, how.
+	assert.Contains(t, logged.String(), `msg="cancel settled: its answer was lost and the request reads back CANCELLED" operation=cancelAccessRequest lookups=1`)
 	st, ok := srv.Status(ids[0])
 	require.True(t, ok)
 	assert.Equal(t, facade.StateCancelled, st.State)
@@ -137,6 +143,7 @@ func TestSkipFinalSendsOnlyWhatIsNotFinal(t *testing.T) {
 		require.NoError(t, noteErr(err))
 		assert.Equal(t, ids[:4], res.Skipped)
 		assert.Equal(t, ids[4:], res.Accepted)
+		assert.Equal(t, map[facade.API]int{facade.APIBeta: 1, facade.APIV1: 10}[api], res.Lookups, "the states read first are counted")
 		var body struct{ AccessRequestIDs []string }
 		for _, r := range srv.Received() {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.Path, bulkPaths["close"][api]) {
@@ -156,7 +163,10 @@ func TestSkipFinalSendsOnlyWhatIsNotFinal(t *testing.T) {
 // the beta's Cancel.
 func TestAReadBackWithNothingUnknownIsNotAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
-	srv, c, ids := bulkTenant(t, facade.APIV1, 2, fake.NextFault{Method: http.MethodPost, Path: bulkPaths["cancel"][facade.APIV1], Status: http.StatusBadGateway})
+	// A short settle period: every state is known at the first look, and a broken lookup fails
+	// the test in seconds.
+	srv, c, ids := bulkTenant(t, facade.APIV1, 2, fake.NextFault{Method: http.MethodPost, Path: bulkPaths["cancel"][facade.APIV1], Status: http.StatusBadGateway},
+		facade.WithSettlePeriod(2*time.Second))
 	require.True(t, srv.SetState(ids[0], facade.StateCancelled))
 	require.True(t, srv.SetState(ids[1], facade.StateRequestCompleted))
 	res, err := c.CancelRequests(context.Background(), facade.CancelRequestsParams{IDs: ids, Comment: "not needed"})
@@ -167,10 +177,28 @@ func TestAReadBackWithNothingUnknownIsNotAnUnknownOutcome(t *testing.T) {
 	assert.Equal(t, []string{ids[1]}, res.Refused)
 	assert.Empty(t, res.Unknown)
 
-	srv, c, ids = bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusBadGateway})
+	srv, c, ids = bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: "/access-requests/cancel", Status: http.StatusBadGateway},
+		facade.WithSettlePeriod(2*time.Second))
 	require.True(t, srv.SetState(ids[0], facade.StateRequestCompleted))
 	err = c.Cancel(context.Background(), facade.CancelParams{ID: ids[0], Comment: "not needed"})
 	require.Error(t, noteErr(err))
 	assert.NotErrorIs(t, err, facade.ErrOutcomeUnknown)
+	assert.Equal(t, 0, strings.Index(err.Error(), "accessrequests: cancelAccessRequest: the request read back final in another state"), err.Error())
 	assert.Contains(t, err.Error(), "nothing is left to cancel")
+}
+
+// With SkipFinal, a state read that fails sends nothing: every id is NotSent, with the error.
+func TestSkipFinalSendsNothingWhenTheStatesCannotBeRead(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api)
+		e.handle("GET /access-request-status", reply(403, `{"detailCode":"403 Forbidden","messages":[{"locale":"en-US","text":"no"}]}`))
+		ids := []string{"ar-1", "ar-2"}
+		res, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids, SkipFinal: true})
+		require.ErrorIs(t, noteErr(err), facade.ErrForbidden)
+		assert.Equal(t, ids, res.NotSent)
+		assert.Empty(t, res.Accepted)
+		assert.Zero(t, res.Calls)
+		assert.EqualValues(t, 1, e.calls.Load(), "one listing, no close")
+	})
 }

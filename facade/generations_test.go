@@ -292,16 +292,20 @@ func TestCancelRequestsChunksTo50AndAccountsForEveryID(t *testing.T) {
 		t.Parallel()
 		e := newEnvFor(t, facade.APIV1)
 		c := e.client()
-		for name, p := range map[string]facade.CancelRequestsParams{
-			"no ids":     {Comment: "x"},
-			"an empty":   {IDs: []string{"a", " "}, Comment: "x"},
-			"a repeat":   {IDs: []string{"a", "b", "a"}, Comment: "x"},
-			"no comment": {IDs: []string{"a"}, Comment: " "},
+		for name, tc := range map[string]struct {
+			p    facade.CancelRequestsParams
+			want string // the field and the rule
+		}{
+			"no ids":     {facade.CancelRequestsParams{Comment: "x"}, "accessRequestIds must name at least one request"},
+			"an empty":   {facade.CancelRequestsParams{IDs: []string{"a", " "}, Comment: "x"}, "accessRequestIds[1] is empty"},
+			"a repeat":   {facade.CancelRequestsParams{IDs: []string{"a", "b", "a"}, Comment: "x"}, "accessRequestIds[2] repeats accessRequestIds[0] (a)"},
+			"no comment": {facade.CancelRequestsParams{IDs: []string{"a"}, Comment: " "}, "comment is required"},
 		} {
-			_, err := c.CancelRequests(context.Background(), p)
+			_, err := c.CancelRequests(context.Background(), tc.p)
 			var ve *facade.ValidationError
 			require.ErrorAs(t, noteErr(err), &ve, name)
 			assert.Equal(t, "cancelAccessRequestInBulkV1", ve.Operation)
+			assert.Contains(t, err.Error(), tc.want, name)
 		}
 		assert.Zero(t, e.calls.Load())
 	})

@@ -22,8 +22,6 @@ const MaxLookupURL = 8000
 type idLookup struct {
 	rows     map[string][]Status // by access request id: the rows of the ids asked, and no other
 	listings int                 // listings made (a batch of ids or one id each; pages not counted)
-	pages    int                 // pages read
-	longest  int                 // the longest URL sent, in bytes
 }
 
 // lookupIDs lists the rows of the requests ids name: in batches of "accessRequestId in (...)"
@@ -45,12 +43,10 @@ func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method
 	}
 	for _, b := range batches {
 		r.listings++
-		r.longest = max(r.longest, b.urlLen)
 		// Paged as every listing is (sequential): a 400 for the offset after a full page ends
 		// it, and a page served twice fails it rather than being paged for ever.
 		var failed error
 		c.sequential(ctx, b.l, func(page *StatusPage) bool {
-			r.pages++
 			for _, st := range page.Items {
 				if asked[st.AccessRequestID] {
 					r.rows[st.AccessRequestID] = append(r.rows[st.AccessRequestID], st)

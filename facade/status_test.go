@@ -242,9 +242,10 @@ func TestCloseRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	forEachAPI(t, func(t *testing.T, api facade.API) {
 		e := newEnvFor(t, api)
-		_, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused"})
+		_, err := e.client().CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"a", "", "a"}, ExecutionStatus: "Paused", CompletionStatus: "Partial"})
 		require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-		for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed"} {
+		for _, want := range []string{"accessRequestIds[1] is empty", "accessRequestIds[2] repeats accessRequestIds[0]", "executionStatus must be Terminated or Completed",
+			`completionStatus must be Success, Incomplete or Failure, got "Partial"`} {
 			assert.Contains(t, err.Error(), want)
 		}
 		assert.Zero(t, e.calls.Load())

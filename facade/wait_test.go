@@ -169,7 +169,7 @@ func TestWaitAllRefusesAnIDTooLongForTheBound(t *testing.T) {
 	c := fakeClientFor(t, srv, facade.APIBeta)
 	_, err := c.WaitAll(context.Background(), []string{"ok", strings.Repeat("x", facade.MaxLookupURL)}, fastWait)
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-	assert.Contains(t, err.Error(), "more than MaxLookupURL")
+	assert.Regexp(t, `accessRequestId makes a lookup URL of 8\d{3} bytes, more than MaxLookupURL \(8000\)`, err.Error())
 	calls, _ := listingCalls(srv)
 	assert.Zero(t, calls)
 }
@@ -262,4 +262,21 @@ func TestWaitRefusesBadParamsBeforeSending(t *testing.T) {
 	// The beta has no administrators' listing.
 	_, err := c.WaitAll(context.Background(), []string{"a"}, facade.WaitParams{Admin: true})
 	require.ErrorIs(t, noteErr(err), facade.ErrNotInAPI)
+}
+
+// An id the filter cannot carry (a control character) is refused before anything is sent,
+// alone or inside a batch, on each listing.
+func TestWaitAllRefusesAnIDTheFilterCannotCarry(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv := fake.NewServer()
+		t.Cleanup(srv.Close)
+		c := fakeClientFor(t, srv, api)
+		for _, ids := range [][]string{{"bad\x01"}, {"ok-1", "ok-2", "bad\x01"}} {
+			_, err := c.WaitAll(context.Background(), ids, fastWait)
+			require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput, "%q", ids)
+		}
+		calls, _ := listingCalls(srv)
+		assert.Zero(t, calls)
+	})
 }
