@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,4 +202,41 @@ func TestSkipFinalSendsNothingWhenTheStatesCannotBeRead(t *testing.T) {
 		assert.Zero(t, res.Calls)
 		assert.EqualValues(t, 1, e.calls.Load(), "one listing, no close")
 	})
+}
+
+// A read-back whose lookup fails part-way still decides the requests of the listings it read
+// whole; the ones it could not read stay Unknown (the successor's user listing: one per id).
+func TestAReadBackDecidesWhatItReadBeforeALookupFailed(t *testing.T) {
+	t.Parallel()
+	e := newEnvFor(t, facade.APIV1).lax() // a gateway's 502, which the spec does not list
+	e.handle("POST /access-requests/close", reply(502, `<html>bad gateway</html>`, "Content-Type", "text/html"))
+	var gets atomic.Int32
+	e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+		if gets.Add(1) == 1 {
+			reply(200, `[{"accessRequestId":"ar-1","state":"TERMINATED"}]`)(w, r)
+			return
+		}
+		reply(403, `{"detailCode":"403 Forbidden","messages":[{"locale":"en-US","text":"no"}]}`)(w, r)
+	})
+	// The client's own clock: the read-back's rounds end on it (the env's fake clock is fixed).
+	res, err := e.client(facade.WithClock(time.Now, facade.Sleep)).CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"ar-1", "ar-2"}})
+	require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+	assert.Equal(t, []string{"ar-1"}, res.Settled)
+	assert.Equal(t, []string{"ar-2"}, res.Unknown)
+	assert.Contains(t, err.Error(), "read back failed")
+	assert.EqualValues(t, 2, gets.Load())
+}
+
+// A request the first look finds still pending is looked at again, paced, until the settle
+// period ends: one that reaches a final state by the second look is Settled.
+func TestAReadBackLooksAgainUntilTheRequestIsFinal(t *testing.T) {
+	t.Parallel()
+	// A 502 before the tenant acts; the request then completes by itself after one listing.
+	srv, c, ids := bulkTenant(t, facade.APIBeta, 1, fake.NextFault{Method: http.MethodPost, Path: bulkPaths["close"][facade.APIBeta], Status: http.StatusBadGateway},
+		facade.WithSettlePeriod(6*time.Second))
+	require.True(t, srv.Script(ids[0], fake.Step{Polls: 1, Outcome: fake.Complete}))
+	res, err := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: ids})
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, ids, res.Settled)
+	assert.Equal(t, 2, res.Lookups, "looked at once, and again after the first wait")
 }

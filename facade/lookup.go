@@ -30,7 +30,9 @@ type idLookup struct {
 // successor's user listing). Every page of each listing is read, ending as ListStatusPages
 // does (a short page, or a 400 for the offset after a full page; a page served twice fails).
 // A row whose id was not asked is dropped: a server that ignores the filter cannot pass
-// another request off as one asked.
+// another request off as one asked. When a listing fails, the rows already read of the
+// batches before it are kept and the failed batch's are dropped, with the error: rows holds
+// every row of each id it holds.
 func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method string) (*idLookup, error) {
 	r := &idLookup{rows: make(map[string][]Status, len(ids))}
 	asked := make(map[string]bool, len(ids))
@@ -55,6 +57,9 @@ func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method
 			return true
 		}, func(err error) { failed = err })
 		if failed != nil {
+			for _, id := range b.ids { // a batch read in part says nothing sure of its ids
+				delete(r.rows, id)
+			}
 			return r, failed
 		}
 	}
@@ -63,6 +68,7 @@ func (c *Client) lookupIDs(ctx context.Context, ids []string, admin bool, method
 
 // idBatch is one listing of a lookup by id, ready to send.
 type idBatch struct {
+	ids    []string // the ids it asks for
 	l      *listing
 	urlLen int // its first page's URL, in bytes
 	// worst is its URL at the longest offset a page may ask for (math.MaxInt32): a later
@@ -94,6 +100,7 @@ func (c *Client) idBatches(ids []string, admin bool, method string) ([]idBatch, 
 			if err != nil {
 				return nil, err
 			}
+			b.ids = []string{id}
 			out = append(out, b)
 		}
 		return out, nil
@@ -123,6 +130,7 @@ func (c *Client) idBatches(ids []string, admin bool, method string) ([]idBatch, 
 		if err != nil {
 			return nil, err
 		}
+		b.ids = ids[start:end]
 		out = append(out, b)
 		start = end
 	}

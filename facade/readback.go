@@ -71,25 +71,24 @@ func (c *Client) readBack(ctx context.Context, ids []string, sent time.Time, ver
 		cancel()
 		r.lookups += found.listings
 		r.err = err
-		if err == nil {
-			var still []string
-			for _, id := range pending {
-				rows := found.rows[id]
-				if len(rows) == 0 {
-					still = append(still, id) // not listed (yet)
-					continue
-				}
-				switch verdict(rows) {
-				case acted:
-					r.acted = append(r.acted, id)
-				case endedOtherwise:
-					r.endedOtherwise = append(r.endedOtherwise, id)
-				default:
-					still = append(still, id)
-				}
+		// A failed lookup still decides the ids of the batches it read whole.
+		var still []string
+		for _, id := range pending {
+			rows := found.rows[id]
+			if len(rows) == 0 {
+				still = append(still, id) // not listed (yet), or not read
+				continue
 			}
-			pending = still
+			switch verdict(rows) {
+			case acted:
+				r.acted = append(r.acted, id)
+			case endedOtherwise:
+				r.endedOtherwise = append(r.endedOtherwise, id)
+			default:
+				still = append(still, id)
+			}
 		}
+		pending = still
 		now := c.tr.now()
 		if len(pending) == 0 || !now.Before(deadline) || err != nil && !transientLookup(err) {
 			break
