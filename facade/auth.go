@@ -2,7 +2,6 @@ package facade
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -218,20 +217,17 @@ func classifyTokenError(err error, scrub func(string) string) error {
 			reason = "the token endpoint's answer is not a token"
 		}
 		return &TokenError{Reason: reason, StatusCode: status, Err: errors.New(scrub(re.ErrorCode + " " + re.ErrorDescription))}
-	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+	case isTimeout(err): // the HTTP client's Timeout; context.DeadlineExceeded is a timeout too
 		return &TokenError{Reason: "the token endpoint did not answer in time", Err: context.DeadlineExceeded}
-	case errors.Is(err, context.Canceled):
-		return &TokenError{Reason: "the token request was cancelled", Err: context.Canceled}
 	}
+	// A fetch ended by the caller's context is reported as that context's error by the call
+	// (transport.do), whatever this says: no case for it here.
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return &TokenError{Reason: "the token endpoint could not be reached", Err: errors.New(scrub(ue.Err.Error()))}
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &TokenError{Reason: "the token endpoint's answer is not JSON"}
-	}
-	// x/oauth2 reports an unparsable 2xx body with a plain error.
+	// x/oauth2 reports an unparsable 2xx body with a plain error (it formats the JSON error
+	// with %v, so no *json.SyntaxError can be found in it).
 	return &TokenError{Reason: "the token endpoint's answer is not a usable token", Err: errors.New(scrub(err.Error()))}
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,9 +164,72 @@ func TestAWriteOnAReusedConnectionDroppedAfterActingIsSentOnce(t *testing.T) {
 	require.NoError(t, noteErr(err))
 	err = noteErr(c.Cancel(ctx, facade.CancelParams{ID: "ar-1", Comment: "no longer needed"}))
 	assert.ErrorIs(t, err, facade.ErrOutcomeUnknown)
+	assert.Equal(t, 1, strings.Count(err.Error(), "accessrequests:"), "the prefix once (client.go wrapTransportError): %s", err)
 	assert.Equal(t, int64(1), acted.Load(), "the cancel was acted on once")
 	assert.Equal(t, int64(1), conns.Load(), "the cancel went out on the read's connection")
 	_, err = c.GetConfig(ctx)
 	require.NoError(t, noteErr(err))
 	assert.Equal(t, int64(2), conns.Load())
+
+	// A transport error of a read names the operation, once (client.go wrapTransportError).
+	srv.Close()
+	_, err = c.GetConfig(ctx)
+	require.Error(t, noteErr(err))
+	assert.True(t, strings.HasPrefix(err.Error(), "accessrequests: getAccessRequestConfig: "), "%s", err)
+	assert.Equal(t, 1, strings.Count(err.Error(), "accessrequests:"), "%s", err)
+}
+
+// An answer whose body the call does not need (a cancel's 202) is read to its end before it is
+// closed, so that HTTP/1.1 keeps the connection for the next call: three cancels, one
+// connection. (client.go exchange: the drain of a body with no output.)
+func TestAnAnswerWithoutOutputLeavesItsConnectionReusable(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"note":"`+strings.Repeat("x", 2000)+`"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS() // HTTP/1.1 only
+	t.Cleanup(srv.Close)
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-0123456789"),
+		facade.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	for i := range 3 {
+		require.NoError(t, noteErr(c.Cancel(context.Background(), facade.CancelParams{ID: fmt.Sprintf("ar-%d", i), Comment: "no longer needed"})))
+	}
+	assert.Equal(t, int64(1), conns.Load(), "one connection for three cancels")
+}
+
+// A body declared larger than the read bound is refused from its Content-Length, before a byte
+// of it is read: a server that declares 1 GiB and sends nothing does not hold the call. (client.go
+// decodeJSON: the declared-length check.)
+func TestABodyDeclaredTooLargeIsRefusedBeforeItIsRead(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", fmt.Sprint(1<<30))
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first
+	c, err := facade.New(facade.WithAPI(facade.APIBeta), facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-0123456789"),
+		facade.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = c.GetConfig(ctx)
+	var re *facade.ResponseError
+	require.ErrorAs(t, noteErr(err), &re)
+	assert.Contains(t, err.Error(), "body is larger than")
+	assert.NoError(t, ctx.Err(), "refused without waiting for the body")
 }

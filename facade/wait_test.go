@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -279,4 +280,61 @@ func TestWaitAllRefusesAnIDTheFilterCannotCarry(t *testing.T) {
 		calls, _ := listingCalls(srv)
 		assert.Zero(t, calls)
 	})
+}
+
+// An error from OnFinal ends the wait at once with that error: the request it was given is in
+// Final, the requests not yet final and those not looked at in that poll are in Pending, and
+// nothing more is listed. (wait.go: the OnFinal error path.)
+func TestWaitAllEndsWhenOnFinalFails(t *testing.T) {
+	t.Parallel()
+	srv, c, ids := scriptedTenant(t, facade.APIBeta, 4, 1)
+	require.True(t, srv.Script(ids[0], fake.Step{Polls: 1 << 30, Outcome: fake.Complete}))
+	stop := errors.New("caller stops here")
+	p := fastWait
+	p.Timeout = 10 * time.Second // ids[0] never ends: the wait would go on without OnFinal's error
+	var seen []string
+	p.OnFinal = func(id string, _ []facade.Status) error {
+		seen = append(seen, id)
+		if len(seen) == 2 {
+			return stop
+		}
+		return nil
+	}
+	res, err := c.WaitAll(context.Background(), ids, p)
+	require.ErrorIs(t, noteErr(err), stop)
+	require.Len(t, seen, 2)
+	assert.Len(t, res.Final, 2, "the requests OnFinal was given")
+	for _, id := range seen {
+		assert.Contains(t, res.Final, id)
+	}
+	assert.ElementsMatch(t, ids, append(append([]string{}, seen...), res.Pending...),
+		"every id is in Final or Pending, once")
+	calls, _ := listingCalls(srv)
+	assert.Equal(t, res.Listings, calls, "no listing after OnFinal failed")
+	assert.Equal(t, 2, res.Polls)
+}
+
+// WaitAll with Admin polls the administrators' listing and names it in its errors, on the
+// successor; on the beta, which has no such listing, it is refused before anything is sent.
+// (wait.go: the operation chosen for p.Admin.)
+func TestWaitAllWithAdminNamesTheAdministratorsListing(t *testing.T) {
+	t.Parallel()
+	srv := fake.NewServer()
+	t.Cleanup(srv.Close)
+	p := fastWait
+	p.Admin = true
+	_, err := fakeClientFor(t, srv, facade.APIV1).WaitAll(context.Background(), []string{"nobody-has-this"}, p)
+	require.ErrorIs(t, noteErr(err), facade.ErrNotFound)
+	assert.Contains(t, err.Error(), "listAdministratorsAccessRequestStatusV1")
+	for _, r := range srv.Received() {
+		if r.Method == http.MethodGet {
+			assert.Contains(t, r.Path, "access-request-administration", "every listing is the administrators'")
+		}
+	}
+
+	before := len(srv.Received())
+	_, err = fakeClientFor(t, srv, facade.APIBeta).WaitAll(context.Background(), []string{"x"}, p)
+	require.ErrorIs(t, noteErr(err), facade.ErrNotInAPI)
+	assert.Contains(t, err.Error(), "WaitAll")
+	assert.Len(t, srv.Received(), before, "nothing sent")
 }
