@@ -261,31 +261,22 @@ func (d *walker) value(raw []byte, v reflect.Value) bool {
 		}
 		v.Set(elem)
 		return true
-	case reflect.Struct:
-		if raw[0] != '{' {
-			return d.deviate(raw, t)
-		}
+	case reflect.Struct: // fits saw '{' (and for a list '[', for a map '{', for a string '"')
 		d.object(raw, v)
 		return true
 	case reflect.Slice:
 		if t == rawMessageType {
 			return d.leaf(raw, v)
 		}
-		if raw[0] != '[' {
-			return d.deviate(raw, t)
-		}
 		d.list(raw, v)
 		return true
 	case reflect.Map:
-		if raw[0] != '{' || t.Key().Kind() != reflect.String {
-			return d.deviate(raw, t)
+		if t.Key().Kind() != reflect.String {
+			return d.leaf(raw, v) // keys of another kind: decoded whole, as isComposite says
 		}
 		d.mapping(raw, v)
 		return true
 	case reflect.String:
-		if raw[0] != '"' {
-			return d.deviate(raw, t)
-		}
 		if s, ok := plainString(raw); ok {
 			v.SetString(s)
 			return true
@@ -311,12 +302,8 @@ func (d *walker) value(raw []byte, v reflect.Value) bool {
 			return true
 		}
 		return d.deviate(raw, t)
-	case reflect.Float32, reflect.Float64:
-		if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
-			return d.deviate(raw, t)
-		}
 	}
-	return d.leaf(raw, v)
+	return d.leaf(raw, v) // a float, a string with escapes, another kind: decoded whole
 }
 
 // plainString is the text of a JSON string with no escape and nothing but printable ASCII, the
@@ -527,19 +514,33 @@ func (d *walker) appendPath(b []byte, general bool) []byte {
 func keyText(key []byte) string {
 	head := key
 	if len(head) > 4*maxPathKey {
-		head = append(bytes.Clone(key[:4*maxPathKey]), '"')
-		for len(head) > 2 && head[len(head)-2] == '\\' { // a cut escape: drop its backslash
-			head = append(head[:len(head)-2], '"')
-		}
+		head = append(bytes.Clone(wholeEscapes(key[:4*maxPathKey])), '"')
 	}
 	var name string
-	if json.Unmarshal(head, &name) != nil {
-		name = "?"
-	}
+	_ = json.Unmarshal(head, &name) // valid: key is a JSON string, head a start of it cut between escapes
 	if len(name) > maxPathKey || len(head) < len(key) {
 		name = strings.ToValidUTF8(name[:min(len(name), maxPathKey)], "") + "…"
 	}
 	return name
+}
+
+// wholeEscapes is b (the start of a JSON string, its quote included) without an escape the cut
+// left unfinished: "\\" cut after its backslash, "\\u00e9" cut within its digits.
+func wholeEscapes(b []byte) []byte {
+	for i := 1; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		n := 2
+		if i+1 < len(b) && b[i+1] == 'u' {
+			n = 6
+		}
+		if i+n > len(b) {
+			return b[:i]
+		}
+		i += n - 1
+	}
+	return b
 }
 
 // isCritical reports whether the current path is one of the critical ones or inside one of
