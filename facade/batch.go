@@ -91,7 +91,7 @@ type BatchResult struct {
 	Refused []BatchPair // the server refused their create; it cannot have acted
 	NotSent []BatchPair // never sent: the batch stopped first
 	Calls   int         // creates sent in this run
-	Err     error       // what stopped the batch, or the last refusal; nil when every pair is settled
+	Err     error       // what stopped the batch (joined to the last refusal before it), or the last refusal; nil when every pair is settled
 }
 
 // journalEntry is one line of a batch's journal.
@@ -222,11 +222,14 @@ func (c *Client) SubmitBatch(ctx context.Context, p BatchParams) (*BatchResult, 
 			return res, err
 		}
 		if len(ids) > 0 {
-			if err := j.append(journalEntry{Event: "sent", Key: f.Key, IDs: ids, How: "settled"}); err != nil {
-				return res, journalErr(err)
-			}
+			// Found, its pairs are sent whether or not the journal can say so (a rerun would
+			// find it again).
 			res.Sent = append(res.Sent, BatchCreate{Key: f.Key, Pairs: f.Pairs, IDs: ids, How: "settled"})
 			markDone(done, f.Pairs)
+			if err := j.append(journalEntry{Event: "sent", Key: f.Key, IDs: ids, How: "settled"}); err != nil {
+				res.NotSent = append(res.NotSent, remaining(pairs, done)...)
+				return res, res.stoppedBy(journalErr(err))
+			}
 		}
 	}
 
@@ -274,7 +277,7 @@ func (c *Client) SubmitBatch(ctx context.Context, p BatchParams) (*BatchResult, 
 			for _, g := range creates[i:] {
 				res.NotSent = append(res.NotSent, g...)
 			}
-			return res, journalErr(err)
+			return res, res.stoppedBy(journalErr(err))
 		}
 		res.Calls++
 		out, err := c.Create(ctx, batchRequest(p, group, key))
@@ -301,7 +304,7 @@ func (c *Client) SubmitBatch(ctx context.Context, p BatchParams) (*BatchResult, 
 			for _, g := range creates[i+1:] {
 				res.NotSent = append(res.NotSent, g...)
 			}
-			return res, journalErr(err)
+			return res, res.stoppedBy(journalErr(err))
 		}
 		progress()
 	}
@@ -331,6 +334,16 @@ func (c *Client) PlanBatch(p BatchParams) ([]AccessRequest, error) {
 }
 
 func journalErr(err error) error { return fmt.Errorf("accessrequests: SubmitBatch: journal: %w", err) }
+
+// stoppedBy makes err, what stopped the batch, the result's Err, joined to the error it held
+// already (a create refused or of unknown outcome), so that both still match errors.Is.
+func (r *BatchResult) stoppedBy(err error) error {
+	if r.Err != nil {
+		err = errors.Join(err, r.Err)
+	}
+	r.Err = err
+	return err
+}
 
 // earlierRuns reads the journal's entries: the pairs of creates an earlier run saw answered (or
 // settled) are done and listed in res.Sent; the creates it sent and never saw answered (or saw

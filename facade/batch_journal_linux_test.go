@@ -5,9 +5,11 @@ package facade_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -170,6 +172,7 @@ func TestABatchWhoseJournalFailsAfterASendStopsAndResumesWithoutSendingTwice(t *
 			require.True(t, capped, "the cap was set")
 			require.ErrorIs(t, noteErr(err), syscall.EFBIG)
 			assert.Contains(t, err.Error(), "accessrequests: SubmitBatch: journal: write "+journal)
+			assert.Equal(t, err, res.Err, "the returned error is the result's")
 			require.Len(t, res.Sent, 1)
 			assert.Equal(t, pairs[:1], res.Sent[0].Pairs)
 			if n > 1 {
@@ -187,6 +190,42 @@ func TestABatchWhoseJournalFailsAfterASendStopsAndResumesWithoutSendingTwice(t *
 			assert.Equal(t, n, srv.Creates(), "nothing acted on twice")
 		})
 	}
+}
+
+// A journal that fails after a create was refused stops the batch with an error that is both
+// the journal's and the refusal's (errors.Is finds each), held in the result's Err too; the
+// refused create's pairs are Refused, the rest NotSent. Not parallel: the cap on file sizes is
+// the process's. Guards BatchResult.stoppedBy's join at SubmitBatch's check of the outcome's
+// entry.
+func TestABatchWhoseJournalFailsAfterARefusalKeepsBothErrors(t *testing.T) {
+	srv := fake.NewServer()
+	t.Cleanup(srv.Close)
+	journal := filepath.Join(t.TempDir(), "batch.journal")
+	refuse := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodPost && r.URL.Path == wirePath(facade.APIV1, "/access-requests") {
+			return &http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(`{"detailCode":"400.1 Bad Request Content","messages":[{"text":"refused"}]}`)), Request: r}, nil
+		}
+		return srv.Client().Transport.RoundTrip(r)
+	})
+	limit := &journalLimit{next: refuse, journal: journal}
+	t.Cleanup(limit.restore)
+	c := fakeClientFor(t, srv, facade.APIV1, facade.WithHTTPClient(&http.Client{Transport: limit}))
+	pairs := revokePairs("2c9180835d191a86015d28455b4c0001", 3)
+
+	res, err := c.SubmitBatch(context.Background(), facade.BatchParams{RequestType: facade.RequestTypeRevoke, Pairs: pairs, Journal: journal})
+	capped := limit.set
+	limit.restore()
+	require.True(t, capped, "the cap was set: %v", err)
+	require.ErrorIs(t, noteErr(err), syscall.EFBIG)
+	var apiErr *facade.APIError
+	require.ErrorAs(t, err, &apiErr, "the refusal is still there")
+	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+	assert.Equal(t, err, res.Err)
+	assert.Equal(t, pairs[:1], res.Refused)
+	assert.Equal(t, pairs[1:], res.NotSent)
+	assert.Empty(t, res.Sent)
+	assert.Zero(t, srv.Creates())
 }
 
 // capFileSizes caps the size of the files this process may write at path's size now, until
@@ -231,18 +270,24 @@ func TestABatchThatCannotJournalAFoundCreateStops(t *testing.T) {
 	assert.Equal(t, 1, srv.Creates(), "not sent again")
 }
 
-// BUG: the batch stopped there returns a result that accounts for no pair, though BatchResult
-// promises each pair in exactly one of its lists (the found create's pairs belong in Sent).
+// The batch stopped there still accounts for every pair, as BatchResult promises: the found
+// create's pairs are Sent (found is sent, journaled or not), the pairs of this run not yet sent
+// NotSent. Guards the order at SubmitBatch's settling of an earlier run's creates (Sent, then
+// the journal) and its NotSent on the journal's error.
 func TestABatchThatCannotJournalAFoundCreateAccountsForEveryPair(t *testing.T) {
-	t.Skip("bug: SubmitBatch returns from the settling of an earlier run's creates on a journal error (batch.go, `return res, journalErr(err)` after the \"settled\" entry) without putting the found create's pairs in Sent nor the rest in NotSent")
-	_, c, journal, pairs := settledJournal(t)
+	_, c, journal, found := settledJournal(t)
+	more := revokePairs("2c9180835d191a86015d28455b4c0002", 2)
+	pairs := append(append([]facade.BatchPair{}, found...), more...)
 	capFileSizes(t, journal)
 	res, err := c.SubmitBatch(context.Background(), facade.BatchParams{RequestType: facade.RequestTypeRevoke, Pairs: pairs, Journal: journal})
-	require.Error(t, err)
+	require.ErrorIs(t, noteErr(err), syscall.EFBIG)
 	require.NotNil(t, res)
-	accounted := len(res.Skipped) + len(res.Unknown) + len(res.Refused) + len(res.NotSent)
-	for _, cr := range res.Sent {
-		accounted += len(cr.Pairs)
-	}
-	assert.Equal(t, len(pairs), accounted)
+	assert.Equal(t, err, res.Err)
+	require.Len(t, res.Sent, 1)
+	assert.Equal(t, "k-acted", res.Sent[0].Key)
+	assert.Equal(t, found, res.Sent[0].Pairs)
+	assert.Equal(t, more, res.NotSent)
+	assert.Empty(t, res.Skipped)
+	assert.Empty(t, res.Unknown)
+	assert.Empty(t, res.Refused)
 }
