@@ -34,6 +34,7 @@ type pkg struct {
 	conf                  *types.Config
 	every                 []*srcFile // every source file, generated ones included
 	digest                string     // of every source and test file: a resumed report must match it
+	code                  string     // of the non-test sources alone: -rerun carries a report made from the same code
 }
 
 type listed struct {
@@ -111,6 +112,7 @@ func load(dir, pattern, tags string) (*pkg, error) {
 			p.files = append(p.files, sf)
 		}
 	}
+	p.code = hex.EncodeToString(sum.Sum(nil))[:16]
 	for _, name := range slices.Sorted(slices.Values(append(slices.Clone(l.TestGoFiles), l.XTestGoFiles...))) {
 		src, err := os.ReadFile(filepath.Join(l.Dir, name))
 		if err != nil {

@@ -15,15 +15,21 @@
 // -workers mutants run at once. One unmutated run with a coverage profile comes first: a mutant
 // in code no test ran is NOT COVERED and not run, and the test binary's time there, times
 // -timeout-coefficient, bounds every mutant's run (TIMED OUT). Then each test runs alone under
-// coverage, and a mutant meets first the tests that ran its code, all of them if it lives. Mutants the package's
-// testdata/mutants-equivalent.md explains (see equivalents) are EQUIVALENT: listed, not run,
+// coverage: a mutant meets first the quick tests that ran its code (under half a second alone),
+// then the others that ran it, then all the tests if it lives, unless -trust-coverage stops it
+// there (a test that never reaches the mutated code cannot see it, short of state one test
+// leaves to the next); each of these runs gets -timeout-coefficient times what its tests took
+// alone. Mutants the package's testdata/mutants-equivalent.md explains (see equivalents) are EQUIVALENT: listed, not run,
 // out of the score. The report has one line per mutant, in source order:
 //
 //	KILLED      #1a2b3c4d client.go:311:3 remove-call readBoundedInto: buf.Reset() → (removed)  [by TestX]
 //
 // then the figures by mutator. The same sources give the same mutants in the same order with
 // the same ids, so a run can be cut by file (-files, -exclude-files) and an interrupted one
-// picked up again (-resume: the mutants its report already decided are not run again).
+// picked up again (-resume: the mutants its report already decided are not run again). After
+// tests are written, -rerun runs again the mutants an earlier report has as LIVED; when that
+// report was made from the same code (its tests aside), its other lines are carried into the
+// new report, which then holds every mutant again.
 package main
 
 import (
@@ -62,6 +68,7 @@ type options struct {
 	raceLocks    bool
 	checkEquiv   bool
 	selectTests  bool
+	trustCover   bool
 	schema       bool
 }
 
@@ -83,7 +90,8 @@ func main() {
 	flag.BoolVar(&o.raceLocks, "race-locks", true, "test drop-lock mutants with -race (a lock dropped is a race, seldom a failure)")
 	flag.BoolVar(&o.checkEquiv, "check-equivalents", false, "test the mutants the equivalents file explains too, and report any killed")
 	flag.BoolVar(&o.schema, "schema", true, "compile the mutants that can be written as run-time switches into one test binary (see schema.go)")
-	flag.BoolVar(&o.selectTests, "select-tests", true, "run first only the tests that ran a mutant's code (from one coverage run per test), then all of them if it lives")
+	flag.BoolVar(&o.selectTests, "select-tests", true, "run first only the tests that ran a mutant's code (from one coverage run per test), quick ones first, then all of them if it lives")
+	flag.BoolVar(&o.trustCover, "trust-coverage", false, "with -select-tests, a mutant that lives through every test that ran its code is LIVED (all the tests are not run)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/mutate [flags] PACKAGE [-- go test flags]\n")
 		flag.PrintDefaults()
@@ -113,8 +121,8 @@ func main() {
 // entry is one mutant and what became of it.
 type entry struct {
 	m         *mutant
-	explained bool     // listed in the equivalents file
-	tests     []string // the tests to try first (nil: all)
+	explained bool    // listed in the equivalents file
+	stages    []stage // the runs of its tests, in turn while it lives (none: all the tests at once)
 	result
 	line string // the report line, when taken from an earlier report
 }
@@ -164,10 +172,17 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 			return err
 		}
 	}
-	var wanted map[string]string
+	var wanted, carried map[string]string
 	if o.rerun != "" {
 		if wanted, err = readReport(o.rerun, "", true); err != nil {
 			return err
+		}
+		if code, err := reportCode(o.rerun); err != nil {
+			return err
+		} else if code == p.code {
+			if carried, err = readReport(o.rerun, "", false); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -177,7 +192,10 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		e := &entry{m: m, explained: eq.explains(m)}
 		entries[i] = e
 		switch {
-		case wanted != nil && wanted[m.id] == "":
+		case wanted != nil && wanted[m.id] == "" && carried[m.id] != "":
+			e.line = carried[m.id] // decided on this code: carried
+			e.status = statusOf(e.line)
+		case wanted != nil && wanted[m.id] == "" && carried == nil:
 			e.status = "" // not asked for: left out of the report
 		case broken[m] != "":
 			e.status, e.detail = skipped, "does not compile: "+broken[m]
@@ -205,7 +223,11 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		defer f.Close()
 		w = io.MultiWriter(stdout, f)
 	}
-	fmt.Fprintf(w, "# mutate %s (%s): %d mutants in %d files; sources %s\n", pattern, p.importPath, len(ms), len(p.files), p.digest)
+	fmt.Fprintf(w, "# mutate %s (%s): %d mutants in %d files; code %s; sources %s\n", pattern, p.importPath, len(ms), len(p.files), p.code, p.digest)
+	if carried != nil {
+		fmt.Fprintf(w, "# %d results carried from %s, made from this code with other tests (a test added can only kill more; after one is removed or weakened, run everything), its LIVED ones run again\n",
+			len(carried)-len(wanted), o.rerun)
+	}
 
 	r := &runner{dir: wd, pattern: pattern, pkgDir: p.dir, importPath: p.importPath, tags: o.tags, testFlags: testFlags, grace: o.grace}
 	start := time.Now()
@@ -236,7 +258,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		}
 		toRun = runnable
 		if o.selectTests && len(toRun) > 0 && !runFlag(testFlags) {
-			if err := selectTests(ctx, r, cov, toRun, p, o.workers, w); err != nil {
+			if err := selectTests(ctx, r, cov, toRun, p, o, w); err != nil {
 				return err
 			}
 		}
@@ -267,7 +289,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		go func() {
 			defer wg.Done()
 			for e := range jobs {
-				e.result = r.run(ctx, e.m, n+1, e.tests)
+				e.result = r.run(ctx, e.m, n+1, e.stages)
 				switch {
 				case e.explained && e.status == lived:
 					e.status = equivalent
@@ -310,7 +332,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		return fmt.Errorf("%w: the report holds the mutants decided so far (-resume goes on from there)", errInterrupted)
 	}
 	summary(w, entries, time.Since(start), r.timeout, o.workers)
-	if wanted == nil {
+	if wanted == nil || carried != nil {
 		in := func(file, mutator string) bool {
 			return (include == nil || include.MatchString(file)) && (exclude == nil || !exclude.MatchString(file)) &&
 				(only == nil || only[mutator])
@@ -361,9 +383,14 @@ func runFlag(flags []string) bool {
 	return false
 }
 
-// selectTests runs each test alone under coverage and gives each mutant the tests that ran
-// its code, unless that is more than half of them (then all run: selecting saves little).
-func selectTests(ctx context.Context, r *runner, cov coverage, entries []*entry, p *pkg, workers int, w io.Writer) error {
+// quickTest is how long a test may take alone to be among those a mutant meets first.
+const quickTest = 500 * time.Millisecond
+
+// selectTests runs each test alone under coverage and plans each mutant's stages: the quick
+// tests that ran its code, then all those that did, then (unless coverage is trusted) all the
+// tests; a stage that would add nothing to the one before is left out. Each gets
+// o.coefficient times what its tests took alone, o.minTimeout at least.
+func selectTests(ctx context.Context, r *runner, cov coverage, entries []*entry, p *pkg, o options, w io.Writer) error {
 	start := time.Now()
 	names, err := r.listTests(ctx)
 	if err != nil {
@@ -372,13 +399,14 @@ func selectTests(ctx context.Context, r *runner, cov coverage, entries []*entry,
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(names))
+	took := make([]time.Duration, len(names))
 	next := make(chan int)
-	for n := range max(1, workers) {
+	for n := range max(1, o.workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = r.coverTest(ctx, cov, &mu, names, i, n+1)
+				took[i], errs[i] = r.coverTest(ctx, cov, &mu, names, i, n+1)
 			}
 		}()
 	}
@@ -396,18 +424,57 @@ func selectTests(ctx context.Context, r *runner, cov coverage, entries []*entry,
 	selected := 0
 	for _, e := range entries {
 		ids, ok := cov.testsFor(p.fset, e.m.anchors, e.m.anyUse)
-		if !ok || 2*len(ids) > len(names) {
+		if !ok {
 			continue
 		}
-		e.tests = make([]string, len(ids))
-		for i, id := range ids {
-			e.tests[i] = names[id]
+		e.stages = planStages(ids, names, took, o)
+		if len(e.stages[0].tests) > 0 {
+			selected++
 		}
-		selected++
 	}
-	fmt.Fprintf(w, "# coverage of each of %d tests alone took %s; %d of %d mutants run only the tests that ran their code first\n",
-		len(names), time.Since(start).Round(time.Second), selected, len(entries))
+	then := "then all the tests if it lives"
+	if o.trustCover {
+		then = "and is LIVED if it lives through them (-trust-coverage: a test that never ran its code is not run)"
+	}
+	fmt.Fprintf(w, "# coverage of each of %d tests alone took %s; %d of %d mutants run first the quick tests (under %s alone) that ran their code, then the others that did, %s\n",
+		len(names), time.Since(start).Round(time.Second), selected, len(entries), quickTest, then)
 	return nil
+}
+
+// planStages plans the stages of a mutant whose code the tests ids ran (see selectTests).
+func planStages(ids []int, names []string, took []time.Duration, o options) []stage {
+	var stages []stage
+	add := func(ids []int, all bool) {
+		if len(ids) == 0 || (len(stages) > 0 && len(ids) == len(stages[len(stages)-1].tests)) {
+			return // a stage holds the one before: the same tests when it is no longer
+		}
+		st := stage{}
+		if !all {
+			var sum time.Duration
+			for _, id := range ids {
+				st.tests = append(st.tests, names[id])
+				sum += took[id]
+			}
+			st.limit = max(o.minTimeout, time.Duration(o.coefficient*float64(sum))).Round(time.Second)
+		}
+		stages = append(stages, st)
+	}
+	var quick []int
+	for _, id := range ids {
+		if took[id] < quickTest {
+			quick = append(quick, id)
+		}
+	}
+	add(quick, false)
+	add(ids, false)
+	if !o.trustCover && len(ids) < len(names) {
+		every := make([]int, len(names))
+		for i := range every {
+			every[i] = i
+		}
+		add(every, true)
+	}
+	return stages
 }
 
 func contains(list []string, s string) bool {
@@ -470,6 +537,21 @@ func readReport(path, digest string, livedOnly bool) (map[string]string, error) 
 		out[m[2]] = line
 	}
 	return out, sc.Err()
+}
+
+// reportCode is the code digest in the first line of an earlier report ("" when it has none).
+func reportCode(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	first, _ := bufio.NewReader(f).ReadString('\n')
+	if _, rest, ok := strings.Cut(first, "; code "); ok {
+		code, _, _ := strings.Cut(rest, ";")
+		return strings.TrimSpace(code), nil
+	}
+	return "", nil
 }
 
 // summary writes the figures by mutator and in all.

@@ -258,11 +258,12 @@ func (r *runner) listTests(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// coverTest runs test i alone on the baseline's binary and adds its profile to c.
-func (r *runner) coverTest(ctx context.Context, c coverage, mu *sync.Mutex, names []string, i, n int) error {
+// coverTest runs test i alone on the baseline's binary, adds its profile to c and says how
+// long it took (process start included: what running it alone costs a mutant).
+func (r *runner) coverTest(ctx context.Context, c coverage, mu *sync.Mutex, names []string, i, n int) (time.Duration, error) {
 	dir, err := r.workdir(n)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	prof := filepath.Join(r.scratch, fmt.Sprintf("cover-%d.out", i))
 	defer os.Remove(prof)
@@ -270,29 +271,39 @@ func (r *runner) coverTest(ctx context.Context, c coverage, mu *sync.Mutex, name
 		r.testArgs("-test.run=^"+names[i]+"$", "-test.coverprofile="+prof, "-test.timeout=30m")...)
 	cmd.Dir = dir
 	killGroup(cmd)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
 		if ctx.Err() != nil {
-			return errInterrupted
+			return 0, errInterrupted
 		}
-		return fmt.Errorf("%s alone fails (every mutant will run every test): %v\n%s", names[i], err, tail(string(out), 20))
+		return 0, fmt.Errorf("%s alone fails (every mutant will run every test): %v\n%s", names[i], err, tail(string(out), 20))
 	}
 	f, err := os.Open(prof)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	mu.Lock()
 	defer mu.Unlock()
-	return c.addTest(i, f, r.importPath)
+	return took, c.addTest(i, f, r.importPath)
 }
 
 // testRuns counts the mutants tested, for the tool's own tests.
 var testRuns atomic.Int64
 
-// run tests one mutant in worker n's scratch directory: with the tests named (those that ran
-// its code) when there are any, and again with all of them if it lives that way, so that
-// selecting tests can only save time, never let a mutant live.
-func (r *runner) run(ctx context.Context, m *mutant, n int, tests []string) result {
+// stage is one run of a mutant's tests: those named (nil: all of them) within limit (0: the
+// time the whole suite gets).
+type stage struct {
+	tests []string
+	limit time.Duration
+}
+
+// run tests one mutant in worker n's scratch directory, stage after stage while it lives (no
+// stage: all the tests at once). The stages selectTests plans end with all the tests unless
+// coverage is trusted, so that selecting tests can only save time, never let a mutant live.
+func (r *runner) run(ctx context.Context, m *mutant, n int, stages []stage) result {
 	testRuns.Add(1)
 	start := time.Now()
 	dir := filepath.Join(r.scratch, m.id)
@@ -304,19 +315,12 @@ func (r *runner) run(ctx context.Context, m *mutant, n int, tests []string) resu
 	if err := os.WriteFile(file, m.src, 0o644); err != nil {
 		return result{status: skipped, detail: err.Error()}
 	}
-	limit := r.timeout
 	var extra []string
 	if m.race && r.raceTime > 0 {
-		limit, extra = r.raceTime, []string{"-race"}
+		extra = []string{"-race"}
 	}
 	if bin := r.schemaFor(m); bin != "" { // built already: only the tests to run
-		env := fmt.Sprintf("%s=%d", schemaEnv, m.schemaID)
-		res := r.test(ctx, bin, env, n, limit, tests)
-		if res.status == lived && tests != nil {
-			first := res.cpu
-			res = r.test(ctx, bin, env, n, limit, nil)
-			res.cpu += first
-		}
+		res := r.stages(ctx, bin, fmt.Sprintf("%s=%d", schemaEnv, m.schemaID), n, m, stages)
 		res.took = time.Since(start)
 		return res
 	}
@@ -337,13 +341,35 @@ func (r *runner) run(ctx context.Context, m *mutant, n int, tests []string) resu
 	case err != nil:
 		return result{status: skipped, detail: "does not build: " + msg, took: time.Since(start), cpu: cpu}
 	}
-	res := r.test(ctx, bin, "", n, limit, tests)
-	if res.status == lived && tests != nil {
-		first := res.cpu
-		res = r.test(ctx, bin, "", n, limit, nil)
-		res.cpu += first
-	}
+	res := r.stages(ctx, bin, "", n, m, stages)
 	res.took, res.cpu = time.Since(start), res.cpu+cpu
+	return res
+}
+
+// stages runs a built mutant's stages in turn until one does not let it live. A stage's limit
+// is the whole suite's at most; under -race (the durations stages are planned by are not)
+// every stage gets the race run's.
+func (r *runner) stages(ctx context.Context, bin, env string, n int, m *mutant, stages []stage) result {
+	if len(stages) == 0 {
+		stages = []stage{{}}
+	}
+	var res result
+	var cpu time.Duration
+	for _, st := range stages {
+		limit := r.timeout
+		if st.limit > 0 && st.limit < limit {
+			limit = st.limit
+		}
+		if m.race && r.raceTime > 0 {
+			limit = r.raceTime
+		}
+		res = r.test(ctx, bin, env, n, limit, st.tests)
+		cpu += res.cpu
+		if res.status != lived {
+			break
+		}
+	}
+	res.cpu = cpu
 	return res
 }
 

@@ -148,7 +148,7 @@ func TestRunOnATinyPackageKillsOneMutantAndLetsOneLive(t *testing.T) {
 		"# coverage of each of 4 tests alone took ",
 		"# 6 of 6 mutants compiled as switches into one test binary",
 		"s per run, whatever else the machine did",
-		"; 6 of 6 mutants run only the tests that ran their code first",
+		"; 6 of 6 mutants run first the quick tests (under 500ms alone) that ran their code, then the others that did, then all the tests if it lives",
 		"# stale equivalent (no mutant matches it): " + filepath.Join(dir, "tiny", "testdata", "mutants-equivalent.md") + ":11: tiny.go remove-call Gone: gone() → (removed)",
 	} {
 		if !strings.Contains(report, s) {
@@ -291,7 +291,7 @@ func TestAMutantThatLivesThroughTheChosenTestsMeetsThemAll(t *testing.T) {
 	if ms[0].fn != "Clamp" {
 		t.Fatalf("first mutant %s, want Clamp's", ms[0].key())
 	}
-	if res := r.run(context.Background(), ms[0], 1, []string{"TestDouble"}); res.status != killed || res.detail != "by TestClamp" {
+	if res := r.run(context.Background(), ms[0], 1, []stage{{tests: []string{"TestDouble"}}, {}}); res.status != killed || res.detail != "by TestClamp" {
 		t.Errorf("%s with TestDouble chosen: %s %s, want killed by TestClamp", ms[0].key(), res.status, res.detail)
 	}
 }
@@ -377,5 +377,131 @@ func TestCoverageLookup(t *testing.T) {
 	}
 	if s, ok := parseDuration("ok  \texample.com/m/p\t6.472s\tcoverage: 80.0% of statements\n", "example.com/m/p"); !ok || s != 6.472 {
 		t.Errorf("duration %v %v", s, ok)
+	}
+}
+
+// The stages a mutant meets: the quick tests that ran its code, then the rest of those, then
+// all the tests unless coverage is trusted; a stage that adds nothing is left out, and each
+// gets the coefficient times what its tests took alone, the minimum at least.
+func TestPlanStages(t *testing.T) {
+	names := []string{"TestA", "TestB", "TestC", "TestD"}
+	took := []time.Duration{100 * time.Millisecond, 2 * time.Second, 300 * time.Millisecond, 10 * time.Second}
+	o := options{coefficient: 5, minTimeout: time.Second}
+	for _, tc := range []struct {
+		name  string
+		ids   []int
+		trust bool
+		want  []stage
+	}{
+		{"quick, slow, all", []int{0, 1}, false, []stage{{[]string{"TestA"}, time.Second}, {[]string{"TestA", "TestB"}, 11 * time.Second}, {nil, 0}}},
+		{"trusted: no run of all", []int{0, 1}, true, []stage{{[]string{"TestA"}, time.Second}, {[]string{"TestA", "TestB"}, 11 * time.Second}}},
+		{"only quick ones", []int{0, 2}, false, []stage{{[]string{"TestA", "TestC"}, 2 * time.Second}, {nil, 0}}},
+		{"no quick one", []int{3}, true, []stage{{[]string{"TestD"}, 50 * time.Second}}},
+		{"every test ran it", []int{0, 1, 2, 3}, false, []stage{{[]string{"TestA", "TestC"}, 2 * time.Second}, {names, 62 * time.Second}}},
+	} {
+		o.trustCover = tc.trust
+		got := planStages(tc.ids, names, took, o)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if strings.Join(got[i].tests, ",") != strings.Join(tc.want[i].tests, ",") || (got[i].tests == nil) != (tc.want[i].tests == nil) || got[i].limit != tc.want[i].limit {
+				t.Errorf("%s: stage %d is %v, want %v", tc.name, i, got[i], tc.want[i])
+			}
+		}
+	}
+}
+
+// A stage's limit bounds its run, not the whole suite's: a mutant that loops in the one test
+// that runs its code times out after that test's share.
+func TestAStageTimesOutAfterItsOwnLimit(t *testing.T) {
+	_, r, ms := tinyRunner(t, "cond-true")
+	var spin *mutant
+	for _, m := range ms {
+		if m.fn == "Spin" {
+			spin = m
+		}
+	}
+	if spin == nil {
+		t.Fatal("no cond-true mutant of Spin")
+	}
+	r.timeout = time.Minute
+	res := r.run(context.Background(), spin, 1, []stage{{tests: []string{"TestSpin"}, limit: 2 * time.Second}})
+	if res.status != timedOut || !strings.Contains(res.detail, "2s") || res.took > 30*time.Second {
+		t.Errorf("%s: %s %q after %s, want timed out after 2s", spin.key(), res.status, res.detail, res.took)
+	}
+}
+
+// With -trust-coverage the statuses are the same on the tiny package (no test there sees code
+// it does not run), and the report says how it was made.
+func TestTrustingCoverage(t *testing.T) {
+	dir, o := tiny(t)
+	o.trustCover = true
+	var out bytes.Buffer
+	if err := run(context.Background(), o, dir, "./tiny", nil, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	got := statuses(out.String())
+	if got["tiny.go remove-call Double: count() → (removed)"] != lived || got["tiny.go cond-true Clamp: n > limit → true"] != killed {
+		t.Errorf("statuses %v", got)
+	}
+	if !strings.Contains(out.String(), "and is LIVED if it lives through them (-trust-coverage") {
+		t.Errorf("the report does not say coverage was trusted:\n%s", out.String())
+	}
+}
+
+// -rerun over a report made from the same code carries its decided lines into the new report,
+// which holds every mutant again; once the code differs, only the survivors are reported.
+func TestRerunCarriesTheReportOfTheSameCode(t *testing.T) {
+	dir, o := tiny(t)
+	var first bytes.Buffer
+	if err := run(context.Background(), o, dir, "./tiny", nil, &first); err != nil {
+		t.Fatalf("%v\n%s", err, first.String())
+	}
+	all := statuses(first.String())
+	// A test that kills the survivor, written since.
+	killer := tinyTest + "\nfunc TestCount(t *testing.T) {\n\tcalls = 0\n\tDouble(1)\n\tif calls != 1 {\n\t\tt.Fatal(\"count\")\n\t}\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "tiny", "tiny_test.go"), []byte(killer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.rerun, o.out = o.out, filepath.Join(dir, "mutation", "again.txt")
+	before := testRuns.Load()
+	var again bytes.Buffer
+	if err := run(context.Background(), o, dir, "./tiny", nil, &again); err != nil {
+		t.Fatalf("%v\n%s", err, again.String())
+	}
+	if n := testRuns.Load() - before; n != 1 {
+		t.Errorf("%d mutants tested, want the one survivor", n)
+	}
+	got := statuses(again.String())
+	if len(got) != len(all) {
+		t.Errorf("%d mutants in the report, want %d:\n%s", len(got), len(all), again.String())
+	}
+	for k, v := range all {
+		want := v
+		if k == "tiny.go remove-call Double: count() → (removed)" {
+			want = killed
+		}
+		if got[k] != want {
+			t.Errorf("%s: %q, want %q", k, got[k], want)
+		}
+	}
+	if !strings.Contains(again.String(), " results carried from "+o.rerun) {
+		t.Errorf("the report does not say what it carried:\n%s", again.String())
+	}
+
+	// Once the code differs (here a file the run does not mutate: the mutants are the same),
+	// nothing is carried.
+	if err := os.WriteFile(filepath.Join(dir, "tiny", "other.go"), []byte("package tiny\n\nfunc other() { count(); count() }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.rerun, o.out = filepath.Join(dir, "mutation", "tiny.txt"), ""
+	var changed bytes.Buffer
+	if err := run(context.Background(), o, dir, "./tiny", nil, &changed); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(changed.String()); len(got) != 1 || strings.Contains(changed.String(), "results carried") {
+		t.Errorf("over other code, %d mutants reported, want the survivor alone:\n%s", len(got), changed.String())
 	}
 }
