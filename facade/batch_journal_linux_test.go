@@ -220,6 +220,8 @@ func TestABatchWhoseJournalFailsAfterARefusalKeepsBothErrors(t *testing.T) {
 	require.ErrorIs(t, noteErr(err), syscall.EFBIG)
 	var apiErr *facade.APIError
 	require.ErrorAs(t, err, &apiErr, "the refusal is still there")
+	assert.True(t, strings.HasPrefix(err.Error(), "accessrequests: SubmitBatch: journal: write "+journal), "what stopped the batch comes first: %q", err)
+	assert.Contains(t, err.Error(), "\n"+apiErr.Error(), "then the refusal")
 	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
 	assert.Equal(t, err, res.Err)
 	assert.Equal(t, pairs[:1], res.Refused)
