@@ -1,0 +1,54 @@
+package facade_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/facade"
+)
+
+// An APIError's one line carries each part a caller needs to act on, from real responses: the
+// first message that has text (an empty one is skipped), a Retry-After past the cap, a proxy's
+// body, and a write's unknown outcome. Guards APIError.Error's message loop, its Retry-After,
+// body and outcome clauses.
+func TestAnAPIErrorSaysEveryPartItHas(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		serve func(e *env)
+		call  func(c *facade.Client) error
+		want  string
+	}{
+		{"the first message with text", func(e *env) {
+			e.handle("GET /access-request-config", reply(400, `{"detailCode":"400.1 Bad Request Content","messages":[{"text":""},{"text":"second"}]}`))
+		}, func(c *facade.Client) error { return getConfig(context.Background(), c) },
+			"accessrequests: getAccessRequestConfig: HTTP 400.1 Bad Request Content: second"},
+		{"a Retry-After past the cap", func(e *env) {
+			e.lax().handle("GET /access-request-config", reply(429, `{"detailCode":"429 Too Many Requests"}`, "Retry-After", "3600"))
+		}, func(c *facade.Client) error { return getConfig(context.Background(), c) },
+			"accessrequests: getAccessRequestConfig: HTTP 429 Too Many Requests (retry after 1h0m0s)"},
+		{"a proxy's body", func(e *env) {
+			e.lax().handle("GET /access-request-config", reply(502, "<html>bad gateway</html>", "Content-Type", "text/html"))
+		}, func(c *facade.Client) error { return getConfig(context.Background(), c) },
+			`accessrequests: getAccessRequestConfig: HTTP 502: body "<html>bad gateway</html>"`},
+		{"a write's unknown outcome", func(e *env) {
+			e.lax().handle("POST /access-requests", reply(503, `{"detailCode":"503 Service Unavailable"}`))
+		}, func(c *facade.Client) error {
+			_, err := c.Create(context.Background(), grantRequest())
+			return err
+		}, "accessrequests: createAccessRequest: HTTP 503 Service Unavailable (outcome unknown: the write may have been acted on; check before sending it again)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.serve(e)
+			err := tc.call(e.client(facade.WithoutRetries(), facade.WithoutSettling()))
+			var apiErr *facade.APIError
+			require.True(t, errors.As(err, &apiErr), "%v", err)
+			assert.Equal(t, tc.want, apiErr.Error())
+		})
+	}
+}
