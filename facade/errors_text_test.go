@@ -52,3 +52,41 @@ func TestAnAPIErrorSaysEveryPartItHas(t *testing.T) {
 		})
 	}
 }
+
+// Each error type's line, word for word, from its exported fields: the operation, the status
+// and the cause each land where the sentence says. Guards the arguments of
+// ResponseError.Error's two sentences and OutcomeUnknownError.Error's.
+func TestTheErrorTypesLinesPutEachFieldInItsPlace(t *testing.T) {
+	cause := errors.New("unexpected EOF")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&facade.ResponseError{Operation: "createAccessRequest", StatusCode: 202, Err: cause},
+			"accessrequests: createAccessRequest: the server accepted the call (HTTP 202) but its response could not be decoded; do not resubmit: unexpected EOF"},
+		{&facade.ResponseError{Operation: "listAccessRequestStatus", StatusCode: 200, Err: cause},
+			"accessrequests: listAccessRequestStatus: HTTP 200 response could not be decoded: unexpected EOF"},
+		{&facade.ResponseError{Operation: "createAccessRequest", StatusCode: 400, Err: cause},
+			"accessrequests: createAccessRequest: HTTP 400 response could not be decoded: unexpected EOF"},
+		{&facade.OutcomeUnknownError{Operation: "cancelAccessRequest", Err: cause},
+			"accessrequests: cancelAccessRequest: outcome unknown, the request may have reached the server; check before sending it again: unexpected EOF"},
+	} {
+		assert.Equal(t, tc.want, tc.err.Error())
+	}
+}
+
+// A redirect answered to a write says its outcome is unknown; one answered to a read does not.
+// Guards RedirectError.Error's clause for writes.
+func TestARedirectedWriteSaysItsOutcomeIsUnknown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	e.handle("POST /access-requests", reply(307, `{}`, "Location", "https://elsewhere.example/x"))
+	e.handle("GET /access-request-config", reply(302, `{}`, "Location", "https://elsewhere.example/y"))
+	c := e.client(facade.WithoutRetries(), facade.WithoutSettling())
+	_, err := c.Create(context.Background(), grantRequest())
+	var re *facade.RedirectError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, `accessrequests: createAccessRequest: the server redirected (HTTP 307) to "https://elsewhere.example/x"; redirects are not followed (outcome unknown: check before sending the write again)`, re.Error())
+	require.ErrorAs(t, getConfig(context.Background(), c), &re)
+	assert.Equal(t, `accessrequests: getAccessRequestConfig: the server redirected (HTTP 302) to "https://elsewhere.example/y"; redirects are not followed`, re.Error())
+}
