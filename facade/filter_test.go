@@ -31,6 +31,10 @@ func TestFiltersRender(t *testing.T) {
 			`accessRequestId eq "x\" or name eq \"y"`},
 		{"a backslash cannot escape the closing quote", []facade.Condition{facade.AccessRequestID().Eq(`x\`)}, `accessRequestId eq "x\\"`},
 		{"a field the vendor adds later", []facade.Condition{facade.FilterOn("requestType").Eq("GRANT_ACCESS")}, `requestType eq "GRANT_ACCESS"`},
+		// Each operator's method names its own operator (guards Ne, Gt and Ge's arguments).
+		{"ne", []facade.Condition{facade.FilterOn("requestType").Ne("REVOKE_ACCESS")}, `requestType ne "REVOKE_ACCESS"`},
+		{"gt", []facade.Condition{facade.FilterOn("name").Gt("m")}, `name gt "m"`},
+		{"ge", []facade.Condition{facade.FilterOn("name").Ge("m")}, `name ge "m"`},
 		{"nothing", nil, ""},
 	}
 	for _, tc := range cases {
