@@ -61,9 +61,12 @@ func TestFiltersRefuseWhatTheServerDoesNotSupport(t *testing.T) {
 	}{
 		{"isnull on accessRequestId", facade.AccessRequestID().IsNull(), `filter accessRequestId: operator "isnull" is not supported`},
 		{"an empty in", facade.AccessRequestID().In(), "accessRequestId in needs at least one value"},
-		{"a control character", facade.AccessRequestID().Eq("a\nb"), "control character"},
-		{"invalid UTF-8", facade.AccessRequestID().Eq("a\xffb"), "not valid UTF-8"},
-		{"a field name with a space", facade.FilterOn("name eq").Eq("x"), "not a field name"},
+		// Whole sentences from here: each names the field and the operator in its place.
+		{"a control character", facade.AccessRequestID().Eq("a\nb"), "filter accessRequestId eq: value contains a control character"},
+		{"invalid UTF-8", facade.AccessRequestID().Ne("a\xffb"), "filter accessRequestId ne: value is not valid UTF-8"},
+		{"a field name with a space", facade.FilterOn("name eq").Eq("x"), `filter field "name eq" is not a field name (letters, digits, '.' and '_')`},
+		{"a typed field of another listing", facade.AdminStatus().Eq("x"),
+			`filter field "status" is not supported by listAccessRequestStatus (supported: accessRequestId, accountActivityItemId, created)`},
 		{"the field name and", facade.FilterOn("and").Eq("x"), "not a field name"},
 	}
 	for _, tc := range cases {
