@@ -89,6 +89,16 @@ func TestHooksSeeEveryAttemptAndTheOutcome(t *testing.T) {
 				done: facade.Operation{Name: createOp, Attempts: 1, Status: 400, Outcome: facade.OutcomeFailure},
 			},
 			{
+				// Guards outcomeOf's case of an accepted call whose body did not decode.
+				name:    "a POST accepted with a body that does not decode is a success: the server acted",
+				handler: reply(202, `{"newRequests": [`),
+				call:    create,
+				attempts: []facade.Attempt{
+					{Operation: createOp, Number: 1, Method: "POST", Status: 202, Retry: facade.RetryNone},
+				},
+				done: facade.Operation{Name: createOp, Attempts: 1, Status: 202, Outcome: facade.OutcomeSuccess},
+			},
+			{
 				name:    "a POST answered 500 is not retried and its outcome is unknown",
 				handler: reply(500, errorJSON),
 				call:    create,
