@@ -188,6 +188,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 
 	entries := make([]*entry, len(ms))
 	var toRun []*entry
+	nCarried := 0
 	for i, m := range ms {
 		e := &entry{m: m, explained: eq.explains(m)}
 		entries[i] = e
@@ -195,6 +196,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 		case wanted != nil && wanted[m.id] == "" && carried[m.id] != "":
 			e.line = carried[m.id] // decided on this code: carried
 			e.status = statusOf(e.line)
+			nCarried++
 		case wanted != nil && wanted[m.id] == "" && carried == nil:
 			e.status = "" // not asked for: left out of the report
 		case broken[m] != "":
@@ -226,7 +228,7 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 	fmt.Fprintf(w, "# mutate %s (%s): %d mutants in %d files; code %s; sources %s\n", pattern, p.importPath, len(ms), len(p.files), p.code, p.digest)
 	if carried != nil {
 		fmt.Fprintf(w, "# %d results carried from %s, made from this code with other tests (a test added can only kill more; after one is removed or weakened, run everything), its LIVED ones run again\n",
-			len(carried)-len(wanted), o.rerun)
+			nCarried, o.rerun)
 	}
 
 	r := &runner{dir: wd, pattern: pattern, pkgDir: p.dir, importPath: p.importPath, tags: o.tags, testFlags: testFlags, grace: o.grace}
