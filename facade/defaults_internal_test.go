@@ -17,3 +17,42 @@ func TestNewGivesTheDefaultHTTPClientATimeout(t *testing.T) {
 		t.Errorf("default HTTP client timeout = %v, want 60s", got)
 	}
 }
+
+// TestBackoffWaitsAreDrawnFromTheUpperHalfOfTheirWindow: every wait lies in [window/2, window],
+// and both ends are reached. A window of 2 ns has three possible waits, so a thousand draws see
+// each end (a wait past the window would be 3 ns). Guards backoff's `window/2+1`.
+func TestBackoffWaitsAreDrawnFromTheUpperHalfOfTheirWindow(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{MaxAttempts: 2, BaseDelay: 2, MaxDelay: 2}
+	seen := map[time.Duration]bool{}
+	for range 1000 {
+		d := p.backoff(1)
+		if d < 1 || d > 2 {
+			t.Fatalf("backoff in a window of 2ns = %v, want 1ns or 2ns", d)
+		}
+		seen[d] = true
+	}
+	if !seen[1] || !seen[2] {
+		t.Errorf("a thousand draws saw %v, want both 1ns and 2ns", seen)
+	}
+}
+
+// TestTheDefaultBackoffNeverWaitsPastTwentySeconds: DefaultRetryPolicy's doc says the window
+// doubles up to 20 s, so however late the retry, its wait is at most 20 s and at least 10 s.
+// Guards DefaultRetryPolicy's MaxDelay.
+func TestTheDefaultBackoffNeverWaitsPastTwentySeconds(t *testing.T) {
+	t.Parallel()
+	p := DefaultRetryPolicy()
+	for n := 1; n <= 12; n++ {
+		for range 50 {
+			if d := p.backoff(n); d > 20*time.Second {
+				t.Fatalf("default backoff before retry %d = %v, want at most 20s", n, d)
+			}
+		}
+	}
+	for range 50 {
+		if d := p.backoff(12); d < 10*time.Second {
+			t.Fatalf("default backoff before retry 12 = %v, want at least 10s (the upper half of 20s)", d)
+		}
+	}
+}

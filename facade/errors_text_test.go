@@ -3,7 +3,9 @@ package facade_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,4 +91,43 @@ func TestARedirectedWriteSaysItsOutcomeIsUnknown(t *testing.T) {
 	assert.Equal(t, `accessrequests: createAccessRequest: the server redirected (HTTP 307) to "https://elsewhere.example/x"; redirects are not followed (outcome unknown: check before sending the write again)`, re.Error())
 	require.ErrorAs(t, getConfig(context.Background(), c), &re)
 	assert.Equal(t, `accessrequests: getAccessRequestConfig: the server redirected (HTTP 302) to "https://elsewhere.example/y"; redirects are not followed`, re.Error())
+}
+
+// What a failed response's body says is kept as the server sent it, less the blank space
+// around it: a body of blanks says nothing, a one-byte body is kept, and a body of bytes that
+// are not UTF-8 is cut to nothing rather than to a replacement character. Guards newAPIError's
+// TrimSpace, its empty-body check (at one byte) and snippet's loop that trims a cut rune
+// down to an empty body.
+func TestAnAPIErrorKeepsTheBodyAsSentLessItsBlanks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"blanks only", " \r\n\t ", ""},
+		{"blanks around text", "  upstream timed out \n", "upstream timed out"},
+		{"one byte", "x", "x"},
+		{"no UTF-8 in the first 512 bytes", strings.Repeat("\xff", 600), "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t).lax()
+			e.handle("GET /access-request-config", reply(502, tc.body, "Content-Type", "text/plain"))
+			err := getConfig(context.Background(), e.client(facade.WithoutRetries()))
+			var apiErr *facade.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.want, apiErr.Body)
+		})
+	}
+}
+
+// The exported error types hand their cause to errors.Is and errors.As, and an APIError built
+// by a caller says any positive Retry-After, however short. Guards ResponseError.Unwrap,
+// OutcomeUnknownError.Unwrap and APIError.Error's `RetryAfter > 0`.
+func TestTheErrorTypesUnwrapAndSayTheirFields(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("unexpected EOF")
+	assert.ErrorIs(t, &facade.ResponseError{Operation: "listAccessRequestStatus", StatusCode: 200, Err: cause}, cause)
+	assert.ErrorIs(t, &facade.OutcomeUnknownError{Operation: "cancelAccessRequest", Err: cause}, cause)
+	e := &facade.APIError{Operation: "getAccessRequestConfig", StatusCode: 429, RetryAfter: time.Nanosecond}
+	assert.Equal(t, "accessrequests: getAccessRequestConfig: HTTP 429 (retry after 1ns)", e.Error())
 }

@@ -84,6 +84,9 @@ func TestSorters(t *testing.T) {
 	got, err := facade.Sorters(facade.Desc(facade.SortCreated), facade.Asc(facade.SortName))
 	require.NoError(t, err)
 	assert.Equal(t, "-created,name", got)
+	// A field named twice is refused by name (guards the arguments of Sorters' "named twice").
+	_, err = facade.Sorters(facade.Asc(facade.SortCreated), facade.Desc(facade.SortCreated))
+	assert.EqualError(t, err, `accessrequests: sorter "created" is named twice`)
 
 	for _, bad := range []string{"priority", "-created,created", "", "created,,name"} {
 		_, err := facade.ParseSorters(bad)

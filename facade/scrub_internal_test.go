@@ -1,6 +1,7 @@
 package facade
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"sync"
@@ -64,4 +65,17 @@ func TestTheScrubberIsSafeForConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Len(t, s.tokens, maxHeldTokens)
+}
+
+// A form of the secret can hold a shorter one: with this client ID, the Basic header's base64
+// starts with the secret itself. Scrubbing the longer form first removes all of it; the other
+// order would redact the secret inside it and leave the base64 of ":"+secret behind. Guards the
+// longest-first order of newScrubber's forms.
+func TestTheScrubberRemovesALongerFormThatHoldsTheSecretWhole(t *testing.T) {
+	t.Parallel()
+	const id, secret = "hello world!", "aGVsbG8gd29ybGQh" // secret is the base64 of id
+	header := base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))
+	require.True(t, strings.HasPrefix(header, secret), "the case needs a header that starts with the secret")
+	s := newScrubber(id, secret)
+	assert.Equal(t, "echoed: Authorization: Basic [redacted]", s.scrub("echoed: Authorization: Basic "+header))
 }
