@@ -17,12 +17,15 @@ import (
 //   - `client.go remove-call Client.drain: resp.Body.Close() → (removed)`: why no test can tell.
 //
 // The key is a report line without its status, id, line:column and detail: file, mutator,
-// function, and what the code was and became. A key matches every mutant it names (the same
-// change twice in one function is one explanation).
+// function, and what the code was and became, then, when the function holds that change more
+// than once, its number in source order (" #2"). A key names one mutant: a key without a number
+// for a change made more than once is refused as ambiguous (each explanation is for one place,
+// read on its own), listing the numbered keys to choose from.
 type equivalents struct {
-	path    string
-	line    map[string]int // key -> line number in the file
-	matched map[string]bool
+	path      string
+	line      map[string]int // key -> line number in the file
+	matched   map[string]bool
+	ambiguous map[string][]*mutant // a listed key without a number -> the mutants it could name
 }
 
 const equivalentsHeading = "## semantic mutants"
@@ -30,7 +33,7 @@ const equivalentsHeading = "## semantic mutants"
 // readEquivalents reads the section; a missing file is an empty list. An item without a
 // reason is an error: an equivalent mutant is only excluded from the score when explained.
 func readEquivalents(path string) (*equivalents, error) {
-	e := &equivalents{path: path, line: map[string]int{}, matched: map[string]bool{}}
+	e := &equivalents{path: path, line: map[string]int{}, matched: map[string]bool{}, ambiguous: map[string][]*mutant{}}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return e, nil
@@ -108,14 +111,40 @@ func codeSpan(s string) (code, rest string, ok bool) {
 	return strings.TrimSpace(body[:i]), body[i+len(fence):], true
 }
 
-// explains reports whether m is listed, and notes that its entry is used.
+// explains reports whether m is listed, and notes that its entry is used. A listed key without
+// the number m needs is noted as ambiguous (see ambiguity) and explains nothing.
 func (e *equivalents) explains(m *mutant) bool {
 	k := m.key()
 	if _, ok := e.line[k]; ok {
 		e.matched[k] = true
 		return true
 	}
+	if b := m.baseKey(); m.twin > 0 {
+		if _, ok := e.line[b]; ok {
+			e.matched[b] = true
+			e.ambiguous[b] = append(e.ambiguous[b], m)
+		}
+	}
 	return false
+}
+
+// ambiguity is the error for the listed keys that name more than one mutant, with the
+// numbered keys and lines of each; nil when there are none.
+func (e *equivalents) ambiguity() error {
+	var problems []string
+	for b, ms := range e.ambiguous {
+		var choices []string
+		for _, m := range ms {
+			choices = append(choices, fmt.Sprintf("`%s` (line %d)", m.key(), m.at.Line))
+		}
+		problems = append(problems, fmt.Sprintf("%s:%d: %q names %d mutants: list each one it explains by its number: %s",
+			e.path, e.line[b], b, len(ms), strings.Join(choices, ", ")))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sortStrings(problems)
+	return errors.New(strings.Join(problems, "\n"))
 }
 
 // stale lists the entries no mutant matched, with their lines, among those whose file and

@@ -180,6 +180,7 @@ func (p *pkg) mutants(include, exclude *regexp.Regexp, only map[string]bool) ([]
 			all = append(all, m)
 		}
 	}
+	numberTwins(all)
 	return all, broken
 }
 

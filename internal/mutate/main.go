@@ -190,8 +190,13 @@ func run(ctx context.Context, o options, wd, pattern string, testFlags []string,
 	var toRun []*entry
 	nCarried := 0
 	for i, m := range ms {
-		e := &entry{m: m, explained: eq.explains(m)}
-		entries[i] = e
+		entries[i] = &entry{m: m, explained: eq.explains(m)}
+	}
+	if err := eq.ambiguity(); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		m := e.m
 		switch {
 		case wanted != nil && wanted[m.id] == "" && carried[m.id] != "":
 			e.line = carried[m.id] // decided on this code: carried
@@ -491,6 +496,9 @@ func contains(list []string, s string) bool {
 // format is a mutant's report line.
 func format(e *entry) string {
 	line := fmt.Sprintf("%-11s #%s %s:%d:%d %s %s: %s → %s", e.status, e.m.id, e.m.file.name, e.m.at.Line, e.m.at.Column, e.m.mutator, e.m.fn, e.m.before, e.m.after)
+	if e.m.twin > 0 {
+		line += fmt.Sprintf(" #%d", e.m.twin)
+	}
 	if e.detail != "" {
 		line += "  [" + e.detail + "]"
 	}

@@ -61,6 +61,7 @@ type mutant struct {
 	anyUse  bool        // anchors are a constant's uses, not a chain
 	before  string      // what the report shows of the code before and after
 	after   string
+	twin    int // its number among the mutants of one key (see numberTwins); 0 when alone
 	edits   []edit
 	tail    []string // declarations appended to the file to keep imports used
 	race    bool     // run with -race (lock mutants: a dropped lock is a race)
@@ -74,9 +75,34 @@ type mutant struct {
 	inSchema bool // compiled into the schema's binary
 }
 
-// key is how the equivalents file names a mutant: stable while the code it changes is.
+// key is how the equivalents file names a mutant: stable while the code it changes is. When
+// one function holds the same change more than once, each has its number in source order
+// (" #2"), so that an explanation names the one it explains.
 func (m *mutant) key() string {
+	if m.twin > 0 {
+		return fmt.Sprintf("%s #%d", m.baseKey(), m.twin)
+	}
+	return m.baseKey()
+}
+
+// baseKey is the key without the twin's number.
+func (m *mutant) baseKey() string {
 	return fmt.Sprintf("%s %s %s: %s → %s", m.file.name, m.mutator, m.fn, m.before, m.after)
+}
+
+// numberTwins numbers, in the order given (source order), the mutants that share a base key.
+func numberTwins(ms []*mutant) {
+	count := map[string]int{}
+	for _, m := range ms {
+		count[m.baseKey()]++
+	}
+	seen := map[string]int{}
+	for _, m := range ms {
+		if k := m.baseKey(); count[k] > 1 {
+			seen[k]++
+			m.twin = seen[k]
+		}
+	}
 }
 
 // srcFile is one non-test source file of the package under test.

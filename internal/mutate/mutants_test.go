@@ -336,3 +336,43 @@ func TestMutantsKeepLinesAndAreTheSameEveryTime(t *testing.T) {
 		}
 	}
 }
+
+// The same change made twice in one function gives two keys, numbered in source order, and an
+// equivalents item names one of them: the other is still run. An item without the number is
+// refused as ambiguous, with both numbered keys and their lines.
+func TestTwinsAreNumberedAndNamedOneByOne(t *testing.T) {
+	src := "package p\n\nimport \"strconv\"\n\nfunc F(a, b string) (int, error) {\n\tx, err := strconv.Atoi(a)\n\tif err != nil {\n\t\treturn 0, err\n\t}\n\ty, err := strconv.Atoi(b)\n\tif err != nil {\n\t\treturn 0, err\n\t}\n\treturn x + y, nil\n}\n"
+	ms, _ := mutantsOf(t, src, "cond-false")
+	if got, want := keys(ms), []string{"p.go cond-false F: err != nil → false #1", "p.go cond-false F: err != nil → false #2"}; !slices.Equal(got, want) {
+		t.Fatalf("keys %q, want %q", got, want)
+	}
+	path := filepath.Join(t.TempDir(), "e.md")
+	write := func(s string) *equivalents {
+		t.Helper()
+		if err := os.WriteFile(path, []byte("## Semantic mutants\n\n"+s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e, err := readEquivalents(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := write("- `p.go cond-false F: err != nil → false #2`: the second is never set.\n")
+	if e.explains(ms[0]) || !e.explains(ms[1]) {
+		t.Errorf("#2 listed: explains #1 %v, #2 %v; want only #2", e.explains(ms[0]), e.explains(ms[1]))
+	}
+	if err := e.ambiguity(); err != nil {
+		t.Errorf("a numbered key: %v", err)
+	}
+	e = write("- `p.go cond-false F: err != nil → false`: both, unnumbered.\n")
+	if e.explains(ms[0]) || e.explains(ms[1]) {
+		t.Error("an unnumbered key explained a twin")
+	}
+	err := e.ambiguity()
+	for _, s := range []string{"names 2 mutants", "`p.go cond-false F: err != nil → false #1` (line 7)", "`p.go cond-false F: err != nil → false #2` (line 11)"} {
+		if err == nil || !strings.Contains(err.Error(), s) {
+			t.Errorf("an unnumbered key for twins: %v, want it to say %q", err, s)
+		}
+	}
+}
