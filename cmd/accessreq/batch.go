@@ -127,10 +127,7 @@ func pairOf(rec []string, cols [4]int) (facade.BatchPair, string) {
 	if p.Type == "" {
 		return p, fmt.Sprintf("type %q is not role, accessProfile or entitlement", typ)
 	}
-	if rule := checkIDOf("item", "item id", p.ItemID); rule != "" {
-		return p, rule
-	}
-	return p, ""
+	return p, checkIDOf("item", "item id", p.ItemID)
 }
 
 // typeName is how a CSV of pairs names an item type.

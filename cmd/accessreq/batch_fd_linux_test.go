@@ -1,0 +1,31 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A batch closes the CSV it read: no descriptor of this process still points at it once the
+// command returns (a long-lived program running batches one after another would run out).
+// Not parallel, so no other test holds the file; the collector is off while it runs, so that an
+// *os.File's cleanup cannot close a leaked descriptor first. Guards readPairsFrom's deferred Close.
+func TestABatchClosesItsCSV(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	tenant(t)
+	file := writeFile(t, "pairs.csv", pairsCSV(1))
+	r := cli(t, "grant", "--from-csv", file, "--yes")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil {
+			assert.NotEqual(t, file, target, "descriptor %s is still open on the CSV", fd.Name())
+		}
+	}
+}
