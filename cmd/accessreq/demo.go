@@ -42,8 +42,8 @@ func (a *app) demo(ctx context.Context) error {
 	fmt.Fprintf(out, "accessreq demo: a fake tenant is running at %s\n", srv.URL)
 	api := a.api.get()
 	fmt.Fprintf(out, "The client below is the one you would use against a real tenant (facade.NewFromEnv), speaking the %s API (--api).\n", api)
-	c, err := facade.New(facade.WithAPI(api), facade.WithBaseURL(srv.URL), facade.WithClientCredentials(srv.ClientID, srv.ClientSecret),
-		facade.WithUserAgent("accessreq-demo"))
+	c, err := facade.New(append([]facade.Option{facade.WithAPI(api), facade.WithBaseURL(srv.URL),
+		facade.WithClientCredentials(srv.ClientID, srv.ClientSecret), facade.WithUserAgent("accessreq-demo")}, a.demoOptions...)...)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,9 @@ type app struct {
 	timeout    time.Duration // --timeout: the most one call (token or API) may take
 	debug      bool          // --debug: the library's log at debug level on stderr
 	api        apiChoice     // --api, $ACCESSREQ_API: the API generation
-	setAside   setAside
+
+	demoOptions []facade.Option // tests only: more options for the demo's client (a transport that fails a call)
+	setAside    setAside
 
 	stop <-chan struct{} // closed when the command line's context ends (a stop signal); nil blocks
 }
