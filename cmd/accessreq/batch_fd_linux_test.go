@@ -29,3 +29,18 @@ func TestABatchClosesItsCSV(t *testing.T) {
 		}
 	}
 }
+
+// writePrivate closes the file it wrote: no descriptor points at it once it returns (collector
+// off, as above). Guards its Sync-and-Close.
+func TestWritePrivateClosesTheFile(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	path := filepath.Join(t.TempDir(), "left.csv")
+	require.NoError(t, writePrivate(path, []byte("x\n")))
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil {
+			assert.NotEqual(t, path, target, "descriptor %s is still open on the file", fd.Name())
+		}
+	}
+}
