@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// "accessreq fake" says, line for line, what it serves and how to reach it (its client id is
+// "fake-" and 16 hex digits, its secret 48), serves the statuses it seeded (one is enough),
+// counts the calls it got when it stops, and leaves nothing behind: its certificate's directory
+// is removed and its port closed. Guards runFake's lines and their arguments, the TLS label,
+// `f.seed > 0`, the credentials' order, and its two deferred clean-ups.
+func TestFakeSaysWhatItServesAndCleansUp(t *testing.T) {
+	isolate(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"fake", "--tls", "--seed-statuses", "1"}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
+	}()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !strings.Contains(out.String(), "export "+envCACert+"="); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	text := out.String()
+	want := regexp.MustCompile(`^# accessreq fake: a fake tenant at (https://127\.0\.0\.1:\d+) \(TLS, HTTP/2\), 1 statuses seeded; Ctrl-C stops it\.\n` +
+		`# In another shell:\n` +
+		`export SAIL_BASE_URL=(https://127\.0\.0\.1:\d+)\n` +
+		`export SAIL_CLIENT_ID=(fake-[0-9a-f]{16})\n` +
+		`export SAIL_CLIENT_SECRET=([0-9a-f]{48})\n` +
+		`export ` + regexp.QuoteMeta(envCACert) + `=(\S+/cert\.pem)\n$`)
+	m := want.FindStringSubmatch(text)
+	require.NotNil(t, m, "%q", text)
+	assert.Equal(t, m[1], m[2])
+	t.Setenv("SAIL_BASE_URL", m[2])
+	t.Setenv("SAIL_CLIENT_ID", m[3])
+	t.Setenv("SAIL_CLIENT_SECRET", m[4])
+	t.Setenv(envCACert, m[5])
+	r := cli(t, "status", "--all", "--limit", "1", "--output", "ndjson")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, 1, strings.Count(r.out, "\n"), "the one status seeded: %s", r.out)
+	pem, err := os.ReadFile(m[5])
+	require.NoError(t, err)
+
+	cancel()
+	require.Equal(t, exitOK, <-done)
+	assert.Equal(t, "accessreq fake: stopped after 2 API calls and 1 token requests\n", errOut.String(), "a page, an empty page, one token")
+	_, err = os.Stat(m[5])
+	assert.ErrorIs(t, err, os.ErrNotExist, "the certificate's directory is removed")
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if resp, err := client.Get(m[1] + "/"); err == nil {
+		_ = resp.Body.Close()
+		t.Error("the fake still answers after it stopped")
+	}
+
+	// Over plain HTTP the line says so, and nothing is seeded by default.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	var out2 syncBuffer
+	go func() {
+		done <- run(ctx2, []string{"fake"}, stdio{in: strings.NewReader(""), out: &out2, err: &syncBuffer{}})
+	}()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !strings.Contains(out2.String(), "export SAIL_CLIENT_SECRET="); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Regexp(t, `^# accessreq fake: a fake tenant at http://127\.0\.0\.1:\d+ \(HTTP/1\.1\), 0 statuses seeded; Ctrl-C stops it\.\n`, out2.String())
+	assert.NotContains(t, out2.String(), envCACert)
+	cancel2()
+	require.Equal(t, exitOK, <-done)
+}
+
+// The largest --claimed-total a 32-bit header takes is accepted. Guards the bound's value.
+func TestFakeTakesTheLargestClaimedTotal(t *testing.T) {
+	isolate(t)
+	exports := serveFake(t, "--claimed-total", "2147483647")
+	assert.NotEmpty(t, exports["SAIL_BASE_URL"])
+}
+
+// Flags out of range are refused before anything is served, each naming the flag and its range.
+// Guards runFake's three range checks (and the largest --claimed-total's value).
+func TestFakeRefusesFlagsOutOfRange(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--port", "-1"}, "--port must be between 0 and 65535, got -1"},
+		{[]string{"--port", "65536"}, "--port must be between 0 and 65535, got 65536"},
+		{[]string{"--seed-statuses", "-1"}, "--seed-statuses must not be negative, got -1"},
+		{[]string{"--claimed-total", "-1"}, "--claimed-total must be between 0 and 2147483647, got -1"},
+		{[]string{"--claimed-total", "2147483648"}, "--claimed-total must be between 0 and 2147483647, got 2147483648"},
+	} {
+		r := cli(t, append([]string{"fake"}, tc.args...)...)
+		assert.Equal(t, exitUsage, r.code, "%v", tc.args)
+		assert.Equal(t, "accessreq fake: "+tc.want+"\n", r.errOut, "%v", tc.args)
+	}
+}
+
+// --seed-for's help gives the demo's Bob as its default. Guards the order of its StringVar's
+// default and usage.
+func TestFakeSeedForDefaultsToBob(t *testing.T) {
+	isolate(t)
+	assert.Regexp(t, `--seed-for string +identity the seeded requests are for \(default "`+demoBob+`"\)`, cli(t, "fake", "--help").out)
+}
