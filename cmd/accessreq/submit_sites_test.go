@@ -5,9 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sailkit/accessrequests/fake"
 )
 
 // grant and revoke refuse, before anything is sent, a request with no item and a revoke for more
@@ -48,4 +51,15 @@ func TestStatusAssignedToAndExecutingAreSent(t *testing.T) {
 	require.NotNil(t, query, "the listing was called")
 	assert.Equal(t, "id-boss", query.Get("assigned-to"))
 	assert.Equal(t, "EXECUTING", query.Get("request-state"))
+}
+
+// wait takes its ids from a CSV file too. Guards wait's --from-csv flag.
+func TestWaitReadsIDsFromACSV(t *testing.T) {
+	srv := tenant(t)
+	ids := srv.SeedStatuses(1, "id-alice", time.Now())
+	srv.Script(ids[0], fake.Step{Outcome: fake.Complete})
+	file := writeFile(t, "ids.csv", "accessRequestId\n"+ids[0]+"\n")
+	r := cli(t, "wait", "--interval", "1ms", "--from-csv", file)
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Contains(t, r.out, ids[0]+"  REQUEST_COMPLETED")
 }
