@@ -63,3 +63,81 @@ func TestThePaceIsKeptInItsBounds(t *testing.T) {
 		}
 	}
 }
+
+// The learner's bookkeeping, step by step: answers other than 429 are counted by sequence
+// (answeredAfter counts those after a request), a hinted "retry now" (Retry-After: 0) starts
+// no episode, a refusal while the server refuses a share pauses no one else, a refusal starts
+// an episode, and a new busy spell starts its run at the next request and forgets the pace
+// before its cuts. Guards answered's ring of latest answers, its retry-now and share cases and
+// its episode count, answeredAfter's count, and newSpell's run and reset.
+func TestTheLearnersBookkeeping(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	l := newLearner(nil)
+	var tks []ticket
+	for range 5 {
+		_, tk := l.reserve(t0, t0)
+		tks = append(tks, tk)
+	}
+	for _, tk := range tks {
+		l.answered(tk, t0, false, 0, false)
+	}
+	if got := l.answeredAfter(tks[1].seq); got != 3 {
+		t.Errorf("answers after the second request: %d, want 3", got)
+	}
+
+	_, tk := l.reserve(t0, t0)
+	if shared, wait := l.answered(tk, t0, true, 0, true); shared || wait != 0 || l.episodes != 0 {
+		t.Errorf("a 429 with Retry-After: 0: shared %v, wait %v, episodes %d; want no pause and no episode", shared, wait, l.episodes)
+	}
+	_, tk = l.reserve(t0, t0)
+	if _, wait := l.answered(tk, t0, true, 2*time.Second, true); wait != 2*time.Second || l.episodes != 1 {
+		t.Errorf("a 429 with Retry-After: 2: wait %v, episodes %d; want 2s and one episode", wait, l.episodes)
+	}
+
+	s := newLearner(nil)
+	s.share = true
+	_, tk = s.reserve(t0, t0)
+	if shared, wait := s.answered(tk, t0, true, 2*time.Second, true); shared || wait != 2*time.Second {
+		t.Errorf("a 429 while the server refuses a share: shared %v, wait %v; want its own wait only", shared, wait)
+	}
+
+	n := newLearner(nil)
+	n.seq, n.beforeCuts = 7, 5
+	n.newSpell(t0)
+	if n.run.seq != 8 || n.beforeCuts != -1 {
+		t.Errorf("a new spell: run from %d, beforeCuts %v; want 8 and -1", n.run.seq, n.beforeCuts)
+	}
+}
+
+// A slot is given back only by a caller who gave up before an episode began, however small its
+// gap; a request that got no answer is no longer pending; an unpaced learner lets every request
+// leave when asked, and the last send time never goes back. Guards release's check (and its
+// `gap > 0`), forget's delete, reserve's `rate > 0` and its lastSend update.
+func TestSlotsAndSendTimes(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	l := newLearner(nil)
+	l.tat, l.episodes = t0, 1
+	l.release(ticket{gap: time.Second, episodes: 0})
+	if !l.tat.Equal(t0) {
+		t.Errorf("a slot from before an episode was given back: tat %v", l.tat)
+	}
+	l.release(ticket{gap: 1, episodes: 1})
+	if want := t0.Add(-1); !l.tat.Equal(want) {
+		t.Errorf("a 1ns slot: tat %v, want %v", l.tat, want)
+	}
+
+	u := newLearner(nil)
+	_, tk := u.reserve(t0, t0.Add(5*time.Second))
+	u.forget(tk)
+	if len(u.pending) != 0 {
+		t.Errorf("%d pending after forget, want 0", len(u.pending))
+	}
+	for i := range 10 {
+		if at, _ := u.reserve(t0, t0.Add(time.Second)); !at.Equal(t0.Add(time.Second)) {
+			t.Fatalf("unpaced request %d leaves at %v, want when asked", i, at)
+		}
+	}
+	if !u.lastSend.Equal(t0.Add(5 * time.Second)) {
+		t.Errorf("last send %v, want the latest, %v", u.lastSend, t0.Add(5*time.Second))
+	}
+}
