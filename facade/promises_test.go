@@ -518,7 +518,7 @@ func TestWithTokenURLTakesAnAbsoluteURL(t *testing.T) {
 	for _, bad := range []string{"/oauth/token", "ftp://tokens.example.com/t", "https:///t"} {
 		_, err := facade.New(facade.WithTenant("acme"), facade.WithTokenURL(bad), facade.WithClientCredentials(testClientID, testSecret))
 		if assert.Error(t, noteErr(err), bad) {
-			assert.Contains(t, err.Error(), "is not an absolute http(s) URL", bad)
+			assert.Contains(t, err.Error(), "WithTokenURL: \""+bad+"\" is not an absolute http(s) URL", bad) // the URL in its place
 		}
 	}
 }
