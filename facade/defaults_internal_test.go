@@ -1,6 +1,10 @@
 package facade
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +58,25 @@ func TestTheDefaultBackoffNeverWaitsPastTwentySeconds(t *testing.T) {
 		if d := p.backoff(12); d < 10*time.Second {
 			t.Fatalf("default backoff before retry 12 = %v, want at least 10s (the upper half of 20s)", d)
 		}
+	}
+}
+
+// TestTheDefaultUserAgentIsTheLibraryAlone: without WithUserAgent the header is exactly the
+// library and its version, as the request leaves the client (a server would trim a trailing
+// space; a transport or hook sees it). Guards New's `uaSuffix != ""`.
+func TestTheDefaultUserAgentIsTheLibraryAlone(t *testing.T) {
+	t.Parallel()
+	var got string
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = r.Header.Get("User-Agent")
+		return &http.Response{StatusCode: 400, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})}
+	c, err := New(WithAPI(APIBeta), WithTenant("acme"), WithAccessToken("a-fixed-token"), WithHTTPClient(hc), WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.GetConfig(context.Background())
+	if want := "accessrequests-go/" + Version; got != want {
+		t.Errorf("User-Agent %q, want %q", got, want)
 	}
 }
