@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,4 +31,21 @@ func TestIDInputsNameWhereTheProblemIs(t *testing.T) {
 	r = cli(t, "close", "--from-csv", spaced, "--dry-run")
 	assert.Equal(t, exitOK, r.code, r.errOut)
 	assert.Zero(t, apiCalls(srv), "nothing was sent")
+}
+
+// A line longer than bufio's default token (64 KiB) is read whole, and so are the lines after
+// it, rather than the list ending there with the ids before it taken as all of them. Guards
+// readLines' Scanner.Buffer.
+func TestALongLineInAnIDListDoesNotCutTheList(t *testing.T) {
+	srv := tenant(t)
+	long := strings.Repeat("x", 70_000)
+	cliIn(t, "id-aaaa\n"+long+"\nid-bbbb\n", "close")
+	var sent string
+	for _, rec := range srv.Received() {
+		if strings.HasSuffix(rec.Path, "/close") {
+			sent = string(rec.Body)
+		}
+	}
+	assert.Contains(t, sent, long, "the long line, whole")
+	assert.Contains(t, sent, "id-bbbb", "and the id after it")
 }
