@@ -152,7 +152,7 @@ func TestABatchDrawsProgressAndSaysHowToResumeASinglePair(t *testing.T) {
 
 // A --remaining file that cannot be written after all (its directory removed while the batch
 // ran) is an error joined to the batch's own, not a line claiming it was written. Guards
-// runBatch's check of writeRemainingPairs' error.
+// runBatch's check of writeRemainingPairs' error, and the order of the two.
 func TestABatchSaysWhenItsRemainingFileCannotBeWritten(t *testing.T) {
 	srv := tenant(t)
 	dir := t.TempDir()
@@ -171,6 +171,7 @@ func TestABatchSaysWhenItsRemainingFileCannotBeWritten(t *testing.T) {
 	assert.NotContains(t, r.out, "wrote ")
 	assert.Contains(t, r.errOut, "HTTP 400", "the batch's own error")
 	assert.Contains(t, r.errOut, "--remaining: open "+dir+"/", "and the write's, joined to it")
+	assert.Less(t, strings.Index(r.errOut, "HTTP 400"), strings.Index(r.errOut, "--remaining: open"), "the batch's first")
 	assert.Contains(t, r.errOut, "no such file or directory")
 }
 
@@ -186,4 +187,27 @@ func TestABatchWhoseJournalIsNotOneSendsNothing(t *testing.T) {
 	assert.Contains(t, r.errOut, "accessreq grant: SubmitBatch: journal "+file+".journal: line 1: ")
 	assert.Empty(t, r.out, "no summary")
 	assert.Zero(t, apiCalls(srv), "nothing was sent")
+}
+
+// A dry run of a batch says what it does not read, after the creates it prints. Guards
+// dryRunBatch's closing line.
+func TestABatchDryRunSaysWhatItDoesNotRead(t *testing.T) {
+	srv := tenant(t)
+	file := writeFile(t, "pairs.csv", pairsCSV(1))
+	r := cli(t, "grant", "--from-csv", file, "--dry-run")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Contains(t, r.out, "dry run: pending requests and the journal are not read; a run skips the pairs they show, and each request gets a key of its own\n")
+	assert.Zero(t, apiCalls(srv), "nothing was sent")
+}
+
+// One identity whose pairs end unknown is named once in the lines to check. Guards printBatch's
+// dedupe and its `len(identities) > 0`.
+func TestABatchNamesEachUnknownIdentityOnce(t *testing.T) {
+	srv, _ := failCreates(t, "v1", fake.NextFault{Reset: true}, 1)
+	file := writeFile(t, "pairs.csv", pairsCSV(1)) // two pairs of id-00, one create
+	r := cli(t, "grant", "--from-csv", file, "--yes", "--settle", "0")
+	assert.Equal(t, exitAPI, r.code, r.errOut)
+	assert.Contains(t, r.out, "unknown, check these: 2 pair(s)\n")
+	assert.Equal(t, 1, strings.Count(r.out, "  accessreq status --for id-00\n"), r.out)
+	assert.Equal(t, 1, srv.Creates())
 }

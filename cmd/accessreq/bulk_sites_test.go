@@ -152,7 +152,7 @@ func TestWritePrivateReportsAndCleansUp(t *testing.T) {
 
 // A --remaining file that cannot be written after all (its directory removed while the close
 // ran) is an error joined to the command's own, not a line claiming it was written. Guards
-// finish's check of writeRemaining's error and writeRemaining's own.
+// finish's check of writeRemaining's error, the order of the two, and writeRemaining's own.
 func TestCloseSaysWhenItsRemainingFileCannotBeWritten(t *testing.T) {
 	srv := tenant(t)
 	ids := srv.SeedStatuses(2, "id-alice", time.Now())
@@ -169,4 +169,5 @@ func TestCloseSaysWhenItsRemainingFileCannotBeWritten(t *testing.T) {
 	assert.Equal(t, exitAPI, r.code, r.errOut)
 	assert.NotContains(t, r.out, "wrote ")
 	assert.Contains(t, r.errOut, "--remaining: open "+dir+"/")
+	assert.Less(t, strings.Index(r.errOut, "HTTP 400"), strings.Index(r.errOut, "--remaining: open"), "the close's error first")
 }
