@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,8 @@ func problemsOf(t *testing.T, err error) []string {
 // the value given), the per-identity form's entries (an entry without an identity, one without
 // items, an item's field under its own entry and index, more than 10 identities when
 // entitlements are asked), a machine beside people, counted each, and a revoke naming one
-// machine and a person. Guards validateRequest, itemView.field and checkMachines.
+// machine and a person, and a machine's item named by its entry's index and its own (0 and 1).
+// Guards validateRequest, itemView.field and checkMachines (its field's arguments too).
 func TestTheRulesOfARequestNameEachFieldAndCount(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
@@ -60,6 +62,10 @@ func TestTheRulesOfARequestNameEachFieldAndCount(t *testing.T) {
 			{IdentityID: "m-1", IdentityType: facade.IdentityTypeMachine, RequestedItems: machineItems},
 			{IdentityID: "p-1", RequestedItems: role("r")}, {IdentityID: "p-2", RequestedItems: role("r")}}},
 			[]string{"requestedForWithRequestedItems names 1 machine identities beside 2 other identities; machine identities are never requested for beside people"}},
+		{"a machine's second item a role", facade.AccessRequest{RequestedForWithRequestedItems: []facade.IdentityRequest{
+			{IdentityID: "m-1", IdentityType: facade.IdentityTypeMachine, RequestedItems: append(slices.Clone(machineItems),
+				facade.IdentityItem{Type: facade.ItemTypeRole, ID: "r", AccountSelection: []facade.AccountSelection{{SourceID: "src-1"}}})}}},
+			[]string{"requestedForWithRequestedItems[0].requestedItems[1].type must be ENTITLEMENT for a machine identity (machines get entitlements only), got ROLE"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, problemsOf(t, facade.ValidateAccessRequest(tc.req, now)))
