@@ -20,14 +20,7 @@ func TestABatchClosesItsCSV(t *testing.T) {
 	file := writeFile(t, "pairs.csv", pairsCSV(1))
 	r := cli(t, "grant", "--from-csv", file, "--yes")
 	require.Equal(t, exitOK, r.code, r.errOut)
-	fds, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil {
-			assert.NotEqual(t, file, target, "descriptor %s is still open on the CSV", fd.Name())
-		}
-	}
+	assertNothingOpenOn(t, file)
 }
 
 // writePrivate closes the file it wrote: no descriptor points at it once it returns (collector
@@ -36,11 +29,17 @@ func TestWritePrivateClosesTheFile(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	path := filepath.Join(t.TempDir(), "left.csv")
 	require.NoError(t, writePrivate(path, []byte("x\n")))
+	assertNothingOpenOn(t, path)
+}
+
+// assertNothingOpenOn fails when a descriptor of this process points at path.
+func assertNothingOpenOn(t *testing.T, path string) {
+	t.Helper()
 	fds, err := os.ReadDir("/proc/self/fd")
 	require.NoError(t, err)
 	for _, fd := range fds {
 		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil {
-			assert.NotEqual(t, path, target, "descriptor %s is still open on the file", fd.Name())
+			assert.NotEqual(t, path, target, "descriptor %s is still open on it", fd.Name())
 		}
 	}
 }

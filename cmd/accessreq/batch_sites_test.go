@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,12 +156,7 @@ func TestABatchSaysWhenItsRemainingFileCannotBeWritten(t *testing.T) {
 	srv := tenant(t)
 	dir := t.TempDir()
 	remaining := filepath.Join(dir, "left.csv")
-	front(t, srv, func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/access-requests") {
-			_ = os.RemoveAll(dir)
-		}
-		return false
-	})
+	front(t, srv, removeOnPost(dir, "/access-requests"))
 	srv.FailNext(fake.NextFault{Method: "POST", Path: "/access-requests", Status: 400})
 	file := writeFile(t, "pairs.csv", pairsCSV(1))
 	r := cli(t, "grant", "--from-csv", file, "--remaining", remaining, "--yes")

@@ -158,16 +158,22 @@ func TestCloseSaysWhenItsRemainingFileCannotBeWritten(t *testing.T) {
 	ids := srv.SeedStatuses(2, "id-alice", time.Now())
 	dir := t.TempDir()
 	remaining := filepath.Join(dir, "left.csv")
-	front(t, srv, func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/close") {
-			_ = os.RemoveAll(dir)
-		}
-		return false
-	})
+	front(t, srv, removeOnPost(dir, "/close"))
 	refuseNextClose(srv)
 	r := cli(t, "close", "--remaining", remaining, ids[0], ids[1])
 	assert.Equal(t, exitAPI, r.code, r.errOut)
 	assert.NotContains(t, r.out, "wrote ")
 	assert.Contains(t, r.errOut, "--remaining: open "+dir+"/")
 	assert.Less(t, strings.Index(r.errOut, "HTTP 400"), strings.Index(r.errOut, "--remaining: open"), "the close's error first")
+}
+
+// removeOnPost is a front hook that removes dir when a POST to a path ending in suffix passes
+// (on its way to the fake, which then acts on it): a directory gone while the command runs.
+func removeOnPost(dir, suffix string) func(http.ResponseWriter, *http.Request, http.Handler) bool {
+	return func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, suffix) {
+			_ = os.RemoveAll(dir)
+		}
+		return false
+	}
 }

@@ -22,16 +22,7 @@ import (
 // `f.seed > 0`, the credentials' order, and its two deferred clean-ups.
 func TestFakeSaysWhatItServesAndCleansUp(t *testing.T) {
 	isolate(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"fake", "--tls", "--seed-statuses", "1"}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
-	}()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !strings.Contains(out.String(), "export "+envCACert+"="); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	out, errOut, stop := startFake(t, "export "+envCACert+"=", "--tls", "--seed-statuses", "1")
 	text := out.String()
 	want := regexp.MustCompile(`^# accessreq fake: a fake tenant at (https://127\.0\.0\.1:\d+) \(TLS, HTTP/2\), 1 statuses seeded; Ctrl-C stops it\.\n` +
 		`# In another shell:\n` +
@@ -52,8 +43,7 @@ func TestFakeSaysWhatItServesAndCleansUp(t *testing.T) {
 	pem, err := os.ReadFile(m[5])
 	require.NoError(t, err)
 
-	cancel()
-	require.Equal(t, exitOK, <-done)
+	require.Equal(t, exitOK, stop())
 	assert.Equal(t, "accessreq fake: stopped after 2 API calls and 1 token requests\n", errOut.String(), "a page, an empty page, one token")
 	_, err = os.Stat(m[5])
 	assert.ErrorIs(t, err, os.ErrNotExist, "the certificate's directory is removed")
@@ -66,19 +56,27 @@ func TestFakeSaysWhatItServesAndCleansUp(t *testing.T) {
 	}
 
 	// Over plain HTTP the line says so, and nothing is seeded by default.
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	defer cancel2()
-	var out2 syncBuffer
-	go func() {
-		done <- run(ctx2, []string{"fake"}, stdio{in: strings.NewReader(""), out: &out2, err: &syncBuffer{}})
-	}()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !strings.Contains(out2.String(), "export SAIL_CLIENT_SECRET="); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	out2, _, stop2 := startFake(t, "export SAIL_CLIENT_SECRET=")
 	assert.Regexp(t, `^# accessreq fake: a fake tenant at http://127\.0\.0\.1:\d+ \(HTTP/1\.1\), 0 statuses seeded; Ctrl-C stops it\.\n`, out2.String())
 	assert.NotContains(t, out2.String(), envCACert)
-	cancel2()
-	require.Equal(t, exitOK, <-done)
+	require.Equal(t, exitOK, stop2())
+}
+
+// startFake runs "accessreq fake" with args until stop is called (or the test ends), and
+// returns once its output holds marker (or a minute has passed); stop returns its exit code.
+func startFake(t *testing.T, marker string, args ...string) (out, errOut *syncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"fake"}, args...), stdio{in: strings.NewReader(""), out: out, err: errOut})
+	}()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !strings.Contains(out.String(), marker); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return out, errOut, func() int { cancel(); return <-done }
 }
 
 // The largest --claimed-total a 32-bit header takes is accepted. Guards the bound's value.
