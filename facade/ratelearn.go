@@ -25,12 +25,13 @@ import (
 //   - An estimate is never taken from a window without answers: a run that let fewer than
 //     minAnswers through measures nothing (a 429 after an idle spell, or before anything got
 //     through, only pauses). An idle spell begins a new busy spell; it does not lower the pace.
-//   - A 429 that the pace does not explain (the first request after a pause of a second or more
-//     refused, or one paced at or below a firm estimate), twice within shareMemory, means the
-//     server refuses a share of requests whatever the pace: the pace goes back to what it was
-//     before the cuts, and short Retry-Afters no longer pause the other requests, until shareQuiet
-//     passes without a 429. (Another client using the same client id and emptying the bucket reads
-//     the same way: the pace then stays, and each refused request waits its own Retry-After.)
+//   - A 429 that the pace does not explain (the first request after a pause of a second or more,
+//     sent alone, refused; or one paced at or below a firm estimate), twice within shareMemory,
+//     means the server refuses a share of requests whatever the pace: the pace goes back to what
+//     it was before the cuts, and short Retry-Afters no longer pause the other requests, until
+//     shareQuiet passes without a 429. (Another client using the same client id and emptying
+//     the bucket reads the same way: the pace then stays, and each refused request waits its
+//     own Retry-After.)
 //
 // A firm pace holds for firmHold, then rises by firmRise a second, to find a limit that was
 // raised (only while requests are sent: an idle spell raises nothing); a pace cut roughly (the
@@ -58,6 +59,7 @@ type learner struct {
 
 	run        *mark // where the current run began: the start of the busy spell, or the end of a pause
 	runFull    bool  // the run began with the server's bucket taken to be full
+	runFirst   int   // requests that left at the first instant of a run that began at a pause's end
 	prev       runStat
 	empty      *mark         // the refusal that began the last episode of this busy spell
 	episodeSeq uint64        // requests up to this one were sent before the last episode began: part of it
@@ -151,6 +153,9 @@ func (l *learner) reserve(now, notBefore time.Time) (time.Time, ticket) {
 			l.tat = at.Add(gap)
 		}
 	}
+	if at.Equal(l.run.at) {
+		l.runFirst++
+	}
 	l.seq++
 	l.pending[l.seq] = at
 	if at.After(l.lastSend) {
@@ -235,10 +240,12 @@ func (l *learner) answered(tk ticket, now time.Time, refused bool, retryAfter ti
 	if l.share {
 		return false, wait
 	}
-	firstAfterPause := tk.seq == l.run.seq && !l.pauseEnd.IsZero() && l.run.at.Equal(l.pauseEnd) && l.pauseLen >= time.Second
+	// Requests that leave at one instant reach the server in no known order: the first of them
+	// by number may come last, and meet an empty bucket.
+	firstAfterPause := tk.seq == l.run.seq && l.runFirst == 1 && !l.pauseEnd.IsZero() && l.run.at.Equal(l.pauseEnd) && l.pauseLen >= time.Second
 	if firstAfterPause || (l.firm && tk.rate > 0 && tk.rate <= l.best) {
-		// The first request after a pause of a second or more (a bucket refilling at two a
-		// second or more had a token for it), or one paced at or below a firm estimate, and
+		// The first request after a pause of a second or more, alone (a bucket refilling at two
+		// a second or more had a token for it), or one paced at or below a firm estimate, and
 		// refused all the same.
 		if now.Sub(l.lastContra) > shareMemory {
 			l.contra = 0
@@ -261,7 +268,7 @@ func (l *learner) answered(tk ticket, now time.Time, refused bool, retryAfter ti
 	}
 	l.estimate(e, resume, refusedAt)
 	l.empty = e
-	l.run = &mark{seq: l.seq + 1, at: resume, acc: l.accepted}
+	l.run, l.runFirst = &mark{seq: l.seq + 1, at: resume, acc: l.accepted}, 0
 	l.pauseEnd, l.pauseLen = resume, wait
 	return true, wait
 }

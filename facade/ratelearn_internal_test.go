@@ -141,3 +141,48 @@ func TestSlotsAndSendTimes(t *testing.T) {
 		t.Errorf("last send %v, want the latest, %v", u.lastSend, t0.Add(5*time.Second))
 	}
 }
+
+// The first request after a pause of a second, refused, counts as a refusal the pace does not
+// explain only when it left alone: requests that leave at one instant reach the server in no
+// known order, and the first by number may meet the bucket last. Twice alone, the learner takes
+// the server to refuse a share; twice among others, never. Guards answered's firstAfterPause
+// (its count of requests at the run's first instant) and reserve's count. Before, an unpaced
+// listing with 8 pages in flight took this for a share about once in a hundred runs, stayed
+// unpaced, and failed a page after four 429s (TestOneAPIVersionsRefusalsNeverHoldAnother).
+func TestOnlyARequestSentAloneAfterAPauseIsRefusedAgainstThePace(t *testing.T) {
+	for _, together := range []int{1, 2, 8} {
+		t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+		l := newLearner(nil)
+		now := t0
+		// A run of answers, then a refusal that begins the first episode with a pause of 1 s.
+		for range 10 {
+			_, tk := l.reserve(now, now)
+			l.answered(tk, now, false, 0, false)
+			now = now.Add(10 * time.Millisecond)
+		}
+		_, tk := l.reserve(now, now)
+		if shared, wait := l.answered(tk, now, true, time.Second, true); !shared || wait != time.Second {
+			t.Fatalf("the first refusal: shared %v, wait %v; want a shared pause of 1s", shared, wait)
+		}
+		l.rate = 0 // unpaced, as a learner that measured nothing yet: all leave when the pause ends
+		for episode := range 2 {
+			resume := l.pauseEnd
+			var tks []ticket
+			for range together {
+				at, tk := l.reserve(now, resume)
+				if !at.Equal(resume) {
+					t.Fatalf("%d together: a request leaves at %v, want the end of the pause %v", together, at, resume)
+				}
+				tks = append(tks, tk)
+			}
+			now = resume.Add(50 * time.Millisecond)
+			l.answered(tks[0], now, true, time.Second, true)
+			for _, tk := range tks[1:] {
+				l.answered(tk, now, false, 0, false)
+			}
+			if want := together == 1 && episode == 1; l.share != want {
+				t.Errorf("%d sent together, episode %d: share %v, want %v", together, episode+2, l.share, want)
+			}
+		}
+	}
+}
