@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -239,4 +240,52 @@ func TestAReadBackLooksAgainUntilTheRequestIsFinal(t *testing.T) {
 	require.NoError(t, noteErr(err))
 	assert.Equal(t, ids, res.Settled)
 	assert.Equal(t, 2, res.Lookups, "looked at once, and again after the first wait")
+}
+
+// A lookup listing that fails after a full page has been read says nothing sure of the ids it
+// asked for: their rows are dropped, not judged from the page read (the next page may hold a
+// row still pending), and they are Unknown; the rows of a listing read whole stand. The beta
+// asks for both ids in one listing ("in"), the successor for each alone ("eq"). Guards
+// lookupIDs' drop of a failed batch's rows, the ids idBatches gives each batch in both forms,
+// and its choice of "in" for a batch of two ids.
+func TestAReadBackDropsWhatAListingReadInPartSaid(t *testing.T) {
+	t.Parallel()
+	full := func(ids ...string) string {
+		rows := make([]string, facade.MaxPageSize)
+		for i := range rows {
+			rows[i] = fmt.Sprintf(`{"accessRequestId":%q,"state":"TERMINATED"}`, ids[i%len(ids)])
+		}
+		return "[" + strings.Join(rows, ",") + "]"
+	}
+	forbidden := reply(403, `{"detailCode":"403 Forbidden","messages":[{"locale":"en-US","text":"no"}]}`)
+	for _, tc := range []struct {
+		api             facade.API
+		pages           []string // the listings' pages in the order asked; then 403s
+		settled, unknow []string
+	}{
+		{facade.APIBeta, []string{full("ar-1", "ar-2")}, nil, []string{"ar-1", "ar-2"}},
+		{facade.APIV1, []string{`[{"accessRequestId":"ar-1","state":"TERMINATED"}]`, full("ar-2")}, []string{"ar-1"}, []string{"ar-2"}},
+	} {
+		t.Run(string(tc.api), func(t *testing.T) {
+			e := newEnvFor(t, tc.api).lax()
+			e.handle("POST /access-requests/close", reply(502, `<html>bad gateway</html>`, "Content-Type", "text/html"))
+			var gets atomic.Int32
+			e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+				n := int(gets.Add(1))
+				if f := r.URL.Query().Get("filters"); tc.api == facade.APIBeta && !(strings.Contains(f, "ar-1") && strings.Contains(f, "ar-2")) {
+					t.Errorf("the beta's lookup of two ids asks for %q", f)
+				}
+				if n <= len(tc.pages) {
+					reply(200, tc.pages[n-1])(w, r)
+					return
+				}
+				forbidden(w, r)
+			})
+			res, err := e.client(facade.WithClock(time.Now, facade.Sleep)).CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"ar-1", "ar-2"}})
+			require.ErrorIs(t, noteErr(err), facade.ErrOutcomeUnknown)
+			assert.Equal(t, tc.settled, res.Settled)
+			assert.Equal(t, tc.unknow, res.Unknown)
+			assert.EqualValues(t, len(tc.pages)+1, gets.Load())
+		})
+	}
 }

@@ -3,6 +3,7 @@ package facade
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -67,22 +68,34 @@ func TestNothingIsPacedUntilA429(t *testing.T) {
 	assert.Zero(t, l.get("beta").learn.rate)
 }
 
+// The API version a path is under (apiVersion), and the limit a request made through Generated
+// is kept under (generationOf): the generation whose operation its path calls, so the
+// successor's config at /access-request-config/v2 shares "v1" with the rest of the successor;
+// any other path goes by its version segment. Guards generationOf's trimming of the root and
+// the leading slash (their arguments' order) and its match against the path table.
 func TestTheAPIVersionOfAPath(t *testing.T) {
-	for _, tc := range []struct{ root, path, want string }{
-		{"", "/beta/access-request-status", "beta"},
-		{"", "/access-request-status/v1", "v1"},
-		{"", "/access-requests/v1/cancel", "v1"},
-		{"", "/access-request-config/v2", "v2"},
-		{"", "/v2025/access-requests", "v2025"},
-		{"/proxy/sail", "/proxy/sail/beta/access-requests", "beta"},
-		{"/v1", "/v1/beta/access-requests", "beta"}, // the root's own segments are not the version
-		{"", "/access-requests/vx/cancel", ""},
-		{"", "/access-requests/v", ""},
-		{"", "/", ""},
-		{"", "", ""},
+	for _, tc := range []struct{ root, path, version, generation string }{
+		{"", "/beta/access-request-status", "beta", "beta"},
+		{"", "/access-request-status/v1", "v1", "v1"},
+		{"", "/access-requests/v1/cancel", "v1", "v1"},
+		{"", "/access-request-config/v2", "v2", "v1"},
+		{"", "/access-requests/v1/bulk-cancel", "v1", "v1"},
+		{"", "/beta/access-request-config", "beta", "beta"},
+		{"", "/v2025/access-requests", "v2025", "v2025"},
+		{"", "/access-request-config/v3", "v3", "v3"},   // no operation: its version segment
+		{"", "/access-request-config/v2/x", "v2", "v2"}, // a path under an operation's is not that operation
+		{"/proxy/sail", "/proxy/sail/beta/access-requests", "beta", "beta"},
+		{"/proxy/sail", "/proxy/sail/access-request-config/v2", "v2", "v1"},
+		{"/proxy/sail", "/access-request-config/v2", "v2", "v1"}, // outside the root: matched as given
+		{"/v1", "/v1/beta/access-requests", "beta", "beta"},      // the root's own segments are not the version
+		{"", "/access-requests/vx/cancel", "", ""},
+		{"", "/access-requests/v", "", ""},
+		{"", "/", "", ""},
+		{"", "", "", ""},
 	} {
 		l := newAPILimits(time.Now, sleep, nil, nil, tc.root)
-		assert.Equal(t, tc.want, l.apiVersion(tc.path), "%s under %q", tc.path, tc.root)
+		assert.Equal(t, tc.version, l.apiVersion(tc.path), "version of %s under %q", tc.path, tc.root)
+		assert.Equal(t, tc.generation, l.generationOf(tc.path), "generation of %s under %q", tc.path, tc.root)
 	}
 }
 
@@ -339,6 +352,9 @@ func TestARetryAfterA429WithoutRetryAfterWaitsOnThePause(t *testing.T) {
 	assert.Equal(t, noHintPause, send(t, l, clock, "beta", 0, false, 0))
 }
 
+// Guards WaitError.Error's cases: the operation named only when known, ErrRateLimited and
+// context.DeadlineExceeded told through wrapping (errors.Is with the error first), and the
+// Retry-After shown whenever it is above 0.
 func TestWaitErrorsSayWhatTheCallWaitedFor(t *testing.T) {
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -360,6 +376,14 @@ func TestWaitErrorsSayWhatTheCallWaitedFor(t *testing.T) {
 			[]error{context.DeadlineExceeded}},
 		{&WaitError{Operation: "createAccessRequest", Reason: WaitLimit, Err: context.DeadlineExceeded},
 			"accessrequests: createAccessRequest: waited for its rate limit for the this API 0s with 0s left; the call's deadline comes first: context deadline exceeded",
+			[]error{context.DeadlineExceeded}},
+		// A WaitError a caller built, with no operation and errors that wrap the ones it names:
+		// each is told by errors.Is, not by equality, and a Retry-After of 1ns is still shown.
+		{&WaitError{API: "beta", Reason: WaitPause, Left: 4 * time.Minute, RetryAfter: time.Nanosecond, AskedAt: at, Err: fmt.Errorf("held: %w", ErrRateLimited), maxPause: time.Minute},
+			"accessrequests: rate limited: not sent: the client's shared pause for the beta API has 4m0s left, more than RetryPolicy.MaxRetryAfter (1m0s) (a 429 asked for 1ns at 2026-06-01T12:00:00Z)",
+			[]error{ErrRateLimited}},
+		{&WaitError{API: "v1", Reason: WaitPace, Left: time.Second, Err: fmt.Errorf("late: %w", context.DeadlineExceeded)},
+			"accessrequests: waited for the pace it learned for the v1 API 0s with 1s left; the call's deadline comes first: late: context deadline exceeded",
 			[]error{context.DeadlineExceeded}},
 	} {
 		assert.Equal(t, tc.want, tc.err.Error())

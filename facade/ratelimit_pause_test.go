@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -208,4 +209,29 @@ func TestARetryAfterA429WithoutRetryAfterWaitsOnlyForThePause(t *testing.T) {
 	_, err := e.client().GetConfig(context.Background())
 	require.NoError(t, noteErr(err))
 	assert.Equal(t, []time.Duration{100 * time.Millisecond}, e.clock.Waits())
+}
+
+// On a real clock, with no 429 and no limit given, every attempt leaves at once and its report
+// says it waited for nothing, though the clock moved while it took its turn. Guards wait's
+// `paced.After(at)`: a pace that held nothing is no reason to report one.
+func TestAnAttemptThatWaitedForNothingSaysSo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	defer srv.Close()
+	var seen attempts
+	c, err := facade.New(facade.WithBaseURL(srv.URL), facade.WithInsecureHTTP(), facade.WithAccessToken("test-token-123"),
+		facade.WithHooks(facade.Hooks{Attempt: seen.hook}))
+	require.NoError(t, err)
+	for range 20 {
+		_, err := c.ListStatusPage(context.Background(), facade.ListStatusParams{}, 0)
+		require.NoError(t, err)
+	}
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	require.Len(t, seen.all, 20)
+	for i, at := range seen.all {
+		assert.Equal(t, facade.WaitNone, at.WaitedFor, "attempt %d waited %v", i, at.Waited)
+	}
 }

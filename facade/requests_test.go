@@ -53,6 +53,10 @@ func TestBuilderRules(t *testing.T) {
 		{"the per-identity form", facade.NewGrant().ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "role-1",
 			facade.Accounts("src-1", facade.Account("CN=a", "{uuid}")))), nil},
 
+		// The builder's own checks of the per-identity form name the entry, then the item.
+		{"an assignment in the second identity's first item", facade.NewGrant().ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "r")).
+			ForIdentity("id-2", facade.Item(facade.ItemTypeRole, "r", facade.Assignment("as-1"))),
+			[]string{"requestedForWithRequestedItems[1].requestedItems[0] cannot carry assignmentId or nativeIdentity; use Accounts to pick accounts"}},
 		{"no items", facade.NewGrant().For("id-1"), []string{"requestedItems must have at least one item"}},
 		{"no identity", facade.NewGrant().Role("role-1"), []string{"requestedFor must name at least one identity"}},
 		{"an empty identity", facade.NewGrant().For("").Role("role-1"), []string{"requestedFor[0] is empty"}},

@@ -162,15 +162,23 @@ func TestWaitAllKeepsEveryURLWithinTheBound(t *testing.T) {
 	t.Logf("10,000 ids in %d listings, longest URL %d bytes (bound %d)", len(lengths), longest, facade.MaxLookupURL)
 }
 
-// An id that alone makes a URL past the bound is refused before anything is sent.
+// An id that alone makes a URL past the bound is refused before anything is sent, wherever it
+// stands among the ids, with the length of its own URL (not of a batch it would begin). Guards
+// idBatches' check of a batch's first id.
 func TestWaitAllRefusesAnIDTooLongForTheBound(t *testing.T) {
 	t.Parallel()
 	srv := fake.NewServer()
 	t.Cleanup(srv.Close)
 	c := fakeClientFor(t, srv, facade.APIBeta)
-	_, err := c.WaitAll(context.Background(), []string{"ok", strings.Repeat("x", facade.MaxLookupURL)}, fastWait)
-	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
-	assert.Regexp(t, `accessRequestId makes a lookup URL of 8\d{3} bytes, more than MaxLookupURL \(8000\)`, err.Error())
+	long := strings.Repeat("x", facade.MaxLookupURL)
+	_, alone := c.WaitAll(context.Background(), []string{long}, fastWait)
+	require.ErrorIs(t, noteErr(alone), facade.ErrInvalidInput)
+	assert.Regexp(t, `accessRequestId makes a lookup URL of 8\d{3} bytes, more than MaxLookupURL \(8000\)`, alone.Error())
+	for _, ids := range [][]string{{"ok", long}, {long, "ok", "ok-2"}} {
+		_, err := c.WaitAll(context.Background(), ids, fastWait)
+		require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
+		assert.Equal(t, alone.Error(), err.Error())
+	}
 	calls, _ := listingCalls(srv)
 	assert.Zero(t, calls)
 }
