@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -288,4 +290,78 @@ func TestAReadBackDropsWhatAListingReadInPartSaid(t *testing.T) {
 			assert.EqualValues(t, len(tc.pages)+1, gets.Load())
 		})
 	}
+}
+
+// readBackTenant answers a close with a gateway's 502 (its outcome unknown) and each listing
+// with the state the rows have then, after lag; it counts the listings.
+type readBackTenant struct {
+	lag      time.Duration
+	state    func(n int) facade.State // of the nth listing, from 1
+	listings atomic.Int32
+}
+
+func (s *readBackTenant) RoundTrip(r *http.Request) (*http.Response, error) {
+	answer := func(code int, body string) (*http.Response, error) {
+		return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	}
+	if r.Method == http.MethodPost {
+		return answer(http.StatusBadGateway, `{}`)
+	}
+	n := int(s.listings.Add(1))
+	select {
+	case <-time.After(s.lag):
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	return answer(http.StatusOK, `[{"accessRequestId":"ar-1","state":"`+string(s.state(n))+`"}]`)
+}
+
+func (s *readBackTenant) client(t *testing.T, opts ...facade.Option) *facade.Client {
+	c, err := facade.New(append([]facade.Option{facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("test-token-123"),
+		facade.WithHTTPClient(&http.Client{Transport: s})}, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+// The read-back of a close whose answer was lost, on the fake clock of testing/synctest: its
+// looks come at once, then 2 s later, each wait half as long again as the last up to 15 s, the
+// last at the end of the settle period; a look slower than the settle grace (10 s) still counts
+// while the period lasts; and a context ended during a wait ends the read-back with no failed
+// lookup to report. Guards readBack's round deadline (`grace.After(end)`), its growing wait and
+// its cap, and its stop when the sleep is cut.
+func TestTheReadBacksLooksOnTheClock(t *testing.T) {
+	executing := func(int) facade.State { return facade.StateExecuting }
+	t.Run("the looks of a 60 s period", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			s := &readBackTenant{state: executing}
+			start := time.Now()
+			res, err := s.client(t, facade.WithSettlePeriod(time.Minute)).CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"ar-1"}})
+			require.ErrorIs(t, err, facade.ErrOutcomeUnknown)
+			assert.Equal(t, []string{"ar-1"}, res.Unknown)
+			// At 0, 2, 5, 9.5, 16.25, 26.375, 41.375 and 56.375 s (the wait capped at 15 s), and 60 s.
+			assert.EqualValues(t, 9, s.listings.Load())
+			assert.Equal(t, time.Minute, time.Since(start))
+		})
+	})
+	t.Run("a look slower than the grace", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			s := &readBackTenant{lag: 12 * time.Second, state: func(int) facade.State { return facade.StateTerminated }}
+			res, err := s.client(t, facade.WithSettlePeriod(time.Minute)).CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"ar-1"}})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"ar-1"}, res.Settled)
+		})
+	})
+	t.Run("a context ended during a wait", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			s := &readBackTenant{state: executing}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			res, err := s.client(t, facade.WithSettlePeriod(time.Minute)).CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{"ar-1"}})
+			require.ErrorIs(t, err, facade.ErrOutcomeUnknown)
+			assert.NotContains(t, err.Error(), "read back failed")
+			assert.Equal(t, []string{"ar-1"}, res.Unknown)
+			assert.EqualValues(t, 1, s.listings.Load())
+		})
+	})
 }

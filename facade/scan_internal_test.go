@@ -5,19 +5,26 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // FuzzScanAgreesWithEncodingJSON: on valid JSON, the scanner finds the same elements and members
 // as encoding/json (bytes for bytes); on anything, it ends without a panic.
 func FuzzScanAgreesWithEncodingJSON(f *testing.F) {
 	for _, seed := range []string{`[]`, `[1, "a\"]" ,{"b":[1,{}]} ,null]`, `{"a":1,"b":{"c":"}"},"a":2}`, `[[[]]]`, ` [ "\\" ] `,
-		`{"k\u00e9":"v"}`, `[1,2`, `{"a"`, `"x`, `}`, `[}`} {
+		`{"k\u00e9":"v"}`, `[1,2`, `{"a"`, `"x`, `}`, `[}`,
+		// Empty strings (a quote right after the opening one), and strings cut short after an
+		// escaped quote or a backslash (no closing quote to find).
+		`["",1]`, `{"":"","a":1}`, `["a\"b`, `["a\`} {
 		f.Add(seed)
 	}
 	status := shapeOf(reflect.TypeFor[[]Status]())
 	f.Fuzz(func(t *testing.T, body string) {
 		data := []byte(body)
 		n, isArray := arrayLen(data)
+		if i := skipSpace(data, 0); isArray != (i < len(data) && data[i] == '[') {
+			t.Fatalf("arrayLen says array %v of a body that begins %q", isArray, data[i:min(i+1, len(data))])
+		}
 		oddIn(data[skipSpace(data, 0):min(len(data), skipSpace(data, 0)+len(data))], status)
 		if !json.Valid(data) {
 			return
@@ -61,4 +68,63 @@ func FuzzScanAgreesWithEncodingJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// shapeTaker holds a field of each kind a shape tells apart.
+type shapeTaker struct {
+	S  string          `json:"s"`
+	B  bool            `json:"b"`
+	N  int             `json:"n"`
+	U  uint16          `json:"u"`
+	F  float64         `json:"f"`
+	T  time.Time       `json:"t"`
+	P  *int            `json:"p"`
+	PT *time.Time      `json:"pt"`
+	R  json.RawMessage `json:"r"`
+	I  any             `json:"i"`
+	M  map[string]int  `json:"m"`
+	L  []bool          `json:"l"`
+	A  [2]string       `json:"a"`
+	O  *shapeTaker     `json:"o"`
+}
+
+// A shape takes what its Go type takes, field by field and at any depth, and nothing else: a
+// value of another kind, or a date that is not one, is odd (the body is walked, not given to
+// the fast decoder); null, raw JSON, an interface and an unknown name take anything. Guards
+// shapeOf's cases (pointers, dates, what decodes itself, maps, lists, strings, bools and
+// numbers), kindOf's, and scanShape's descent into objects, maps and lists.
+func TestAShapeTakesWhatItsTypeTakes(t *testing.T) {
+	s := shapeOf(reflect.TypeFor[shapeTaker]())
+	whole := `{"s":"x","b":true,"n":-1,"u":7,"f":1.5e3,"t":"2026-12-06T00:00:00Z","p":2,"pt":"2026-12-06T00:00:00Z",` +
+		`"r":{"any":[1,"x"]},"i":[true],"m":{"a":1,"b":2},"l":[false,true],"a":["x","y"],"o":{"b":false,"o":{"n":3}},"other":[{}]}`
+	for _, tc := range []struct {
+		body string
+		odd  bool
+	}{
+		{whole, false},
+		{`{"s":null,"b":null,"n":null,"t":null,"m":null,"l":null,"o":null}`, false},
+		{`{"r":"text","i":12}`, false},
+		{`{"s":1}`, true},
+		{`{"b":"true"}`, true},
+		{`{"b":0}`, true},
+		{`{"n":"1"}`, true},
+		{`{"n":true}`, true},
+		{`{"u":false}`, true},
+		{`{"f":"1.5"}`, true},
+		{`{"t":5}`, true},
+		{`{"t":"yesterday"}`, true},
+		{`{"pt":"yesterday"}`, true},
+		{`{"p":"2"}`, true},
+		{`{"m":{"a":"x"}}`, true},
+		{`{"m":[1]}`, true},
+		{`{"l":[1]}`, true},
+		{`{"l":{"0":true}}`, true},
+		{`{"a":[1]}`, true},
+		{`{"o":{"o":{"b":"no"}}}`, true},
+		{`[]`, true},
+	} {
+		if got := oddIn([]byte(tc.body), s); got != tc.odd {
+			t.Errorf("%s: odd %v, want %v", tc.body, got, tc.odd)
+		}
+	}
 }
