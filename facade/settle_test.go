@@ -1,9 +1,11 @@
 package facade_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -152,8 +154,50 @@ func TestSettlePeriodIsTheOptions(t *testing.T) {
 	assert.Equal(t, 10*time.Second, ue.Lookup.Elapsed)
 	assert.Equal(t, 5, ue.Lookup.Lookups, "at 0, 2, 5, 9.5 and 10 s")
 
-	_, err = facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("t"), facade.WithSettlePeriod(0))
-	assert.ErrorIs(t, err, facade.ErrInvalidInput)
+	// The settling says so at info level, with what it looks for.
+	var logged bytes.Buffer
+	srv2, c2, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(time.Second), facade.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	srv2.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusGatewayTimeout})
+	_, err = c2.Create(context.Background(), req)
+	require.ErrorAs(t, err, &ue)
+	assert.Regexp(t, `level=INFO msg="create outcome unknown: looking up its key in the status listing" operation=createAccessRequestV1 key=`+ue.Key+
+		` period=1s identities=1\n`, logged.String())
+
+	// The option's own check (with a token long enough not to be refused first).
+	for _, d := range []time.Duration{0, -time.Second} {
+		_, err = facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-123"), facade.WithSettlePeriod(d))
+		require.ErrorIs(t, err, facade.ErrInvalidInput)
+		assert.Contains(t, err.Error(), "WithSettlePeriod: the period must be positive, got "+d.String())
+	}
+	_, err = facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-123"), facade.WithSettlePeriod(time.Nanosecond))
+	assert.NoError(t, err, "any positive period")
+}
+
+// An UnsettledError says what was looked up (the window from its start to its end), then the
+// last lookup's error and the cause when there are any, and unwraps to both. Guards
+// LookupSummary.String's order and UnsettledError's Error and Unwrap.
+func TestAnUnsettledErrorSaysWhatWasLookedUp(t *testing.T) {
+	from := time.Date(2026, 12, 6, 9, 0, 0, 0, time.FixedZone("CET", 3600))
+	lookup := facade.LookupSummary{Listing: facade.ListingBeta, RequestedFor: []string{"id-1", "id-2"}, From: from, To: from.Add(20 * time.Minute),
+		Lookups: 3, Elapsed: 1500 * time.Microsecond}
+	looked := "accessrequests: createAccessRequest: outcome unknown: no status carries clientMetadata " + facade.SettleKey + "=k-1 (looked up " +
+		string(facade.ListingBeta) + " with requested-for id-1, id-2 and filters created ge 2026-12-06T08:00:00.000Z and created le 2026-12-06T08:20:00.000Z, 3 listing(s) over 2ms)"
+	const may = "; the create may still have been acted on (not listed yet, or every item already pending): check before sending it again"
+	lookupErr, cause := errors.New("listing refused"), errors.New("502 Bad Gateway")
+	for _, tc := range []struct {
+		e    *facade.UnsettledError
+		want string
+	}{
+		{&facade.UnsettledError{Operation: "createAccessRequest", Key: "k-1", Lookup: lookup}, looked + may},
+		{&facade.UnsettledError{Operation: "createAccessRequest", Key: "k-1", Lookup: lookup, LookupErr: lookupErr, Cause: cause},
+			looked + "; the last lookup failed: listing refused" + may + ": 502 Bad Gateway"},
+	} {
+		assert.Equal(t, tc.want, tc.e.Error())
+		assert.ErrorIs(t, tc.e, facade.ErrOutcomeUnknown)
+		assert.Equal(t, tc.e.LookupErr != nil, errors.Is(tc.e, lookupErr))
+		assert.Equal(t, tc.e.Cause != nil, errors.Is(tc.e, cause))
+	}
+	assert.Empty(t, (&facade.UnsettledError{}).Unwrap(), "nothing to unwrap")
 }
 
 func TestSettlingKeepsTheCallersMetadataAndRefusesItsKey(t *testing.T) {
