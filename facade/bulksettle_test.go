@@ -2,6 +2,7 @@ package facade_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -292,32 +293,52 @@ func TestAReadBackDropsWhatAListingReadInPartSaid(t *testing.T) {
 	}
 }
 
-// readBackTenant answers a close with a gateway's 502 (its outcome unknown) and each listing
-// with the state the rows have then, after lag; it counts the listings.
-type readBackTenant struct {
-	lag      time.Duration
-	state    func(n int) facade.State // of the nth listing, from 1
+// clockTenant answers every write (a close, a create) with a gateway's 502, its outcome
+// unknown, and the nth listing (from 1) with rows(n, meta) after lag(n), where meta is the
+// clientMetadata the last write carried (JSON, "null" without); it counts the listings. For
+// tests on the fake clock of testing/synctest.
+type clockTenant struct {
+	lag      func(n int) time.Duration
+	rows     func(n int, meta string) string
 	listings atomic.Int32
+	meta     atomic.Value
 }
 
-func (s *readBackTenant) RoundTrip(r *http.Request) (*http.Response, error) {
+func (s *clockTenant) RoundTrip(r *http.Request) (*http.Response, error) {
 	answer := func(code int, body string) (*http.Response, error) {
 		return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}},
 			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 	}
 	if r.Method == http.MethodPost {
+		var sent struct {
+			ClientMetadata json.RawMessage `json:"clientMetadata"`
+		}
+		if r.Body != nil {
+			_ = json.NewDecoder(r.Body).Decode(&sent)
+		}
+		s.meta.Store(cmp.Or(string(sent.ClientMetadata), "null"))
 		return answer(http.StatusBadGateway, `{}`)
 	}
 	n := int(s.listings.Add(1))
+	var lag time.Duration
+	if s.lag != nil {
+		lag = s.lag(n)
+	}
 	select {
-	case <-time.After(s.lag):
+	case <-time.After(lag):
 	case <-r.Context().Done():
 		return nil, r.Context().Err()
 	}
-	return answer(http.StatusOK, `[{"accessRequestId":"ar-1","state":"`+string(s.state(n))+`"}]`)
+	meta, _ := s.meta.Load().(string)
+	return answer(http.StatusOK, "["+s.rows(n, meta)+"]")
 }
 
-func (s *readBackTenant) client(t *testing.T, opts ...facade.Option) *facade.Client {
+// stateRow is a listing's one row, of ar-1, in state.
+func stateRow(state facade.State) func(int, string) string {
+	return func(int, string) string { return `{"accessRequestId":"ar-1","state":"` + string(state) + `"}` }
+}
+
+func (s *clockTenant) client(t *testing.T, opts ...facade.Option) *facade.Client {
 	c, err := facade.New(append([]facade.Option{facade.WithBaseURL("https://tenant.invalid"), facade.WithAccessToken("test-token-123"),
 		facade.WithHTTPClient(&http.Client{Transport: s})}, opts...)...)
 	require.NoError(t, err)
@@ -331,10 +352,9 @@ func (s *readBackTenant) client(t *testing.T, opts ...facade.Option) *facade.Cli
 // lookup to report. Guards readBack's round deadline (`grace.After(end)`), its growing wait and
 // its cap, and its stop when the sleep is cut.
 func TestTheReadBacksLooksOnTheClock(t *testing.T) {
-	executing := func(int) facade.State { return facade.StateExecuting }
 	t.Run("the looks of a 60 s period", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			s := &readBackTenant{state: executing}
+			s := &clockTenant{rows: stateRow(facade.StateExecuting)}
 			start := time.Now()
 			res, err := s.client(t, facade.WithSettlePeriod(time.Minute)).CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"ar-1"}})
 			require.ErrorIs(t, err, facade.ErrOutcomeUnknown)
@@ -346,7 +366,7 @@ func TestTheReadBacksLooksOnTheClock(t *testing.T) {
 	})
 	t.Run("a look slower than the grace", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			s := &readBackTenant{lag: 12 * time.Second, state: func(int) facade.State { return facade.StateTerminated }}
+			s := &clockTenant{lag: func(int) time.Duration { return 12 * time.Second }, rows: stateRow(facade.StateTerminated)}
 			res, err := s.client(t, facade.WithSettlePeriod(time.Minute)).CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{"ar-1"}})
 			require.NoError(t, err)
 			assert.Equal(t, []string{"ar-1"}, res.Settled)
@@ -354,7 +374,7 @@ func TestTheReadBacksLooksOnTheClock(t *testing.T) {
 	})
 	t.Run("a context ended during a wait", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			s := &readBackTenant{state: executing}
+			s := &clockTenant{rows: stateRow(facade.StateExecuting)}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
 			res, err := s.client(t, facade.WithSettlePeriod(time.Minute)).CloseRequests(ctx, facade.CloseRequestsParams{IDs: []string{"ar-1"}})
@@ -364,4 +384,55 @@ func TestTheReadBacksLooksOnTheClock(t *testing.T) {
 			assert.EqualValues(t, 1, s.listings.Load())
 		})
 	})
+}
+
+// A create's settling on the fake clock of testing/synctest: a lookup slower than the settle
+// grace (10 s) still counts while the period lasts, the last round, at the period's end, is
+// given the grace, and no more: a listing that outlasts both is cut, and the create's outcome
+// stays unknown, with the window looked in (5 min either side of the period, for clock skew).
+// Guards settleCreate's round deadline (`grace.After(end)` and `end = grace`), settleGrace and
+// settleSkew.
+func TestTheSettlingsRoundsOnTheClock(t *testing.T) {
+	row := func(meta string) string {
+		return `{"accessRequestId":"ar-1","state":"EXECUTING","type":"ROLE","id":"role-1","requestedFor":{"id":"id-1"},"clientMetadata":` + meta + `}`
+	}
+	req, err := facade.NewGrant().For("id-1").Role("role-1").Build()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		period time.Duration
+		lag    time.Duration
+		from   int // the first listing that shows the create's row
+	}{
+		{"a look slower than the grace", time.Minute, 12 * time.Second, 1},
+		// Looks at 0, 3, 7 and 10 s, each taking 1 s: the last begins as the period ends.
+		{"the last look, at the period's end", 10 * time.Second, time.Second, 4},
+		{"a look that outlasts the period and the grace", 5 * time.Second, 15 * time.Second, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &clockTenant{lag: func(int) time.Duration { return tc.lag }, rows: func(n int, meta string) string {
+					if n < tc.from {
+						return ""
+					}
+					return row(meta)
+				}}
+				sent := time.Now()
+				res, err := s.client(t, facade.WithSettlePeriod(tc.period)).Create(context.Background(), req)
+				if tc.lag > tc.period {
+					var ue *facade.UnsettledError
+					require.ErrorAs(t, err, &ue)
+					assert.ErrorIs(t, ue.LookupErr, context.DeadlineExceeded)
+					assert.Equal(t, sent.Add(-5*time.Minute), ue.Lookup.From)
+					assert.Equal(t, sent.Add(tc.period+5*time.Minute), ue.Lookup.To)
+					assert.Equal(t, 10*time.Second, ue.Lookup.Elapsed, "cut at the grace")
+					return
+				}
+				require.NoError(t, noteErr(err))
+				require.NotNil(t, res.Settled)
+				assert.Equal(t, 1, res.Settled.Matched)
+				assert.EqualValues(t, tc.from, s.listings.Load())
+			})
+		})
+	}
 }

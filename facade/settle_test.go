@@ -3,6 +3,7 @@ package facade_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,4 +318,97 @@ func TestSettlingEndsWhenEveryLookupHangs(t *testing.T) {
 	assert.ErrorIs(t, ue.LookupErr, context.DeadlineExceeded, "the last round was cut")
 	assert.Equal(t, 1, srv.Count(http.MethodPost, wirePath(facade.APIV1, "/access-requests"), 0))
 	assert.Equal(t, 1, srv.Creates(), "it was acted on, and never sent again")
+}
+
+// How a settling's lookups end: a transient failure mended by a later round leaves no lookup
+// error behind; a permanent one (a 403) ends the round at once, before the next identity's
+// listing; a context that ends while the settling waits between rounds ends it with no further
+// listing. Guards settleCreate's reset of the round's error, its break on a permanent one, and
+// its stop when the wait is cut.
+func TestTheSettlingsLookupsEndAsTheyShould(t *testing.T) {
+	t.Parallel()
+	status := wirePath(facade.APIV1, "/access-request-status")
+	build := func(ids ...string) facade.AccessRequest {
+		req, err := facade.NewGrant().For(ids...).Role("role-1").Build()
+		require.NoError(t, err)
+		return req
+	}
+	t.Run("a transient failure, mended", func(t *testing.T) {
+		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithoutRetries())
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway},
+			fake.NextFault{Method: http.MethodGet, Path: status, Status: http.StatusServiceUnavailable})
+		_, err := c.Create(context.Background(), build("id-1"))
+		var ue *facade.UnsettledError
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, 5, ue.Lookup.Lookups, "at 0 (refused), 2, 5, 9.5 and 10 s")
+		assert.NoError(t, ue.LookupErr, "the last lookup did not fail")
+	})
+	t.Run("nothing found for two identities", func(t *testing.T) {
+		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second))
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway})
+		_, err := c.Create(context.Background(), build("id-1", "id-2"))
+		var ue *facade.UnsettledError
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, 10, ue.Lookup.Lookups, "each identity in each of the 5 rounds")
+	})
+	t.Run("one identity found whole, one in part", func(t *testing.T) {
+		// The create was not acted on; its rows appear after the first listing: both of id-1's
+		// items, and one of id-2's two.
+		var srv *fake.Server
+		var clock *fakeClock
+		var listings atomic.Int32
+		srv, c, clock := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithHooks(facade.Hooks{
+			OperationDone: func(_ context.Context, op facade.Operation) {
+				if op.Name != string(facade.ListingV1) || listings.Add(1) != 1 {
+					return
+				}
+				var sent facade.AccessRequest
+				for _, r := range srv.Received() {
+					if r.Method == http.MethodPost && r.Path == wirePath(facade.APIV1, "/access-requests") {
+						require.NoError(t, json.Unmarshal(r.Body, &sent))
+					}
+				}
+				for _, row := range [][2]string{{"id-1", "role-1"}, {"id-1", "role-2"}, {"id-2", "role-1"}} {
+					srv.AddStatus(fake.Status{AccessRequestID: "ar-" + row[0] + "-" + row[1], RequestType: facade.RequestTypeGrant, State: facade.StateExecuting,
+						Type: facade.ItemTypeRole, ID: row[1], Created: clock.Now(), Modified: clock.Now(), RequestedFor: facade.AccessItemRequestedFor{ID: row[0]},
+						ClientMetadata: sent.ClientMetadata})
+				}
+			}}))
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway})
+		req, err := facade.NewGrant().For("id-1", "id-2").Role("role-1").Role("role-2").Build()
+		require.NoError(t, err)
+		res, err := c.Create(context.Background(), req)
+		require.NoError(t, noteErr(err))
+		require.NotNil(t, res.Settled)
+		assert.Equal(t, 3, res.Settled.Matched, "each row counted once, however often listed")
+		assert.Equal(t, 7, res.Settled.Lookup.Lookups, "id-1 twice (found whole in the second round), id-2 in all 5 rounds")
+	})
+	t.Run("a permanent failure", func(t *testing.T) {
+		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second))
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway},
+			fake.NextFault{Method: http.MethodGet, Path: status, Status: http.StatusForbidden})
+		_, err := c.Create(context.Background(), build("id-1", "id-2"))
+		var ue *facade.UnsettledError
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, 1, ue.Lookup.Lookups, "id-2 is not listed after id-1's 403")
+		assert.ErrorIs(t, ue.LookupErr, facade.ErrForbidden)
+		assert.Equal(t, 1, srv.Count(http.MethodGet, status, 0))
+	})
+	t.Run("a context ended during a wait", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithHooks(facade.Hooks{
+			OperationDone: func(_ context.Context, op facade.Operation) {
+				if op.Name == string(facade.ListingV1) {
+					cancel() // after the first round's listing: the settling is waiting next
+				}
+			}}))
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway})
+		_, err := c.Create(ctx, build("id-1"))
+		var ue *facade.UnsettledError
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, 1, ue.Lookup.Lookups)
+		assert.ErrorIs(t, ue.LookupErr, context.Canceled)
+		assert.Equal(t, 1, srv.Count(http.MethodGet, status, 0))
+	})
 }
