@@ -144,6 +144,30 @@ func TestCreateNeverActedOnEndsUnknownAfterTheSettlePeriod(t *testing.T) {
 	})
 }
 
+// A create in the per-identity form whose answer was lost is settled the same way: each
+// identity's items, as its entry names them, are looked for under that identity. Guards
+// namedPairs' reading of the per-identity form.
+func TestAPerIdentityCreateWithLostAnswerIsSettledByLookup(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		srv, c, _ := settledFake(t, api)
+		srv.FailNext(fake.NextFault{Method: http.MethodPost, Path: wirePath(api, "/access-requests"), Reset: true})
+		req, err := facade.NewGrant().ForIdentity("id-1", facade.Item(facade.ItemTypeRole, "role-1")).
+			ForIdentity("id-2", facade.Item(facade.ItemTypeRole, "role-1"), facade.Item(facade.ItemTypeAccessProfile, "ap-1")).Build()
+		require.NoError(t, err)
+		res, err := c.Create(context.Background(), req)
+		require.NoError(t, noteErr(err))
+		require.NotNil(t, res.Settled)
+		assert.Equal(t, []string{"id-1", "id-2"}, res.Settled.Lookup.RequestedFor)
+		assert.Equal(t, 3, res.Settled.Matched)
+		assert.Empty(t, res.Settled.Unseen)
+		require.Len(t, res.NewRequests, 2)
+		assert.Len(t, res.NewRequests[0].RequestedItemsDetails, 1, res.NewRequests[0].RequestedFor)
+		assert.Len(t, res.NewRequests[1].RequestedItemsDetails, 2, res.NewRequests[1].RequestedFor)
+		assert.Equal(t, 1, srv.Creates(), "sent once")
+	})
+}
+
 func TestSettlePeriodIsTheOptions(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second))
@@ -219,17 +243,29 @@ func TestSettlingKeepsTheCallersMetadataAndRefusesItsKey(t *testing.T) {
 			}
 		}
 
+		mine := map[string]string{facade.SettleKey: "mine"}
 		for name, mutate := range map[string]func(*facade.AccessRequest){
 			"clientMetadata":                   func(r *facade.AccessRequest) { r.ClientMetadata[facade.SettleKey] = "mine" },
 			"requestedItems[1].clientMetadata": func(r *facade.AccessRequest) { r.RequestedItems[1].ClientMetadata[facade.SettleKey] = "mine" },
+			"requestedForWithRequestedItems[1].requestedItems[0].clientMetadata": func(r *facade.AccessRequest) {
+				role := facade.IdentityItem{Type: facade.ItemTypeRole, ID: "role-1"}
+				marked := role
+				marked.ClientMetadata = mine
+				r.RequestedFor, r.RequestedItems = nil, nil
+				r.RequestedForWithRequestedItems = []facade.IdentityRequest{
+					{IdentityID: "id-1", RequestedItems: []facade.IdentityItem{role}},
+					{IdentityID: "id-2", RequestedItems: []facade.IdentityItem{marked}},
+				}
+			},
 		} {
 			req := settleRequest(t)
 			mutate(&req)
 			_, err := c.Create(context.Background(), req)
 			var ve *facade.ValidationError
 			require.ErrorAs(t, err, &ve, name)
+			require.Len(t, ve.Problems, 1, name)
 			assert.Equal(t, name, ve.Problems[0].Field)
-			assert.Contains(t, ve.Problems[0].Rule, facade.SettleKey)
+			assert.Equal(t, `must not hold the key "`+facade.SettleKey+`": the client sets it on every create (see SettleKey)`, ve.Problems[0].Rule)
 		}
 		assert.Equal(t, 1, srv.Creates(), "nothing sent for the refused requests")
 	})
