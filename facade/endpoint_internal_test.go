@@ -308,3 +308,20 @@ func sentKey(t *testing.T, rt *capture) string {
 	require.Len(t, sent.ClientMetadata[SettleKey], 32)
 	return sent.ClientMetadata[SettleKey]
 }
+
+// A later page's offset is checked too, not only the first one's (prepare): a listing paged
+// past 2^31-1 (a server that never ends, long enough) is refused before the page is asked.
+// Guards page's own offset check.
+func TestALaterPagesOffsetIsChecked(t *testing.T) {
+	f := &failing{}
+	c, err := New(WithBaseURL("https://tenant.invalid"), WithAccessToken("test-token-123"), WithHTTPClient(&http.Client{Transport: f}))
+	require.NoError(t, err)
+	l, err := c.listing(ListStatusParams{}, 0, "ListStatusPages")
+	require.NoError(t, err)
+	for _, offset := range []int{-1, 1<<31 - 1 + 1} {
+		_, err := c.page(context.Background(), l, offset)
+		require.ErrorIs(t, err, ErrInvalidInput)
+		assert.Equal(t, fmt.Sprintf("accessrequests: listAccessRequestStatusV1: invalid input, nothing was sent: offset must be between 0 and 2147483647, got %d", offset), err.Error())
+	}
+	assert.Zero(t, f.calls.Load(), "nothing was sent")
+}

@@ -48,16 +48,46 @@ func TestListingLimitsAtTheirEdges(t *testing.T) {
 	})
 }
 
-// A total of zero is a total: the server said there is nothing.
+// Each problem of a listing's input names its field and its rule, in full. Guards prepare's and
+// typedOrRaw's problems (each field and rule in its place).
+func TestAListingsInputProblemsAreNamed(t *testing.T) {
+	t.Parallel()
+	c := newEnv(t).client()
+	for _, tc := range []struct {
+		q    facade.ListStatusParams
+		want facade.FieldError
+	}{
+		{facade.ListStatusParams{RegardingIdentity: "id-1", RequestedBy: "id-2"}, facade.FieldError{Field: "regarding-identity", Rule: "cannot be combined with requested-for or requested-by"}},
+		{facade.ListStatusParams{PageSize: facade.MaxPageSize + 1}, facade.FieldError{Field: "limit", Rule: "must be between 1 and 250, got 251"}},
+		{facade.ListStatusParams{AssignedTo: " id-1"}, facade.FieldError{Field: "assigned-to", Rule: "must not start or end with white space"}},
+		{facade.ListStatusParams{Sorters: []facade.SortKey{facade.Asc("no-such-field")}},
+			facade.FieldError{Field: "sorters", Rule: `sorter "no-such-field" is not supported by listAccessRequestStatus (supported: created, modified, accountActivityItemId, name)`}},
+	} {
+		_, err := c.ListStatusPage(context.Background(), tc.q, 0)
+		var ve *facade.ValidationError
+		require.ErrorAs(t, err, &ve, "%+v", tc.q)
+		assert.Equal(t, []facade.FieldError{tc.want}, ve.Problems)
+	}
+}
+
+// A total of zero is a total: the server said there is nothing; a count that is not a number,
+// or is negative, is no total; one past the spec's int32 is capped. Guards page's reading of
+// X-Total-Count.
 func TestATotalOfZeroIsReported(t *testing.T) {
 	t.Parallel()
 	forEachAPI(t, func(t *testing.T, api facade.API) {
-		e := newEnvFor(t, api)
-		e.handle("GET /access-request-status", reply(200, `[]`, "X-Total-Count", "0"))
-		page, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{Count: true}, 0)
-		require.NoError(t, noteErr(err))
-		assert.True(t, page.HasTotal)
-		assert.Zero(t, page.Total)
+		for _, tc := range []struct {
+			header string
+			total  int
+			has    bool
+		}{{"0", 0, true}, {" 42 ", 42, true}, {"9999999999", math.MaxInt32, true}, {"-1", 0, false}, {"many", 0, false}, {"", 0, false}} {
+			e := newEnvFor(t, api).lax()
+			e.handle("GET /access-request-status", reply(200, `[]`, "X-Total-Count", tc.header))
+			page, err := e.client().ListStatusPage(context.Background(), facade.ListStatusParams{Count: true}, 0)
+			require.NoError(t, noteErr(err))
+			assert.Equal(t, tc.has, page.HasTotal, "X-Total-Count %q", tc.header)
+			assert.Equal(t, tc.total, page.Total, "X-Total-Count %q", tc.header)
+		}
 	})
 }
 
