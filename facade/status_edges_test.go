@@ -138,6 +138,7 @@ func TestPrefetchKeepsAtMostItsWindowInFlight(t *testing.T) {
 			_, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{Prefetch: window}, 0)
 			require.NoError(t, noteErr(err))
 			assert.LessOrEqual(t, most, window, "pages in flight at once, window %d", window)
+			assert.Greater(t, most, 1, "window %d: pages were fetched ahead", window)
 		}
 	})
 }
@@ -213,4 +214,30 @@ func TestAnEndBeforeTheClaimedTotalIsWarnedAbout(t *testing.T) {
 			assert.Equal(t, tc.warn, strings.Contains(e.logs.String(), "before the total the server claimed"), "claimed %s", tc.claim)
 		}
 	})
+}
+
+// A context ended while the caller handles a page ends the listing before the next page is
+// asked: its error, as the context gives it, is the last value. Guards sequential's check of
+// ctx between pages.
+func TestAListingChecksItsContextBetweenPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := &pager{total: 50, failAt: -1}
+	e.handle("GET /access-request-status", p.ServeHTTP)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pages int
+	var last error
+	for page, err := range e.client().ListStatusPages(ctx, facade.ListStatusParams{PageSize: 10}) {
+		if err != nil {
+			last = err
+			continue
+		}
+		pages++
+		cancel()
+		require.NotNil(t, page)
+	}
+	assert.Equal(t, 1, pages)
+	assert.Equal(t, context.Canceled, last)
+	assert.EqualValues(t, 1, e.calls.Load(), "no page asked after the context ended")
 }
