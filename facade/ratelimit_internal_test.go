@@ -312,30 +312,34 @@ func TestAPauseStaysWholeWhenAWaiterLeaves(t *testing.T) {
 	assert.Equal(t, 5*time.Second, l.get("beta").pause.until.Sub(clock.now()), "the pause was shortened")
 }
 
-// A pause that begins while a request waits for its turn at the pace holds that request too.
+// A pause that begins while a request waits for its turn at the pace holds that request too;
+// the slot it held is given back, so a slow pace does not hold it a second time past the
+// pause. Guards wait's loop on a new pause and its release of the slot.
 func TestAPauseThatBeginsDuringAWaitHoldsTheWaiter(t *testing.T) {
-	clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	var l *apiLimits
-	first := true
-	l = newAPILimits(clock.now, func(ctx context.Context, d time.Duration) error {
-		clock.advance(d)
-		if first {
-			first = false
-			lim := l.get("beta")
-			lim.mu.Lock()
-			lim.pause = pause{until: clock.now().Add(3 * time.Second), asked: 3 * time.Second, at: clock.now()}
-			lim.mu.Unlock()
-		}
-		return nil
-	}, nil, nil, "")
-	learn := l.get("beta").learn
-	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 2, 1, true, 2, clock.now(), clock.now().Add(time.Hour)
-	learn.tat = clock.now().Add(500 * time.Millisecond)
-	start := clock.now()
-	tr, err := l.wait(context.Background(), "beta", time.Minute)
-	require.NoError(t, err)
-	assert.Equal(t, 3500*time.Millisecond, clock.now().Sub(start), "half a second of pace, then the 3 s pause")
-	assert.Equal(t, WaitPause, tr.reason, "the pause is what held it longest")
+	for _, rate := range []float64{2, 0.25} {
+		clock := &manualClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+		var l *apiLimits
+		first := true
+		l = newAPILimits(clock.now, func(ctx context.Context, d time.Duration) error {
+			clock.advance(d)
+			if first {
+				first = false
+				lim := l.get("beta")
+				lim.mu.Lock()
+				lim.pause = pause{until: clock.now().Add(3 * time.Second), asked: 3 * time.Second, at: clock.now()}
+				lim.mu.Unlock()
+			}
+			return nil
+		}, nil, nil, "")
+		learn := l.get("beta").learn
+		learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = rate, 1, true, rate, clock.now(), clock.now().Add(time.Hour)
+		learn.tat = clock.now().Add(500 * time.Millisecond)
+		start := clock.now()
+		tr, err := l.wait(context.Background(), "beta", time.Minute)
+		require.NoError(t, err)
+		assert.Equal(t, 3500*time.Millisecond, clock.now().Sub(start), "pace %v: half a second of pace, then the 3 s pause", rate)
+		assert.Equal(t, WaitPause, tr.reason, "pace %v: the pause is what held it longest", rate)
+	}
 }
 
 // A 429 without Retry-After pauses the API version briefly, and the refused request's retry
@@ -438,6 +442,68 @@ func TestAFixedLimitIsTheClientsWhateverTheVersion(t *testing.T) {
 	assert.NoError(t, err, "another version is not paused")
 }
 
+// With WithRateLimit's limiter: a request that did not wait reports no reason (the limiter had
+// a token); one the limiter held reports the limiter; one held by a pause reports the pause, not the limiter; a pause longer than the
+// call's deadline refuses it at once (no learned pace to give a slot back to); and a context
+// ended before the limiter's turn ends the wait with its own error. Guards wait's fixed-limit
+// branch, its reset of a wait of 0 and its release closure's check for a learner.
+func TestAFixedLimitsWaitsSayWhatHeldThem(t *testing.T) {
+	clock := &manualClock{t: time.Now()}
+	l := newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Every(time.Hour), 1), nil, "")
+	tr, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, WaitNone, tr.reason, "the limiter had a token")
+	assert.Zero(t, tr.waited)
+
+	// The limiter keeps real time: on the real clock, a request it held reports it.
+	l = newAPILimits(time.Now, clock.sleep, rate.NewLimiter(rate.Every(20*time.Millisecond), 1), nil, "")
+	_, err = l.wait(context.Background(), "beta", time.Minute) // takes the token
+	require.NoError(t, err)
+	tr, err = l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, WaitLimit, tr.reason, "the limiter held it")
+	assert.Positive(t, tr.waited)
+
+	l = newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Inf, 1), nil, "")
+	l.get("beta").pause = pause{until: clock.now().Add(20 * time.Second), asked: 20 * time.Second, at: clock.now()}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = l.wait(ctx, "beta", time.Minute)
+	var we *WaitError
+	require.ErrorAs(t, err, &we)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, WaitPause, we.Reason)
+	tr, err = l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, WaitPause, tr.reason, "the pause held it, not the limiter")
+	assert.Equal(t, 20*time.Second, tr.waited)
+
+	l = newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Every(time.Hour), 1), nil, "")
+	_, err = l.wait(context.Background(), "beta", time.Minute) // takes the token
+	require.NoError(t, err)
+	ended, end := context.WithCancel(context.Background())
+	end()
+	_, err = l.wait(ended, "beta", time.Minute)
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, context.Canceled, we.Err)
+	assert.Equal(t, WaitLimit, we.Reason)
+
+	// Held by a pause, then refused by the limiter (its next token is past the deadline): the
+	// pause is still what it waited for. A clock of its own, so that the deadline (real time)
+	// is not already past on the manual clock the pauses above moved on.
+	clock = &manualClock{t: time.Now()}
+	l = newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Every(time.Hour), 1), nil, "")
+	_, err = l.wait(context.Background(), "beta", time.Minute) // takes the token
+	require.NoError(t, err)
+	l.get("beta").pause = pause{until: clock.now().Add(2 * time.Second), asked: 2 * time.Second, at: clock.now()}
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = l.wait(ctx, "beta", time.Minute)
+	require.ErrorAs(t, err, &we)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, WaitPause, we.Reason)
+}
+
 // The pace rises while requests are sent, not while none are: after an idle hour it is what
 // it was, not 19 times that.
 func TestAnIdleSpellRaisesNothing(t *testing.T) {
@@ -449,4 +515,20 @@ func TestAnIdleSpellRaisesNothing(t *testing.T) {
 	clock.advance(time.Hour)
 	send(t, l, clock, "beta", 0, false, 0)
 	assert.InDelta(t, 48, learn.rate, 0.01)
+}
+
+// A request held by a pause and then by the pace past the pause's end waited for the pause
+// first: its reason stays the pause. Guards wait's `t.reason == WaitNone` before it names the
+// pace.
+func TestAWaitForAPauseThenThePaceIsAPause(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	lim := l.get("beta")
+	learn := lim.learn
+	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 1, 1, true, 1, clock.now(), clock.now().Add(time.Hour)
+	learn.tat = clock.now().Add(8 * time.Second)
+	lim.pause = pause{until: clock.now().Add(5 * time.Second), asked: 5 * time.Second, at: clock.now()}
+	tr, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, WaitPause, tr.reason)
+	assert.Equal(t, 8*time.Second, tr.waited, "held past the pause by the pace")
 }
