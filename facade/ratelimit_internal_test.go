@@ -532,3 +532,59 @@ func TestAWaitForAPauseThenThePaceIsAPause(t *testing.T) {
 	assert.Equal(t, WaitPause, tr.reason)
 	assert.Equal(t, 8*time.Second, tr.waited, "held past the pause by the pace")
 }
+
+// A request refused at once because its slot at the pace comes after its deadline gives the
+// slot back: it is no longer waited for, and the next request is not pushed back by it.
+// Guards the release before wait's deadline refusal.
+func TestAWaitRefusedByItsDeadlineGivesItsSlotBack(t *testing.T) {
+	clock := &manualClock{t: time.Now()}
+	l := newAPILimits(clock.now, clock.sleep, nil, nil, "")
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 1, 1, true, 1, clock.now(), clock.now().Add(time.Hour)
+	learn.tat = clock.now().Add(5 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), clock.now().Add(2*time.Second))
+	defer cancel()
+	_, err := l.wait(ctx, "beta", time.Minute)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Empty(t, learn.pending, "a request never sent is not waited for")
+	assert.Equal(t, clock.now().Add(5*time.Second), learn.tat, "the slot is given back")
+}
+
+// A request that got no answer is no longer waited for (an idle spell can begin), and under
+// WithRateLimit's limiter, which learns nothing, losing one is nothing to the limit. Guards
+// lost's check for a learner and its forget.
+func TestALostRequestIsNoLongerWaitedFor(t *testing.T) {
+	l, clock := newTestLimits(nil)
+	tr, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	require.Len(t, l.get("beta").learn.pending, 1)
+	tr.lost()
+	assert.Empty(t, l.get("beta").learn.pending)
+
+	l = newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Inf, 1), nil, "")
+	tr, err = l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.NotPanics(t, tr.lost)
+}
+
+// A pause is never shortened by a later 429 that asks for less, and a Retry-After of 10 s
+// pauses the whole API version under WithRateLimit's limiter while 9 s is the refused
+// request's own. Guards answer's comparison with the pause and longPause's value.
+func TestALongRetryAfterPausesAndAShorterOneShortensNothing(t *testing.T) {
+	clock := &manualClock{t: time.Now()}
+	l := newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Inf, 1), nil, "")
+	answer := func(retryAfter time.Duration) bool {
+		tr, err := l.wait(context.Background(), "beta", time.Hour)
+		require.NoError(t, err)
+		return tr.answer(clock.now(), true, retryAfter, true)
+	}
+	assert.False(t, answer(9*time.Second), "9 s is the request's own back-off")
+	assert.True(t, l.get("beta").pause.until.IsZero())
+	assert.True(t, answer(10*time.Second), "10 s pauses the version")
+	start := clock.now()
+	assert.Equal(t, start.Add(10*time.Second), l.get("beta").pause.until)
+	l.get("beta").pause = pause{until: start.Add(30 * time.Second), asked: 30 * time.Second, at: start}
+	other := &turn{lim: l.get("beta")} // a request sent before the pause, answered now
+	assert.True(t, other.answer(start, true, 12*time.Second, true))
+	assert.Equal(t, pause{until: start.Add(30 * time.Second), asked: 30 * time.Second, at: start}, l.get("beta").pause, "the longer pause stands")
+}
