@@ -186,3 +186,86 @@ func TestOnlyARequestSentAloneAfterAPauseIsRefusedAgainstThePace(t *testing.T) {
 		}
 	}
 }
+
+// The learning rule's spans and counts at their edges: a second without a request in flight
+// begins a new busy spell (999 ms does not); a share refused whatever the pace is forgotten
+// after 30 s without a 429 (29 s is not enough); two refusals against the pace a minute apart
+// make a share, 61 s apart they do not; a run that let four requests through measures the
+// client's speed (three measure nothing), and so does a window of four between two refusals;
+// a firm estimate holds for 30 s. Guards the constants idleGap, shareQuiet, shareMemory,
+// minAnswers and firmHold.
+func TestTheLearningRulesSpansAtTheirEdges(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+
+	l := newLearner(nil)
+	at := t0
+	for _, tc := range []struct {
+		idle    time.Duration
+		newSpan bool
+	}{{0, true}, {999 * time.Millisecond, false}, {time.Second, true}} {
+		at = at.Add(tc.idle)
+		before := l.run
+		_, tk := l.reserve(at, at)
+		l.answered(tk, at, false, 0, false)
+		if began := l.run != before && l.run.at.Equal(at); began != tc.newSpan {
+			t.Errorf("after %v without a request in flight: a new busy spell %v, want %v", tc.idle, began, tc.newSpan)
+		}
+	}
+
+	for _, tc := range []struct {
+		quiet time.Duration
+		share bool
+	}{{29 * time.Second, true}, {30 * time.Second, false}} {
+		s := newLearner(nil)
+		s.share, s.contra, s.lastRefuse = true, 2, t0
+		s.reserve(t0.Add(tc.quiet), t0.Add(tc.quiet))
+		if s.share != tc.share {
+			t.Errorf("%v without a 429: share %v, want %v", tc.quiet, s.share, tc.share)
+		}
+	}
+
+	for _, tc := range []struct {
+		apart time.Duration
+		share bool
+	}{{time.Minute, true}, {61 * time.Second, false}} {
+		s := newLearner(nil)
+		s.rate, s.burst, s.firm, s.best = 5, 1, true, 5
+		s.contra, s.lastContra = 1, t0
+		now := t0.Add(tc.apart)
+		_, tk := s.reserve(now, now)
+		s.answered(tk, now, true, 2*time.Second, true)
+		if s.share != tc.share {
+			t.Errorf("two refusals against the pace %v apart: share %v, want %v", tc.apart, s.share, tc.share)
+		}
+	}
+
+	for _, tc := range []struct {
+		answers  int
+		wantRate float64 // half the client's speed, or unpaced when nothing was measured
+	}{{3, 0}, {4, 1}} {
+		s := newLearner(nil)
+		s.run = &mark{seq: 1, at: t0}
+		s.estimate(&mark{seq: 10, at: t0.Add(2 * time.Second), acc: tc.answers}, t0.Add(3*time.Second), 0)
+		if s.rate != tc.wantRate {
+			t.Errorf("a first run that let %d through in 2 s: pace %v, want %v", tc.answers, s.rate, tc.wantRate)
+		}
+	}
+
+	for _, tc := range []struct {
+		answers int
+		firm    bool
+	}{{3, false}, {4, true}} {
+		s := newLearner(nil)
+		s.rate, s.burst = 1, 1
+		s.empty = &mark{seq: 1, at: t0}
+		s.run = &mark{seq: 2, at: t0.Add(time.Second)}
+		resume := t0.Add(5 * time.Second)
+		s.estimate(&mark{seq: 20, at: t0.Add(3 * time.Second), acc: tc.answers}, resume, 0)
+		if s.firm != tc.firm {
+			t.Errorf("%d let through between two refusals: firm %v, want %v", tc.answers, s.firm, tc.firm)
+		}
+		if tc.firm && !s.held.Equal(resume.Add(30*time.Second)) {
+			t.Errorf("a firm estimate holds until %v, want 30 s after the pause, %v", s.held, resume.Add(30*time.Second))
+		}
+	}
+}
