@@ -128,3 +128,75 @@ func TestAShapeTakesWhatItsTypeTakes(t *testing.T) {
 		}
 	}
 }
+
+// What decoding a body would allocate, as scanShape counts it (the bound a large body is held
+// to): each list element its type's size, each map entry its key's text, mapEntry and its
+// value's size, each string its text, raw JSON its bytes, and a member no field takes nothing;
+// the count goes through every level, and a value ends where it ends. Guards scanShape's
+// counts and mapEntry.
+func TestScanShapeCountsWhatDecodingAllocates(t *testing.T) {
+	type inner struct {
+		S string `json:"s"`
+	}
+	type outer struct {
+		S string            `json:"s"`
+		R json.RawMessage   `json:"r"`
+		L []string          `json:"l"`
+		M map[string]int    `json:"m"`
+		N []inner           `json:"n"`
+		K map[string]string `json:"k"`
+	}
+	str, innerSize := int(reflect.TypeFor[string]().Size()), int(reflect.TypeFor[inner]().Size())
+	for _, tc := range []struct {
+		body string
+		want int
+	}{
+		{`{"s":"xyz"}`, 5},
+		{`{"other":"ignored","s":"xyz"}`, 5},
+		{`{"r":{"a":[1,2]}}`, len(`{"a":[1,2]}`)},
+		{`{"l":["ab","c"]}`, str + 4 + str + 3},
+		{`{"m":{"ab":1,"c":2}}`, 4 + 24 + 8 + 3 + 24 + 8},
+		{`{"n":[{"s":"q"}, {"s":"qq"}]}`, innerSize + 3 + innerSize + 4},
+		{`{"k":{"a":"bc"}}`, 3 + 24 + str + 4},
+		{` {"s" : "xyz" , "l" : [ "a" ] } `, 5 + str + 3},
+	} {
+		d := []byte(tc.body)
+		i := skipSpace(d, 0)
+		end, decoded, odd := scanShape(d, i, shapeOf(reflect.TypeFor[outer]()))
+		if odd || decoded != tc.want || end != len(bytes.TrimRight(d, " ")) {
+			t.Errorf("%s: end %d, decoded %d, odd %v; want end %d, decoded %d", tc.body, end, decoded, odd, len(bytes.TrimRight(d, " ")), tc.want)
+		}
+	}
+}
+
+// A date is told by its shape first ("2006-01-02T15:04:05, T in either case), then by
+// time.Time: a digit out of its place, another separator, or a string too short for a zone is
+// not one. Guards dateShaped's length, digit, T and separator checks, and isDate.
+func TestADateIsToldByItsShape(t *testing.T) {
+	for _, tc := range []struct {
+		raw          string
+		shaped, date bool
+	}{
+		{`"2026-12-06T10:20:30Z"`, true, true},
+		{`"2026-12-06T10:20:30.5+01:00"`, true, true},
+		{`"2026-12-06t10:20:30Z"`, true, false}, // shaped, but time.Time takes an upper-case T only
+		{`"2026-12-06T10:20:30"`, false, false},
+		{`"2026-12-06T10:20:30X"`, true, false},
+		{`"2026-12-06X10:20:30Z"`, false, false},
+		{`"2026/12-06T10:20:30Z"`, false, false},
+		{`"2026-12-06T10-20:30Z"`, false, false},
+		{`"2026-12-06T10:20-30Z"`, false, false},
+		{`"20:6-12-06T10:20:30Z"`, false, false},
+		{`"20/6-12-06T10:20:30Z"`, false, false},
+		{`"2026-12-0/T10:20:30Z"`, false, false},
+		{`"2026-12-06T10:20:3:Z"`, false, false},
+		{`2026-12-06T10:20:30Z""`, false, false},
+	} {
+		if got := dateShaped([]byte(tc.raw)); got != tc.shaped {
+			t.Errorf("dateShaped(%s) = %v, want %v", tc.raw, got, tc.shaped)
+		}
+		if got := isDate([]byte(tc.raw)); got != tc.date {
+			t.Errorf("isDate(%s) = %v, want %v", tc.raw, got, tc.date)
+		}
+	}
+}
