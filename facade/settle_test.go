@@ -195,8 +195,13 @@ func TestSettlePeriodIsTheOptions(t *testing.T) {
 		require.ErrorIs(t, err, facade.ErrInvalidInput)
 		assert.Contains(t, err.Error(), "WithSettlePeriod: the period must be positive, got "+d.String())
 	}
-	_, err = facade.New(facade.WithBaseURL(srv.URL), facade.WithAccessToken("test-token-123"), facade.WithSettlePeriod(time.Nanosecond))
-	assert.NoError(t, err, "any positive period")
+	// Any positive period, the shortest too: the settling then ends as soon as it began.
+	srv3, c3, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(time.Nanosecond))
+	srv3.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusGatewayTimeout})
+	_, err = c3.Create(context.Background(), req)
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, time.Nanosecond, ue.Lookup.Elapsed)
+	assert.Equal(t, 2, ue.Lookup.Lookups, "at once, and at the period's end")
 }
 
 // An UnsettledError says what was looked up (the window from its start to its end), then the
