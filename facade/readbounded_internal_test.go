@@ -1,9 +1,16 @@
 package facade
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestReadBoundedTakesExactlyTheLimit(t *testing.T) {
@@ -42,4 +49,53 @@ func TestReadBoundedTakesExactlyTheLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A JSON media type is application/json or any +json type, whatever its case, blanks and
+// parameters. Guards isJSON's normalising and its suffix check.
+func TestWhatIsAJSONMediaType(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"application/json":                true,
+		"Application/JSON; charset=UTF-8": true,
+		" application/json ;q=1":          true,
+		"application/problem+json":        true,
+		"APPLICATION/VND.API+JSON":        true,
+		"text/html; charset=utf-8":        false,
+		"application/jsonx":               false,
+		"application/json-seq":            false,
+		"text/plain":                      false,
+	} {
+		if got := isJSON(ct); got != want {
+			t.Errorf("isJSON(%q) = %v, want %v", ct, got, want)
+		}
+	}
+}
+
+// decodeJSON says why it read nothing: a media type that is not JSON (quoted), a body past
+// the bound whose length was not declared, a body cut off by a read error (wrapped); each
+// before anything is decoded. Guards decodeJSON's checks and its error texts.
+func TestDecodeJSONSaysWhyItReadNothing(t *testing.T) {
+	answer := func(ct string, body io.Reader) *http.Response {
+		h := http.Header{}
+		if ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		return &http.Response{Header: h, Body: io.NopCloser(body), ContentLength: -1}
+	}
+	var out map[string]any
+	_, err := decodeJSON(answer("text/html; charset=utf-8", strings.NewReader(`{}`)), &out, readOptions{})
+	assert.EqualError(t, err, `content type "text/html; charset=utf-8" is not JSON`)
+
+	huge := io.MultiReader(strings.NewReader(`["`), strings.NewReader(strings.Repeat("a", maxResponseBody)), strings.NewReader(`"]`))
+	_, err = decodeJSON(answer("application/json", huge), &out, readOptions{})
+	assert.EqualError(t, err, fmt.Sprintf("body is larger than %d bytes", maxResponseBody))
+
+	cut := errors.New("connection reset by peer")
+	_, err = decodeJSON(answer("", io.MultiReader(strings.NewReader(`{"a":`), iotest.ErrReader(cut))), &out, readOptions{})
+	assert.ErrorIs(t, err, cut)
+	assert.EqualError(t, err, "read body: connection reset by peer")
+
+	_, err = decodeJSON(answer("", strings.NewReader(`{"a":1}`)), &out, readOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"a": 1.0}, out, "no declared type is read as JSON")
 }
