@@ -269,3 +269,164 @@ func TestTheLearningRulesSpansAtTheirEdges(t *testing.T) {
 		}
 	}
 }
+
+// solve, hypothesis by hypothesis, to the values the rule gives: with nothing known the lower
+// bound (N/T, a burst of 1); a burst known from the last estimate (1.5 of it counts as 1 in the
+// span), or from an earlier full run when the two runs differ enough (bucketRate), for a bucket
+// that had time to fill; a spread of 2 over a span of at most one; and a burst read from an
+// earlier run only when that run began full. Guards solve's branches, bounds and span.
+func TestSolveKeepsTheHypothesisItsBurstAgreesWith(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		prev                runStat
+		bucket              float64
+		run                 runStat
+		N                   int
+		T, refill           float64
+		rate, burst, spread float64
+	}{
+		{"nothing known: the lower bound", runStat{}, 0, runStat{n: 10, t: 2}, 10, 3, 1, 10.0 / 3, 1, 0.15},
+		{"a burst known, and time to fill", runStat{}, 5, runStat{n: 15, t: 2}, 12, 4, 3, 5, 5, 0.2},
+		{"a burst of 1.5 known", runStat{}, 1.5, runStat{n: 15, t: 2}, 12, 4, 3, 6.75, 1.5, 2.0 / 14},
+		{"a span of one", runStat{}, 5, runStat{n: 6, t: 0.2}, 12, 4, 1, 5, 5, 2},
+		{"an earlier run that did not begin full", runStat{n: 20, t: 1, ok: true}, 2, runStat{n: 10, t: 2}, 10, 3, 0.1, 10.0 / 3, 2, 0.15},
+		{"two full runs too alike to tell", runStat{n: 12, t: 2, ok: true, full: true}, 4, runStat{n: 13, t: 2.1}, 10, 4, 1, 9 / 2.1, 4, 2.0 / 9},
+		{"two full runs apart", runStat{n: 15, t: 0.1, ok: true, full: true}, 0, runStat{n: 160, t: 3}, 200, 5, 1, 50, 10, 2.0 / 145},
+	} {
+		l := newLearner(nil)
+		l.prev, l.bucket = tc.prev, tc.bucket
+		rate, burst, spread := l.solve(tc.run, tc.N, tc.T, tc.refill)
+		if math.Abs(rate-tc.rate) > 1e-9 || math.Abs(burst-tc.burst) > 1e-9 || math.Abs(spread-tc.spread) > 1e-9 {
+			t.Errorf("%s: rate %v, burst %v, spread %v; want %v, %v, %v", tc.name, rate, burst, spread, tc.rate, tc.burst, tc.spread)
+		}
+	}
+}
+
+// estimate after a refusal, to every value it sets: the pace below the estimate by its
+// spread, the burst, the hold, the run kept for the next estimate (full or not), whether the
+// next run begins full, the pace's bucket (tat) as the refusal leaves it, and the pace before
+// the cuts kept from the first of them. A firm pace refused at a rate of 1 a second is held to
+// it (never more than halved). The first episode of a spell closes the gap to the last firm
+// estimate, and an unpaced client's first pace is no faster than maxPerSec; a run that
+// measured nothing leaves an unpaced client unpaced, its clock untouched. Guards estimate's
+// deferred bookkeeping, its beforeCuts, target, cap and refusedAt cases, and answered's
+// passing of the refused request's pace.
+func TestAnEstimateSetsWhatTheRuleSays(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+	// Second episode, nothing known before: N/T = 10/3 a second, spread 1.5/10.
+	l := newLearner(nil)
+	l.rate, l.burst, l.beforeCuts, l.seq = 5, 1, 0.5, 22
+	l.empty = &mark{seq: 1, at: t0}
+	l.run = &mark{seq: 2, at: t0.Add(time.Second)}
+	resume := t0.Add(4 * time.Second)
+	l.estimate(&mark{seq: 20, at: t0.Add(3 * time.Second), acc: 10}, resume, 0)
+	best := 10.0 / 3
+	if math.Abs(l.best-best) > 1e-9 || math.Abs(l.rate-0.9*best) > 1e-9 || l.burst != 1 || l.bucket != 1 || !l.firm {
+		t.Errorf("pace %v, best %v, burst %v, bucket %v, firm %v; want %v, %v, 1, 1, firm", l.rate, l.best, l.burst, l.bucket, l.firm, 0.9*best, best)
+	}
+	if !l.held.Equal(resume.Add(firmHold)) || !l.raised.Equal(resume) {
+		t.Errorf("held until %v, raised %v; want %v and %v", l.held, l.raised, resume.Add(firmHold), resume)
+	}
+	if want := (runStat{n: 10, t: 2, full: true, ok: true}); l.prev != want || !l.runFull {
+		t.Errorf("run kept %+v, next run full %v; want %+v (a second's pause filled the bucket of 1) and full", l.prev, l.runFull, want)
+	}
+	gap := time.Duration(float64(time.Second) / l.rate)
+	if want := t0.Add(3*time.Second + 3*gap); !l.tat.Equal(want) {
+		t.Errorf("tat %v, want %v: the refusal's time and a gap for it and each of the two sent since", l.tat, want)
+	}
+	if l.beforeCuts != 0.5 {
+		t.Errorf("the pace before the cuts became %v; it was set before (0.5)", l.beforeCuts)
+	}
+
+	// A firm pace of 1.6 refused at 1 a second, through answered; a pause of half a second
+	// does not fill a bucket of 1 at that rate.
+	l = newLearner(nil)
+	l.rate, l.burst, l.firm, l.best, l.seq, l.accepted = 1.6, 1, true, 4, 22, 10
+	l.empty = &mark{seq: 1, at: t0}
+	l.run = &mark{seq: 2, at: t0.Add(500 * time.Millisecond)}
+	now := t0.Add(3 * time.Second)
+	l.answered(ticket{seq: 20, sent: now, rate: 1}, now, true, time.Second, true)
+	if l.best != 1 || math.Abs(l.rate-0.9) > 1e-9 || l.contra != 1 || l.share {
+		t.Errorf("refused at 1/s: best %v, pace %v, contra %d, share %v; want 1, 0.9, one refusal against the pace, no share", l.best, l.rate, l.contra, l.share)
+	}
+	if want := (runStat{n: 10, t: 2.5, ok: true}); l.prev != want {
+		t.Errorf("run kept %+v, want %+v", l.prev, want)
+	}
+	if want := now.Add(3 * time.Duration(float64(time.Second)/l.rate)); !l.tat.Equal(want) || !l.raised.Equal(now.Add(time.Second)) {
+		t.Errorf("a pace under 1 a second: tat %v, raised %v; want %v and the pause's end", l.tat, l.raised, want)
+	}
+
+	// At the vendor's host the estimate is held to its documented limit, 10 a second.
+	l = newLearner(&prior{rate: 10, burst: 10})
+	l.empty = &mark{seq: 1, at: t0}
+	l.run = &mark{seq: 2, at: t0.Add(time.Second)}
+	l.estimate(&mark{seq: 200, at: t0.Add(3 * time.Second), acc: 150}, t0.Add(4*time.Second), 0)
+	if l.rate != 10 || l.best != 10 {
+		t.Errorf("an estimate of 50 a second under a ceiling of 10: pace %v, best %v; want 10 and 10", l.rate, l.best)
+	}
+
+	// The first episode of a spell: the pace cut to 70%, closing the gap to the last estimate.
+	l = newLearner(nil)
+	l.rate, l.best = 5, 4
+	l.run = &mark{seq: 1, at: t0}
+	l.estimate(&mark{seq: 11, at: t0.Add(2 * time.Second), acc: 10}, t0.Add(3*time.Second), 0)
+	if math.Abs(l.rate-3.5) > 1e-9 || l.target != 4 || l.firm || l.beforeCuts != 5 {
+		t.Errorf("first episode: pace %v, target %v, firm %v, before the cuts %v; want 3.5, 4, rough, 5", l.rate, l.target, l.firm, l.beforeCuts)
+	}
+
+	// An unpaced client that sent 100 in a millisecond starts at maxPerSec, not 50,000.
+	l = newLearner(nil)
+	l.run = &mark{seq: 1, at: t0}
+	l.estimate(&mark{seq: 101, at: t0.Add(time.Millisecond), acc: 100}, t0.Add(time.Second), 0)
+	if l.rate != maxPerSec || l.target != 1e5 {
+		t.Errorf("100 in 1 ms: pace %v, target %v; want %v and 1e5", l.rate, l.target, float64(maxPerSec))
+	}
+
+	// Two through only: nothing measured, nothing set.
+	l = newLearner(nil)
+	l.run = &mark{seq: 1, at: t0}
+	l.estimate(&mark{seq: 3, at: t0.Add(sec(0.5)), acc: 2}, t0.Add(time.Second), 0)
+	if l.rate != 0 || !l.tat.IsZero() || !l.raised.IsZero() || l.beforeCuts != 0 {
+		t.Errorf("nothing measured: pace %v, tat %v, raised %v, before the cuts %v; want unpaced and untouched", l.rate, l.tat, l.raised, l.beforeCuts)
+	}
+}
+
+// When two refusals against the pace make a share, the pace goes back to what it was before
+// the cuts of the spell, if there were cuts (half a request a second included), and stays
+// otherwise. Guards answered's check of beforeCuts.
+func TestAShareRestoresThePaceBeforeTheCuts(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		beforeCuts, want float64
+	}{{-1, 5}, {0.5, 0.5}, {8, 8}} {
+		l := newLearner(nil)
+		l.rate, l.burst, l.firm, l.best = 5, 1, true, 5
+		l.contra, l.lastContra = 1, t0
+		now := t0.Add(time.Second)
+		_, tk := l.reserve(now, now) // begins the spell
+		l.beforeCuts = tc.beforeCuts
+		l.answered(tk, now, true, 2*time.Second, true)
+		if !l.share || l.rate != tc.want {
+			t.Errorf("before the cuts %v: share %v, pace %v; want a share at %v", tc.beforeCuts, l.share, l.rate, tc.want)
+		}
+	}
+}
+
+// An unpaced learner reserves nothing: no slot, no gap to give back. A run's first instant
+// counts the requests that leave at it, and only those. Guards reserve's `rate > 0` and its
+// count of the run's first instant.
+func TestAnUnpacedReservationHoldsNoSlot(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	l := newLearner(nil)
+	_, tk := l.reserve(t0, t0)
+	if tk.gap != 0 || !l.tat.IsZero() {
+		t.Errorf("unpaced: gap %v, tat %v; want none", tk.gap, l.tat)
+	}
+	l.reserve(t0.Add(time.Millisecond), t0.Add(time.Millisecond))
+	l.reserve(t0, t0)
+	if l.runFirst != 2 {
+		t.Errorf("%d counted at the run's first instant, want the 2 that left at it", l.runFirst)
+	}
+}
