@@ -275,3 +275,22 @@ func TestEachListingTakesWhatItsGenerationAccepts(t *testing.T) {
 	_, err = facade.ParseSorters("accessRequestId")
 	assert.ErrorContains(t, err, `sorter "accessRequestId" is not supported by listAccessRequestStatusV1`)
 }
+
+// Each operator of a field writes its own name and the value given, quoted. Guards the
+// arguments of FilterField's operator methods.
+func TestEachOperatorWritesItsName(t *testing.T) {
+	f := facade.FilterOn("name")
+	for _, tc := range []struct {
+		cond facade.Condition
+		want string
+	}{
+		{f.Eq("v"), `name eq "v"`}, {f.Ne("v"), `name ne "v"`}, {f.Gt("v"), `name gt "v"`}, {f.Ge("v"), `name ge "v"`},
+		{f.Lt("v"), `name lt "v"`}, {f.Le("v"), `name le "v"`}, {f.Sw("v"), `name sw "v"`},
+		{f.In("v", "w"), `name in ("v","w")`}, {f.IsNull(), `name isnull`},
+	} {
+		got, err := facade.ListingBeta.Filters(tc.cond)
+		if assert.NoError(t, err, tc.want) {
+			assert.Equal(t, tc.want, got)
+		}
+	}
+}
