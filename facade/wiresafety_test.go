@@ -440,6 +440,41 @@ func TestACallerThatGivesUpDoesNotFailTheOthersWaitingOnItsFetch(t *testing.T) {
 	})
 }
 
+// A caller waiting on another's token fetch stops when its own context ends, with its own
+// error, and the fetch goes on for the caller that made it. Guards tokenCache.token's wait on
+// a flight.
+func TestACallerWaitingOnAnothersFetchStopsWhenItsContextEnds(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var tokenRequests atomic.Int64
+		release := make(chan struct{})
+		tenant := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/oauth/token" {
+				tokenRequests.Add(1)
+				<-release
+				return inMemoryReply(r, http.StatusOK, `{"access_token":"`+tokenPrefix+`1","token_type":"bearer","expires_in":3600}`), nil
+			}
+			return inMemoryReply(r, http.StatusOK, configJSON), nil
+		})
+		c, err := facade.New(facade.WithBaseURL("https://acme.api.identitynow.com"),
+			facade.WithClientCredentials(testClientID, testSecret),
+			facade.WithHTTPClient(&http.Client{Transport: tenant}), facade.WithLogger(debugLogger()))
+		require.NoError(t, err)
+		leader := make(chan error, 1)
+		go func() { leader <- getConfig(context.Background(), c) }()
+		synctest.Wait() // the leader's fetch is at the token endpoint
+		ctx, cancel := context.WithCancel(context.Background())
+		follower := make(chan error, 1)
+		go func() { follower <- getConfig(ctx, c) }()
+		synctest.Wait() // the follower waits on it
+		cancel()
+		require.ErrorIs(t, noteErr(<-follower), context.Canceled, "the follower stops with its own context")
+		close(release)
+		require.NoError(t, noteErr(<-leader), "the leader's fetch went on")
+		assert.EqualValues(t, 1, tokenRequests.Load())
+	})
+}
+
 // inMemoryReply is a JSON response to r, for transports that never touch the network.
 func inMemoryReply(r *http.Request, status int, body string) *http.Response {
 	return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
