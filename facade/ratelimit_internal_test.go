@@ -588,3 +588,43 @@ func TestALongRetryAfterPausesAndAShorterOneShortensNothing(t *testing.T) {
 	assert.True(t, other.answer(start, true, 12*time.Second, true))
 	assert.Equal(t, pause{until: start.Add(30 * time.Second), asked: 30 * time.Second, at: start}, l.get("beta").pause, "the longer pause stands")
 }
+
+// A wait of one nanosecond is a wait: its reason is kept. Guards wait's reset of a wait of 0.
+func TestAOneNanosecondPauseIsAWait(t *testing.T) {
+	clock := &manualClock{t: time.Now()}
+	l := newAPILimits(clock.now, clock.sleep, rate.NewLimiter(rate.Inf, 1), nil, "")
+	l.get("beta").pause = pause{until: clock.now().Add(time.Nanosecond), asked: time.Nanosecond, at: clock.now()}
+	tr, err := l.wait(context.Background(), "beta", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, time.Nanosecond, tr.waited)
+	assert.Equal(t, WaitPause, tr.reason)
+}
+
+// A request that gives up while it waits for its slot gives the slot back under the API
+// version's lock, while other requests of the version are answered (run with -race). Guards
+// the lock around the release after a failed sleep.
+func TestAWaiterThatGivesUpReleasesUnderTheLock(t *testing.T) {
+	asleep := make(chan struct{})
+	l := newAPILimits(time.Now, func(ctx context.Context, _ time.Duration) error {
+		close(asleep)
+		<-ctx.Done()
+		return ctx.Err()
+	}, nil, nil, "")
+	learn := l.get("beta").learn
+	learn.rate, learn.burst, learn.firm, learn.best, learn.raised, learn.held = 0.1, 1, true, 0.1, time.Now(), time.Now().Add(time.Hour)
+	first, err := l.wait(context.Background(), "beta", time.Hour) // the slot now
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	gaveUp := make(chan error, 1)
+	go func() {
+		_, err := l.wait(ctx, "beta", time.Hour) // the next slot, 10 s away
+		gaveUp <- err
+	}()
+	<-asleep
+	cancel()
+	first.answer(time.Now(), false, 0, false) // under the lock, unordered with the release
+	require.ErrorIs(t, <-gaveUp, context.Canceled)
+	l.get("beta").mu.Lock()
+	defer l.get("beta").mu.Unlock()
+	assert.Empty(t, learn.pending)
+}
