@@ -171,7 +171,9 @@ func TestScanShapeCountsWhatDecodingAllocates(t *testing.T) {
 
 // A date is told by its shape first ("2006-01-02T15:04:05, T in either case), then by
 // time.Time: a digit out of its place, another separator, or a string too short for a zone is
-// not one. Guards dateShaped's length, digit, T and separator checks, and isDate.
+// not one, and a string not shaped like one is told without an allocation (a body of many is
+// checked in its walk). Guards dateShaped's length, digit, T and separator checks, and isDate's
+// use of the shape.
 func TestADateIsToldByItsShape(t *testing.T) {
 	for _, tc := range []struct {
 		raw          string
@@ -198,5 +200,9 @@ func TestADateIsToldByItsShape(t *testing.T) {
 		if got := isDate([]byte(tc.raw)); got != tc.date {
 			t.Errorf("isDate(%s) = %v, want %v", tc.raw, got, tc.date)
 		}
+	}
+	notADate := []byte(`"yesterday afternoon"`)
+	if allocs := testing.AllocsPerRun(100, func() { isDate(notADate) }); allocs != 0 {
+		t.Errorf("telling %s is not a date took %v allocations, want none", notADate, allocs)
 	}
 }

@@ -392,38 +392,65 @@ func TestTheSettlingsLookupsEndAsTheyShould(t *testing.T) {
 		require.ErrorAs(t, err, &ue)
 		assert.Equal(t, 10, ue.Lookup.Lookups, "each identity in each of the 5 rounds")
 	})
-	t.Run("one identity found whole, one in part", func(t *testing.T) {
-		// The create was not acted on; its rows appear after the first listing: both of id-1's
-		// items, and one of id-2's two.
-		var srv *fake.Server
-		var clock *fakeClock
-		var listings atomic.Int32
-		srv, c, clock := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithHooks(facade.Hooks{
-			OperationDone: func(_ context.Context, op facade.Operation) {
-				if op.Name != string(facade.ListingV1) || listings.Add(1) != 1 {
-					return
-				}
-				var sent facade.AccessRequest
-				for _, r := range srv.Received() {
-					if r.Method == http.MethodPost && r.Path == wirePath(facade.APIV1, "/access-requests") {
-						require.NoError(t, json.Unmarshal(r.Body, &sent))
+	role := func(id string) facade.RequestedItemDetails {
+		return facade.RequestedItemDetails{ID: id, Type: facade.ItemTypeRole}
+	}
+	roles := func(ids ...string) []facade.RequestedItemDetails {
+		var d []facade.RequestedItemDetails
+		for _, id := range ids {
+			d = append(d, role(id))
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name             string
+		rows             [][2]string // identity, role: the rows that appear after the first listing
+		matched, lookups int
+		found, unseen    []facade.RequestTracking
+	}{
+		{"one identity found whole, one in part", [][2]string{{"id-1", "role-1"}, {"id-1", "role-2"}, {"id-2", "role-1"}}, 3, 7,
+			[]facade.RequestTracking{
+				{RequestedFor: "id-1", AccessRequestIDs: []string{"ar-id-1-role-1", "ar-id-1-role-2"}, RequestedItemsDetails: roles("role-1", "role-2")},
+				{RequestedFor: "id-2", AccessRequestIDs: []string{"ar-id-2-role-1"}, RequestedItemsDetails: roles("role-1")}},
+			[]facade.RequestTracking{{RequestedFor: "id-2", RequestedItemsDetails: roles("role-2")}}},
+		{"one identity found whole, the other not at all", [][2]string{{"id-1", "role-1"}, {"id-1", "role-2"}}, 2, 7,
+			[]facade.RequestTracking{{RequestedFor: "id-1", AccessRequestIDs: []string{"ar-id-1-role-1", "ar-id-1-role-2"}, RequestedItemsDetails: roles("role-1", "role-2")}},
+			[]facade.RequestTracking{{RequestedFor: "id-2", RequestedItemsDetails: roles("role-1", "role-2")}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The create was not acted on; its rows appear after the first listing.
+			var srv *fake.Server
+			var clock *fakeClock
+			var listings atomic.Int32
+			srv, c, clock := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithHooks(facade.Hooks{
+				OperationDone: func(_ context.Context, op facade.Operation) {
+					if op.Name != string(facade.ListingV1) || listings.Add(1) != 1 {
+						return
 					}
-				}
-				for _, row := range [][2]string{{"id-1", "role-1"}, {"id-1", "role-2"}, {"id-2", "role-1"}} {
-					srv.AddStatus(fake.Status{AccessRequestID: "ar-" + row[0] + "-" + row[1], RequestType: facade.RequestTypeGrant, State: facade.StateExecuting,
-						Type: facade.ItemTypeRole, ID: row[1], Created: clock.Now(), Modified: clock.Now(), RequestedFor: facade.AccessItemRequestedFor{ID: row[0]},
-						ClientMetadata: sent.ClientMetadata})
-				}
-			}}))
-		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway})
-		req, err := facade.NewGrant().For("id-1", "id-2").Role("role-1").Role("role-2").Build()
-		require.NoError(t, err)
-		res, err := c.Create(context.Background(), req)
-		require.NoError(t, noteErr(err))
-		require.NotNil(t, res.Settled)
-		assert.Equal(t, 3, res.Settled.Matched, "each row counted once, however often listed")
-		assert.Equal(t, 7, res.Settled.Lookup.Lookups, "id-1 twice (found whole in the second round), id-2 in all 5 rounds")
-	})
+					var sent facade.AccessRequest
+					for _, r := range srv.Received() {
+						if r.Method == http.MethodPost && r.Path == wirePath(facade.APIV1, "/access-requests") {
+							require.NoError(t, json.Unmarshal(r.Body, &sent))
+						}
+					}
+					for _, row := range tc.rows {
+						srv.AddStatus(fake.Status{AccessRequestID: "ar-" + row[0] + "-" + row[1], RequestType: facade.RequestTypeGrant, State: facade.StateExecuting,
+							Type: facade.ItemTypeRole, ID: row[1], Created: clock.Now(), Modified: clock.Now(), RequestedFor: facade.AccessItemRequestedFor{ID: row[0]},
+							ClientMetadata: sent.ClientMetadata})
+					}
+				}}))
+			srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway})
+			req, err := facade.NewGrant().For("id-1", "id-2").Role("role-1").Role("role-2").Build()
+			require.NoError(t, err)
+			res, err := c.Create(context.Background(), req)
+			require.NoError(t, noteErr(err))
+			require.NotNil(t, res.Settled)
+			assert.Equal(t, tc.matched, res.Settled.Matched, "each row counted once, however often listed")
+			assert.Equal(t, tc.lookups, res.Settled.Lookup.Lookups, "id-1 twice (found whole in the second round), id-2 in all 5 rounds")
+			assert.Equal(t, tc.found, res.NewRequests, "what was found, by identity in the request's order")
+			assert.Equal(t, tc.unseen, res.Settled.Unseen, "what was not found")
+		})
+	}
 	t.Run("a permanent failure", func(t *testing.T) {
 		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second))
 		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway},
@@ -438,17 +465,19 @@ func TestTheSettlingsLookupsEndAsTheyShould(t *testing.T) {
 	t.Run("a context ended during a wait", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithHooks(facade.Hooks{
-			OperationDone: func(_ context.Context, op facade.Operation) {
-				if op.Name == string(facade.ListingV1) {
-					cancel() // after the first round's listing: the settling is waiting next
-				}
-			}}))
+		clock := &fakeClock{now: time.Now().UTC().Truncate(time.Millisecond)}
+		srv, c, _ := settledFake(t, facade.APIV1, facade.WithSettlePeriod(10*time.Second), facade.WithClock(clock.Now,
+			func(ctx context.Context, d time.Duration) error {
+				clock.Advance(d / 2) // the caller gives up halfway through the first round's wait
+				cancel()
+				return ctx.Err()
+			}))
 		srv.FailNext(fake.NextFault{Method: http.MethodPost, Status: http.StatusBadGateway})
 		_, err := c.Create(ctx, build("id-1"))
 		var ue *facade.UnsettledError
 		require.ErrorAs(t, err, &ue)
 		assert.Equal(t, 1, ue.Lookup.Lookups)
+		assert.Equal(t, time.Second, ue.Lookup.Elapsed, "the time until the caller gave up, a second into the first wait")
 		assert.ErrorIs(t, ue.LookupErr, context.Canceled)
 		assert.Equal(t, 1, srv.Count(http.MethodGet, status, 0))
 	})
