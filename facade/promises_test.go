@@ -326,6 +326,7 @@ func TestPrefetchStopsAtARepeatedPage(t *testing.T) {
 		// The limit bounds the listing should the guard fail: the pages are full forever.
 		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Prefetch: 3}, 100)
 		require.ErrorIs(t, noteErr(err), facade.ErrInconsistentPage)
+		assert.Contains(t, err.Error(), ": offsets 0 and 10 returned the same entries")
 		assert.Len(t, got, 10, "only the first page is yielded")
 	})
 }

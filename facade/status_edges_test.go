@@ -102,6 +102,9 @@ func TestCollectStatusStopsAtItsLimit(t *testing.T) {
 		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 2}, 3)
 		require.NoError(t, noteErr(err))
 		assert.Len(t, got, 3)
+		got, err = e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 2}, 1)
+		require.NoError(t, noteErr(err))
+		assert.Len(t, got, 1, "a limit of one")
 	})
 }
 
@@ -213,6 +216,12 @@ func TestAnEndBeforeTheClaimedTotalIsWarnedAbout(t *testing.T) {
 			require.NoError(t, noteErr(err))
 			assert.Len(t, got, 500)
 			assert.Equal(t, tc.warn, strings.Contains(e.logs.String(), "before the total the server claimed"), "claimed %s", tc.claim)
+			op := e.op("listAccessRequestStatus")
+			if tc.warn {
+				assert.Contains(t, e.logs.String(), `level=WARN msg="listing ended at a 400 for the offset after a full page, before the total the server claimed" operation=`+op+" offset=500 total=750\n")
+			} else {
+				assert.Contains(t, e.logs.String(), `level=DEBUG msg="listing ended at a 400 for the offset after a full page" operation=`+op+" offset=500\n")
+			}
 		}
 	})
 }

@@ -342,6 +342,28 @@ func TestPrefetchStopsCleanlyOnBreakAndError(t *testing.T) {
 		}
 		assert.Equal(t, 2500, items, "everything before the failed page, in order")
 		assert.Equal(t, 1, errs)
+
+		// The first page failed: its error alone, and nothing fetched ahead.
+		e = newEnvFor(t, api)
+		p = &pager{total: 5000, failAt: 0}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		var got []error
+		for _, err := range e.client(facade.WithoutRetries()).ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
+			got = append(got, err)
+		}
+		require.Len(t, got, 1)
+		assert.ErrorIs(t, noteErr(got[0]), facade.ErrServer)
+		assert.EqualValues(t, 1, p.requests.Load())
+
+		// A break at the first item: nothing fetched ahead either.
+		e = newEnvFor(t, api)
+		p = &pager{total: 5000, failAt: -1}
+		e.handle("GET /access-request-status", p.ServeHTTP)
+		for _, err := range e.client().ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 4}) {
+			require.NoError(t, noteErr(err))
+			break
+		}
+		assert.EqualValues(t, 1, p.requests.Load(), "a break in the first page asks for no other")
 	})
 }
 
