@@ -416,3 +416,37 @@ func bigListing() int {
 	}
 	return 10000
 }
+
+// A prefetching listing that stops has ended every fetch it started: those still in flight
+// are cancelled and waited for before the loop over it returns. Guards prefetch's deferred
+// cancel and wait.
+func TestAPrefetchThatStopsLeavesNoFetchBehind(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := &pager{total: 5000, failAt: -1}
+	e.handle("GET /access-request-status", p.ServeHTTP)
+	var started, ended atomic.Int64
+	base := e.srv.Client().Transport
+	held := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/oauth/token" {
+			return base.RoundTrip(r)
+		}
+		started.Add(1)
+		defer ended.Add(1)
+		if off, _ := strconv.Atoi(r.URL.Query().Get("offset")); off >= 500 {
+			<-r.Context().Done() // held until the listing gives it up
+			return nil, r.Context().Err()
+		}
+		return base.RoundTrip(r)
+	})
+	c := e.client(facade.WithHTTPClient(&http.Client{Transport: held}))
+	n := 0
+	for _, err := range c.ListStatus(context.Background(), facade.ListStatusParams{Prefetch: 3}) {
+		require.NoError(t, noteErr(err))
+		if n++; n == 251 { // the first item of the second page
+			break
+		}
+	}
+	assert.EqualValues(t, 4, started.Load(), "the first page, then three in flight")
+	assert.Equal(t, started.Load(), ended.Load(), "every fetch ended before the loop returned")
+}
