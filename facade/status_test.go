@@ -450,3 +450,12 @@ func TestAPrefetchThatStopsLeavesNoFetchBehind(t *testing.T) {
 	assert.EqualValues(t, 4, started.Load(), "the first page, then three in flight")
 	assert.Equal(t, started.Load(), ended.Load(), "every fetch ended before the loop returned")
 }
+
+// SodMessages reads nothing from a status without a message, or with a message of neither
+// shape (not an object, not a list of them). Guards its nil check and its last shape check.
+func TestSodMessagesOfNoneOrAnotherShapeAreNone(t *testing.T) {
+	assert.Nil(t, facade.SodMessages(facade.Status{}))
+	var st facade.Status
+	require.NoError(t, json.Unmarshal([]byte(`{"accessRequestId":"r1","sodViolationContext":{"violationCheckResult":{"message":42}}}`), &st))
+	assert.Nil(t, facade.SodMessages(st))
+}
