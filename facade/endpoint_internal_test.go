@@ -254,6 +254,14 @@ func TestAWriteHasNoGetBody(t *testing.T) {
 	var sent gen.CancelAccessRequest
 	require.NoError(t, json.Unmarshal(body, &sent))
 	assert.Equal(t, "ar-1", sent.AccountActivityID)
+
+	// A PUT may be sent again by net/http itself (it is idempotent): its body can be rewound.
+	rt.status = 200
+	_, err = c.SetConfigV2(context.Background(), ConfigV2{})
+	require.NoError(t, err)
+	got, _ = rt.last(t)
+	require.Equal(t, http.MethodPut, got.Method)
+	assert.NotNil(t, got.GetBody, "an idempotent request keeps its GetBody")
 }
 
 // failing fails every request with a transport error that is not a refused dial, after
