@@ -3,12 +3,15 @@ package facade_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sailkit/accessrequests/facade"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // A call with a nil context is refused before anything happens: no hook runs, no token is
@@ -45,4 +48,52 @@ func TestANewRefusalUnwrapsToWhatWasRefused(t *testing.T) {
 	cause := errors.Unwrap(err)
 	require.NotNil(t, cause)
 	assert.Equal(t, "no tenant: use WithTenant or WithBaseURL", cause.Error())
+}
+
+// A read whose caller gives up while it is on the wire ends at once with the caller's error:
+// one attempt, reported to the Attempt hook as the last (no retry), and nothing sent again.
+// Guards transport.do's check of the caller's context after a transport error, and its report.
+func TestAReadGivenUpOnTheWireIsReportedOnceAndNotRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax() // the held request is never answered
+	arrived := make(chan struct{}, 4)
+	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done() // held until the client gives up
+	})
+	var mu sync.Mutex
+	var attempts []facade.Attempt
+	c := e.client(facade.WithHooks(facade.Hooks{Attempt: func(_ context.Context, a facade.Attempt) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts = append(attempts, a)
+	}}))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	_, err := c.GetConfig(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.EqualValues(t, 1, e.calls.Load(), "sent once")
+	mu.Lock()
+	defer mu.Unlock()
+	if assert.Len(t, attempts, 1) {
+		assert.Equal(t, facade.RetryNone, attempts[0].Retry)
+		assert.Zero(t, attempts[0].Status)
+	}
+}
+
+// A call refused by the client's own rate limit names its operation. Guards transport.do's
+// naming of the WaitError.
+func TestAWaitErrorNamesItsOperation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.handle("GET /access-request-config", reply(200, e.configBody()))
+	c := e.client(facade.WithRateLimit(rate.Every(time.Hour), 1))
+	_, err := c.GetConfig(context.Background())
+	require.NoError(t, noteErr(err))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = c.GetConfig(ctx)
+	var we *facade.WaitError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, e.op("getAccessRequestConfig"), we.Operation)
 }
