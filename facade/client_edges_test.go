@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,4 +97,51 @@ func TestAWaitErrorNamesItsOperation(t *testing.T) {
 	var we *facade.WaitError
 	require.ErrorAs(t, err, &we)
 	assert.Equal(t, e.op("getAccessRequestConfig"), we.Operation)
+}
+
+// A read that met a broken connection is reported to the Attempt hook as followed by a retry,
+// then its answer as the last; without retries, the one attempt is reported as the last, with
+// its error. Guards transport.do's reports after a transport error.
+func TestANetworkFailureIsReportedWithWhatFollowed(t *testing.T) {
+	t.Parallel()
+	for _, retries := range []bool{true, false} {
+		e := newEnv(t)
+		e.handle("GET /access-request-config", reply(200, e.configBody()))
+		base := e.srv.Client().Transport
+		var broke atomic.Bool
+		flaky := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path != "/oauth/token" && broke.CompareAndSwap(false, true) {
+				return nil, errors.New("read: connection reset by peer")
+			}
+			return base.RoundTrip(r)
+		})
+		var mu sync.Mutex
+		var attempts []facade.Attempt
+		opts := []facade.Option{facade.WithHTTPClient(&http.Client{Transport: flaky}), facade.WithHooks(facade.Hooks{Attempt: func(_ context.Context, a facade.Attempt) {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts = append(attempts, a)
+		}})}
+		if !retries {
+			opts = append(opts, facade.WithoutRetries())
+		}
+		_, err := e.client(opts...).GetConfig(context.Background())
+		mu.Lock()
+		if retries {
+			require.NoError(t, noteErr(err))
+			if assert.Len(t, attempts, 2) {
+				assert.Equal(t, facade.RetryNetwork, attempts[0].Retry)
+				assert.Error(t, attempts[0].Err)
+				assert.Equal(t, facade.RetryNone, attempts[1].Retry)
+				assert.Equal(t, http.StatusOK, attempts[1].Status)
+			}
+		} else {
+			require.Error(t, err)
+			if assert.Len(t, attempts, 1) {
+				assert.Equal(t, facade.RetryNone, attempts[0].Retry)
+				assert.Error(t, attempts[0].Err)
+			}
+		}
+		mu.Unlock()
+	}
 }
