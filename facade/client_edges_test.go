@@ -145,3 +145,54 @@ func TestANetworkFailureIsReportedWithWhatFollowed(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// A status the client retries is reported to the Attempt hook as followed by a retry until
+// the attempts run out, the last as followed by none; a 429 asking for longer than the cap is
+// reported as the last at once. Guards transport.do's reports on those two paths.
+func TestARetriedStatusIsReportedWithWhatFollowed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		status int
+		header []string
+		want   []facade.RetryReason
+	}{
+		{"503 until the attempts run out", http.StatusServiceUnavailable, nil, []facade.RetryReason{facade.RetryStatus, facade.RetryNone}},
+		{"429 asking for a day", http.StatusTooManyRequests, []string{"Retry-After", "86400"}, []facade.RetryReason{facade.RetryNone}},
+	} {
+		e := newEnv(t).lax()
+		e.handle("GET /access-request-config", reply(tc.status, `{"messages":[]}`, tc.header...))
+		var mu sync.Mutex
+		var got []facade.RetryReason
+		c := e.client(facade.WithRetryPolicy(facade.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxRetryAfter: time.Minute}),
+			facade.WithHooks(facade.Hooks{Attempt: func(_ context.Context, a facade.Attempt) {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, a.Retry)
+			}}))
+		_, err := c.GetConfig(context.Background())
+		require.Error(t, err, tc.name)
+		mu.Lock()
+		assert.Equal(t, tc.want, got, tc.name)
+		mu.Unlock()
+	}
+}
+
+// An Accept header the caller set (through Generated's request editors) is sent as it is; the
+// client adds its own only when there is none. Guards transport.send's check.
+func TestACallersAcceptHeaderIsKept(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).lax()
+	var accept string
+	e.handle("GET /access-request-config", func(w http.ResponseWriter, r *http.Request) {
+		accept = r.Header.Get("Accept")
+		reply(200, e.configBody())(w, r)
+	})
+	resp, err := e.client().Generated().GetAccessRequestConfig(context.Background(), func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Accept", "application/json; charset=utf-8")
+		return nil
+	})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, "application/json; charset=utf-8", accept)
+}
