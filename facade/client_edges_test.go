@@ -129,6 +129,8 @@ func TestANetworkFailureIsReportedWithWhatFollowed(t *testing.T) {
 		mu.Lock()
 		if retries {
 			require.NoError(t, noteErr(err))
+			assert.Contains(t, e.logs.String(), `level=WARN msg="accessrequests: request failed" op=`+e.op("getAccessRequestConfig")+" method=GET",
+				"a failed attempt is a warning")
 			if assert.Len(t, attempts, 2) {
 				assert.Equal(t, facade.RetryNetwork, attempts[0].Retry)
 				assert.Error(t, attempts[0].Err)
