@@ -251,3 +251,50 @@ func TestAListingChecksItsContextBetweenPages(t *testing.T) {
 	assert.Equal(t, context.Canceled, last)
 	assert.EqualValues(t, 1, e.calls.Load(), "no page asked after the context ended")
 }
+
+// A server that leaves out X-Total-Count (asked for with count=true while prefetching) still
+// has pages fetched ahead: with no total, the window is filled all the same. Each page after
+// the first is held until another is in flight beside it (or a while), so pages fetched one at
+// a time show as one in flight. Guards Client.prefetch's use of the total only when the first
+// page had one.
+func TestPrefetchWithoutATotalStillFetchesAhead(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		e := newEnvFor(t, api).lax() // the harness would report the missing header
+		p := &pager{total: 40, failAt: -1}
+		var (
+			mu             sync.Mutex
+			inFlight, most int
+			together       = make(chan struct{})
+			once           sync.Once
+		)
+		e.handle("GET /access-request-status", func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			assert.Equal(t, "true", q.Get("count"), "a prefetching listing asks for the total")
+			q.Del("count") // the server answers without X-Total-Count
+			r.URL.RawQuery = q.Encode()
+			if q.Get("offset") != "0" {
+				mu.Lock()
+				inFlight++
+				most = max(most, inFlight)
+				if inFlight > 1 {
+					once.Do(func() { close(together) })
+				}
+				mu.Unlock()
+				select {
+				case <-together:
+				case <-r.Context().Done():
+				case <-time.After(time.Second):
+				}
+				defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+			}
+			p.ServeHTTP(w, r)
+		})
+		got, err := e.client().CollectStatus(context.Background(), facade.ListStatusParams{PageSize: 10, Prefetch: 4}, 0)
+		require.NoError(t, noteErr(err))
+		assert.Len(t, got, 40)
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Greater(t, most, 1, "pages were fetched ahead without a total")
+	})
+}
