@@ -147,9 +147,13 @@ func TestOne429AfterAnIdleMinuteDoesNotSlowTheNextCalls(t *testing.T) {
 }
 
 // A server that refuses 1 request in 2 (or 1 in 3) whatever the rate, its 429s answered faster
-// than pages: a 40-page listing with default options takes at most twice what it takes with a
-// fixed limit (which keeps to its pace whatever the 429s). Before, each refusal cut the learned
-// pace further: 10 min against 16 s.
+// than pages: a 40-page listing with default options takes on average at most twice what it
+// takes with a fixed limit (which keeps to its pace whatever the 429s). Before, each refusal cut
+// the learned pace further: 10 min against 16 s. Which requests the server refuses depends on
+// the order in which the window's requests reach it, so one listing's time varies widely: with
+// Retry-After "1" and 1 in 2 refused, 200 listings took 15 s to 40 s with the fixed limit and
+// 31 s on average (at most 43 s) with the learned one, and one pair in 40 compared past twice.
+// Eight listings each are compared by their total.
 func TestAServerRefusingAShareWhateverThePaceDoesNotDriveItDown(t *testing.T) {
 	// Both clients may try a page up to 10 times: 4 attempts would fail pages at random.
 	policy := facade.DefaultRetryPolicy()
@@ -165,8 +169,11 @@ func TestAServerRefusingAShareWhateverThePaceDoesNotDriveItDown(t *testing.T) {
 					})
 					return wall
 				}
-				fixed := run(facade.WithRateLimit(rate.Limit(1000), 8))
-				learned := run()
+				var fixed, learned time.Duration
+				for range 8 {
+					fixed += run(facade.WithRateLimit(rate.Limit(1000), 8))
+					learned += run()
+				}
 				t.Logf("fixed limit %v, learned %v: %.2fx", fixed, learned, learned.Seconds()/fixed.Seconds())
 				assert.LessOrEqual(t, learned.Seconds(), 2*fixed.Seconds())
 			})
