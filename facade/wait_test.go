@@ -254,6 +254,7 @@ func TestWaitRefusesBadParamsBeforeSending(t *testing.T) {
 		{facade.WaitParams{MaxInterval: -time.Second}, []string{"a"}, "maxInterval must not be negative"},
 		{facade.WaitParams{Timeout: -time.Second}, []string{"a"}, "timeout must not be negative"},
 		{facade.WaitParams{Interval: time.Minute, MaxInterval: time.Second}, []string{"a"}, "maxInterval must not be less than interval (1m0s), got 1s"},
+		{facade.WaitParams{Interval: 2, MaxInterval: 1}, []string{"a"}, "maxInterval must not be less than interval (2ns), got 1ns"},
 		{facade.WaitParams{}, []string{"a", "a"}, "accessRequestIds[1] repeats accessRequestIds[0] (a)"},
 		{facade.WaitParams{}, nil, "accessRequestIds must name at least one request"},
 	} {
@@ -341,8 +342,9 @@ func TestWaitAllWithAdminNamesTheAdministratorsListing(t *testing.T) {
 	}
 
 	before := len(srv.Received())
-	_, err = fakeClientFor(t, srv, facade.APIBeta).WaitAll(context.Background(), []string{"x"}, p)
+	res, err := fakeClientFor(t, srv, facade.APIBeta).WaitAll(context.Background(), []string{"x"}, p)
 	require.ErrorIs(t, noteErr(err), facade.ErrNotInAPI)
+	assert.Nil(t, res, "refused before any poll, as bad ids are")
 	assert.Contains(t, err.Error(), "WaitAll")
 	assert.Len(t, srv.Received(), before, "nothing sent")
 }
