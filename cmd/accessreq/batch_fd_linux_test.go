@@ -23,13 +23,15 @@ func TestABatchClosesItsCSV(t *testing.T) {
 	assertNothingOpenOn(t, file)
 }
 
-// writePrivate closes the file it wrote: no descriptor points at it once it returns (collector
-// off, as above). Guards its Sync-and-Close.
+// writePrivate closes the file it wrote and the directory it synced: no descriptor points at
+// either once it returns (collector off, as above). Guards its Sync-and-Close, and its check
+// that the directory opened.
 func TestWritePrivateClosesTheFile(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	path := filepath.Join(t.TempDir(), "left.csv")
 	require.NoError(t, writePrivate(path, []byte("x\n")))
 	assertNothingOpenOn(t, path)
+	assertNothingOpenOn(t, filepath.Dir(path)) // the directory opened to sync the rename is closed too
 }
 
 // assertNothingOpenOn fails when a descriptor of this process points at path.

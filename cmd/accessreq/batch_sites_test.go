@@ -143,10 +143,38 @@ func TestABatchDrawsProgressAndSaysHowToResumeASinglePair(t *testing.T) {
 			a, out, _ = onTerminal(false)
 			err := a.runBatch(context.Background(), &itemFlags{bulk: bulkFlags{csvPath: file, yes: true}}, tc.kind, tc.verb)
 			require.Error(t, err)
+			assert.Contains(t, err.Error(), "HTTP 400", "the library's refusal is what is reported")
+			assert.NotContains(t, err.Error(), "neither sent nor skipped")
 			assert.Contains(t, out.String(), "refused: 1 pair(s)\n")
 			assert.Contains(t, out.String(), "journal: "+file+".journal; run the same command again to resume")
 		})
 	}
+}
+
+// A pair skipped because it is already pending counts as decided on the bar, as a sent one
+// does. Guards the Progress hook's sum of the decided pairs.
+func TestABatchCountsASkippedPairAsDecided(t *testing.T) {
+	srv := tenant(t)
+	require.Equal(t, exitOK, cli(t, "grant", "--for", "id-a", "--role", "role-1").code) // now pending
+	apiCallsBefore := apiCalls(srv)
+	file := writeFile(t, "mixed.csv", "identity,type,item\nid-a,role,role-1\nid-b,role,role-1\n")
+	a, out, errOut := onTerminal(false)
+	require.NoError(t, a.runBatch(context.Background(), &itemFlags{bulk: bulkFlags{csvPath: file, yes: true}}, facade.RequestTypeGrant, "grant"))
+	assert.Contains(t, out.String(), "skipped, already pending: 1 pair(s)\n")
+	assert.Equal(t, bars("granting", 2, 2), errOut.String(), "a skipped pair counts as decided")
+	assert.Greater(t, apiCalls(srv), apiCallsBefore)
+}
+
+// Pairs whose create's outcome is unknown (the connection was reset after it was sent) count
+// as decided on the bar too. Guards the Progress hook's sum of the unknown pairs.
+func TestABatchCountsUnknownPairsAsDecided(t *testing.T) {
+	srv, _ := failCreates(t, "v1", fake.NextFault{Reset: true}, 1)
+	file := writeFile(t, "pairs.csv", pairsCSV(1)) // two pairs of one identity: one create
+	a, _, errOut := onTerminal(false)
+	err := a.runBatch(context.Background(), &itemFlags{bulk: bulkFlags{csvPath: file, yes: true}}, facade.RequestTypeGrant, "grant")
+	require.Error(t, err)
+	assert.Equal(t, bars("granting", 2, 2), errOut.String(), "unknown pairs count as decided")
+	assert.Equal(t, 1, srv.Creates())
 }
 
 // A --remaining file that cannot be written after all (its directory removed while the batch

@@ -43,6 +43,9 @@ func TestReadPairsTakesTheShapesOfExports(t *testing.T) {
 	}{
 		{"plain", "identity,type,item\nid-a,role,role-1\n",
 			[]facade.BatchPair{{Identity: "id-a", Type: facade.ItemTypeRole, ItemID: "role-1"}}},
+		// guards pairOf's cell bound: a row may stop before the comment column
+		{"a comment column the row stops short of", "identity,type,item,comment\nid-a,role,role-1\n",
+			[]facade.BatchPair{{Identity: "id-a", Type: facade.ItemTypeRole, ItemID: "role-1"}}},
 		{"BOM, CRLF, semicolons, other names and order, blank lines, quotes",
 			"\ufeffItem ID;Identity ID;Item_Type;Comment\r\n\r\n\"ap-1\"; 'id-a' ;ACCESS_PROFILE;\"joins; team\"\r\nent-1;id-b;Entitlement;\r\n",
 			[]facade.BatchPair{{Identity: "id-a", Type: facade.ItemTypeAccessProfile, ItemID: "ap-1", Comment: "joins; team"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"net/http"
 	"os"
 	"regexp"
@@ -111,4 +112,21 @@ func TestFakeRefusesFlagsOutOfRange(t *testing.T) {
 func TestFakeSeedForDefaultsToBob(t *testing.T) {
 	isolate(t)
 	assert.Regexp(t, `--seed-for string +identity the seeded requests are for \(default "`+demoBob+`"\)`, cli(t, "fake", "--help").out)
+}
+
+// The statuses "accessreq fake --seed-statuses" serves were created an hour before it started,
+// as its help says, not an hour after. Guards the seeding's creation time.
+func TestFakeSeedsStatusesCreatedAnHourBefore(t *testing.T) {
+	isolate(t)
+	started := time.Now()
+	for name, v := range serveFake(t, "--seed-statuses", "1") {
+		t.Setenv(name, v)
+	}
+	r := cli(t, "status", "-o", "ndjson")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	var st struct {
+		Created time.Time `json:"created"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(r.out)), &st), r.out)
+	assert.WithinDuration(t, started.Add(-time.Hour), st.Created, 5*time.Minute, "seeded an hour before start")
 }

@@ -133,6 +133,10 @@ func TestFlagValuesComplete(t *testing.T) {
 		"-created,name", "-created,-name"}, complete(t, "status", "--sort=-created,"))
 	assert.Equal(t, []string{"accessRequestId", "accountActivityItemId", "created"}, complete(t, "status", "--filter", ""))
 	assert.Contains(t, complete(t, "status", "--filter", "created "), "created gt")
+	// A field being typed is completed as a field (guards completeFilter's one-word check), and
+	// a leading comma completes like nothing typed (guards cutLast's slicing).
+	assert.Contains(t, complete(t, "status", "--filter", "cre"), "created")
+	assert.Contains(t, complete(t, "status", "--sort", ","), "created")
 	assert.Equal(t, []string{"Terminated", "Completed"}, complete(t, "close", "--execution", ""))
 	assert.Equal(t, []string{"Success", "Incomplete", "Failure"}, complete(t, "close", "--completion", ""))
 	assert.Equal(t, []string{"end-offset-400", "other-shapes", "unknown-fields"}, complete(t, "fake", "--deviate", ""))
@@ -211,6 +215,14 @@ func TestTheTableFits(t *testing.T) {
 		assert.LessOrEqual(t, utf8.RuneCountInString(line), col+8, line)
 	}
 	assert.True(t, strings.HasSuffix(b.String(), "  Payment…\n"), b.String())
+
+	// An item name exactly as long as the room left is not cut (guards fit's `<=`).
+	b.Reset()
+	exact := &tableWriter{w: &b, maxWidth: col + 8}
+	require.NoError(t, exact.row(facade.Status{AccessRequestID: "2c9180835d191a86015d28455b4b00a1", State: facade.StateProvisioningVerificationPending,
+		RequestType: facade.RequestTypeRevoke, Created: created, Name: "Payments", RequestedFor: gen.AccessItemRequestedFor{ID: "id-22"}}))
+	require.NoError(t, exact.end())
+	assert.True(t, strings.HasSuffix(b.String(), "  Payments\n"), "a name that just fits is whole: %s", b.String())
 
 	b.Reset()
 	tooNarrow := &tableWriter{w: &b, maxWidth: col + 7}

@@ -106,3 +106,16 @@ func TestNoKeyringGivesAOneLineHint(t *testing.T) {
 	require.Equal(t, exitOK, r.code, "the variables need no keyring: %s", r.errOut)
 	assert.Empty(t, r.errOut)
 }
+
+// An environment written with capitals ("Prod") finds credentials the keyring holds under its
+// lower-case name too (the name the file's environments are looked up by). Guards the profile's
+// second keyring account.
+func TestKeyringAccountInLowerCaseIsFoundForACapitalisedEnvironment(t *testing.T) {
+	home := isolate(t)
+	prod, _ := twoTenants(t)
+	sail2Config(t, home, "Prod", prod)
+	inKeyring(t, "prod", "keyring-id", profileSecret)
+	r := cli(t, "env", "show")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Regexp(t, `client id:\s+keyring-id\s+\(from keyring environments\.pat\.clientid, account prod\)\n`, r.out)
+}

@@ -15,6 +15,14 @@ func TestCleanEscapesAControlAtTheStart(t *testing.T) {
 	assert.Equal(t, `\x1b[2Jsafe`, clean("\x1b[2Jsafe"))
 }
 
+// A text made only of bytes that are not UTF-8 (and the replacement rune) is escaped too: the
+// search for the first byte to escape finds it. Guards clean's `r == utf8.RuneError` check.
+func TestCleanEscapesATextOfInvalidBytesOnly(t *testing.T) {
+	assert.Equal(t, `\xff`, clean("\xff"))
+	assert.Equal(t, `\xff\xfe`, clean("\xff\xfe"))
+	assert.Equal(t, "\ufffd"+`\xff`, clean("\ufffd\xff"))
+}
+
 // jsonSafe writes a byte that is not UTF-8 as the replacement rune's escape, reports every byte
 // of a write as taken, forgets a held rune once it is written (a third write is not preceded by
 // it again), and returns its writer's error. Guards the invalid-byte case, the reset of held,

@@ -189,6 +189,34 @@ func TestStatusSaysWhenValuesWereSetAside(t *testing.T) {
 
 // A total that is lower than the rows already seen (the count lags, or the server lies) never
 // makes the hint say a negative number of rows is left.
+// With --all on a table, each page's rows share their column widths, and a later page's wider
+// value widens only what follows. Guards the table's flush when a page's rows are all in
+// (`len(rows) >= block`).
+func TestStatusTableWidthsFollowEachPage(t *testing.T) {
+	srv := tenant(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	srv.SeedStatuses(1, "id-a", t0)
+	srv.SeedStatuses(1, "id-bbbbbbbbbb", t0.Add(time.Minute))
+	srv.SeedStatuses(1, "id-cccccccccccccccccccc", t0.Add(2*time.Minute))
+	r := cli(t, "status", "--all", "--limit", "2", "--sort", "created")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	lines := strings.Split(strings.TrimSuffix(r.out, "\n"), "\n")
+	require.Len(t, lines, 4, r.out)
+	at := func(l string) int { return strings.Index(l, "2026-01-01 00:0") }
+	assert.Equal(t, at(lines[1]), at(lines[2]), "a page's rows share widths:\n%s", r.out)
+	assert.Greater(t, at(lines[3]), at(lines[2]), "the next page widens what follows:\n%s", r.out)
+}
+
+// A full page that ends exactly at the total is not the last one the server may have: the hint
+// says more may exist, not "0 more exist". Guards the hint's `Total > NextOffset`.
+func TestStatusOnePageEndingAtTheTotalSaysMoreMayExist(t *testing.T) {
+	srv := tenant(t)
+	srv.SeedStatuses(2, "id-alice", time.Now())
+	r := cli(t, "status", "--limit", "2", "--count")
+	require.Equal(t, exitOK, r.code, r.errOut)
+	assert.Equal(t, "showing 2 from offset 0; more may exist: use --all for every match, or --offset 2 for the next page\n", r.errOut)
+}
+
 func TestStatusOnePageHintSurvivesATotalThatIsTooLow(t *testing.T) {
 	srv := tenant(t)
 	srv.SeedStatuses(30, "id-alice", time.Now())
