@@ -82,8 +82,9 @@ func TestTheAPIVersionOfAPath(t *testing.T) {
 		{"", "/access-requests/v1/bulk-cancel", "v1", "v1"},
 		{"", "/beta/access-request-config", "beta", "beta"},
 		{"", "/v2025/access-requests", "v2025", "v2025"},
-		{"", "/access-request-config/v3", "v3", "v3"},   // no operation: its version segment
-		{"", "/access-request-config/v2/x", "v2", "v2"}, // a path under an operation's is not that operation
+		{"", "/v2019/access-requests", "v2019", "v2019"}, // every digit, 0 and 9 too (isVersion's bounds)
+		{"", "/access-request-config/v3", "v3", "v3"},    // no operation: its version segment
+		{"", "/access-request-config/v2/x", "v2", "v2"},  // a path under an operation's is not that operation
 		{"/proxy/sail", "/proxy/sail/beta/access-requests", "beta", "beta"},
 		{"/proxy/sail", "/proxy/sail/access-request-config/v2", "v2", "v1"},
 		{"/proxy/sail", "/access-request-config/v2", "v2", "v1"}, // outside the root: matched as given
@@ -627,4 +628,13 @@ func TestAWaiterThatGivesUpReleasesUnderTheLock(t *testing.T) {
 	l.get("beta").mu.Lock()
 	defer l.get("beta").mu.Unlock()
 	assert.Empty(t, learn.pending)
+}
+
+// A refused wait for a pause that no Retry-After began (a learned pause) names no 429's request.
+// Guards WaitError.Error's check of RetryAfter (`> 0`).
+func TestAWaitErrorForALearnedPauseNamesNoRetryAfter(t *testing.T) {
+	e := &WaitError{API: "v1", Reason: WaitPause, Left: 5 * time.Second, Err: ErrRateLimited, maxPause: time.Minute}
+	assert.NotContains(t, e.Error(), "asked for")
+	e.RetryAfter, e.AskedAt = 90*time.Second, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	assert.Contains(t, e.Error(), "(a 429 asked for 1m30s at 2026-06-01T12:00:00Z)")
 }

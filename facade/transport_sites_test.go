@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -196,3 +197,18 @@ func readCloser(body string) *nopBody { return &nopBody{strings.NewReader(body)}
 type nopBody struct{ *strings.Reader }
 
 func (nopBody) Close() error { return nil }
+
+// A shared pause of exactly MaxRetryAfter is waited for, as a retry's Retry-After of exactly
+// MaxRetryAfter is: only a longer one is refused. Guards apiLimits.wait's cap (`left > maxPause`).
+func TestAPauseOfExactlyTheCapIsWaitedFor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	maxWait := facade.DefaultRetryPolicy().MaxRetryAfter
+	e.handle("GET /access-request-config", sequence(reply(429, `{"message":"Rate Limit Exceeded"}`, "Retry-After", strconv.Itoa(int(maxWait/time.Second))), reply(200, e.configBody())))
+	c := e.client(facade.WithoutRetries())
+	_, err := c.GetConfig(context.Background())
+	require.ErrorIs(t, err, facade.ErrRateLimited)
+	_, err = c.GetConfig(context.Background())
+	require.NoError(t, noteErr(err), "a pause of exactly the cap is waited for")
+	assert.Equal(t, []time.Duration{maxWait}, e.clock.Waits())
+}
