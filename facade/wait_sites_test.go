@@ -115,3 +115,12 @@ func TestWaitAllNamesTheRequestsNotFound(t *testing.T) {
 		assert.Equal(t, *ids, res.NotFound)
 	}
 }
+
+// An interval given without a maximum is accepted: the maximum then defaults to 30 s (or the
+// interval). Guards WaitParams.check's `MaxInterval > 0`, which leaves an unset maximum alone.
+func TestAnIntervalWithoutAMaximumIsAccepted(t *testing.T) {
+	t.Parallel()
+	_, c, ids := scriptedTenant(t, facade.APIBeta, 1, 1)
+	_, err := c.Wait(context.Background(), ids[0], facade.WaitParams{Interval: time.Millisecond})
+	require.NoError(t, noteErr(err))
+}
