@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -130,9 +129,9 @@ func TestALongWaitOnTheRateLimitIsLogged(t *testing.T) {
 			var calls atomic.Int64
 			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 				if calls.Add(1) == 1 {
-					return answer(r, http.StatusTooManyRequests, errorJSON, "Retry-After", "3"), nil
+					return inMemoryReply(r, http.StatusTooManyRequests, errorJSON, "Retry-After", "3"), nil
 				}
-				return answer(r, http.StatusOK, configV2JSON), nil
+				return inMemoryReply(r, http.StatusOK, configV2JSON), nil
 			})
 			var logs bytes.Buffer
 			c := waitClient(t, rt, &logs, facade.WithoutRetries())
@@ -147,7 +146,7 @@ func TestALongWaitOnTheRateLimitIsLogged(t *testing.T) {
 	t.Run("limit", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-				return answer(r, http.StatusOK, configV2JSON), nil
+				return inMemoryReply(r, http.StatusOK, configV2JSON), nil
 			})
 			for _, every := range []time.Duration{2 * time.Second, time.Second, 500 * time.Millisecond} {
 				var logs bytes.Buffer
@@ -177,26 +176,6 @@ func waitClient(t *testing.T, rt http.RoundTripper, logs *bytes.Buffer, opts ...
 	require.NoError(t, err)
 	return c
 }
-
-// answer is a JSON response to r with status, body and header pairs.
-func answer(r *http.Request, status int, body string, headers ...string) *http.Response {
-	h := http.Header{"Content-Type": {"application/json"}}
-	for i := 0; i+1 < len(headers); i += 2 {
-		h.Set(headers[i], headers[i+1])
-	}
-	if r.Body != nil {
-		_ = r.Body.Close()
-	}
-	return &http.Response{StatusCode: status, Status: http.StatusText(status), Header: h, Body: readCloser(body),
-		ContentLength: int64(len(body)), Request: r, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
-}
-
-// readCloser is body as a response body.
-func readCloser(body string) *nopBody { return &nopBody{strings.NewReader(body)} }
-
-type nopBody struct{ *strings.Reader }
-
-func (nopBody) Close() error { return nil }
 
 // A shared pause of exactly MaxRetryAfter is waited for, as a retry's Retry-After of exactly
 // MaxRetryAfter is: only a longer one is refused. Guards apiLimits.wait's cap (`left > maxPause`).

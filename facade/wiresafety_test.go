@@ -475,11 +475,15 @@ func TestACallerWaitingOnAnothersFetchStopsWhenItsContextEnds(t *testing.T) {
 	})
 }
 
-// inMemoryReply is a JSON response to r, for transports that never touch the network.
-func inMemoryReply(r *http.Request, status int, body string) *http.Response {
+// inMemoryReply is a JSON response to r with header pairs, for transports that never touch the
+// network.
+func inMemoryReply(r *http.Request, status int, body string, headers ...string) *http.Response {
+	h := http.Header{"Content-Type": {"application/json"}}
+	for i := 0; i+1 < len(headers); i += 2 {
+		h.Set(headers[i], headers[i+1])
+	}
 	return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)),
-		ContentLength: int64(len(body)), Request: r}
+		Header: h, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}
 }
 
 // Finding 7: a fixed 60 s leeway made every call fetch a new token when tokens live 60 s.
