@@ -1,6 +1,7 @@
 package facade
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,10 +97,92 @@ func TestABodyIsReadOnlyWithinEightTimesItsSize(t *testing.T) {
 	assert.Len(t, nw, n)
 }
 
+// The expansion bound is "more than": a body decoding to exactly 8 times its size is read, one
+// byte shorter it is refused. Guards decodeBody's `decoded > maxExpansion*len(data)`.
+func TestABodyOfExactlyEightTimesItsSizeIsRead(t *testing.T) {
+	type four struct{ A, B, C, D int64 } // 32 bytes for the 3 of "{},"
+	// n elements take 3n+1 bytes and decode to 32n; n-1 spaces more make the body 4n bytes.
+	n := checkedBody/4 + 10
+	items := "[" + strings.TrimSuffix(strings.Repeat("{},", n), ",") + "]"
+	var got []four
+	_, err := decodeBody([]byte(items+strings.Repeat(" ", n-1)), &got, decodeOptions{})
+	require.NoError(t, err)
+	assert.Len(t, got, n)
+	_, err = decodeBody([]byte(items+strings.Repeat(" ", n-2)), &got, decodeOptions{})
+	assert.ErrorContains(t, err, "more than 8 times its size")
+}
+
+// Only a body larger than checkedBody is checked: one of exactly that size is decoded as it
+// comes, however it swells; one byte more and it is refused. Guards decodeBody's
+// `len(data) > checkedBody`.
+func TestABodyOfExactlyTheCheckedSizeIsNotChecked(t *testing.T) {
+	type wide struct{ A, B, C, D, E int64 } // 13 times the 3 bytes of "{},"
+	n := checkedBody/3 - 10
+	items := "[" + strings.TrimSuffix(strings.Repeat("{},", n), ",") + "]"
+	body := items + strings.Repeat(" ", checkedBody-len(items))
+	require.Len(t, body, checkedBody)
+	var got []wide
+	_, err := decodeBody([]byte(body), &got, decodeOptions{})
+	require.NoError(t, err)
+	assert.Len(t, got, n)
+	_, err = decodeBody([]byte(body+" "), &got, decodeOptions{})
+	assert.ErrorContains(t, err, "more than 8 times its size")
+}
+
+// Once a body deviates, each value is checked by its first byte: numbers beginning with 0, 9
+// or a minus are numbers, kept in a list and in a field. Guards fits' digit range.
+func TestNumbersFromZeroToNineFitTheirFields(t *testing.T) {
+	var got struct {
+		N []int64 `json:"n"`
+		F float64 `json:"f"`
+		G float64 `json:"g"`
+		B bool    `json:"b"`
+	}
+	body := `{"n":[0,9,"x",-1,5],"f":0.5,"g":9.5,"b":"not a bool"}`
+	warnings, err := decodeBody([]byte(body), &got, decodeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{0, 9, -1, 5}, got.N)
+	assert.Equal(t, 0.5, got.F)
+	assert.Equal(t, 9.5, got.G)
+	var paths []string
+	for _, w := range warnings {
+		paths = append(paths, w.Path)
+	}
+	assert.Equal(t, []string{"n[2]", "b"}, paths)
+}
+
+// A byte that is not UTF-8 (a lone 0x80 here) in a string or a map's key read part by part
+// becomes U+FFFD, as encoding/json makes it, in a field, a list and a key. Guards
+// plainBytes' `c >= 0x80`: bytes from 0x80 up are never taken as they come.
+func TestALoneContinuationByteBecomesTheReplacementCharacter(t *testing.T) {
+	var got struct {
+		S string            `json:"s"`
+		L []string          `json:"l"`
+		M map[string]string `json:"m"`
+		B bool              `json:"b"`
+	}
+	body := "{\"s\":\"a\x80b\",\"l\":[\"\x80\"],\"m\":{\"k\x80\":\"v\x80\"},\"b\":\"not a bool\"}"
+	warnings, err := decodeBody([]byte(body), &got, decodeOptions{})
+	require.NoError(t, err)
+	require.Len(t, warnings, 1) // the bool: the body is read part by part
+	assert.Equal(t, "a\uFFFDb", got.S)
+	assert.Equal(t, []string{"\uFFFD"}, got.L)
+	assert.Equal(t, map[string]string{"k\uFFFD": "v\uFFFD"}, got.M)
+	var want struct {
+		S string            `json:"s"`
+		L []string          `json:"l"`
+		M map[string]string `json:"m"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(strings.Replace(body, `,"b":"not a bool"`, "", 1)), &want))
+	assert.Equal(t, want.S, got.S)
+	assert.Equal(t, want.M, got.M)
+}
+
 // A long name in a warning's path is cut to its first 64 bytes with "…", and only the first
 // 256 bytes of it as sent are unescaped (a name of 100 escaped letters shows 42 of them), cut
-// between escapes: an escaped backslash is never split. Guards keyText's bound and
-// wholeEscapes' steps.
+// between escapes: an escaped backslash is never split, one that ends at the cut is kept.
+// Guards keyText's bounds (`> 4*maxPathKey`, `> maxPathKey`) and wholeEscapes' steps and
+// `i+n > len(b)`.
 func TestALongNameInAPathIsCutBetweenEscapes(t *testing.T) {
 	for _, tc := range []struct {
 		name, key, want string
@@ -108,6 +191,12 @@ func TestALongNameInAPathIsCutBetweenEscapes(t *testing.T) {
 		{"a letter and 200 escaped backslashes", "a" + strings.Repeat(`\\`, 200), "a" + strings.Repeat(`\`, 63) + "…"},
 		{"escaped quotes and letters", strings.Repeat(`\"\u0042`, 60), strings.Repeat(`"B`, 31) + `"…`},
 		{"70 plain letters", strings.Repeat("c", 70), strings.Repeat("c", 64) + "…"},
+		// 256 bytes with its quotes: exactly what is unescaped, and all of it.
+		{"254 plain letters", strings.Repeat("d", 254), strings.Repeat("d", 64) + "…"},
+		// Unescaped it is exactly 64 bytes: whole, no "…".
+		{"an escape and 63 letters", `\u0041` + strings.Repeat("e", 63), "A" + strings.Repeat("e", 63)},
+		// The escaped backslash ends at the 256th byte: it is kept, the rest is cut.
+		{"an escape ending at the cut", strings.Repeat(`\u0041`, 42) + `x\\` + "yyyy", strings.Repeat("A", 42) + `x\…`},
 	} {
 		body := `{"m":{"` + tc.key + `":"not an object"}}`
 		var got struct {
@@ -118,6 +207,33 @@ func TestALongNameInAPathIsCutBetweenEscapes(t *testing.T) {
 		if assert.Len(t, warnings, 1, tc.name) {
 			assert.Equal(t, "m."+tc.want, warnings[0].Path, tc.name)
 		}
+	}
+}
+
+// Without critical paths, an item that is not an object at all is a warning on that item, not
+// an error for the page. Guards deviate's `len(d.critical) > 0`.
+func TestAnItemOfTheWrongShapeIsAWarningWithoutCriticalPaths(t *testing.T) {
+	var got []pathInner
+	warnings, err := decodeBody([]byte(`[{"n":1},"not an object",{"n":3}]`), &got, decodeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []pathInner{{N: 1}, {}, {N: 3}}, got)
+	if assert.Len(t, warnings, 1) {
+		assert.Equal(t, 1, warnings[0].Item)
+		assert.Empty(t, warnings[0].Path)
+	}
+}
+
+// A value of exactly MaxWarningRaw bytes is kept whole in its warning and not marked
+// truncated; one byte more is cut and marked. Guards deviate's `len(raw) > MaxWarningRaw`.
+func TestAWarningKeepsAValueOfExactlyTheBound(t *testing.T) {
+	for _, size := range []int{MaxWarningRaw, MaxWarningRaw + 1} {
+		value := `"` + strings.Repeat("v", size-2) + `"`
+		var got pathBody
+		warnings, err := decodeBody([]byte(`{"b":`+value+`}`), &got, decodeOptions{})
+		require.NoError(t, err)
+		require.Len(t, warnings, 1)
+		assert.Equal(t, size > MaxWarningRaw, warnings[0].Truncated, "%d bytes", size)
+		assert.Equal(t, value[:min(size, MaxWarningRaw)], string(warnings[0].Raw), "%d bytes", size)
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 // firm pace holds until its hold ends, then rises by firmRise a second; a rough pace closes
 // half the gap to its target a second, and past the target rises by roughRise a second; no
 // pace rises past maxPerSec or the ceiling; a pace of 1 a second rises like any other; under a
-// tenth of a second nothing changes. Guards grow's cases, its bounds, and the constants
-// firmRise, roughRise and maxPerSec.
+// tenth of a second nothing changes, from a tenth on it rises. Guards grow's cases, its bounds
+// (`dt < 0.1`), and the constants firmRise, roughRise and maxPerSec.
 func TestThePaceRisesByTheRule(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -31,6 +31,7 @@ func TestThePaceRisesByTheRule(t *testing.T) {
 		{"not past maxPerSec", 9999, 0, 0, false, 0, 10 * time.Second, 1e4},
 		{"not past a ceiling under 1", 0.45, 0, 0.5, false, 0, 30 * time.Second, 0.5},
 		{"nothing under a tenth of a second", 10, 0, 0, false, 0, 50 * time.Millisecond, 10},
+		{"a tenth of a second exactly", 10, 0, 0, false, 0, 100 * time.Millisecond, 10 * (1 + 0.01*0.1)},
 	} {
 		l := newLearner(nil)
 		l.rate, l.target, l.ceiling, l.firm = tc.rate, tc.target, tc.ceiling, tc.firm
