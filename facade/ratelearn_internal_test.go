@@ -69,8 +69,11 @@ func TestThePaceIsKeptInItsBounds(t *testing.T) {
 // (answeredAfter counts those after a request), a hinted "retry now" (Retry-After: 0) starts
 // no episode, a refusal while the server refuses a share pauses no one else, a refusal starts
 // an episode, and a new busy spell starts its run at the next request and forgets the pace
-// before its cuts. Guards answered's ring of latest answers, its retry-now and share cases and
-// its episode count, answeredAfter's count, and newSpell's run and reset.
+// before its cuts. A refusal's run counts only the answers to requests sent before it, not
+// those to requests sent after it that were answered first. Guards answered's ring of latest
+// answers, its retry-now and share cases and its episode count, the refusal's count
+// (`l.accepted - l.answeredAfter(tk.seq)`), answeredAfter's count, and newSpell's run and
+// reset.
 func TestTheLearnersBookkeeping(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	l := newLearner(nil)
@@ -100,6 +103,25 @@ func TestTheLearnersBookkeeping(t *testing.T) {
 	_, tk = s.reserve(t0, t0)
 	if shared, wait := s.answered(tk, t0, true, 2*time.Second, true); shared || wait != 2*time.Second {
 		t.Errorf("a 429 while the server refuses a share: shared %v, wait %v; want its own wait only", shared, wait)
+	}
+
+	// Ten sent half a second apart; the fifth (at 2 s) is refused after the others were answered:
+	// 4 let through in 2 s before it, so the first pace is half of 2 a second.
+	r := newLearner(nil)
+	tks = nil
+	for i := range 10 {
+		at := t0.Add(time.Duration(i) * 500 * time.Millisecond)
+		_, tk := r.reserve(at, at)
+		tks = append(tks, tk)
+	}
+	for i, tk := range tks {
+		if i != 4 {
+			r.answered(tk, t0.Add(5*time.Second), false, 0, false)
+		}
+	}
+	r.answered(tks[4], t0.Add(5*time.Second), true, time.Second, true)
+	if r.rate != 1 {
+		t.Errorf("4 through in 2 s before the refused request: pace %v, want 1", r.rate)
 	}
 
 	n := newLearner(nil)
@@ -192,9 +214,11 @@ func TestOnlyARequestSentAloneAfterAPauseIsRefusedAgainstThePace(t *testing.T) {
 // begins a new busy spell (999 ms does not); a share refused whatever the pace is forgotten
 // after 30 s without a 429 (29 s is not enough); two refusals against the pace a minute apart
 // make a share, 61 s apart they do not; a run that let four requests through measures the
-// client's speed (three measure nothing), and so does a window of four between two refusals;
-// a firm estimate holds for 30 s. Guards the constants idleGap, shareQuiet, shareMemory,
-// minAnswers and firmHold.
+// client's speed (three measure nothing, and four that took no time measure no speed), and so
+// does a window of four between two refusals; a firm estimate holds for 30 s. A request sent
+// unpaced is not refused against the pace, even with a firm estimate kept (a share that
+// restored an unpaced client leaves one). Guards the constants idleGap, shareQuiet,
+// shareMemory, minAnswers and firmHold, estimate's `t > 0` and answered's `tk.rate > 0`.
 func TestTheLearningRulesSpansAtTheirEdges(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 
@@ -227,28 +251,30 @@ func TestTheLearningRulesSpansAtTheirEdges(t *testing.T) {
 
 	for _, tc := range []struct {
 		apart time.Duration
+		rate  float64 // the pace the second refused request was sent at; 0: unpaced
 		share bool
-	}{{time.Minute, true}, {61 * time.Second, false}} {
+	}{{time.Minute, 5, true}, {61 * time.Second, 5, false}, {time.Minute, 0, false}} {
 		s := newLearner(nil)
-		s.rate, s.burst, s.firm, s.best = 5, 1, true, 5
+		s.rate, s.burst, s.firm, s.best = tc.rate, 1, true, 5
 		s.contra, s.lastContra = 1, t0
 		now := t0.Add(tc.apart)
 		_, tk := s.reserve(now, now)
 		s.answered(tk, now, true, 2*time.Second, true)
 		if s.share != tc.share {
-			t.Errorf("two refusals against the pace %v apart: share %v, want %v", tc.apart, s.share, tc.share)
+			t.Errorf("two refusals %v apart, the second sent at a pace of %v: share %v, want %v", tc.apart, tc.rate, s.share, tc.share)
 		}
 	}
 
 	for _, tc := range []struct {
 		answers  int
+		took     time.Duration
 		wantRate float64 // half the client's speed, or unpaced when nothing was measured
-	}{{3, 0}, {4, 1}} {
+	}{{3, 2 * time.Second, 0}, {4, 2 * time.Second, 1}, {4, 0, 0}} {
 		s := newLearner(nil)
 		s.run = &mark{seq: 1, at: t0}
-		s.estimate(&mark{seq: 10, at: t0.Add(2 * time.Second), acc: tc.answers}, t0.Add(3*time.Second), 0)
+		s.estimate(&mark{seq: 10, at: t0.Add(tc.took), acc: tc.answers}, t0.Add(3*time.Second), 0)
 		if s.rate != tc.wantRate {
-			t.Errorf("a first run that let %d through in 2 s: pace %v, want %v", tc.answers, s.rate, tc.wantRate)
+			t.Errorf("a first run that let %d through in %v: pace %v, want %v", tc.answers, tc.took, s.rate, tc.wantRate)
 		}
 	}
 
@@ -275,7 +301,12 @@ func TestTheLearningRulesSpansAtTheirEdges(t *testing.T) {
 // bound (N/T, a burst of 1); a burst known from the last estimate (1.5 of it counts as 1 in the
 // span), or from an earlier full run when the two runs differ enough (bucketRate), for a bucket
 // that had time to fill; a spread of 2 over a span of at most one; and a burst read from an
-// earlier run only when that run began full. Guards solve's branches, bounds and span.
+// earlier run only when that run began full. At the edges: a known burst of exactly one token
+// counts; two full runs exactly 20% apart are told apart; a rate from the burst equal to N/T is
+// kept with its own spread; a pause that refills exactly 90% of the burst counts as filled, and
+// a shorter one does not. Guards solve's branches, bounds and span, its `>= 0.2*max(...)`,
+// `l.bucket >= 1`, and each term of `filled >= notFilled && bFilled >= 1 && filled*refill >=
+// 0.9*bFilled`.
 func TestSolveKeepsTheHypothesisItsBurstAgreesWith(t *testing.T) {
 	for _, tc := range []struct {
 		name                string
@@ -293,6 +324,11 @@ func TestSolveKeepsTheHypothesisItsBurstAgreesWith(t *testing.T) {
 		{"an earlier run that did not begin full", runStat{n: 20, t: 1, ok: true}, 2, runStat{n: 10, t: 2}, 10, 3, 0.1, 10.0 / 3, 2, 0.15},
 		{"two full runs too alike to tell", runStat{n: 12, t: 2, ok: true, full: true}, 4, runStat{n: 13, t: 2.1}, 10, 4, 1, 9 / 2.1, 4, 2.0 / 9},
 		{"two full runs apart", runStat{n: 15, t: 0.1, ok: true, full: true}, 0, runStat{n: 160, t: 3}, 200, 5, 1, 50, 10, 2.0 / 145},
+		{"two full runs exactly 20% apart", runStat{n: 60, t: 4, ok: true, full: true}, 0, runStat{n: 70, t: 5}, 60, 7, 2, 10, 20, 0.2},
+		{"a burst of exactly 1 known", runStat{}, 1, runStat{n: 11, t: 2}, 12, 4, 1, 5, 1, 0.2},
+		{"the burst's rate equal to N/T", runStat{}, 5, runStat{n: 105, t: 20}, 120, 24, 3, 5, 5, 0.02},
+		{"exactly 90% of the burst refilled", runStat{}, 10, runStat{n: 28, t: 2}, 32, 4, 1, 9, 10, 2.0 / 18},
+		{"a burst known, no time to fill", runStat{}, 5, runStat{n: 15, t: 2}, 12, 4, 0.5, 3, 5, 0.125},
 	} {
 		l := newLearner(nil)
 		l.prev, l.bucket = tc.prev, tc.bucket
@@ -309,8 +345,12 @@ func TestSolveKeepsTheHypothesisItsBurstAgreesWith(t *testing.T) {
 // the cuts kept from the first of them. A firm pace refused at a rate of 1 a second is held to
 // it (never more than halved). The first episode of a spell closes the gap to the last firm
 // estimate, and an unpaced client's first pace is no faster than maxPerSec; a run that
-// measured nothing leaves an unpaced client unpaced, its clock untouched. Guards estimate's
-// deferred bookkeeping, its beforeCuts, target, cap and refusedAt cases, and answered's
+// measured nothing leaves an unpaced client unpaced, its clock untouched. A pause exactly as
+// long as the estimated burst takes to refill at the estimated rate counts as filling it, the
+// one before the run and the one after the refusal alike; a client unpaced before its cuts
+// keeps that as the pace before them; a long window's small spread cuts the pace by twice it
+// (3%), and never by less than 2%. Guards estimate's deferred bookkeeping (both `>= l.bucket`), its beforeCuts
+// (`l.beforeCuts < 0`), target, cap and refusedAt cases, its `2*spread`, and answered's
 // passing of the refused request's pace.
 func TestAnEstimateSetsWhatTheRuleSays(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
@@ -392,16 +432,52 @@ func TestAnEstimateSetsWhatTheRuleSays(t *testing.T) {
 	if l.rate != 0 || !l.tat.IsZero() || !l.raised.IsZero() || l.beforeCuts != 0 {
 		t.Errorf("nothing measured: pace %v, tat %v, raised %v, before the cuts %v; want unpaced and untouched", l.rate, l.tat, l.raised, l.beforeCuts)
 	}
+
+	// An unpaced client (before the cuts: 0) cut once already: a later cut keeps the 0.
+	l = newLearner(nil)
+	l.rate, l.burst, l.beforeCuts = 5, 1, 0
+	l.run = &mark{seq: 1, at: t0}
+	l.estimate(&mark{seq: 11, at: t0.Add(2 * time.Second), acc: 10}, t0.Add(3*time.Second), 0)
+	if l.beforeCuts != 0 {
+		t.Errorf("the pace before the cuts was none (0), and became %v", l.beforeCuts)
+	}
+
+	// 4 in 2 s between the refusals: 2 a second, a burst of 1, which takes half a second to
+	// fill. The run began half a second after the last refusal, and the pause is half a second.
+	l = newLearner(nil)
+	l.rate, l.burst = 5, 1
+	l.empty = &mark{seq: 1, at: t0}
+	l.run = &mark{seq: 2, at: t0.Add(sec(0.5))}
+	l.estimate(&mark{seq: 10, at: t0.Add(2 * time.Second), acc: 4}, t0.Add(sec(2.5)), 0)
+	if l.best != 2 || l.bucket != 1 || !l.prev.full || !l.runFull {
+		t.Errorf("half a second to fill a burst of 1 at 2/s: best %v, bucket %v, run kept full %v, next run full %v; want 2, 1, full, full", l.best, l.bucket, l.prev.full, l.runFull)
+	}
+
+	// A long window between the refusals: the spread is 1.5/N, the cut twice that, at least 2%.
+	for _, tc := range []struct {
+		N   int
+		cut float64
+	}{{100, 0.03}, {400, 0.02}} {
+		l = newLearner(nil)
+		l.rate, l.burst = 5, 1
+		l.empty = &mark{seq: 1, at: t0}
+		l.run = &mark{seq: 2, at: t0.Add(time.Second)}
+		l.estimate(&mark{seq: 500, at: t0.Add(11 * time.Second), acc: tc.N}, t0.Add(12*time.Second), 0)
+		if want := float64(tc.N) / 11 * (1 - tc.cut); math.Abs(l.rate-want) > 1e-9 {
+			t.Errorf("%d in 11 s: pace %v, want %v (%v below the estimate)", tc.N, l.rate, want, tc.cut)
+		}
+	}
 }
 
 // When two refusals against the pace make a share, the pace goes back to what it was before
-// the cuts of the spell, if there were cuts (half a request a second included), and stays
-// otherwise. Guards answered's check of beforeCuts.
+// the cuts of the spell, if there were cuts (half a request a second included, and no pace at
+// all: an unpaced client is unpaced again), and stays otherwise. Guards answered's check of
+// beforeCuts (`l.beforeCuts >= 0`).
 func TestAShareRestoresThePaceBeforeTheCuts(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		beforeCuts, want float64
-	}{{-1, 5}, {0.5, 0.5}, {8, 8}} {
+	}{{-1, 5}, {0.5, 0.5}, {8, 8}, {0, 0}} {
 		l := newLearner(nil)
 		l.rate, l.burst, l.firm, l.best = 5, 1, true, 5
 		l.contra, l.lastContra = 1, t0
