@@ -2,6 +2,7 @@ package facade
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,7 @@ func TestGeneralPathLeavesOutIndexes(t *testing.T) {
 
 // The paths of a call's warnings are listed once each, generalised, in the order first seen,
 // and at most maxLoggedPaths of them with how many more there were. Guards pathSet.add's check
-// of the paths seen, its map and its store.
+// of the paths seen, its map and its store, and String's `len(s.order) <= maxLoggedPaths`.
 func TestPathSetListsEachPathOnce(t *testing.T) {
 	var s pathSet
 	for _, p := range []string{"a[1].b", "c", "a[2].b", "c", "d[0]", "a[7].b"} {
@@ -47,6 +48,14 @@ func TestPathSetListsEachPathOnce(t *testing.T) {
 	}
 	assert.Len(t, many.order, 25)
 	assert.Equal(t, "f0[],f1[],f2[],f3[],f4[],f5[],f6[],f7[],f8[],f9[],f10[],f11[],f12[],f13[],f14[],f15[],f16[],f17[],f18[],f19[],… 5 more", many.String())
+
+	// Exactly maxLoggedPaths paths are all named, with no "… 0 more".
+	var twenty pathSet
+	for i := range maxLoggedPaths {
+		twenty.add(fmt.Sprintf("g%d", i))
+	}
+	assert.Equal(t, strings.Join(twenty.order, ","), twenty.String())
+	assert.NotContains(t, twenty.String(), "more")
 }
 
 // A summary warning names no place, even when it stands for a single value. Guards
