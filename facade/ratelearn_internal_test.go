@@ -8,10 +8,11 @@ import (
 
 // The pace's rise, case by case, to the exact value the learning rule gives (see learner): a
 // firm pace holds until its hold ends, then rises by firmRise a second; a rough pace closes
-// half the gap to its target a second, and past the target rises by roughRise a second; no
-// pace rises past maxPerSec or the ceiling; a pace of 1 a second rises like any other; under a
-// tenth of a second nothing changes, from a tenth on it rises. Guards grow's cases, its bounds
-// (`dt < 0.1`), and the constants firmRise, roughRise and maxPerSec.
+// half the gap to its target a second, and from 99% of the target on rises by roughRise a
+// second; no pace rises past maxPerSec or the ceiling; a pace of 1 a second rises like any
+// other; under a tenth of a second nothing changes, from a tenth on it rises. Guards grow's
+// cases, its bounds (`dt < 0.1`, `l.rate < 0.99*l.target`), and the constants firmRise,
+// roughRise and maxPerSec.
 func TestThePaceRisesByTheRule(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -26,6 +27,7 @@ func TestThePaceRisesByTheRule(t *testing.T) {
 		{"firm, after the hold", 10, 0, 0, true, 5 * time.Second, 10 * time.Second, 10 * (1 + 0.005*10)},
 		{"rough, below its target", 10, 20, 0, false, 0, time.Second, 15},
 		{"rough, at its target", 20, 20, 0, false, 0, time.Second, 20 * 1.01},
+		{"rough, at 99% of its target", 99, 100, 0, false, 0, time.Second, 99 * 1.01},
 		{"rough, no target", 10, 0, 0, false, 0, 2 * time.Second, 10 * 1.02},
 		{"a pace of one a second", 1, 0, 0, false, 0, time.Second, 1.01},
 		{"not past maxPerSec", 9999, 0, 0, false, 0, 10 * time.Second, 1e4},
