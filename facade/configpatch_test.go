@@ -204,3 +204,29 @@ func TestPatchConfigWritesOnlyAChangeThatWasAgreed(t *testing.T) {
 	require.NoError(t, dec.Decode(&sent))
 	assert.Equal(t, want, sent)
 }
+
+// A patch may set an object setting the tenant did not send (a zero Config sends no
+// approvalReminderAndEscalationConfig): it is applied, and each of its members is a change with
+// no Before; an object emptied is a change of its own, shown as {}. Guards isObject's
+// `len(t) > 0` (mergeObjects asks it of the member the tenant lacks) and flatten's
+// `len(sub) > 0` (an empty object is a value, not nothing).
+func TestConfigPatchSetsAnObjectTheTenantLacks(t *testing.T) {
+	t.Parallel()
+	got, changes, err := facade.ConfigPatch{JSON: []byte(`{"approvalReminderAndEscalationConfig":{"maxReminders":5}}`)}.Apply(facade.Config{})
+	require.NoError(t, err)
+	require.NotNil(t, got.ApprovalReminderAndEscalationConfig.MaxReminders)
+	assert.EqualValues(t, 5, *got.ApprovalReminderAndEscalationConfig.MaxReminders)
+	assert.Equal(t, []facade.ConfigChange{
+		{Path: "approvalReminderAndEscalationConfig.maxReminders", After: json.RawMessage(`5`)},
+	}, changes)
+
+	// The tenant's unknown setting emptied: its member is gone, and the empty object is there.
+	_, changes, err = facade.ConfigPatch{JSON: []byte(`{"zzFuture":{}}`), Replace: true}.Apply(decodeConfig(t, tenantConfig))
+	require.NoError(t, err)
+	byPath := map[string]facade.ConfigChange{}
+	for _, c := range changes {
+		byPath[c.Path] = c
+	}
+	assert.Equal(t, facade.ConfigChange{Path: "zzFuture.limit", Before: json.RawMessage(`2.50`)}, byPath["zzFuture.limit"])
+	assert.Equal(t, facade.ConfigChange{Path: "zzFuture", After: json.RawMessage(`{}`)}, byPath["zzFuture"])
+}
