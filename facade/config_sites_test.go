@@ -275,6 +275,9 @@ func TestAMisspelledSettingIsPointedAtTheSettingItMeant(t *testing.T) {
 			facade.UnknownSetting{Path: "emil", Suggestion: "approvalReminderAndEscalationConfig.fallbackApproverRef.email"}},
 		{"a key with a stray leading dot is judged by its name", `{".lmt":1}`, tenant,
 			facade.UnknownSetting{Path: ".lmt", Suggestion: "zzFuture.limit"}},
+		// One edit away beats two with a shorter path (closest's `d * 4`: an edit outweighs a tie).
+		{"the nearer name before a shorter one", `{"zzLimitsx":3}`, decodeConfig(t, `{"zzLimit":1,"zzLimits":2}`),
+			facade.UnknownSetting{Path: "zzLimitsx", Suggestion: "zzLimits"}},
 	} {
 		_, _, err := facade.ConfigPatch{JSON: []byte(tc.patch)}.Apply(tc.base)
 		var ue *facade.UnknownSettingsError

@@ -178,6 +178,33 @@ func TestALoneContinuationByteBecomesTheReplacementCharacter(t *testing.T) {
 	assert.Equal(t, want.M, got.M)
 }
 
+// A body larger than checkedBody is scanned before it is known to be JSON: one cut short just
+// after a member's comma is an error, not a read past its end. Guards scanShape's `j < len(d)`
+// in an object's loop.
+func TestALargeBodyCutAfterACommaIsAnError(t *testing.T) {
+	type item struct{ A, B int64 }
+	items := strings.Repeat(`{"a":1,"b":2},`, checkedBody/14+10)
+	for _, tail := range []string{`{"a":1,`, `{"a":1, `, `{"a":1,"b":2},{"a":1 ,`} {
+		var got []item
+		assert.NotPanics(t, func() {
+			_, err := decodeBody([]byte("["+items+tail), &got, decodeOptions{})
+			assert.ErrorContains(t, err, "decode body", "ending %q", tail)
+		}, "ending %q", tail)
+	}
+}
+
+// An empty name ("") is a name like any other to the size check: a large body of objects
+// whose only member is named "" is refused when it would swell past 8 times its size. Guards
+// scanShape's `kend-j < 2` (a name shorter than its two quotes is cut short; "" is not).
+func TestAnEmptyNameDoesNotEscapeTheSizeCheck(t *testing.T) {
+	type wide struct{ A, B, C, D, E, F, G, H int64 } // 64 bytes for the 7 of {"":0},
+	n := checkedBody/7 + 10
+	body := []byte("[" + strings.TrimSuffix(strings.Repeat(`{"":0},`, n), ",") + "]")
+	var got []wide
+	_, err := decodeBody(body, &got, decodeOptions{})
+	assert.ErrorContains(t, err, "more than 8 times its size")
+}
+
 // A long name in a warning's path is cut to its first 64 bytes with "…", and only the first
 // 256 bytes of it as sent are unescaped (a name of 100 escaped letters shows 42 of them), cut
 // between escapes: an escaped backslash is never split, one that ends at the cut is kept.
