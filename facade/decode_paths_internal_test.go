@@ -178,13 +178,14 @@ func TestALoneContinuationByteBecomesTheReplacementCharacter(t *testing.T) {
 	assert.Equal(t, want.M, got.M)
 }
 
-// A body larger than checkedBody is scanned before it is known to be JSON: one cut short just
-// after a member's comma is an error, not a read past its end. Guards scanShape's `j < len(d)`
-// in an object's loop.
-func TestALargeBodyCutAfterACommaIsAnError(t *testing.T) {
+// A body larger than checkedBody is scanned before it is known to be JSON: one cut short
+// anywhere (after an element, its comma, a member's value, its comma, its colon) is an error,
+// never a read past its end. Guards scanShape's `j < len(d)` checks, in an object's loop and
+// after its members, in a list's loop and after its elements.
+func TestALargeBodyCutShortIsAnError(t *testing.T) {
 	type item struct{ A, B int64 }
 	items := strings.Repeat(`{"a":1,"b":2},`, checkedBody/14+10)
-	for _, tail := range []string{`{"a":1,`, `{"a":1, `, `{"a":1,"b":2},{"a":1 ,`} {
+	for _, tail := range []string{``, `{"a":1,"b":2}`, `{"a":1`, `{"a":1,`, `{"a":1, `, `{"a":1,"b":2},{"a":1 ,`, `{"a":`} {
 		var got []item
 		assert.NotPanics(t, func() {
 			_, err := decodeBody([]byte("["+items+tail), &got, decodeOptions{})
