@@ -397,7 +397,7 @@ func TestAV1ClientFiltersAsTheSuccessorAccepts(t *testing.T) {
 
 // TestLoadAccountSelections: the experimental header goes with the request, a machine's grant
 // may ask before it has chosen an account, a request with more than 25 flat items is refused
-// before it is sent, and the answer is read into AccountChoices.
+// before it is sent (one with 25 is sent), and the answer is read into AccountChoices.
 func TestLoadAccountSelections(t *testing.T) {
 	t.Parallel()
 	e := newEnvFor(t, facade.APIV1)
@@ -443,6 +443,17 @@ func TestLoadAccountSelections(t *testing.T) {
 	require.ErrorIs(t, noteErr(err), facade.ErrInvalidInput)
 	assert.Contains(t, err.Error(), "requestedItems has 26 items; at most 25")
 	assert.Equal(t, calls, e.calls.Load())
+
+	// Exactly MaxAccountSelectionItems is allowed (accounts.go's `n > MaxAccountSelectionItems`).
+	most := facade.NewGrant().For("id-1")
+	for i := range facade.MaxAccountSelectionItems {
+		most.Role(fmt.Sprintf("role-%d", i))
+	}
+	full, err := most.Build()
+	require.NoError(t, err)
+	_, err = c.LoadAccountSelections(context.Background(), full)
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, calls+1, e.calls.Load())
 }
 
 // TestConfigV2KeepsUnknownSettingsByteForByte: a read-modify-write of the successor's
