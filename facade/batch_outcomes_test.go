@@ -413,6 +413,26 @@ func TestABatchGroupsIdentitiesOnlyWhenTheirItemsAreTheSame(t *testing.T) {
 	}))
 }
 
+// An identity's grant of exactly MaxBatchItems items is one create, of twice as many two: no
+// create is planned for the nothing left after the last full run. Guards packPairs' `start <
+// len(items)`.
+func TestAGrantOfExactlyMaxBatchItemsIsOneCreate(t *testing.T) {
+	t.Parallel()
+	_, c := batchTenant(t, facade.APIV1)
+	for _, n := range []int{facade.MaxBatchItems, 2 * facade.MaxBatchItems} {
+		var pairs []facade.BatchPair
+		for i := range n {
+			pairs = append(pairs, facade.BatchPair{Identity: "id-a", Type: facade.ItemTypeRole, ItemID: fmt.Sprintf("r%d", i)})
+		}
+		plan, err := c.PlanBatch(facade.BatchParams{RequestType: facade.RequestTypeGrant, Pairs: pairs})
+		require.NoError(t, err)
+		require.Len(t, plan, n/facade.MaxBatchItems, "%d items", n)
+		for _, req := range plan {
+			assert.Len(t, req.RequestedItems, facade.MaxBatchItems, "%d items", n)
+		}
+	}
+}
+
 // SubmitBatch and PlanBatch refuse, before anything is sent, a request type other than grant
 // and revoke and a batch without pairs, naming the field and the rule. Guards checkBatch.
 func TestABatchRefusesAnotherRequestTypeAndNoPairs(t *testing.T) {
