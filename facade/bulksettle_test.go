@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -161,6 +162,38 @@ func TestSkipFinalSendsOnlyWhatIsNotFinal(t *testing.T) {
 			assert.Equal(t, facade.StateCancelled, st.State, "a final request is not closed again")
 		}
 	})
+}
+
+// With SkipFinal, a request the listing does not show is not known to be final: it is sent,
+// and the server says what becomes of it. Guards postInChunks' `len(rows) > 0` (no rows is no
+// proof of a final state).
+func TestSkipFinalSendsARequestTheListingDoesNotShow(t *testing.T) {
+	t.Parallel()
+	forEachAPI(t, func(t *testing.T, api facade.API) {
+		_, c, ids := bulkTenant(t, api, 1, fake.NextFault{Method: http.MethodDelete, Path: "/nothing"})
+		unlisted := "2c9180835d191a86015d28455b4c0fff"
+		res, _ := c.CloseRequests(context.Background(), facade.CloseRequestsParams{IDs: []string{ids[0], unlisted}, SkipFinal: true})
+		assert.Empty(t, res.Skipped)
+		assert.Equal(t, 1, res.Calls)
+		assert.ElementsMatch(t, []string{ids[0], unlisted}, slices.Concat(res.Accepted, res.Refused, res.Settled, res.Unknown))
+	})
+}
+
+// Progress counts the requests a lost answer's read-back found cancelled as accepted: two
+// settled of two is (2, 2). Guards postInChunks' `len(r.Accepted)+len(r.Settled)`.
+func TestProgressCountsTheSettledAsAccepted(t *testing.T) {
+	t.Parallel()
+	srv, c, ids := bulkTenant(t, facade.APIV1, 2, fake.NextFault{Method: http.MethodPost, Path: bulkPaths["cancel"][facade.APIV1], Status: http.StatusBadGateway},
+		facade.WithSettlePeriod(2*time.Second))
+	for _, id := range ids {
+		require.True(t, srv.SetState(id, facade.StateCancelled))
+	}
+	var seen [][2]int
+	res, err := c.CancelRequests(context.Background(), facade.CancelRequestsParams{IDs: ids, Comment: "not needed",
+		Progress: func(accepted, total int) { seen = append(seen, [2]int{accepted, total}) }})
+	require.NoError(t, noteErr(err))
+	assert.Equal(t, ids, res.Settled)
+	assert.Equal(t, [][2]int{{2, 2}}, seen)
 }
 
 // A lost answer whose every request reads back known (cancelled, or final in another state) is
