@@ -351,9 +351,9 @@ func TestSolveKeepsTheHypothesisItsBurstAgreesWith(t *testing.T) {
 // long as the estimated burst takes to refill at the estimated rate counts as filling it, the
 // one before the run and the one after the refusal alike; a client unpaced before its cuts
 // keeps that as the pace before them; a long window's small spread cuts the pace by twice it
-// (3%), and never by less than 2%. Guards estimate's deferred bookkeeping (both `>= l.bucket`), its beforeCuts
-// (`l.beforeCuts < 0`), target, cap and refusedAt cases, its `2*spread`, and answered's
-// passing of the refused request's pace.
+// (3%), and never by less than 2%. Guards estimate's deferred bookkeeping (both
+// `>= l.bucket`), its beforeCuts (`l.beforeCuts < 0`), target, cap and refusedAt cases, its
+// `2*spread`, and answered's passing of the refused request's pace.
 func TestAnEstimateSetsWhatTheRuleSays(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
