@@ -66,6 +66,13 @@ func TestTheRulesOfARequestNameEachFieldAndCount(t *testing.T) {
 			{IdentityID: "m-1", IdentityType: facade.IdentityTypeMachine, RequestedItems: append(slices.Clone(machineItems),
 				facade.IdentityItem{Type: facade.ItemTypeRole, ID: "r", AccountSelection: []facade.AccountSelection{{SourceID: "src-1"}}})}}},
 			[]string{"requestedForWithRequestedItems[0].requestedItems[1].type must be ENTITLEMENT for a machine identity (machines get entitlements only), got ROLE"}},
+		// Guards checkMachines' `machines > 0` before the revoke's one-machine rule: people alone
+		// are refused by the form's own rule, never as if they were machines.
+		{"a revoke for two people in the per-identity form", facade.AccessRequest{RequestType: facade.RequestTypeRevoke,
+			RequestedForWithRequestedItems: []facade.IdentityRequest{
+				{IdentityID: "p-1", RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeRole, ID: "r", Comment: "left"}}},
+				{IdentityID: "p-2", RequestedItems: []facade.IdentityItem{{Type: facade.ItemTypeRole, ID: "r", Comment: "left"}}}}},
+			[]string{"requestedForWithRequestedItems is only allowed for GRANT_ACCESS (or for machine identities), not REVOKE_ACCESS"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, problemsOf(t, facade.ValidateAccessRequest(tc.req, now)))

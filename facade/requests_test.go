@@ -72,6 +72,8 @@ func TestBuilderRules(t *testing.T) {
 		{"a revoke with a start date", facade.NewRevoke("id-1").Role("r", facade.Comment("c"), facade.StartOn(tomorrow)), []string{"requestedItems[0].startDate is not allowed for REVOKE_ACCESS"}},
 		{"a past remove date", facade.NewGrant().For("id-1").Role("r", facade.RemoveOn(now.Add(-time.Hour))), []string{"requestedItems[0].removeDate must be in the future"}},
 		{"a past start date", facade.NewGrant().For("id-1").Role("r", facade.StartOn(now)), []string{"requestedItems[0].startDate must be in the future"}},
+		// Guards create.go's `Year() > maxYear`: the year 9999 itself fits RFC 3339 and is sent.
+		{"a remove date on the last day of the year 9999", facade.NewGrant().For("id-1").Role("r", facade.RemoveOn(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC))), nil},
 		{"a remove date past the year 9999", facade.NewGrant().For("id-1").Role("r", facade.RemoveOn(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))),
 			[]string{"requestedItems[0].removeDate must be before the year 10000, got the year 10000"}},
 		{"both dates past the year 9999, on the UTC calendar", facade.NewGrant().For("id-1").Role("r",
