@@ -283,3 +283,68 @@ func TestOneValuePastTheWarningCapIsCounted(t *testing.T) {
 	assert.Equal(t, 1, warnings[MaxWarnings].Omitted)
 	assert.Equal(t, "1 more values did not match the spec; they were counted, not kept", warnings[MaxWarnings].Problem)
 }
+
+// A value counted past the warnings kept allocates nothing, whatever plain name its path holds:
+// a name of exactly 64 bytes, or one with a space, is taken as it comes when the path is checked
+// against the critical paths, not unescaped (keyText, through encoding/json) for every value.
+// Not parallel: AllocsPerRun counts the whole process's allocations. Guards decode.go
+// appendPath's `len(name) <= maxPathKey` and plainBytes' `c < 0x20`.
+func TestAPlainNameCostsNothingPastTheWarningsKept(t *testing.T) {
+	// Checked first, as a large body is: a small one's first fast attempt allocates an error for
+	// each odd value, which is not what is measured here.
+	defer func(size int) { checkedBody = size }(checkedBody)
+	checkedBody = 0
+	for _, tc := range []struct{ name, format string }{
+		{"a name of exactly 64 bytes", strings.Repeat("k", maxPathKey-5) + "%05d"},
+		{"a name with a space", "a name %05d"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			allocs := func(values int) (float64, []Warning) {
+				var b strings.Builder
+				b.WriteString(`{"m":{`)
+				for i := range values {
+					if i > 0 {
+						b.WriteByte(',')
+					}
+					fmt.Fprintf(&b, `"`+tc.format+`":1`, i) // a number where a string belongs
+				}
+				b.WriteString(`}}`)
+				data := []byte(b.String())
+				var warnings []Warning
+				n := testing.AllocsPerRun(5, func() {
+					var got struct {
+						M map[string]string `json:"m"`
+					}
+					var err error
+					// A critical path elsewhere: each odd value's path is checked against it.
+					warnings, err = decodeBody(data, &got, decodeOptions{critical: []string{"id"}})
+					if err != nil {
+						t.Fatal(err)
+					}
+				})
+				return n, warnings
+			}
+			few, _ := allocs(MaxWarnings) // all kept
+			many, warnings := allocs(2 * MaxWarnings)
+			require.Len(t, warnings, MaxWarnings+1)
+			assert.Equal(t, "m."+fmt.Sprintf(tc.format, 0), warnings[0].Path)
+			assert.Equal(t, MaxWarnings, warnings[MaxWarnings].Omitted)
+			assert.LessOrEqual(t, many-few, 10.0, "allocations for 1,000 more odd values: %.0f, then %.0f", few, many)
+		})
+	}
+}
+
+// A large body that would swell past 8 times its size is refused by the size check however it
+// is cut after a member's name: after its colon as after its value or the comma that follows
+// (what was scanned is counted; the scan stops at the end, it does not take the missing value
+// for one of the wrong kind and hand the body on). Guards scan.go scanShape's `j >= len(d)`
+// past a member's colon.
+func TestALargeSwellingBodyCutAfterAColonIsRefusedForItsSize(t *testing.T) {
+	type wide struct{ A, B, C, D, E, F, G, H int64 } // 64 bytes for the 7 of {"":0},
+	items := "[" + strings.Repeat(`{"":0},`, checkedBody/7+10)
+	for _, tail := range []string{`{"":`, `{"": `, `{"":0`, `{"":0,`} {
+		var got []wide
+		_, err := decodeBody([]byte(items+tail), &got, decodeOptions{})
+		assert.ErrorContains(t, err, "more than 8 times its size", "ending %q", tail)
+	}
+}
