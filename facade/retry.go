@@ -72,7 +72,11 @@ func (p RetryPolicy) validate() error {
 func (p RetryPolicy) backoff(n int) time.Duration {
 	window := p.BaseDelay
 	for i := 1; i < n && window < p.MaxDelay; i++ {
-		window *= 2
+		if window > p.MaxDelay/2 {
+			window = p.MaxDelay // doubled, it would pass the cap (or overflow, for a cap past 2^62 ns)
+		} else {
+			window *= 2
+		}
 	}
 	if p.MaxDelay > 0 && window > p.MaxDelay {
 		window = p.MaxDelay
