@@ -210,14 +210,21 @@ func textOf(v any, scrub func(string) string) string {
 
 // snippet keeps the start of a body, as valid UTF-8, for an error message.
 func snippet(b []byte) string {
-	if len(b) > maxSnippet {
-		b = b[:maxSnippet]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
-		}
-		return strings.ToValidUTF8(string(b), "?") + "…"
+	if len(b) <= maxSnippet {
+		return strings.ToValidUTF8(string(b), "?")
 	}
-	return strings.ToValidUTF8(string(b), "?")
+	// A character the limit cuts in two is left out whole; any other byte that is not UTF-8
+	// becomes "?" below, and what follows it is kept.
+	cut := maxSnippet
+	for i := cut - 1; i > cut-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if _, size := utf8.DecodeRune(b[i:]); i+size > cut {
+				cut = i
+			}
+			break
+		}
+	}
+	return strings.ToValidUTF8(string(b[:cut]), "?") + "…"
 }
 
 func deref(s *string) string {

@@ -94,10 +94,9 @@ func TestARedirectedWriteSaysItsOutcomeIsUnknown(t *testing.T) {
 }
 
 // What a failed response's body says is kept as the server sent it, less the blank space
-// around it: a body of blanks says nothing, a one-byte body is kept, and a body of bytes that
-// are not UTF-8 is cut to nothing rather than to a replacement character. Guards newAPIError's
-// TrimSpace, its empty-body check (at one byte) and snippet's loop that trims a cut rune
-// down to an empty body.
+// around it: a body of blanks says nothing, a one-byte body is kept, and a long body of bytes
+// that are not UTF-8 reads as one "?" (a run of them is one), cut. Guards newAPIError's
+// TrimSpace, its empty-body check (at one byte) and snippet's cut of a body with no character.
 func TestAnAPIErrorKeepsTheBodyAsSentLessItsBlanks(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -106,7 +105,7 @@ func TestAnAPIErrorKeepsTheBodyAsSentLessItsBlanks(t *testing.T) {
 		{"blanks only", " \r\n\t ", ""},
 		{"blanks around text", "  upstream timed out \n", "upstream timed out"},
 		{"one byte", "x", "x"},
-		{"no UTF-8 in the first 512 bytes", strings.Repeat("\xff", 600), "…"},
+		{"no UTF-8 in the first 512 bytes", strings.Repeat("\xff", 600), "?…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

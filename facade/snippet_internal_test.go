@@ -9,7 +9,8 @@ import (
 )
 
 // A body quoted in an error is cut at maxSnippet bytes, marked as cut only when it was, and
-// never ends in half a character.
+// never ends in half a character; any other byte that is not UTF-8 becomes "?", and what
+// follows it is kept.
 func TestSnippetCutsAtTheLimitOnACharacterBoundary(t *testing.T) {
 	euro := "€" // three bytes
 	cases := []struct {
@@ -20,8 +21,22 @@ func TestSnippetCutsAtTheLimitOnACharacterBoundary(t *testing.T) {
 		{"one byte over: cut and marked", strings.Repeat("a", maxSnippet+1), strings.Repeat("a", maxSnippet) + "…"},
 		{"a character across the limit is left out whole",
 			strings.Repeat("a", maxSnippet-1) + euro + "tail", strings.Repeat("a", maxSnippet-1) + "…"},
+		{"a character with two of its bytes before the limit is left out whole",
+			strings.Repeat("a", maxSnippet-2) + euro + "tail", strings.Repeat("a", maxSnippet-2) + "…"},
+		{"a four-byte character with three of its bytes before the limit is left out whole",
+			strings.Repeat("a", maxSnippet-3) + "\U0001F600tail", strings.Repeat("a", maxSnippet-3) + "…"},
 		{"a character ending at the limit is kept",
 			strings.Repeat("a", maxSnippet-3) + euro + "tail", strings.Repeat("a", maxSnippet-3) + euro + "…"},
+		// A byte that is not UTF-8 (a Latin-1 page from a proxy) is a "?" wherever it stands; only
+		// a character cut by the limit is left out. Guards snippet's trim of the cut character.
+		{"an invalid byte at the start of a long body",
+			"\xe9" + strings.Repeat("a", maxSnippet), "?" + strings.Repeat("a", maxSnippet-1) + "…"},
+		{"an invalid byte in the middle and a character across the limit",
+			"ab\xffcd" + strings.Repeat("a", maxSnippet-7) + euro + "tail", "ab?cd" + strings.Repeat("a", maxSnippet-7) + "…"},
+		{"an invalid byte just before the limit",
+			strings.Repeat("a", maxSnippet-1) + "\xe9tail", strings.Repeat("a", maxSnippet-1) + "?…"},
+		{"a character's first byte alone at the limit",
+			strings.Repeat("a", maxSnippet-1) + "\xe2tail", strings.Repeat("a", maxSnippet-1) + "?…"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
