@@ -35,6 +35,9 @@ func TestSnippetCutsAtTheLimitOnACharacterBoundary(t *testing.T) {
 			"ab\xffcd" + strings.Repeat("a", maxSnippet-7) + euro + "tail", "ab?cd" + strings.Repeat("a", maxSnippet-7) + "…"},
 		{"an invalid byte just before the limit",
 			strings.Repeat("a", maxSnippet-1) + "\xe9tail", strings.Repeat("a", maxSnippet-1) + "?…"},
+		// The look back for a cut character's start stops after three bytes (a character is at
+		// most four), also when no byte starts one. Guards snippet's `i > cut-utf8.UTFMax`.
+		{"continuation bytes only", strings.Repeat("\x80", 600), "?…"},
 		{"a character's first byte alone at the limit",
 			strings.Repeat("a", maxSnippet-1) + "\xe2tail", strings.Repeat("a", maxSnippet-1) + "?…"},
 	}
